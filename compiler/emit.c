@@ -1,0 +1,461 @@
+/* emit.c: the frame of the generated file, top to bottom.
+ *
+ *   1. header comment: source, the network in one line, counts, conventions
+ *   2. includes, the size enum, struct params and its instances, activation buffers
+ *   3. each layer's <name>_forward() and <name>_backward(), in model order   (emit_ops.c)
+ *   4. loss()                                                                (emit_ops.c)
+ *   5. forward() and backward(): the call lists, in order and in reverse
+ *   6. update()                                                              (emit_ops.c)
+ *   7. the parameter table, the model description, main()
+ */
+#include "emit.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Format, then expand @R, @f and @G (emit.h) into `out`. */
+static void expand(const Emitter *e, char *out, size_t size, const char *fmt, va_list ap)
+{
+    char line[1024];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t o = 0;
+    for (const char *p = line; *p && o + 12 < size; p++) {
+        const char *word = NULL;
+        if (p[0] == '@' && p[1] == 'R')
+            word = e->f64 ? "double" : "float";
+        else if (p[0] == '@' && p[1] == 'f')
+            word = e->f64 ? "" : "f";
+        else if (p[0] == '@' && p[1] == 'G')
+            word = e->f64 ? "cblas_dgemm" : "cblas_sgemm";
+        if (word) {
+            o += (size_t)snprintf(out + o, size - o, "%s", word);
+            p++;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+}
+
+static void vemit(Emitter *e, const char *fmt, va_list ap)
+{
+    char line[1200];
+    expand(e, line, sizeof line, fmt, ap);
+    if (line[0] != '\0')
+        for (int i = 0; i < e->depth; i++)
+            fputs("    ", e->out);
+    fputs(line, e->out);
+}
+
+void emit(Emitter *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vemit(e, fmt, ap);
+    va_end(ap);
+    fputc('\n', e->out);
+}
+
+void emit_open(Emitter *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vemit(e, fmt, ap);
+    va_end(ap);
+    fputs(" {\n", e->out);
+    e->depth++;
+}
+
+void emit_function(Emitter *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vemit(e, fmt, ap);
+    va_end(ap);
+    fputs("\n{\n", e->out);
+    e->depth++;
+}
+
+static void expand_line(const Emitter *e, char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    expand(e, out, size, fmt, ap);
+    va_end(ap);
+}
+
+void emit_commented(Emitter *e, const char *code, const char *comment)
+{
+    char line[1200];
+    expand_line(e, line, sizeof line, "%s", code);
+    emit(e, "%-52s /* %s */", line, comment);
+}
+
+const char *fmt_double(char buf[32], double x)
+{
+    for (int digits = 6; digits < 17; digits++) {
+        snprintf(buf, 32, "%.*g", digits, x);
+        if (strtod(buf, NULL) == x)
+            return buf;
+    }
+    snprintf(buf, 32, "%.17g", x);
+    return buf;
+}
+
+void emit_close(Emitter *e, const char *suffix)
+{
+    e->depth--;
+    emit(e, "}%s", suffix ? suffix : "");
+}
+
+void emit_blank(Emitter *e)
+{
+    fputc('\n', e->out);
+}
+
+const char *fmt_count(char buf[32], long long n)
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%lld", n), o = 0;
+    for (int i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* User text inside a C comment: a "*" followed by "/" would end the comment. */
+static void comment_text(char *dst, size_t size, const char *text)
+{
+    size_t o = 0;
+    for (const char *p = text; *p && o + 3 < size; p++) {
+        dst[o++] = (unsigned char)*p < 0x20 ? '?' : *p;
+        if (p[0] == '*' && p[1] == '/')
+            dst[o++] = ' ';
+    }
+    dst[o] = '\0';
+}
+
+/* Text inside a C string literal; bytes past ASCII are escaped unless `utf8` (netc's own text). */
+static void c_string(char *dst, size_t size, const char *text, bool utf8)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p && o + 5 < size; p++) {
+        if (*p == '"' || *p == '\\')
+            o += (size_t)snprintf(dst + o, size - o, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f || (*p > 0x7f && !utf8))
+            o += (size_t)snprintf(dst + o, size - o, "\\%03o", *p);
+        else
+            dst[o++] = (char)*p;
+    }
+    dst[o] = '\0';
+}
+
+void emit_banner(Emitter *e, const IrOp *op)
+{
+    char title[1400], where[600];
+    comment_text(where, sizeof where, e->src->path);
+    if (op->kind == IR_LOSS) {
+        snprintf(title, sizeof title, "/* ---- loss (%s:%d) ", where, e->net->loss_loc.first_line);
+    } else {
+        const Layer *first = op->layer->src, *last = op->act ? op->act->src : first;
+        char lines[32];
+        if (last->loc.first_line != first->loc.first_line)
+            snprintf(lines, sizeof lines, "%d-%d", first->loc.first_line, last->loc.first_line);
+        else
+            snprintf(lines, sizeof lines, "%d", first->loc.first_line);
+        snprintf(title, sizeof title, "/* ---- %s%s%s (%s:%s) ", op->layer->name,
+                 op->act ? " + " : "", op->act ? op->act->name : "", where, lines);
+    }
+    /* pad the banner to 100 columns, counting characters, not bytes */
+    int width = 0;
+    for (const char *p = title; *p; p++)
+        width += ((unsigned char)*p & 0xc0) != 0x80;
+    char rule[128] = "";
+    for (int i = width; i < 97 && i - width < (int)sizeof rule - 1; i++)
+        strcat(rule, "-");
+    emit(e, "%s%s */", title, rule);
+}
+
+static void emit_header(Emitter *e, const EmitOptions *opt)
+{
+    const Net *net = e->net;
+    const Ir *ir = e->ir;
+    char path[600], desc[1024], n1[32], n2[32], n3[32];
+    comment_text(path, sizeof path, e->src->path);
+    ir_describe(net, desc, sizeof desc);
+    emit(e, "/* %s: generated by netc %s from %s; do not edit.", net->name, NETC_VERSION, path);
+    emit(e, " *   %s", opt->command);
+    emit(e, " *");
+    emit(e, " * Network:    %s", desc);
+    emit(e, " * Parameters: %s", fmt_count(n1, ir->nparams));
+    emit(e, " * FLOPs per sample: %s forward, %s per training step (matrix products, 2 per",
+         fmt_count(n2, ir->flops_forward), fmt_count(n3, ir->flops_train));
+    emit(e, " *                   multiply-add)");
+    emit(e, " *");
+    emit(e, " * Conventions");
+    emit(e, " *   B        the number of samples in a call, B ≤ BATCH_MAX; a batch is B rows, row-major.");
+    emit(e, " *   W[o][i]  a dense layer's weight is [out, in], so out = in · Wᵀ + b, as torch.nn.Linear.");
+    emit(e, " *   d_x      ∂L/∂x, L being the mean loss over the batch. Each backward pass overwrites (=)");
+    emit(e, " *            the gradients; nothing accumulates across steps.");
+    emit(e, " *   NCHW     an image input is [channels, height, width] per sample; 'flatten' is free.");
+    emit(e, " *   %s   every tensor (%s precision%s).", e->f64 ? "double" : "float ",
+         e->f64 ? "double" : "single", e->f64 ? ", for gradient checks" : "");
+    emit(e, " */");
+    emit(e, "#include <math.h>");
+    emit(e, "#include <stdint.h>");
+    emit(e, "#include <cblas.h>");
+    emit(e, "#include \"netrt.h\"");
+    emit_blank(e);
+}
+
+static void emit_sizes(Emitter *e, int batch_max)
+{
+    const Net *net = e->net;
+    const NetLayer *in = &net->layers[0];
+    char shape[64];
+    if (in->out_rank == 1)
+        snprintf(shape, sizeof shape, "[%d]", in->out_shape[0]);
+    else if (in->out_rank == 2)
+        snprintf(shape, sizeof shape, "[%d,%d]", in->out_shape[0], in->out_shape[1]);
+    else
+        snprintf(shape, sizeof shape, "[%d,%d,%d]", in->out_shape[0], in->out_shape[1],
+                 in->out_shape[2]);
+
+    emit(e, "/* Sizes: every loop bound and GEMM dimension below is one of these. */");
+    emit_open(e, "enum");
+    emit(e, "BATCH_MAX = %d, /* rows of every buffer: the largest batch, training or evaluation */",
+         batch_max);
+    emit(e, "INPUT_SIZE = %d, /* one sample: %s */", in->out_size, shape);
+    for (int i = 0; i < e->ir->nops; i++) {
+        const IrOp *op = &e->ir->ops[i];
+        if (op->kind == IR_DENSE)
+            emit(e, "%s = %d, %s = %d,", op->I_name, op->I, op->O_name, op->O);
+        else if (op->kind != IR_LOSS)
+            emit(e, "%s = %d,", op->I_name, op->I);
+    }
+    emit(e, "CLASSES = %d, /* outputs per sample; labels are 0 … CLASSES-1 */", e->ir->out_size);
+    emit_close(e, ";");
+    emit_blank(e);
+}
+
+static const char *init_text(char *buf, size_t size, Init init, int fan_in, int fan_out)
+{
+    switch (init.kind) {
+    case INIT_TORCH:
+        snprintf(buf, size, "U(±1/√%d), as torch.nn.Linear", fan_in);
+        break;
+    case INIT_ZEROS: snprintf(buf, size, "zeros"); break;
+    case INIT_NORMAL: snprintf(buf, size, "normal: N(0, %g²)", init.a); break;
+    case INIT_UNIFORM: snprintf(buf, size, "uniform: U(±%g)", init.a); break;
+    case INIT_XAVIER_UNIFORM:
+        snprintf(buf, size, "xavier_uniform: U(±√(6/(%d+%d)))", fan_in, fan_out);
+        break;
+    case INIT_HE_NORMAL: snprintf(buf, size, "he_normal: N(0, 2/%d)", fan_in); break;
+    }
+    return buf;
+}
+
+/* The bias of a dense layer starts at zero when its weights' init is named; otherwise both
+ * follow torch.nn.Linear. */
+static Init bias_init(Init w)
+{
+    return w.kind == INIT_TORCH ? w : (Init){INIT_ZEROS, 0};
+}
+
+static void emit_storage(Emitter *e)
+{
+    const Ir *ir = e->ir;
+    char text[128];
+    emit(e, "/* Parameters: one layout, three instances: the values, their gradients, and SGD's");
+    emit(e, " * velocity (momentum buffer). W is [out, in]: row o holds the weights into unit o. */");
+    emit_open(e, "struct params");
+    for (int i = 0; i < ir->nops; i++) {
+        const IrOp *op = &ir->ops[i];
+        if (op->kind != IR_DENSE)
+            continue;
+        Init w = op->layer->init;
+        char code[128], comment[256];
+        snprintf(code, sizeof code, "@R %s_W[%s * %s];", op->name, op->O_name, op->I_name);
+        snprintf(comment, sizeof comment, "[%d,%d] %s", op->O, op->I,
+                 init_text(text, sizeof text, w, op->I, op->O));
+        emit_commented(e, code, comment);
+        snprintf(code, sizeof code, "@R %s_b[%s];", op->name, op->O_name);
+        snprintf(comment, sizeof comment, "[%d] %s", op->O,
+                 init_text(text, sizeof text, bias_init(w), op->I, op->O));
+        emit_commented(e, code, comment);
+    }
+    emit_close(e, ";");
+    emit(e, "static struct params param, grad, velocity;");
+    emit_blank(e);
+
+    emit(e, "/* Activations, written by the forward pass, and their gradients, written by the");
+    emit(e, " * backward pass: BATCH_MAX rows each, allocated once, here. */");
+    emit_commented(e, "static @R input[BATCH_MAX * INPUT_SIZE];", "a batch, written by the runtime");
+    emit_commented(e, "static int32_t labels[BATCH_MAX];", "its classes, written by the runtime");
+    for (int i = 0; i < ir->nops; i++) {
+        const IrOp *op = &ir->ops[i];
+        if (op->kind == IR_LOSS)
+            continue;
+        char code[128], comment[128];
+        snprintf(code, sizeof code, "static @R %s[BATCH_MAX * %s];", op->out, op->O_name);
+        if (op->act)
+            snprintf(comment, sizeof comment, "%s's output, through %s", op->name, op->act->name);
+        else
+            snprintf(comment, sizeof comment, "%s's output", op->name);
+        emit_commented(e, code, comment);
+        if (op->act) {
+            snprintf(code, sizeof code, "static @R %s[BATCH_MAX * %s];", op->pre, op->O_name);
+            snprintf(comment, sizeof comment, "∂L/∂(%s's output before %s)", op->name,
+                     op->act->name);
+            emit_commented(e, code, comment);
+        }
+        snprintf(code, sizeof code, "static @R d_%s[BATCH_MAX * %s];", op->out, op->O_name);
+        snprintf(comment, sizeof comment, "∂L/∂%s", op->out);
+        emit_commented(e, code, comment);
+    }
+    emit_blank(e);
+}
+
+static void emit_call_lists(Emitter *e)
+{
+    const Ir *ir = e->ir;
+    emit(e, "/* ---- the network ------------------------------------------------------------------------- */");
+    emit(e, "/* forward: the layers in order, from input to %s. */", ir->out);
+    emit_function(e, "static void forward(int B)");
+    for (int i = 0; i < ir->nops; i++)
+        if (ir->ops[i].kind != IR_LOSS)
+            emit(e, "%s_forward(B); /* %s → %s */", ir->ops[i].name, ir->ops[i].in,
+                 ir->ops[i].out);
+    emit_close(e, NULL);
+    emit_blank(e);
+    emit(e, "/* backward: the same layers in reverse. loss() has written d_%s; each layer turns", ir->out);
+    emit(e, " * the gradient of its output into those of its parameters and of its input. */");
+    emit_function(e, "static void backward(int B)");
+    for (int i = ir->nops - 1; i >= 0; i--) {
+        const IrOp *op = &ir->ops[i];
+        if (op->kind == IR_LOSS)
+            continue;
+        if (op->in_is_data)
+            emit(e, "%s_backward(B); /* d_%s → grad.%s */", op->name, op->out,
+                 op->kind == IR_DENSE ? op->name : "(none)");
+        else
+            emit(e, "%s_backward(B); /* d_%s → d_%s */", op->name, op->out, op->in);
+    }
+    emit_close(e, NULL);
+    emit_blank(e);
+}
+
+static void emit_tables(Emitter *e)
+{
+    const Net *net = e->net;
+    const Ir *ir = e->ir;
+    static const char *const init_enum[] = {
+        [INIT_TORCH] = "NETRT_INIT_UNIFORM", [INIT_ZEROS] = "NETRT_INIT_ZEROS",
+        [INIT_NORMAL] = "NETRT_INIT_NORMAL", [INIT_UNIFORM] = "NETRT_INIT_UNIFORM",
+        [INIT_XAVIER_UNIFORM] = "NETRT_INIT_XAVIER_UNIFORM", [INIT_HE_NORMAL] = "NETRT_INIT_HE_NORMAL",
+    };
+    emit(e, "/* ---- for the runtime ----------------------------------------------------------------------- */");
+    emit(e, "/* The parameter table: what the runtime initialises, counts and reports. */");
+    emit_open(e, "static const NetrtParam param_table[] =");
+    int nparams = 0;
+    for (int i = 0; i < ir->nops; i++) {
+        const IrOp *op = &ir->ops[i];
+        if (op->kind != IR_DENSE)
+            continue;
+        Init w = op->layer->init, b = bias_init(w);
+        double wa = w.kind == INIT_TORCH ? 1 / sqrt(op->I) : w.a;
+        double ba = b.kind == INIT_TORCH ? 1 / sqrt(op->I) : b.a;
+        char wtext[32], btext[32];
+        emit(e, "{\"%s_W\", 2, {%s, %s}, %s * %s, param.%s_W, grad.%s_W,", op->name, op->O_name,
+             op->I_name, op->O_name, op->I_name, op->name, op->name);
+        emit(e, " {%s, %s}, %d, %d},", init_enum[w.kind], fmt_double(wtext, wa), op->I, op->O);
+        emit(e, "{\"%s_b\", 1, {%s}, %s, param.%s_b, grad.%s_b,", op->name, op->O_name,
+             op->O_name, op->name, op->name);
+        emit(e, " {%s, %s}, %d, %d},", init_enum[b.kind], fmt_double(btext, ba), op->I, op->O);
+        nparams += 2;
+    }
+    emit_close(e, ";");
+    emit_blank(e);
+
+    char name[256], path[1200], desc[1024], cdesc[2048];
+    c_string(name, sizeof name, net->name, false);
+    c_string(path, sizeof path, e->src->path, false);
+    ir_describe(net, desc, sizeof desc);
+    c_string(cdesc, sizeof cdesc, desc, true);
+    static const char *const data_enum[] = {"NETRT_DATA_FASHION_MNIST", "NETRT_DATA_MNIST",
+                                            "NETRT_DATA_IDX"};
+    const NetLayer *in = &net->layers[0];
+    int c = in->out_rank == 3 ? in->out_shape[0] : 1;
+    int h = in->out_rank >= 2 ? in->out_shape[in->out_rank - 2] : 1;
+    int w = in->out_shape[in->out_rank - 1];
+
+    emit(e, "/* The model as the runtime sees it: buffers, steps, and the settings of %s. */", name);
+    emit_open(e, "static const NetrtModel model =");
+    emit(e, ".name = \"%s\",", name);
+    emit(e, ".source = \"%s\",", path);
+    emit(e, ".summary = \"%s\",", cdesc);
+    emit(e, ".dtype = %s,", e->f64 ? "NETRT_F64" : "NETRT_F32");
+    emit(e, ".in_size = INPUT_SIZE, .in_c = %d, .in_h = %d, .in_w = %d,", c, h, w);
+    emit(e, ".out_size = CLASSES,");
+    emit(e, ".batch_max = BATCH_MAX,");
+    emit(e, ".flops_per_sample = %lld,", ir->flops_train);
+    emit(e, ".input = input, .output = %s, .labels = labels,", ir->out);
+    emit(e, ".params = param_table, .n_params = %d,", nparams);
+    emit(e, ".forward = forward, .loss = loss, .backward = backward, .update = update,");
+    char lr[32], mu[32], wd[32], mean[32], std[32];
+    emit(e, ".train = {.epochs = %d, .batch = %d, .seed = %lld,", net->epochs, net->batch,
+         net->seed);
+    emit(e, "          .lr = %s, .momentum = %s, .weight_decay = %s},", fmt_double(lr, net->lr),
+         fmt_double(mu, net->momentum), fmt_double(wd, net->weight_decay));
+    emit_open(e, ".data =");
+    emit(e, ".kind = %s,", data_enum[net->data]);
+    const char *const files[] = {net->images, net->labels, net->test_images, net->test_labels};
+    const char *const fields[] = {"images", "labels", "test_images", "test_labels"};
+    for (int i = 0; i < 4; i++)
+        if (files[i]) {
+            c_string(path, sizeof path, files[i], false);
+            emit(e, ".%s = \"%s\",", fields[i], path);
+        }
+    emit(e, ".valid = %d, .normalize = %d, .mean = %s, .std = %s,", net->valid, net->normalize,
+         fmt_double(mean, net->mean), fmt_double(std, net->std));
+    emit_close(e, ",");
+    emit_close(e, ";");
+    emit_blank(e);
+    emit(e, "#ifndef NETC_NO_MAIN /* a test may include this file and drive the model itself */");
+    emit_function(e, "int main(int argc, char **argv)");
+    emit(e, "return netrt_main(&model, argc, argv);");
+    emit_close(e, NULL);
+    emit(e, "#endif");
+}
+
+bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const EmitOptions *opt)
+{
+    Emitter e = {.out = out, .f64 = opt->f64, .src = src, .net = net, .ir = ir};
+    int batch_max = opt->batch_max > 0 ? opt->batch_max : net->batch > 1024 ? net->batch : 1024;
+
+    emit_header(&e, opt);
+    emit_sizes(&e, batch_max);
+    emit_storage(&e);
+    for (int i = 0; i < ir->nops; i++) {
+        const IrOp *op = &ir->ops[i];
+        if (op->kind == IR_LOSS)
+            continue;
+        emit_banner(&e, op);
+        emit_op_forward(&e, op);
+        emit_blank(&e);
+        emit_op_backward(&e, op);
+        emit_blank(&e);
+    }
+    emit_loss(&e, &ir->ops[ir->nops - 1]);
+    emit_blank(&e);
+    emit_call_lists(&e);
+    emit_update(&e);
+    emit_blank(&e);
+    emit_tables(&e);
+    return !ferror(out);
+}

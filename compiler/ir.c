@@ -1,0 +1,107 @@
+/* ir.c: lower a checked Net to the ordered ops the emitter writes, one function pair per op.
+ *
+ * Lowering decides three things the emitter then takes as given:
+ *   - fusion: an elementwise activation right after a dense layer becomes part of that dense op,
+ *     so bias + activation is one pass forward, and activation' + bias gradient one pass back;
+ *   - buffers: each op reads a named buffer and writes `<layer>_out`; its gradient is `d_<name>`.
+ *     `flatten` is free in row-major NCHW: it renames, nothing is copied;
+ *   - cost: parameters and exact GEMM FLOPs per sample, for the header and `netc check`.
+ */
+#include "netc.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static void upper(char *dst, size_t size, const char *name, const char *suffix)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < size; i++)
+        dst[i] = (char)toupper((unsigned char)name[i]);
+    snprintf(dst + i, size - i, "%s", suffix);
+}
+
+static bool is_elementwise(LayerKind k)
+{
+    return k == LAYER_RELU || k == LAYER_SIGMOID || k == LAYER_TANH;
+}
+
+Ir ir_lower(const Net *net, Arena *arena)
+{
+    Ir ir = {0};
+    ir.ops = arena_alloc(arena, (size_t)(net->nlayers + 1) * sizeof *ir.ops);
+    const char *cur = "input"; /* the buffer holding the current activation */
+    bool cur_is_data = true;
+
+    for (int i = 1; i < net->nlayers; i++) {
+        const NetLayer *l = &net->layers[i];
+        if (l->kind == LAYER_FLATTEN)
+            continue; /* same memory, read as a vector */
+        IrOp *op = &ir.ops[ir.nops++];
+        op->layer = l;
+        op->I = l->in_size;
+        op->O = l->out_size;
+        op->in_is_data = cur_is_data;
+        snprintf(op->in, sizeof op->in, "%s", cur);
+        snprintf(op->name, sizeof op->name, "%s", l->name);
+        const NetLayer *last = l;
+        switch (l->kind) {
+        case LAYER_DENSE:
+            op->kind = IR_DENSE;
+            upper(op->I_name, sizeof op->I_name, l->name, "_IN");
+            upper(op->O_name, sizeof op->O_name, l->name, "_OUT");
+            if (i + 1 < net->nlayers && is_elementwise(net->layers[i + 1].kind)) {
+                op->act = &net->layers[++i];
+                op->act_kind = op->act->kind;
+                last = op->act;
+                snprintf(op->pre, sizeof op->pre, "d_%s_out", l->name);
+            }
+            ir.nparams += (long long)op->I * op->O + op->O;
+            ir.flops_forward += 2LL * op->I * op->O;
+            ir.flops_train += 2LL * op->I * op->O * (op->in_is_data ? 2 : 3);
+            break;
+        case LAYER_SOFTMAX:
+        default:
+            op->kind = l->kind == LAYER_SOFTMAX ? IR_SOFTMAX : IR_ACT;
+            op->act_kind = l->kind;
+            upper(op->I_name, sizeof op->I_name, l->name, "_SIZE");
+            snprintf(op->O_name, sizeof op->O_name, "%s", op->I_name);
+            break;
+        }
+        snprintf(op->out, sizeof op->out, "%s_out", last->name);
+        cur = op->out;
+        cur_is_data = false;
+    }
+    ir.out = cur;
+    ir.out_size = net->layers[net->nlayers - 1].out_size;
+
+    IrOp *loss = &ir.ops[ir.nops++];
+    loss->kind = IR_LOSS;
+    snprintf(loss->name, sizeof loss->name, "loss");
+    snprintf(loss->in, sizeof loss->in, "%s", cur);
+    loss->I = loss->O = ir.out_size;
+    snprintf(loss->I_name, sizeof loss->I_name, "CLASSES");
+    snprintf(loss->O_name, sizeof loss->O_name, "CLASSES");
+    return ir;
+}
+
+void ir_describe(const Net *net, char *buf, size_t size)
+{
+    static const char *const losses[] = {"cross_entropy", "mse"};
+    size_t used = 0;
+    for (int i = 0; i < net->nlayers && used < size; i++) {
+        const NetLayer *l = &net->layers[i];
+        const char *sep = i ? " → " : "";
+        if (l->kind == LAYER_INPUT && l->out_rank == 2)
+            used += (size_t)snprintf(buf + used, size - used, "input %dx%d", l->out_shape[0],
+                                     l->out_shape[1]);
+        else if (l->kind == LAYER_INPUT && l->out_rank == 3)
+            used += (size_t)snprintf(buf + used, size - used, "input %dx%dx%d", l->out_shape[0],
+                                     l->out_shape[1], l->out_shape[2]);
+        else if (l->kind == LAYER_INPUT || l->kind == LAYER_DENSE)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s %d", sep, l->name, l->out_size);
+        else
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", sep, l->name);
+    }
+    if (used < size)
+        snprintf(buf + used, size - used, " → %s", losses[net->loss]);
+}

@@ -1,0 +1,297 @@
+/* main.c: the netc command: check, gen, build.
+ *
+ * Exit status: 0 success, 1 an error in the .net file or the command line, 2 a failure outside
+ * the user's file (cannot write the output, the C compiler failed). */
+#define _POSIX_C_SOURCE 200809L
+#include "netc.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char usage[] =
+    "usage: netc check FILE.net                 validate; print layers, shapes, parameters, FLOPs\n"
+    "       netc gen   FILE.net [-o OUT.c]      write the trainer's C source (default: MODEL.c,\n"
+    "                                           '-o -' for standard output)\n"
+    "       netc build FILE.net [-o TRAINER]    generate and compile the trainer (default: ./MODEL,\n"
+    "                                           its source kept beside it as TRAINER.c)\n"
+    "options:\n"
+    "  --dtype f32|f64      element type of the generated code (f64 for gradient checks)\n"
+    "  --batch-max N        rows of every buffer: the largest batch the trainer accepts\n"
+    "                       (default: the larger of the file's batch and 1024)\n"
+    "  -h, --help           this text;  --version  the version\n"
+    "environment (build): CC (default cc), CFLAGS (default -O3 -march=native)\n";
+
+typedef struct {
+    const char *command; /* check, gen, build */
+    const char *input;
+    const char *output;
+    EmitOptions emit;
+} Options;
+
+static int fail_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "netc: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return 1;
+}
+
+static int parse_args(int argc, char **argv, Options *o)
+{
+    if (argc < 2)
+        return fail_usage("no command given%s", "");
+    o->command = argv[1];
+    if (strcmp(o->command, "check") && strcmp(o->command, "gen") && strcmp(o->command, "build")) {
+        static const char *const commands[] = {"check", "gen", "build", NULL};
+        const char *guess = suggest(o->command, commands);
+        if (guess) {
+            fprintf(stderr, "netc: unknown command '%s'; did you mean '%s'?\n", o->command, guess);
+            return 1;
+        }
+        return fail_usage("unknown command '%s'", o->command);
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-o") || !strcmp(a, "--dtype") || !strcmp(a, "--batch-max")) {
+            if (i + 1 >= argc)
+                return fail_usage("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "-o")) {
+                o->output = v;
+            } else if (!strcmp(a, "--dtype")) {
+                if (strcmp(v, "f32") && strcmp(v, "f64"))
+                    return fail_usage("--dtype takes f32 or f64, got '%s'", v);
+                o->emit.f64 = !strcmp(v, "f64");
+            } else {
+                char *end;
+                long n = strtol(v, &end, 10);
+                if (*end || n < 1 || n > 1 << 16)
+                    return fail_usage("--batch-max takes a whole number in [1, 65536], got '%s'", v);
+                o->emit.batch_max = (int)n;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return fail_usage("unknown option '%s'", a);
+        } else if (o->input) {
+            return fail_usage("one .net file at a time; '%s' is a second one", a);
+        } else {
+            o->input = a;
+        }
+    }
+    if (!o->input)
+        return fail_usage("%s needs a .net file", o->command);
+    return 0;
+}
+
+/* The file's base name without its extension: models/fmnist_mlp.net → fmnist_mlp */
+static void base_name(char *dst, size_t size, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    const char *dot = strrchr(base, '.');
+    int n = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+    snprintf(dst, size, "%.*s", n, base);
+}
+
+/* Write the C file to `path` through a temporary beside it, renamed only once complete, so a
+ * full disk never leaves a half-written file under the real name. */
+static bool write_c(const char *path, const Source *src, const Net *net, const Ir *ir,
+                    const EmitOptions *opt)
+{
+    if (!strcmp(path, "-"))
+        return emit_c(stdout, src, net, ir, opt) && fflush(stdout) == 0;
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return false;
+    snprintf(tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "netc: cannot write %s: %s\n", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
+        return false;
+    }
+    bool ok = emit_c(f, src, net, ir, opt);
+    int saved = errno;
+    if (fclose(f) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
+        fprintf(stderr, "netc: cannot write %s: %s; nothing written\n", path, strerror(saved));
+        unlink(tmp);
+    }
+    free(tmp);
+    return ok;
+}
+
+/* Split a string at spaces into argv entries (CC="ccache gcc", CFLAGS="-O2 -g"). */
+static int split_words(char *s, char **argv, int max)
+{
+    int n = 0;
+    for (char *tok = strtok(s, " \t\n"); tok && n < max; tok = strtok(NULL, " \t\n"))
+        argv[n++] = tok;
+    return n;
+}
+
+static int compile_trainer(const char *c_path, const char *exe)
+{
+    enum { MAX_ARGS = 256 };
+    char *argv[MAX_ARGS];
+    int n = 0;
+    const char *cc = getenv("CC");
+    const char *cflags = getenv("CFLAGS");
+    char *cc_copy = strdup(cc && *cc ? cc : "cc");
+    char *flags_copy = strdup(cflags ? cflags : "-O3 -march=native");
+    char *libs_copy = strdup(NETC_LINK_LIBS);
+    if (!cc_copy || !flags_copy || !libs_copy) {
+        fprintf(stderr, "netc: out of memory\n");
+        return 2;
+    }
+    n += split_words(cc_copy, argv + n, 8);
+    n += split_words(flags_copy, argv + n, MAX_ARGS - 32 - n);
+    const char *fixed[] = {"-std=c11", "-I", NETRT_INCLUDE_DIR, "-I", NETC_CBLAS_INCLUDE_DIR,
+                           "-o", exe, c_path, NETRT_LIBRARY};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        argv[n++] = (char *)fixed[i];
+    n += split_words(libs_copy, argv + n, MAX_ARGS - 1 - n);
+    argv[n] = NULL;
+
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    int status = 0;
+    if (rc != 0)
+        fprintf(stderr, "netc: cannot run the C compiler '%s': %s (set CC to choose one)\n",
+                argv[0], strerror(rc));
+    else if (waitpid(pid, &status, 0) < 0)
+        rc = errno;
+    free(cc_copy);
+    free(flags_copy);
+    free(libs_copy);
+    if (rc != 0)
+        return 2;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "netc: the C compiler failed on %s\n", c_path);
+        return 2;
+    }
+    return 0;
+}
+
+static void print_summary(const Source *src, const Net *net, const Ir *ir)
+{
+    char n1[32], n2[32], n3[32], shape[48];
+    printf("model %s (%s)\n", net->name, src->path);
+    printf("  %-10s %-8s %-14s %12s %14s\n", "layer", "kind", "output", "parameters",
+           "FLOPs/sample");
+    for (int i = 0; i < net->nlayers; i++) {
+        const NetLayer *l = &net->layers[i];
+        if (l->out_rank == 1)
+            snprintf(shape, sizeof shape, "[%d]", l->out_shape[0]);
+        else if (l->out_rank == 2)
+            snprintf(shape, sizeof shape, "[%d,%d]", l->out_shape[0], l->out_shape[1]);
+        else
+            snprintf(shape, sizeof shape, "[%d,%d,%d]", l->out_shape[0], l->out_shape[1],
+                     l->out_shape[2]);
+        long long params = 0, flops = 0;
+        if (l->kind == LAYER_DENSE) {
+            params = (long long)l->in_size * l->out_size + l->out_size;
+            flops = 2LL * l->in_size * l->out_size;
+        }
+        printf("  %-10s %-8s %-14s %12s %14s\n", l->name, l->src->kind, shape,
+               fmt_count(n1, params), fmt_count(n2, flops));
+    }
+    printf("  %-10s %-8s %-14s %12s %14s forward, %s per training step\n", "total", "", "",
+           fmt_count(n1, ir->nparams), fmt_count(n2, ir->flops_forward),
+           fmt_count(n3, ir->flops_train));
+    static const char *const losses[] = {"cross_entropy", "mse"};
+    static const char *const datas[] = {"fashion_mnist", "mnist", "idx"};
+    printf("loss %s; optimizer sgd (lr %g, momentum %g, weight decay %g)\n", losses[net->loss],
+           net->lr, net->momentum, net->weight_decay);
+    printf("train %d epochs, batch %d, seed %lld; data %s (valid %d, normalize %s)\n",
+           net->epochs, net->batch, net->seed, datas[net->data], net->valid,
+           net->normalize ? "true" : "false");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--version")) {
+        printf("netc %s\n", NETC_VERSION);
+        return 0;
+    }
+    Options o = {0};
+    if (parse_args(argc, argv, &o))
+        return 1;
+
+    Source src;
+    if (!source_load(&src, o.input))
+        return 1;
+    Arena *arena = arena_new();
+    Stmt *prog = parse_source(&src, arena);
+    Net net;
+    bool ok = src.nerrors == 0 && check_program(&src, arena, prog, &net);
+    int status = 0;
+    if (!ok) {
+        fprintf(stderr, "netc: %d error%s in %s; %s\n", src.nerrors, src.nerrors == 1 ? "" : "s",
+                src.path, strcmp(o.command, "check") ? "no C written" : "not valid");
+        status = 1;
+        goto done;
+    }
+    Ir ir = ir_lower(&net, arena);
+
+    if (!strcmp(o.command, "check")) {
+        print_summary(&src, &net, &ir);
+        goto done;
+    }
+
+    /* the command as the header comment records it: only what changes the output */
+    char command[1200], batch_opt[32] = "";
+    if (o.emit.batch_max)
+        snprintf(batch_opt, sizeof batch_opt, " --batch-max %d", o.emit.batch_max);
+    snprintf(command, sizeof command, "netc gen%s%s %s", o.emit.f64 ? " --dtype f64" : "",
+             batch_opt, o.input);
+    o.emit.command = command;
+
+    char base[256], path[1100];
+    base_name(base, sizeof base, o.input);
+    if (!strcmp(o.command, "gen")) {
+        snprintf(path, sizeof path, "%s.c", base);
+        if (!write_c(o.output ? o.output : path, &src, &net, &ir, &o.emit))
+            status = 2;
+        goto done;
+    }
+
+    /* build: TRAINER.c beside TRAINER, then the C compiler */
+    char exe[1024];
+    snprintf(exe, sizeof exe, "%s", o.output ? o.output : base);
+    snprintf(path, sizeof path, "%s.c", exe);
+    if (!write_c(path, &src, &net, &ir, &o.emit)) {
+        status = 2;
+        goto done;
+    }
+    status = compile_trainer(path, exe);
+    if (status == 0)
+        printf("%s%s\n", strchr(exe, '/') ? "" : "./", exe);
+
+done:
+    arena_free(arena);
+    source_free(&src);
+    return status;
+}

@@ -1,0 +1,245 @@
+/* netc.h: the types every stage of the compiler shares, one section per file.
+ *
+ *   source.c  Source (the .net text), Loc, diag(): the only error printer
+ *   ast.c     the arena and the AST: what the user wrote, each node with its location
+ *   parse     grammar/lexer.l + grammar/parser.y build the AST (parse_source)
+ *   check.c   AST → Net: names resolved, defaults filled, shapes inferred, errors located
+ *   ir.c      Net → Ir: ordered ops with concrete sizes and named buffers, activations fused
+ *   emit*.c   Ir → one C file
+ */
+#ifndef NETC_H
+#define NETC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define NETC_VERSION "0.1.0"
+
+/* ---- source.c ------------------------------------------------------------------------------ */
+
+/* A span of the source, 1-based, inclusive of the last column. The field names are Bison's, so
+ * the parser's default location arithmetic works on it. */
+typedef struct Loc {
+    int first_line, first_column;
+    int last_line, last_column;
+} Loc;
+
+/* One .net file held in memory for the whole run, so every stage can quote its lines. */
+typedef struct Source {
+    const char *path; /* as the user typed it */
+    char *text;       /* the whole file, NUL-terminated (a NUL inside is reported by the lexer) */
+    size_t len;
+    int nerrors;      /* errors reported so far against this file */
+    int nwarnings;
+} Source;
+
+typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagKind;
+
+enum { DIAG_MAX_ERRORS = 20 }; /* after this many errors netc stops */
+
+bool source_load(Source *src, const char *path); /* false: message printed */
+void source_free(Source *src);
+
+/* path:line:col: kind: message, then the line and a caret under loc. Exits after too many errors. */
+__attribute__((format(printf, 4, 5)))
+void diag(Source *src, Loc loc, DiagKind kind, const char *fmt, ...);
+void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap);
+
+/* The candidate closest to `word` by edit distance, if it is close and the only one that close;
+ * else NULL. `candidates` ends with NULL. */
+const char *suggest(const char *word, const char *const *candidates);
+/* "a, b, c" into buf */
+void join_words(char *buf, size_t size, const char *const *words);
+
+/* ---- ast.c --------------------------------------------------------------------------------- */
+
+/* Everything the front end allocates lives in one arena, freed at once; so error recovery in
+ * the parser never leaks and no node needs its own destructor. */
+typedef struct Arena Arena;
+Arena *arena_new(void);
+void *arena_alloc(Arena *a, size_t size); /* zeroed; aborts with a message if memory runs out */
+char *arena_strndup(Arena *a, const char *s, size_t n);
+void arena_free(Arena *a);
+
+typedef enum {
+    VAL_NUMBER, /* 0.3, 512, 1e-3 (negative after unary minus)           */
+    VAL_SIZE,   /* 28x28, 1x28x28                                         */
+    VAL_NAME,   /* he_normal, true                                        */
+    VAL_STRING, /* "data/train.idx" (escapes resolved)                    */
+    VAL_CALL,   /* normal(0.01): name and arguments                       */
+} ValueKind;
+
+typedef struct Value {
+    ValueKind kind;
+    Loc loc;
+    double num;           /* VAL_NUMBER                                            */
+    bool is_int;          /* VAL_NUMBER written without '.', 'e' or '-'            */
+    int dims[3], ndims;   /* VAL_SIZE                                              */
+    char *str;            /* VAL_NAME, VAL_STRING, VAL_CALL (the function's name)  */
+    struct Value *args;   /* VAL_CALL: the arguments, linked by next               */
+    struct Value *next;
+} Value;
+
+/* `key = value`, in a settings block or after a layer (init=he_normal). */
+typedef struct Setting {
+    char *key;
+    Loc loc;              /* the key                                               */
+    Value *value;         /* NULL when the parser already reported a missing '='    */
+    struct Setting *next;
+} Setting;
+
+/* One layer as written: `dense 512 init=he_normal`. */
+typedef struct Layer {
+    char *kind;           /* "dense", not yet checked                               */
+    Loc loc;              /* the kind word                                          */
+    Value *arg;           /* the positional argument (512, 1x28x28) or NULL          */
+    Value *extra_args;    /* further positional arguments: each one is an error      */
+    Setting *opts;
+    struct Layer *next;
+} Layer;
+
+typedef enum {
+    STMT_MODEL,     /* model NAME { layers }                                    */
+    STMT_LOSS,      /* loss NAME                                                */
+    STMT_OPTIMIZER, /* optimizer NAME { settings }                              */
+    STMT_TRAIN,     /* train { settings }                                       */
+    STMT_DATA,      /* data NAME { settings }                                   */
+    STMT_UNKNOWN,   /* WORD …: not a statement; the checker says what it is     */
+} StmtKind;
+
+typedef struct Stmt {
+    StmtKind kind;
+    Loc loc;              /* the keyword                                           */
+    char *word;           /* STMT_UNKNOWN: the word                                */
+    Value *value;         /* the name after the keyword (loss, optimizer, data)    */
+    char *name;           /* STMT_MODEL: the model's name                          */
+    Loc name_loc;
+    Layer *layers;        /* STMT_MODEL; STMT_UNKNOWN: what followed the word      */
+    Setting *settings;    /* the { } block                                         */
+    bool has_block;
+    struct Stmt *next;
+} Stmt;
+
+/* ---- parse (grammar/) ---------------------------------------------------------------------- */
+
+/* Parse the whole file into a list of statements, reporting every syntax error it can recover
+ * from. Returns NULL only when nothing could be parsed. */
+Stmt *parse_source(Source *src, Arena *arena);
+
+/* ---- check.c ------------------------------------------------------------------------------- */
+
+typedef enum {
+    LAYER_INPUT,
+    LAYER_DENSE,
+    LAYER_FLATTEN,
+    LAYER_RELU,
+    LAYER_SIGMOID,
+    LAYER_TANH,
+    LAYER_SOFTMAX,
+} LayerKind;
+
+typedef enum {
+    INIT_TORCH,          /* torch.nn.Linear's default: U(±1/√fan_in) for W and b              */
+    INIT_ZEROS,
+    INIT_NORMAL,         /* N(0, a²)                                                           */
+    INIT_UNIFORM,        /* U(-a, a)                                                           */
+    INIT_XAVIER_UNIFORM, /* U(±√(6/(fan_in+fan_out)))                                          */
+    INIT_HE_NORMAL,      /* N(0, 2/fan_in)                                                     */
+} InitKind;
+
+typedef struct {
+    InitKind kind;
+    double a;
+} Init;
+
+/* A checked layer: kind known, shape inferred. */
+typedef struct NetLayer {
+    LayerKind kind;
+    char name[32];        /* dense1, relu1: kind + ordinal among layers of that kind  */
+    const Layer *src;     /* where it was written                                    */
+    int out_shape[3], out_rank; /* the shape of its output, batch dimension left out   */
+    int out_size;         /* product of out_shape                                    */
+    int in_size;          /* product of its input's shape                            */
+    Init init;            /* LAYER_DENSE                                             */
+} NetLayer;
+
+typedef enum { LOSS_CROSS_ENTROPY, LOSS_MSE } LossKind;
+typedef enum { DATA_FASHION_MNIST, DATA_MNIST, DATA_IDX } DataKind;
+
+/* The whole checked program: the model and every setting with its default filled in. */
+typedef struct Net {
+    const char *name;     /* the model's name                                        */
+    NetLayer *layers;     /* layers[0] is the input                                  */
+    int nlayers;
+    LossKind loss;
+    Loc loss_loc;
+    /* optimizer sgd */
+    double lr, momentum, weight_decay;
+    /* train */
+    int epochs, batch;
+    long long seed;
+    /* data */
+    DataKind data;
+    const char *images, *labels, *test_images, *test_labels; /* DATA_IDX */
+    int valid;
+    bool normalize;
+    double mean, std;     /* std == 0: computed by the runtime from the training set */
+    int classes;          /* 10 for the built-in datasets, 0 when unknown            */
+} Net;
+
+/* Check the statements; on success fill *net (allocated in arena) and return true. */
+bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net);
+
+/* ---- ir.c ---------------------------------------------------------------------------------- */
+
+typedef enum {
+    IR_DENSE,   /* out = act(in · Wᵀ + b), the activation (if any) fused into the same pass     */
+    IR_ACT,     /* out = act(in), an activation that does not follow a dense layer             */
+    IR_SOFTMAX, /* out[b,:] = softmax(in[b,:])                                                  */
+    IR_LOSS,    /* the loss on the last output, and its gradient                               */
+} IrOpKind;
+
+typedef struct IrOp {
+    IrOpKind kind;
+    const NetLayer *layer;      /* the dense/activation layer it comes from                */
+    const NetLayer *act;        /* IR_DENSE: the fused activation layer, or NULL            */
+    LayerKind act_kind;         /* IR_DENSE with act, IR_ACT: which activation              */
+    char name[32];              /* prefix of its functions: dense1, relu2, loss             */
+    char in[40], out[40];       /* buffers read and written: "input", "relu1_out"            */
+    char pre[40];               /* IR_DENSE with act: gradient buffer name before the act   */
+    bool in_is_data;            /* the input is the data: no gradient flows into it         */
+    int I, O;                   /* sizes per sample: inputs, outputs                        */
+    char I_name[40], O_name[40];/* the enum constants naming them                           */
+} IrOp;
+
+typedef struct Ir {
+    IrOp *ops;
+    int nops;
+    const char *out;            /* the network's output buffer                              */
+    int out_size;
+    long long nparams;
+    long long flops_forward;    /* per sample: 2 per multiply-add of the dense layers        */
+    long long flops_train;      /* per sample: forward + backward GEMMs                      */
+} Ir;
+
+Ir ir_lower(const Net *net, Arena *arena);
+/* The network in one line: "input 784 → dense1 256 → relu1 → dense2 10 → cross_entropy" */
+void ir_describe(const Net *net, char *buf, size_t size);
+
+/* ---- emit.c -------------------------------------------------------------------------------- */
+
+typedef struct {
+    bool f64;                   /* double precision (for gradient checks)                     */
+    int batch_max;              /* 0: max(train batch, 1024)                                  */
+    const char *command;        /* the command line, for the header comment                   */
+} EmitOptions;
+
+/* "1,215,488": a count with thousands separators, for people */
+const char *fmt_count(char buf[32], long long n);
+
+/* Write the C file for a checked net; false (with a message) on a write error. */
+bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const EmitOptions *opt);
+
+#endif

