@@ -280,7 +280,7 @@ static bool check_init(Checker *c, const Value *v, Init *init)
     return false;
 }
 
-static void shape_text(const NetLayer *l, char *buf, size_t size)
+void net_shape_text(const NetLayer *l, char *buf, size_t size)
 {
     if (l->out_rank == 1)
         snprintf(buf, size, "[%d]", l->out_shape[0]);
@@ -388,7 +388,7 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
     }
     l->in_size = prev->out_size;
     char shape[64];
-    shape_text(prev, shape, sizeof shape);
+    net_shape_text(prev, shape, sizeof shape);
     switch (spec->kind) {
     case LAYER_DENSE: {
         const Value *a = src->arg;
@@ -607,7 +607,7 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net)
             net->loss = (LossKind)kind;
             const NetLayer *last = &net->layers[net->nlayers - 1];
             char shape[64];
-            shape_text(last, shape, sizeof shape);
+            net_shape_text(last, shape, sizeof shape);
             if (last->out_rank != 1) {
                 error(&c, loss->value->loc, "'%s' needs a vector output, got %s from '%s' "
                       "(line %d)", loss->value->str, shape, last->name,

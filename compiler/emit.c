@@ -218,13 +218,7 @@ static void emit_sizes(Emitter *e, int batch_max)
     const Net *net = e->net;
     const NetLayer *in = &net->layers[0];
     char shape[64];
-    if (in->out_rank == 1)
-        snprintf(shape, sizeof shape, "[%d]", in->out_shape[0]);
-    else if (in->out_rank == 2)
-        snprintf(shape, sizeof shape, "[%d,%d]", in->out_shape[0], in->out_shape[1]);
-    else
-        snprintf(shape, sizeof shape, "[%d,%d,%d]", in->out_shape[0], in->out_shape[1],
-                 in->out_shape[2]);
+    net_shape_text(in, shape, sizeof shape);
 
     emit(e, "/* Sizes: every loop bound and GEMM dimension below is one of these. */");
     emit_open(e, "enum");

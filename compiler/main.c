@@ -199,13 +199,7 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
            "FLOPs/sample");
     for (int i = 0; i < net->nlayers; i++) {
         const NetLayer *l = &net->layers[i];
-        if (l->out_rank == 1)
-            snprintf(shape, sizeof shape, "[%d]", l->out_shape[0]);
-        else if (l->out_rank == 2)
-            snprintf(shape, sizeof shape, "[%d,%d]", l->out_shape[0], l->out_shape[1]);
-        else
-            snprintf(shape, sizeof shape, "[%d,%d,%d]", l->out_shape[0], l->out_shape[1],
-                     l->out_shape[2]);
+        net_shape_text(l, shape, sizeof shape);
         long long params = 0, flops = 0;
         if (l->kind == LAYER_DENSE) {
             params = (long long)l->in_size * l->out_size + l->out_size;

@@ -189,6 +189,9 @@ typedef struct Net {
     int classes;          /* 10 for the built-in datasets, 0 when unknown            */
 } Net;
 
+/* A layer's output shape as the messages and tables show it: "[784]", "[1,28,28]". */
+void net_shape_text(const NetLayer *l, char *buf, size_t size);
+
 /* Check the statements; on success fill *net (allocated in arena) and return true. */
 bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net);
 
