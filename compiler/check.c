@@ -28,18 +28,19 @@ typedef struct {
 #define note(c, loc, ...) diag((c)->src, (loc), DIAG_NOTE, __VA_ARGS__)
 #define warning(c, loc, ...) diag((c)->src, (loc), DIAG_WARNING, __VA_ARGS__)
 
-/* "unknown WHAT 'word'; did you mean 'x'?" or, when nothing is close, the list of valid words. */
+/* "unknown WHAT 'word'WHERE; did you mean 'x'?" or, when nothing is close, the valid words:
+ * WHAT is "layer" or "setting", WHERE "" or " in 'sgd'". */
 static void error_unknown(Checker *c, Loc loc, const char *what, const char *word,
-                          const char *const *valid)
+                          const char *where, const char *const *valid)
 {
     const char *guess = suggest(word, valid);
     if (guess) {
-        error(c, loc, "unknown %s '%s'; did you mean '%s'?", what, word, guess);
+        error(c, loc, "unknown %s '%s'%s; did you mean '%s'?", what, word, where, guess);
     } else {
         char list[512];
         join_words(list, sizeof list, valid);
-        error(c, loc, "unknown %s '%s'", what, word);
-        note(c, loc, "valid values for %s are: %s", what, list);
+        error(c, loc, "unknown %s '%s'%s", what, word, where);
+        note(c, loc, "expected one of: %s", list);
     }
 }
 
@@ -94,7 +95,7 @@ static const SettingSpec idx_settings[] = {
 static const char *value_text(const Value *v, char *buf, size_t size)
 {
     switch (v->kind) {
-    case VAL_NUMBER: snprintf(buf, size, "%g", v->num); break;
+    case VAL_NUMBER: snprintf(buf, size, "%.16g", v->num); break;
     case VAL_SIZE:
         snprintf(buf, size, v->ndims == 2 ? "%dx%d" : "%dx%dx%d", v->dims[0], v->dims[1],
                  v->dims[2]);
@@ -121,11 +122,11 @@ static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
             return;
         }
         if (spec->type == SET_INT && v->num != floor(v->num)) {
-            error(c, v->loc, "'%s' takes a whole number, got %g", spec->key, v->num);
+            error(c, v->loc, "'%s' takes a whole number, got %.16g", spec->key, v->num);
             return;
         }
         if (v->num < spec->min || v->num > spec->max || (spec->max_open && v->num == spec->max)) {
-            error(c, v->loc, "'%s' must be in [%g, %g%c, got %g", spec->key, spec->min, spec->max,
+            error(c, v->loc, "'%s' must be in [%.16g, %.16g%c, got %.16g", spec->key, spec->min, spec->max,
                   spec->max_open ? ')' : ']', v->num);
             return;
         }
@@ -174,9 +175,9 @@ static void apply_settings(Checker *c, const char *block, const SettingSpec *spe
             if (!strcmp(t->key, s->key))
                 spec = t;
         if (!spec) {
-            char what[64];
-            snprintf(what, sizeof what, "setting of '%s'", block);
-            error_unknown(c, s->loc, what, s->key, keys);
+            char where[64];
+            snprintf(where, sizeof where, " in '%s'", block);
+            error_unknown(c, s->loc, "setting", s->key, where, keys);
             continue;
         }
         const Setting *first = settings;
@@ -228,6 +229,11 @@ static const LayerSpec *find_layer(const char *word)
     return NULL;
 }
 
+bool check_is_layer(const char *word)
+{
+    return find_layer(word) != NULL;
+}
+
 static const char *const init_words[] = {"zeros", "normal", "uniform", "xavier_uniform",
                                          "he_normal", NULL};
 
@@ -238,11 +244,11 @@ static bool check_init(Checker *c, const Value *v, Init *init)
         const char *word;
         InitKind kind;
         int nargs;
-        const char *arg; /* what the argument means, for messages */
+        const char *arg; /* what the argument is, for messages */
     } inits[] = {
         {"zeros", INIT_ZEROS, 0, NULL},
-        {"normal", INIT_NORMAL, 1, "the standard deviation, e.g. normal(0.01)"},
-        {"uniform", INIT_UNIFORM, 1, "the bound a of U(-a, a), e.g. uniform(0.05)"},
+        {"normal", INIT_NORMAL, 1, "standard deviation"},
+        {"uniform", INIT_UNIFORM, 1, "bound"},
         {"xavier_uniform", INIT_XAVIER_UNIFORM, 0, NULL},
         {"he_normal", INIT_HE_NORMAL, 0, NULL},
     };
@@ -264,11 +270,13 @@ static bool check_init(Checker *c, const Value *v, Init *init)
         }
         if (inits[i].nargs == 1) {
             if (n != 1 || v->args->kind != VAL_NUMBER) {
-                error(c, v->loc, "'%s' takes one number: %s", v->str, inits[i].arg);
+                error(c, v->loc, "'%s' takes one number, its %s, e.g. '%s(0.01)'", v->str,
+                      inits[i].arg, v->str);
                 return false;
             }
             if (!(v->args->num > 0)) {
-                error(c, v->args->loc, "%s must be positive, got %g", inits[i].arg, v->args->num);
+                error(c, v->args->loc, "the %s of '%s' must be positive, got %.16g", inits[i].arg,
+                      v->str, v->args->num);
                 return false;
             }
             init->a = v->args->num;
@@ -276,7 +284,7 @@ static bool check_init(Checker *c, const Value *v, Init *init)
         init->kind = inits[i].kind;
         return true;
     }
-    error_unknown(c, v->loc, "'init'", v->str, init_words);
+    error_unknown(c, v->loc, "initializer", v->str, "", init_words);
     return false;
 }
 
@@ -304,7 +312,7 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
 {
     const LayerSpec *spec = find_layer(src->kind);
     if (!spec) {
-        error_unknown(c, src->loc, "layer", src->kind, layer_words);
+        error_unknown(c, src->loc, "layer", src->kind, "", layer_words);
         return false;
     }
     l->kind = spec->kind;
@@ -331,15 +339,19 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
     /* options: only dense takes one, `init` */
     for (const Setting *o = src->opts; o; o = o->next) {
         if (spec->kind == LAYER_DENSE && !strcmp(o->key, "init")) {
-            if (o != src->opts) {
+            const Setting *first = src->opts;
+            while (strcmp(first->key, "init"))
+                first = first->next;
+            if (first != o) {
                 error(c, o->loc, "'init' is set twice");
+                note(c, first->loc, "first set here");
                 ok = false;
             } else if (!check_init(c, o->value, &l->init)) {
                 ok = false;
             }
         } else if (spec->kind == LAYER_DENSE) {
             static const char *const dense_opts[] = {"init", NULL};
-            error_unknown(c, o->loc, "option of 'dense'", o->key, dense_opts);
+            error_unknown(c, o->loc, "option", o->key, " for 'dense'", dense_opts);
             ok = false;
         } else {
             error(c, o->loc, "'%s' takes no options", src->kind);
@@ -354,8 +366,8 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
         }
         const Value *a = src->arg;
         if (a->kind == VAL_NUMBER) {
-            if (!a->is_int || a->num < 1 || a->num > MAX_LAYER_SIZE) {
-                error(c, a->loc, "input size must be a whole number in [1, %d], got %g",
+            if (a->num != floor(a->num) || a->num < 1 || a->num > MAX_LAYER_SIZE) {
+                error(c, a->loc, "input size must be a whole number in [1, %d], got %.16g",
                       MAX_LAYER_SIZE, a->num);
                 return false;
             }
@@ -392,7 +404,8 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
     switch (spec->kind) {
     case LAYER_DENSE: {
         const Value *a = src->arg;
-        if (a->kind != VAL_NUMBER || !a->is_int || a->num < 1 || a->num > MAX_LAYER_SIZE) {
+        if (a->kind != VAL_NUMBER || a->num != floor(a->num) || a->num < 1 ||
+            a->num > MAX_LAYER_SIZE) {
             char text[64];
             error(c, a->loc, "'dense' takes a number of units in [1, %d], got '%s'",
                   MAX_LAYER_SIZE, value_text(a, text, sizeof text));
@@ -406,7 +419,7 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
         }
         set_vector(l, (int)a->num);
         if ((double)l->in_size * l->out_size > MAX_PARAMS) {
-            error(c, src->loc, "'dense' with %d×%d weights is too large", l->out_size,
+            error(c, src->loc, "'dense' with %dx%d weights is too large", l->out_size,
                   l->in_size);
             return false;
         }
@@ -454,7 +467,7 @@ static void check_model(Checker *c, const Stmt *s)
         NetLayer *l = &net->layers[net->nlayers];
         if (!shapes_ok) { /* still say which words are unknown, but infer no more shapes */
             if (!find_layer(src->kind))
-                error_unknown(c, src->loc, "layer", src->kind, layer_words);
+                error_unknown(c, src->loc, "layer", src->kind, "", layer_words);
             continue;
         }
         if (!check_layer(c, src, prev, l, ordinal)) {
@@ -487,23 +500,8 @@ static int check_choice(Checker *c, const Value *v, const char *what, const char
     for (int i = 0; valid[i]; i++)
         if (!strcmp(valid[i], v->str))
             return i;
-    error_unknown(c, v->loc, what, v->str, valid);
+    error_unknown(c, v->loc, what, v->str, "", valid);
     return -1;
-}
-
-/* A word where a statement should be: a layer outside the model, or a misspelt keyword. */
-static void check_unknown(Checker *c, const Stmt *s, const Stmt *model)
-{
-    if (find_layer(s->word)) {
-        error(c, s->loc, "layer '%s' outside a model", s->word);
-        if (model && model->loc.first_line < s->loc.first_line)
-            note(c, model->loc, "the model above is closed before this line; layers go "
-                 "inside 'model %s { … }'", model->name);
-        else
-            note(c, s->loc, "layers go inside 'model NAME { … }'");
-        return;
-    }
-    error_unknown(c, s->loc, "statement", s->word, statement_words);
 }
 
 bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net)
@@ -514,12 +512,9 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net)
     net->batch = 64;
     net->seed = 42;
 
-    /* each statement at most once; a word that is no statement is reported once per line */
-    const Stmt *seen[STMT_UNKNOWN] = {0};
-    int last_unknown_line = 0;
+    /* each statement at most once */
+    const Stmt *seen[STMT_DATA + 1] = {0};
     for (const Stmt *s = prog; s; s = s->next) {
-        if (s->kind == STMT_UNKNOWN)
-            continue;
         if (seen[s->kind]) {
             error(&c, s->loc, "a second '%s'; a file has one", statement_words[s->kind]);
             note(&c, seen[s->kind]->loc, "the first one is here");
@@ -527,19 +522,13 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net)
         }
         seen[s->kind] = s;
     }
-    for (const Stmt *s = prog; s; s = s->next) {
-        if (s->kind == STMT_UNKNOWN && s->loc.first_line != last_unknown_line) {
-            check_unknown(&c, s, seen[STMT_MODEL]);
-            last_unknown_line = s->loc.first_line;
-        }
-    }
 
     /* model: required */
-    static const Loc file_start = {1, 1, 1, 1};
+    static const Loc whole_file = {0, 0, 0, 0};
     if (seen[STMT_MODEL])
         check_model(&c, seen[STMT_MODEL]);
     else
-        error(&c, file_start, "no model in this file; a file describes one, e.g. "
+        error(&c, whole_file, "no model in this file; a file describes one, e.g. "
               "'model mlp { input 784  dense 10 }'");
 
     /* data fashion_mnist | mnist | idx { … }: required, it decides the classes */

@@ -75,7 +75,6 @@ typedef struct Value {
     ValueKind kind;
     Loc loc;
     double num;           /* VAL_NUMBER                                            */
-    bool is_int;          /* VAL_NUMBER written without '.', 'e' or '-'            */
     int dims[3], ndims;   /* VAL_SIZE                                              */
     char *str;            /* VAL_NAME, VAL_STRING, VAL_CALL (the function's name)  */
     struct Value *args;   /* VAL_CALL: the arguments, linked by next               */
@@ -106,17 +105,16 @@ typedef enum {
     STMT_OPTIMIZER, /* optimizer NAME { settings }                              */
     STMT_TRAIN,     /* train { settings }                                       */
     STMT_DATA,      /* data NAME { settings }                                   */
-    STMT_UNKNOWN,   /* WORD …: not a statement; the checker says what it is     */
 } StmtKind;
 
 typedef struct Stmt {
     StmtKind kind;
     Loc loc;              /* the keyword                                           */
-    char *word;           /* STMT_UNKNOWN: the word                                */
     Value *value;         /* the name after the keyword (loss, optimizer, data)    */
     char *name;           /* STMT_MODEL: the model's name                          */
     Loc name_loc;
-    Layer *layers;        /* STMT_MODEL; STMT_UNKNOWN: what followed the word      */
+    Layer *layers;        /* STMT_MODEL                                             */
+    Loc end_loc;          /* STMT_MODEL: its closing '}'                            */
     Setting *settings;    /* the { } block                                         */
     bool has_block;
     struct Stmt *next;
@@ -191,6 +189,9 @@ typedef struct Net {
 
 /* A layer's output shape as the messages and tables show it: "[784]", "[1,28,28]". */
 void net_shape_text(const NetLayer *l, char *buf, size_t size);
+
+/* Is `word` a kind of layer? (The parser asks, to word an error.) */
+bool check_is_layer(const char *word);
 
 /* Check the statements; on success fill *net (allocated in arena) and return true. */
 bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net);

@@ -85,28 +85,42 @@ static void quote_line(const Source *src, int line, int col, int end)
         fputc((unsigned char)p[i] < 0x20 && p[i] != '\t' ? '?' : p[i], stderr);
     fputs("\n      | ", stderr);
     /* the caret line copies the prefix's tabs so that it lines up at any tab width */
+    /* columns count bytes; a character of several UTF-8 bytes takes one column on screen */
     for (int i = 0; i < col - 1 && i < n; i++)
-        fputc(p[i] == '\t' ? '\t' : ' ', stderr);
+        if (((unsigned char)p[i] & 0xc0) != 0x80)
+            fputc(p[i] == '\t' ? '\t' : ' ', stderr);
     fputc('^', stderr);
-    for (int i = col; i < end; i++)
-        fputc('~', stderr);
+    for (int i = col; i < end && i < n; i++)
+        if (((unsigned char)p[i] & 0xc0) != 0x80)
+            fputc('~', stderr);
     fputc('\n', stderr);
 }
 
 void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"error", "warning", "note"};
-    fprintf(stderr, "%s:%d:%d: %s: ", src->path, loc.first_line, loc.first_column, names[kind]);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    int end = loc.last_line == loc.first_line ? loc.last_column : loc.first_column;
-    if (end < loc.first_column)
-        end = loc.first_column;
-    quote_line(src, loc.first_line, loc.first_column, end);
+    if (loc.first_line == 0) { /* about the whole file: nothing to quote */
+        fprintf(stderr, "%s: %s: ", src->path, names[kind]);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "%s:%d:%d: %s: ", src->path, loc.first_line, loc.first_column,
+                names[kind]);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        /* a note about the very place just quoted does not quote it again */
+        static Loc last_quoted;
+        bool same = kind == DIAG_NOTE && !memcmp(&loc, &last_quoted, sizeof loc);
+        int end = loc.last_line == loc.first_line ? loc.last_column : loc.first_column;
+        if (!same)
+            quote_line(src, loc.first_line, loc.first_column,
+                       end < loc.first_column ? loc.first_column : end);
+        last_quoted = loc;
+    }
     if (kind == DIAG_WARNING)
         src->nwarnings++;
     if (kind == DIAG_ERROR && ++src->nerrors >= DIAG_MAX_ERRORS) {
-        fprintf(stderr, "netc: too many errors in %s, stopping; no C written\n", src->path);
+        fprintf(stderr, "netc: too many errors in %s, stopping\n", src->path);
         exit(1);
     }
 }

@@ -28,6 +28,12 @@ typedef struct ParseState {
     Stmt *head, **tail;           /* the statements parsed so far                       */
     int line, col;                /* the scanner's position: where the next token starts */
     char last_text[48];           /* the last token's text, for "before 'x'"            */
+    int last_token_line;          /* the line the last token ended on                   */
+    bool first_on_line;           /* the current token is the first of its line          */
+    int unknown_line;             /* the line of the last unknown statement reported     */
+    Loc model_end;                /* the '}' that closed the model, once seen            */
+    bool ate_rest_of_line;        /* an unterminated string took the rest of a line      */
+    bool noted_model_end;         /* "the model ends here" said once                     */
     char word[32];                /* the last statement word outside any block          */
     Loc word_loc;
     struct {
@@ -46,6 +52,7 @@ int yylex(YYSTYPE *yylval, YYLTYPE *yylloc, yyscan_t scanner);
 #include <string.h>
 
 static void yyerror(const Loc *loc, yyscan_t scanner, ParseState *ps, const char *msg);
+static void report_unknown_statement(ParseState *ps, const char *word, const Loc *loc);
 
 static Stmt *new_stmt(ParseState *ps, StmtKind kind, const Loc *loc)
 {
@@ -92,6 +99,7 @@ static Stmt *new_stmt(ParseState *ps, StmtKind kind, const Loc *loc)
 %nterm <setting> options
 %nterm <value> value args
 %nterm <value> positional
+%nterm <stmt> unknown_stmt
 
 %%
 
@@ -105,14 +113,16 @@ program:
  *     | 'optimizer' value block?
  *     | 'train' block
  *     | 'data' value block?
- *     | WORD …          not a statement: the checker says what it is (a layer outside the model,
- *                       a misspelt keyword), once per line */
+ *     | WORD …          not a statement: a layer outside the model or a misspelt keyword,
+ *                       reported here, once per line; its block, if any, is skipped unread */
 stmt:
   MODEL IDENT '{' layers '}' {
       $$ = new_stmt(ps, STMT_MODEL, &@1);
       $$->name = $2;
       $$->name_loc = @2;
       $$->layers = $4;
+      $$->end_loc = @5;
+      ps->model_end = @5;
   }
 | LOSS value              { $$ = new_stmt(ps, STMT_LOSS, &@1); $$->value = $2; }
 | OPTIMIZER value opt_block {
@@ -128,16 +138,36 @@ stmt:
       $$->settings = $3;
       $$->has_block = @3.first_line != 0;
   }
-| IDENT positional options opt_block {
-      /* While the parser recovers from a syntax error the words it meets are debris of that
-       * error: build nothing, or one mistake would be reported twice. */
-      $$ = NULL;
-      if (!YYRECOVERING()) {
-          $$ = new_stmt(ps, STMT_UNKNOWN, &@1);
-          $$->word = $1;
+| unknown_stmt            { $$ = NULL; }
+| error                   { $$ = NULL; }
+;
+
+/* unknown_stmt: WORD positional options ('{' anything '}')?
+ * What follows an unknown word cannot be understood, so it is not parsed further: one message
+ * for the word, none for its debris. While the parser recovers from an earlier syntax error the
+ * words it meets are debris of that error, and they are not reported either. */
+unknown_stmt:
+  IDENT positional options {
+      if (!YYRECOVERING() && @1.first_line != ps->unknown_line) {
+          report_unknown_statement(ps, $1, &@1);
+          ps->unknown_line = @1.first_line;
       }
   }
-| error                   { $$ = NULL; }
+| unknown_stmt skipped_block
+;
+
+skipped_block:
+  '{' skipped '}'
+;
+
+skipped:
+  %empty
+| skipped skipped_token
+;
+
+skipped_token:
+  IDENT | KEY | NUMBER | SIZE | STRING | '(' | ')' | ',' | '-'
+| MODEL | LOSS | OPTIMIZER | TRAIN | DATA | skipped_block
 ;
 
 /* layers: layer*            in a model, in order */
@@ -170,11 +200,20 @@ layer:
 | error                   { $$ = NULL; }
 ;
 
-/* positional: (NUMBER | SIZE)*   the first is the layer's argument, more are errors */
+/* positional: (NUMBER | '-' NUMBER | SIZE)*   the first is the layer's argument, more are errors */
 positional:
   %empty                  { $$ = NULL; }
 | positional NUMBER       { $$ = $1; Value **t = &$$; while (*t) t = &(*t)->next; *t = $2; }
 | positional SIZE         { $$ = $1; Value **t = &$$; while (*t) t = &(*t)->next; *t = $2; }
+| positional '-' NUMBER { /* never a valid size, but the checker words it best */
+      $3->num = -$3->num;
+      $3->loc = (Loc){@2.first_line, @2.first_column, @3.last_line, @3.last_column};
+      $$ = $1;
+      Value **t = &$$;
+      while (*t)
+          t = &(*t)->next;
+      *t = $3;
+  }
 ;
 
 /* options: (KEY '=' value)* */
@@ -234,7 +273,7 @@ setting:
 /* value: NUMBER | '-' NUMBER | SIZE | STRING | NAME | NAME '(' value, … ')' */
 value:
   NUMBER                  { $$ = $1; }
-| '-' NUMBER              { $$ = $2; $$->num = -$$->num; $$->is_int = false; $$->loc = @$; }
+| '-' NUMBER              { $$ = $2; $$->num = -$$->num; $$->loc = @$; }
 | SIZE                    { $$ = $1; }
 | STRING                  { $$ = $1; }
 | IDENT {
@@ -266,6 +305,30 @@ args:
 
 %%
 
+/* A word where a statement should start: a layer outside its model, or a misspelt keyword. */
+static void report_unknown_statement(ParseState *ps, const char *word, const Loc *loc)
+{
+    static const char *const statements[] = {"model", "loss", "optimizer", "train", "data", NULL};
+    if (check_is_layer(word)) {
+        diag(ps->src, *loc, DIAG_ERROR, "layer '%s' outside a model; layers go inside "
+             "'model NAME { … }'", word);
+        if (ps->model_end.first_line && !ps->noted_model_end) {
+            diag(ps->src, ps->model_end, DIAG_NOTE, "the model ends here");
+            ps->noted_model_end = true;
+        }
+        return;
+    }
+    const char *guess = suggest(word, statements);
+    if (guess) {
+        diag(ps->src, *loc, DIAG_ERROR, "unknown statement '%s'; did you mean '%s'?", word, guess);
+    } else {
+        char list[128];
+        join_words(list, sizeof list, statements);
+        diag(ps->src, *loc, DIAG_ERROR, "unknown statement '%s'; expected one of: %s", word,
+             list);
+    }
+}
+
 static void yyerror(const Loc *loc, yyscan_t scanner, ParseState *ps, const char *msg)
 {
     (void)scanner;
@@ -290,6 +353,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     else
         snprintf(before, sizeof before, "'%s'", ps->last_text);
 
+    /* an unterminated string, reported already, may have taken the '}' the parser misses */
+    if (got == YYSYMBOL_YYEOF && ps->ate_rest_of_line)
+        return 0;
+
     bool at_statement = got == YYSYMBOL_YYEOF || got == YYSYMBOL_MODEL || got == YYSYMBOL_LOSS ||
                         got == YYSYMBOL_OPTIMIZER || got == YYSYMBOL_TRAIN || got == YYSYMBOL_DATA;
     if (ps->nopen > 0 && at_statement) {
@@ -298,6 +365,17 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
              ps->open[i].word, ps->open[i].loc.first_line);
         diag(ps->src, ps->open[i].loc, DIAG_NOTE, "'%s' opened here", ps->open[i].word);
         ps->nopen = 0;
+        return 0;
+    }
+
+    /* all the tokens that start a value, listed one by one, read as noise: say "a value" */
+    int starts_value = 0;
+    for (int i = 0; i < n; i++)
+        starts_value += expected[i] == YYSYMBOL_NUMBER || expected[i] == YYSYMBOL_STRING ||
+                        expected[i] == YYSYMBOL_SIZE || expected[i] == YYSYMBOL_IDENT ||
+                        !strcmp(yysymbol_name(expected[i]), "'-'");
+    if (starts_value == 5) {
+        diag(ps->src, loc, DIAG_ERROR, "expected a value before %s", before);
         return 0;
     }
 
