@@ -114,9 +114,7 @@ typedef struct Stmt {
     char *name;           /* STMT_MODEL: the model's name                          */
     Loc name_loc;
     Layer *layers;        /* STMT_MODEL                                             */
-    Loc end_loc;          /* STMT_MODEL: its closing '}'                            */
     Setting *settings;    /* the { } block                                         */
-    bool has_block;
     struct Stmt *next;
 } Stmt;
 

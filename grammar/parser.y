@@ -121,7 +121,6 @@ stmt:
       $$->name = $2;
       $$->name_loc = @2;
       $$->layers = $4;
-      $$->end_loc = @5;
       ps->model_end = @5;
   }
 | LOSS value              { $$ = new_stmt(ps, STMT_LOSS, &@1); $$->value = $2; }
@@ -129,14 +128,12 @@ stmt:
       $$ = new_stmt(ps, STMT_OPTIMIZER, &@1);
       $$->value = $2;
       $$->settings = $3;
-      $$->has_block = @3.first_line != 0;
   }
-| TRAIN block             { $$ = new_stmt(ps, STMT_TRAIN, &@1); $$->settings = $2; $$->has_block = true; }
+| TRAIN block             { $$ = new_stmt(ps, STMT_TRAIN, &@1); $$->settings = $2; }
 | DATA value opt_block {
       $$ = new_stmt(ps, STMT_DATA, &@1);
       $$->value = $2;
       $$->settings = $3;
-      $$->has_block = @3.first_line != 0;
   }
 | unknown_stmt            { $$ = NULL; }
 | error                   { $$ = NULL; }
@@ -233,7 +230,7 @@ options:
 ;
 
 opt_block:
-  %empty                  { $$ = NULL; @$.first_line = 0; }
+  %empty                  { $$ = NULL; }
 | block                   { $$ = $1; }
 ;
 
