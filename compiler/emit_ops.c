@@ -68,8 +68,9 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
     const char *n = op->name, *I = op->I_name, *O = op->O_name;
     /* dz: the gradient at the GEMM's output, the bias included */
     char dz[48];
-    snprintf(dz, sizeof dz, "%s", op->act ? op->pre : "");
-    if (!op->act)
+    if (op->act)
+        snprintf(dz, sizeof dz, "%s", op->pre);
+    else
         snprintf(dz, sizeof dz, "d_%s", op->out);
 
     emit(e, "/* backward, given d_%s[B,%d] = ∂L/∂%s:", op->out, op->O, op->out);
