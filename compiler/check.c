@@ -234,54 +234,80 @@ bool check_is_layer(const char *word)
     return find_layer(word) != NULL;
 }
 
-static const char *const init_words[] = {"zeros", "normal", "uniform", "xavier_uniform",
-                                         "he_normal", NULL};
+static const struct {
+    const char *word;
+    InitKind kind;
+    int min_args, max_args;
+    const char *usage; /* for messages */
+} init_specs[] = {
+    {"zeros", INIT_ZEROS, 0, 0, "zeros"},
+    {"constant", INIT_CONSTANT, 1, 1, "constant(0.1)"},
+    {"normal", INIT_NORMAL, 1, 2, "normal(std) or normal(mean, std)"},
+    {"uniform", INIT_UNIFORM, 1, 2, "uniform(a) for U(-a, a), or uniform(a, b)"},
+    {"xavier_uniform", INIT_XAVIER_UNIFORM, 0, 0, "xavier_uniform"},
+    {"xavier_normal", INIT_XAVIER_NORMAL, 0, 0, "xavier_normal"},
+    {"he_uniform", INIT_HE_UNIFORM, 0, 0, "he_uniform"},
+    {"he_normal", INIT_HE_NORMAL, 0, 0, "he_normal"},
+    {"lecun_uniform", INIT_LECUN_UNIFORM, 0, 0, "lecun_uniform"},
+    {"lecun_normal", INIT_LECUN_NORMAL, 0, 0, "lecun_normal"},
+};
+static const char *const init_words[] = {"zeros",      "constant",     "normal",
+                                         "uniform",    "xavier_uniform", "xavier_normal",
+                                         "he_uniform", "he_normal",    "lecun_uniform",
+                                         "lecun_normal", NULL};
 
-/* init = zeros | normal(std) | uniform(a) | xavier_uniform | he_normal */
-static bool check_init(Checker *c, const Value *v, Init *init)
+/* init = zeros | constant(c) | normal([mean,] std) | uniform(a [, b]) | xavier_* | he_* | lecun_* */
+static bool check_init(Checker *c, const char *key, const Value *v, Init *init)
 {
-    static const struct {
-        const char *word;
-        InitKind kind;
-        int nargs;
-        const char *arg; /* what the argument is, for messages */
-    } inits[] = {
-        {"zeros", INIT_ZEROS, 0, NULL},
-        {"normal", INIT_NORMAL, 1, "standard deviation"},
-        {"uniform", INIT_UNIFORM, 1, "bound"},
-        {"xavier_uniform", INIT_XAVIER_UNIFORM, 0, NULL},
-        {"he_normal", INIT_HE_NORMAL, 0, NULL},
-    };
     if (v->kind != VAL_NAME && v->kind != VAL_CALL) {
         char text[64];
-        error(c, v->loc, "'init' takes an initializer such as he_normal, got '%s'",
+        error(c, v->loc, "'%s' takes an initializer such as he_normal, got '%s'", key,
               value_text(v, text, sizeof text));
         return false;
     }
-    for (size_t i = 0; i < sizeof inits / sizeof inits[0]; i++) {
-        if (strcmp(inits[i].word, v->str))
+    for (size_t i = 0; i < sizeof init_specs / sizeof init_specs[0]; i++) {
+        if (strcmp(init_specs[i].word, v->str))
             continue;
+        double arg[2];
+        Loc last = v->loc; /* of the last argument */
         int n = 0;
-        for (const Value *a = v->args; a; a = a->next)
-            n++;
-        if (inits[i].nargs == 0 && n > 0) {
-            error(c, v->loc, "'%s' takes no argument", v->str);
+        for (const Value *a = v->args; a; a = a->next, n++) {
+            if (a->kind != VAL_NUMBER || n >= init_specs[i].max_args) {
+                n = -1;
+                break;
+            }
+            arg[n] = a->num;
+            last = a->loc;
+        }
+        if (n < init_specs[i].min_args) {
+            if (init_specs[i].max_args == 0)
+                error(c, v->loc, "'%s' takes no argument", v->str);
+            else
+                error(c, v->loc, "'%s' takes %s number%s: %s", v->str,
+                      init_specs[i].min_args == init_specs[i].max_args ? "one" : "one or two",
+                      init_specs[i].max_args > 1 ? "s" : "", init_specs[i].usage);
             return false;
         }
-        if (inits[i].nargs == 1) {
-            if (n != 1 || v->args->kind != VAL_NUMBER) {
-                error(c, v->loc, "'%s' takes one number, its %s, e.g. '%s(0.01)'", v->str,
-                      inits[i].arg, v->str);
-                return false;
-            }
-            if (!(v->args->num > 0)) {
-                error(c, v->args->loc, "the %s of '%s' must be positive, got %.16g", inits[i].arg,
-                      v->str, v->args->num);
-                return false;
-            }
-            init->a = v->args->num;
+        init->kind = init_specs[i].kind;
+        init->a = n > 0 ? arg[0] : 0;
+        init->b = n > 1 ? arg[1] : 0;
+        if (init->kind == INIT_NORMAL && n == 1) /* normal(std) */
+            init->a = 0, init->b = arg[0];
+        if (init->kind == INIT_UNIFORM && n == 1) /* uniform(a): U(-a, a) */
+            init->a = -arg[0], init->b = arg[0];
+        if (init->kind == INIT_NORMAL && !(init->b > 0)) {
+            error(c, last, "the standard deviation of 'normal' must be positive, got %.16g",
+                  init->b);
+            return false;
         }
-        init->kind = inits[i].kind;
+        if (init->kind == INIT_UNIFORM && n == 1 && !(arg[0] > 0)) {
+            error(c, last, "the bound of 'uniform' must be positive, got %.16g", arg[0]);
+            return false;
+        }
+        if (init->kind == INIT_UNIFORM && !(init->a < init->b)) {
+            error(c, last, "'uniform(a, b)' needs a < b, got U(%.16g, %.16g)", init->a, init->b);
+            return false;
+        }
         return true;
     }
     error_unknown(c, v->loc, "initializer", v->str, "", init_words);
@@ -317,6 +343,7 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
     }
     l->kind = spec->kind;
     l->src = src;
+    l->init = l->bias_init = (Init){INIT_TORCH, 0, 0};
     snprintf(l->name, sizeof l->name, "%s%d", spec->word, ++ordinal[spec->kind]);
     if (spec->kind == LAYER_INPUT)
         snprintf(l->name, sizeof l->name, "input");
@@ -346,7 +373,7 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
                 error(c, o->loc, "'init' is set twice");
                 note(c, first->loc, "first set here");
                 ok = false;
-            } else if (!check_init(c, o->value, &l->init)) {
+            } else if (!check_init(c, "init", o->value, &l->init)) {
                 ok = false;
             }
         } else if (spec->kind == LAYER_DENSE) {

@@ -242,25 +242,23 @@ static void emit_sizes(Emitter *e, int batch_max)
 static const char *init_text(char *buf, size_t size, Init init, int fan_in, int fan_out)
 {
     switch (init.kind) {
-    case INIT_TORCH:
-        snprintf(buf, size, "U(±1/√%d), as torch.nn.Linear", fan_in);
-        break;
+    case INIT_TORCH: snprintf(buf, size, "U(±1/√%d), as torch.nn.Linear", fan_in); break;
     case INIT_ZEROS: snprintf(buf, size, "zeros"); break;
-    case INIT_NORMAL: snprintf(buf, size, "normal: N(0, %g²)", init.a); break;
-    case INIT_UNIFORM: snprintf(buf, size, "uniform: U(±%g)", init.a); break;
+    case INIT_CONSTANT: snprintf(buf, size, "constant %g", init.a); break;
+    case INIT_NORMAL: snprintf(buf, size, "normal: N(%g, %g²)", init.a, init.b); break;
+    case INIT_UNIFORM: snprintf(buf, size, "uniform: U(%g, %g)", init.a, init.b); break;
     case INIT_XAVIER_UNIFORM:
         snprintf(buf, size, "xavier_uniform: U(±√(6/(%d+%d)))", fan_in, fan_out);
         break;
+    case INIT_XAVIER_NORMAL:
+        snprintf(buf, size, "xavier_normal: N(0, 2/(%d+%d))", fan_in, fan_out);
+        break;
+    case INIT_HE_UNIFORM: snprintf(buf, size, "he_uniform: U(±√(6/%d))", fan_in); break;
     case INIT_HE_NORMAL: snprintf(buf, size, "he_normal: N(0, 2/%d)", fan_in); break;
+    case INIT_LECUN_UNIFORM: snprintf(buf, size, "lecun_uniform: U(±√(3/%d))", fan_in); break;
+    case INIT_LECUN_NORMAL: snprintf(buf, size, "lecun_normal: N(0, 1/%d)", fan_in); break;
     }
     return buf;
-}
-
-/* The bias of a dense layer starts at zero when its weights' init is named; otherwise both
- * follow torch.nn.Linear. */
-static Init bias_init(Init w)
-{
-    return w.kind == INIT_TORCH ? w : (Init){INIT_ZEROS, 0};
 }
 
 static void emit_storage(Emitter *e)
@@ -282,7 +280,7 @@ static void emit_storage(Emitter *e)
         emit_commented(e, code, comment);
         snprintf(code, sizeof code, "@R %s_b[%s];", op->name, op->O_name);
         snprintf(comment, sizeof comment, "[%d] %s", op->O,
-                 init_text(text, sizeof text, bias_init(w), op->I, op->O));
+                 init_text(text, sizeof text, op->layer->bias_init, op->I, op->O));
         emit_commented(e, code, comment);
     }
     emit_close(e, ";");
@@ -322,7 +320,8 @@ static void emit_call_lists(Emitter *e)
     const Ir *ir = e->ir;
     emit(e, "/* ---- the network ------------------------------------------------------------------------- */");
     emit(e, "/* forward: the layers in order, from input to %s. */", ir->out);
-    emit_function(e, "static void forward(int B)");
+    emit_function(e, "static void forward(int B, int training)");
+    emit(e, "(void)training; /* no dropout in this model */");
     for (int i = 0; i < ir->nops; i++)
         if (ir->ops[i].kind != IR_LOSS)
             emit(e, "%s_forward(B); /* %s → %s */", ir->ops[i].name, ir->ops[i].in,
@@ -346,14 +345,31 @@ static void emit_call_lists(Emitter *e)
     emit_blank(e);
 }
 
+/* The two numbers of an init as C literals; torch's default becomes U(-1/√fan_in, 1/√fan_in). */
+static void init_args(Init init, int fan_in, char a[32], char b[32])
+{
+    if (init.kind == INIT_TORCH)
+        init = (Init){INIT_UNIFORM, -1 / sqrt(fan_in), 1 / sqrt(fan_in)};
+    fmt_double(a, init.a);
+    fmt_double(b, init.b);
+}
+
 static void emit_tables(Emitter *e)
 {
     const Net *net = e->net;
     const Ir *ir = e->ir;
     static const char *const init_enum[] = {
-        [INIT_TORCH] = "NETRT_INIT_UNIFORM", [INIT_ZEROS] = "NETRT_INIT_ZEROS",
-        [INIT_NORMAL] = "NETRT_INIT_NORMAL", [INIT_UNIFORM] = "NETRT_INIT_UNIFORM",
-        [INIT_XAVIER_UNIFORM] = "NETRT_INIT_XAVIER_UNIFORM", [INIT_HE_NORMAL] = "NETRT_INIT_HE_NORMAL",
+        [INIT_ZEROS] = "NETRT_INIT_ZEROS",
+        [INIT_CONSTANT] = "NETRT_INIT_CONSTANT",
+        [INIT_NORMAL] = "NETRT_INIT_NORMAL",
+        [INIT_UNIFORM] = "NETRT_INIT_UNIFORM",
+        [INIT_XAVIER_UNIFORM] = "NETRT_INIT_XAVIER_UNIFORM",
+        [INIT_XAVIER_NORMAL] = "NETRT_INIT_XAVIER_NORMAL",
+        [INIT_HE_UNIFORM] = "NETRT_INIT_HE_UNIFORM",
+        [INIT_HE_NORMAL] = "NETRT_INIT_HE_NORMAL",
+        [INIT_LECUN_UNIFORM] = "NETRT_INIT_LECUN_UNIFORM",
+        [INIT_LECUN_NORMAL] = "NETRT_INIT_LECUN_NORMAL",
+        [INIT_TORCH] = "NETRT_INIT_UNIFORM",
     };
     emit(e, "/* ---- for the runtime ----------------------------------------------------------------------- */");
     emit(e, "/* The parameter table: what the runtime initialises, counts and reports. */");
@@ -363,16 +379,16 @@ static void emit_tables(Emitter *e)
         const IrOp *op = &ir->ops[i];
         if (op->kind != IR_DENSE)
             continue;
-        Init w = op->layer->init, b = bias_init(w);
-        double wa = w.kind == INIT_TORCH ? 1 / sqrt(op->I) : w.a;
-        double ba = b.kind == INIT_TORCH ? 1 / sqrt(op->I) : b.a;
-        char wtext[32], btext[32];
+        Init w = op->layer->init, b = op->layer->bias_init;
+        char wa[32], wb[32], ba[32], bb[32];
         emit(e, "{\"%s_W\", 2, {%s, %s}, %s * %s, param.%s_W, grad.%s_W,", op->name, op->O_name,
              op->I_name, op->O_name, op->I_name, op->name, op->name);
-        emit(e, " {%s, %s}, %d, %d},", init_enum[w.kind], fmt_double(wtext, wa), op->I, op->O);
+        init_args(w, op->I, wa, wb);
+        emit(e, " {%s, %s, %s}, %d, %d},", init_enum[w.kind], wa, wb, op->I, op->O);
         emit(e, "{\"%s_b\", 1, {%s}, %s, param.%s_b, grad.%s_b,", op->name, op->O_name,
              op->O_name, op->name, op->name);
-        emit(e, " {%s, %s}, %d, %d},", init_enum[b.kind], fmt_double(btext, ba), op->I, op->O);
+        init_args(b, op->I, ba, bb);
+        emit(e, " {%s, %s, %s}, %d, %d},", init_enum[b.kind], ba, bb, op->I, op->O);
         nparams += 2;
     }
     emit_close(e, ";");

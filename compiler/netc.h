@@ -136,18 +136,24 @@ typedef enum {
     LAYER_SOFTMAX,
 } LayerKind;
 
+/* The runtime's NetrtInitKind, in the same order, and one more: torch's default. */
 typedef enum {
-    INIT_TORCH,          /* torch.nn.Linear's default: U(±1/√fan_in) for W and b              */
     INIT_ZEROS,
-    INIT_NORMAL,         /* N(0, a²)                                                           */
-    INIT_UNIFORM,        /* U(-a, a)                                                           */
+    INIT_CONSTANT,       /* a                                                                  */
+    INIT_NORMAL,         /* N(a, b²)                                                           */
+    INIT_UNIFORM,        /* U(a, b)                                                            */
     INIT_XAVIER_UNIFORM, /* U(±√(6/(fan_in+fan_out)))                                          */
+    INIT_XAVIER_NORMAL,  /* N(0, 2/(fan_in+fan_out))                                           */
+    INIT_HE_UNIFORM,     /* U(±√(6/fan_in))                                                    */
     INIT_HE_NORMAL,      /* N(0, 2/fan_in)                                                     */
+    INIT_LECUN_UNIFORM,  /* U(±√(3/fan_in))                                                    */
+    INIT_LECUN_NORMAL,   /* N(0, 1/fan_in)                                                     */
+    INIT_TORCH,          /* torch.nn.Linear's default: U(±1/√fan_in) for W and b              */
 } InitKind;
 
 typedef struct {
     InitKind kind;
-    double a;
+    double a, b;
 } Init;
 
 /* A checked layer: kind known, shape inferred. */
@@ -158,7 +164,7 @@ typedef struct NetLayer {
     int out_shape[3], out_rank; /* the shape of its output, batch dimension left out   */
     int out_size;         /* product of out_shape                                    */
     int in_size;          /* product of its input's shape                            */
-    Init init;            /* LAYER_DENSE                                             */
+    Init init, bias_init; /* LAYER_DENSE: of W and of b                              */
 } NetLayer;
 
 typedef enum { LOSS_CROSS_ENTROPY, LOSS_MSE } LossKind;

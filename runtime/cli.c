@@ -17,6 +17,7 @@ typedef enum {
     OPT_POSITIVE,    /* double > 0, finite */
     OPT_NONNEG,      /* double >= 0        */
     OPT_FRACTION,    /* double in [0, 1)   */
+    OPT_PART,        /* double: a fraction in [0, 1) or a whole count */
     OPT_STRING,      /* const char *       */
     OPT_FLAG,        /* int, set to 1; takes no value */
 } OptKind;
@@ -41,8 +42,8 @@ static const OptSpec specs[] = {
     {"--seed", "N", OPT_SEED, FIELD(train.seed), "seed of initialisation and shuffling", NULL},
     {"--data-dir", "DIR", OPT_STRING, FIELD(data_dir), "look for the data files only in DIR",
      NULL},
-    {"--valid", "N", OPT_NONNEG_INT, FIELD(valid), "last training samples held out for validation",
-     NULL},
+    {"--valid", "N|F", OPT_PART, FIELD(valid),
+     "training samples held out for validation: a count, or a fraction below 1", NULL},
     {"--threads", "N", OPT_COUNT, FIELD(threads), "OpenBLAS threads", "OpenBLAS's choice"},
     {"--csv", "FILE", OPT_STRING, FIELD(csv), "write the metrics of every epoch to FILE", "none"},
     {"--quiet", NULL, OPT_FLAG, FIELD(quiet), "print only the final test line", NULL},
@@ -127,7 +128,8 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
     }
     case OPT_POSITIVE:
     case OPT_NONNEG:
-    case OPT_FRACTION: {
+    case OPT_FRACTION:
+    case OPT_PART: {
         double v = strtod(text, &end);
         if (end == text || *end)
             return netrt_err(err, "%s: '%s' is not a number", spec->name, text);
@@ -139,6 +141,9 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
             return netrt_err(err, "%s: must not be negative, got %s", spec->name, text);
         if (spec->kind == OPT_FRACTION && (v < 0 || v >= 1))
             return netrt_err(err, "%s: must be in [0, 1), got %s", spec->name, text);
+        if (spec->kind == OPT_PART && (v < 0 || (v >= 1 && v != floor(v)) || v > INT_MAX))
+            return netrt_err(err, "%s: must be a fraction in [0, 1) or a whole count, got %s",
+                             spec->name, text);
         *(double *)field = v;
         return 0;
     }
@@ -226,6 +231,13 @@ static void print_data(const NetrtData *data, FILE *out)
             fprintf(out, "      no test set;\n");
         fprintf(out, "      relative paths are taken under --data-dir if given.\n");
         break;
+    case NETRT_DATA_CSV:
+        fprintf(out, "Data: CSV file %s (relative to --data-dir if given).\n", data->csv);
+        return;
+    case NETRT_DATA_FUNCTION:
+        fprintf(out, "Data: %d points of a function on [%g, %g].\n", data->function.n,
+                data->function.lo, data->function.hi);
+        return;
     }
     if (data->normalize && data->std != 0)
         fprintf(out, "Inputs are pixel/255 normalized as (x - %g) / %g.\n", data->mean, data->std);
@@ -264,6 +276,7 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
         case OPT_POSITIVE:
         case OPT_NONNEG:
         case OPT_FRACTION:
+        case OPT_PART:
             snprintf(value, sizeof value, " [%g]", *(const double *)field);
             break;
         case OPT_STRING:

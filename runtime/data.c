@@ -143,10 +143,10 @@ static NetrtSplit split_of(const NetrtIdx *idx, int first, int n)
     return (NetrtSplit){idx->pixels + (size_t)first * size, idx->labels + first, n, size};
 }
 
-int netrt_data_load(const NetrtModel *model, const char *data_dir, int valid, NetrtDataset *ds,
-                    NetrtErr *err)
+int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid_part,
+                    NetrtDataset *ds, NetrtErr *err)
 {
-    static const char *const names[] = {"fashion-mnist", "mnist", "idx"};
+    static const char *const names[] = {"fashion-mnist", "mnist", "idx", "csv", "function"};
     memset(ds, 0, sizeof *ds);
     ds->name = names[model->data.kind];
     NetrtDataFiles *files = &ds->files;
@@ -162,6 +162,7 @@ int netrt_data_load(const NetrtModel *model, const char *data_dir, int valid, Ne
          check_size(model, &ds->test_file, files->test_images, err) < 0))
         goto fail;
     int n = ds->train_file.n;
+    int valid = valid_part < 1 ? (int)lround(valid_part * n) : valid_part < n ? (int)valid_part : n;
     if (valid >= n) {
         netrt_err(err, "%s: holding out %d samples for validation leaves none for training: the "
                   "file has %d", files->train_images, valid, n);

@@ -57,27 +57,37 @@ static int count_correct(const NetrtModel *model, int B)
     return correct;
 }
 
-/* Fill every parameter as its table row says, drawing from rng in table order. */
+/* Fill every parameter as its table row says, drawing from rng in table order. Each kind is a
+ * normal or a uniform distribution; the named ones take their spread from the fans. */
 static int init_params(const NetrtModel *model, NetrtRng *rng, NetrtErr *err)
 {
     for (int p = 0; p < model->n_params; p++) {
         const NetrtParam *param = &model->params[p];
-        double a = param->init.a;
-        NetrtInitKind kind = param->init.kind;
-        if ((kind == NETRT_INIT_HE_NORMAL && param->fan_in <= 0) ||
-            (kind == NETRT_INIT_XAVIER_UNIFORM && param->fan_in + param->fan_out <= 0))
+        double fan_in = param->fan_in, fan_sum = param->fan_in + param->fan_out;
+        double mean = 0, spread = 0; /* standard deviation, or the uniform's half width */
+        int normal = 0;
+        switch (param->init.kind) {
+        case NETRT_INIT_ZEROS: break;
+        case NETRT_INIT_CONSTANT: mean = param->init.a; break;
+        case NETRT_INIT_NORMAL: normal = 1, mean = param->init.a, spread = param->init.b; break;
+        case NETRT_INIT_UNIFORM:
+            mean = (param->init.a + param->init.b) / 2;
+            spread = (param->init.b - param->init.a) / 2;
+            break;
+        case NETRT_INIT_XAVIER_UNIFORM: spread = sqrt(6 / fan_sum); break;
+        case NETRT_INIT_XAVIER_NORMAL: normal = 1, spread = sqrt(2 / fan_sum); break;
+        case NETRT_INIT_HE_UNIFORM: spread = sqrt(6 / fan_in); break;
+        case NETRT_INIT_HE_NORMAL: normal = 1, spread = sqrt(2 / fan_in); break;
+        case NETRT_INIT_LECUN_UNIFORM: spread = sqrt(3 / fan_in); break;
+        case NETRT_INIT_LECUN_NORMAL: normal = 1, spread = sqrt(1 / fan_in); break;
+        }
+        if (!isfinite(spread) || !isfinite(mean))
             return netrt_err(err, "parameter %s: fan_in %d and fan_out %d do not allow its init",
                              param->name, param->fan_in, param->fan_out);
-        if (kind == NETRT_INIT_XAVIER_UNIFORM)
-            a = sqrt(6.0 / (param->fan_in + param->fan_out));
-        else if (kind == NETRT_INIT_HE_NORMAL)
-            a = sqrt(2.0 / param->fan_in);
         for (size_t i = 0; i < param->size; i++) {
-            double v = 0;
-            if (kind == NETRT_INIT_NORMAL || kind == NETRT_INIT_HE_NORMAL)
-                v = a * netrt_rng_normal(rng);
-            else if (kind == NETRT_INIT_UNIFORM || kind == NETRT_INIT_XAVIER_UNIFORM)
-                v = a * (2 * netrt_rng_uniform(rng) - 1);
+            double v = mean;
+            if (spread != 0)
+                v += spread * (normal ? netrt_rng_normal(rng) : 2 * netrt_rng_uniform(rng) - 1);
             if (model->dtype == NETRT_F32)
                 ((float *)param->value)[i] = (float)v;
             else
@@ -96,7 +106,7 @@ static Metrics evaluate(const NetrtModel *model, const NetrtPixelMap *map,
     for (int start = 0; start < split->n; start += model->batch_max) {
         int B = split->n - start < model->batch_max ? split->n - start : model->batch_max;
         netrt_batch_fill(model, map, split, seq + start, B);
-        model->forward(B);
+        model->forward(B, 0);
         correct += count_correct(model, B);
         loss += model->loss(B) * B;
     }
@@ -274,7 +284,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     if (!opt.quiet)
         print_startup(model, &opt, ds);
 
-    NetrtHyper hyper = {opt.train.lr, opt.train.momentum, opt.train.weight_decay};
+    NetrtHyper hyper = {opt.train.lr, opt.train.momentum, opt.train.weight_decay, 0};
     Progress pg = {.on = !opt.quiet && isatty(fileno(stderr))};
     int epochs = opt.train.epochs, n = ds->train.n;
     long step = 0;
@@ -287,7 +297,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         for (int start = 0; start < n; start += opt.train.batch) {
             int B = n - start < opt.train.batch ? n - start : opt.train.batch;
             netrt_batch_fill(model, &map, &ds->train, run->order + start, B);
-            model->forward(B);
+            model->forward(B, 1);
             correct += count_correct(model, B);
             double loss = model->loss(B);
             step++;
@@ -303,6 +313,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
             }
             loss_sum += loss * B;
             model->backward(B);
+            hyper.step = step;
             model->update(&hyper);
             if (pg.on)
                 progress_show(&pg, epoch, epochs, start + B, n, loss_sum / (start + B));

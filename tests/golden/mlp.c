@@ -33,11 +33,11 @@ enum {
  * velocity (momentum buffer). W is [out, in]: row o holds the weights into unit o. */
 struct params {
     float dense1_W[DENSE1_OUT * DENSE1_IN];              /* [32,64] he_normal: N(0, 2/64) */
-    float dense1_b[DENSE1_OUT];                          /* [32] zeros */
+    float dense1_b[DENSE1_OUT];                          /* [32] U(±1/√64), as torch.nn.Linear */
     float dense2_W[DENSE2_OUT * DENSE2_IN];              /* [16,32] U(±1/√32), as torch.nn.Linear */
     float dense2_b[DENSE2_OUT];                          /* [16] U(±1/√32), as torch.nn.Linear */
     float dense3_W[DENSE3_OUT * DENSE3_IN];              /* [10,16] xavier_uniform: U(±√(6/(16+10))) */
-    float dense3_b[DENSE3_OUT];                          /* [10] zeros */
+    float dense3_b[DENSE3_OUT];                          /* [10] U(±1/√16), as torch.nn.Linear */
 };
 static struct params param, grad, velocity;
 
@@ -195,8 +195,9 @@ static double loss(int B)
 
 /* ---- the network ------------------------------------------------------------------------- */
 /* forward: the layers in order, from input to dense3_out. */
-static void forward(int B)
+static void forward(int B, int training)
 {
+    (void)training; /* no dropout in this model */
     dense1_forward(B); /* input → relu1_out */
     dense2_forward(B); /* relu1_out → tanh1_out */
     dense3_forward(B); /* tanh1_out → dense3_out */
@@ -238,17 +239,17 @@ static void update(const NetrtHyper *h)
 /* The parameter table: what the runtime initialises, counts and reports. */
 static const NetrtParam param_table[] = {
     {"dense1_W", 2, {DENSE1_OUT, DENSE1_IN}, DENSE1_OUT * DENSE1_IN, param.dense1_W, grad.dense1_W,
-     {NETRT_INIT_HE_NORMAL, 0}, 64, 32},
+     {NETRT_INIT_HE_NORMAL, 0, 0}, 64, 32},
     {"dense1_b", 1, {DENSE1_OUT}, DENSE1_OUT, param.dense1_b, grad.dense1_b,
-     {NETRT_INIT_ZEROS, 0}, 64, 32},
+     {NETRT_INIT_UNIFORM, -0.125, 0.125}, 64, 32},
     {"dense2_W", 2, {DENSE2_OUT, DENSE2_IN}, DENSE2_OUT * DENSE2_IN, param.dense2_W, grad.dense2_W,
-     {NETRT_INIT_UNIFORM, 0.17677669529663687}, 32, 16},
+     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 16},
     {"dense2_b", 1, {DENSE2_OUT}, DENSE2_OUT, param.dense2_b, grad.dense2_b,
-     {NETRT_INIT_UNIFORM, 0.17677669529663687}, 32, 16},
+     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 16},
     {"dense3_W", 2, {DENSE3_OUT, DENSE3_IN}, DENSE3_OUT * DENSE3_IN, param.dense3_W, grad.dense3_W,
-     {NETRT_INIT_XAVIER_UNIFORM, 0}, 16, 10},
+     {NETRT_INIT_XAVIER_UNIFORM, 0, 0}, 16, 10},
     {"dense3_b", 1, {DENSE3_OUT}, DENSE3_OUT, param.dense3_b, grad.dense3_b,
-     {NETRT_INIT_ZEROS, 0}, 16, 10},
+     {NETRT_INIT_UNIFORM, -0.25, 0.25}, 16, 10},
 };
 
 /* The model as the runtime sees it: buffers, steps, and the settings of mlp. */

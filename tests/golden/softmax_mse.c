@@ -33,7 +33,7 @@ enum {
  * velocity (momentum buffer). W is [out, in]: row o holds the weights into unit o. */
 struct params {
     double dense1_W[DENSE1_OUT * DENSE1_IN];             /* [5,6] normal: N(0, 0.1²) */
-    double dense1_b[DENSE1_OUT];                         /* [5] zeros */
+    double dense1_b[DENSE1_OUT];                         /* [5] U(±1/√6), as torch.nn.Linear */
     double dense2_W[DENSE2_OUT * DENSE2_IN];             /* [10,5] U(±1/√5), as torch.nn.Linear */
     double dense2_b[DENSE2_OUT];                         /* [10] U(±1/√5), as torch.nn.Linear */
 };
@@ -183,8 +183,9 @@ static double loss(int B)
 
 /* ---- the network ------------------------------------------------------------------------- */
 /* forward: the layers in order, from input to softmax1_out. */
-static void forward(int B)
+static void forward(int B, int training)
 {
+    (void)training; /* no dropout in this model */
     dense1_forward(B); /* input → sigmoid1_out */
     dense2_forward(B); /* sigmoid1_out → dense2_out */
     softmax1_forward(B); /* dense2_out → softmax1_out */
@@ -224,13 +225,13 @@ static void update(const NetrtHyper *h)
 /* The parameter table: what the runtime initialises, counts and reports. */
 static const NetrtParam param_table[] = {
     {"dense1_W", 2, {DENSE1_OUT, DENSE1_IN}, DENSE1_OUT * DENSE1_IN, param.dense1_W, grad.dense1_W,
-     {NETRT_INIT_NORMAL, 0.1}, 6, 5},
+     {NETRT_INIT_NORMAL, 0, 0.1}, 6, 5},
     {"dense1_b", 1, {DENSE1_OUT}, DENSE1_OUT, param.dense1_b, grad.dense1_b,
-     {NETRT_INIT_ZEROS, 0}, 6, 5},
+     {NETRT_INIT_UNIFORM, -0.4082482904638631, 0.4082482904638631}, 6, 5},
     {"dense2_W", 2, {DENSE2_OUT, DENSE2_IN}, DENSE2_OUT * DENSE2_IN, param.dense2_W, grad.dense2_W,
-     {NETRT_INIT_UNIFORM, 0.4472135954999579}, 5, 10},
+     {NETRT_INIT_UNIFORM, -0.4472135954999579, 0.4472135954999579}, 5, 10},
     {"dense2_b", 1, {DENSE2_OUT}, DENSE2_OUT, param.dense2_b, grad.dense2_b,
-     {NETRT_INIT_UNIFORM, 0.4472135954999579}, 5, 10},
+     {NETRT_INIT_UNIFORM, -0.4472135954999579, 0.4472135954999579}, 5, 10},
 };
 
 /* The model as the runtime sees it: buffers, steps, and the settings of softmax_mse. */

@@ -23,8 +23,9 @@ struct params {
 static struct params param, grad, mom;
 
 /* logits[B,2] = input[B,16] · Wᵀ + b */
-static void forward(int B)
+static void forward(int B, int training)
 {
+    (void)training;
     for (int n = 0; n < B; n++)
         for (int o = 0; o < CLASSES; o++) {
             float sum = param.b[o];
@@ -83,9 +84,9 @@ static void update(const NetrtHyper *h)
 }
 
 static const NetrtParam params[] = {
-    {"W", 2, {CLASSES, IN}, CLASSES * IN, param.W, grad.W, {NETRT_INIT_XAVIER_UNIFORM, 0}, IN,
+    {"W", 2, {CLASSES, IN}, CLASSES * IN, param.W, grad.W, {NETRT_INIT_XAVIER_UNIFORM, 0, 0}, IN,
      CLASSES},
-    {"b", 1, {CLASSES}, CLASSES, param.b, grad.b, {NETRT_INIT_ZEROS, 0}, IN, CLASSES},
+    {"b", 1, {CLASSES}, CLASSES, param.b, grad.b, {NETRT_INIT_ZEROS, 0, 0}, IN, CLASSES},
 };
 
 int main(int argc, char **argv)
