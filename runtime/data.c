@@ -144,8 +144,9 @@ static NetrtSplit split_of(const NetrtIdx *idx, int first, int n)
 }
 
 int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid_part,
-                    NetrtDataset *ds, NetrtErr *err)
+                    uint64_t seed, NetrtDataset *ds, NetrtErr *err)
 {
+    (void)seed; /* for the sources that draw or shuffle their samples */
     static const char *const names[] = {"fashion-mnist", "mnist", "idx", "csv", "function"};
     memset(ds, 0, sizeof *ds);
     ds->name = names[model->data.kind];

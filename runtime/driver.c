@@ -255,7 +255,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         return fail(NULL, &err, 1);
     }
     NetrtDataset *ds = &run->ds;
-    if (netrt_data_load(model, opt.data_dir, opt.valid, ds, &err) < 0)
+    if (netrt_data_load(model, opt.data_dir, opt.valid, opt.train.seed, ds, &err) < 0)
         return fail(run, &err, 1);
     int n_eval = ds->valid.n > ds->test.n ? ds->valid.n : ds->test.n;
     run->order = malloc(sizeof *run->order * ds->train.n);

@@ -99,8 +99,8 @@ int netrt_data_locate(const NetrtData *data, const char *data_dir, NetrtDataFile
 /* Locate and read the data of model, hold out the last `valid` training samples (a count, or a
  * fraction below 1 of the training file), and settle the
  * normalization (computing mean and std over the training split when model->data.std == 0). */
-int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid, NetrtDataset *ds,
-                    NetrtErr *err);
+int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid, uint64_t seed,
+                    NetrtDataset *ds, NetrtErr *err);
 void netrt_data_free(NetrtDataset *ds);
 
 /* Mean and (population) standard deviation of split's pixels scaled to [0, 1]. */

@@ -162,7 +162,7 @@ static void test_load(void)
         .data = {.kind = NETRT_DATA_MNIST, .normalize = 1},
     };
     /* 1 of the 3 training samples held out; mean and std measured on the other 2 */
-    CHECK(netrt_data_load(&model, "data_test_files/mnist", 1, &ds, &err) == 0);
+    CHECK(netrt_data_load(&model, "data_test_files/mnist", 1, 1, &ds, &err) == 0);
     CHECK(ds.train.n == 2 && ds.valid.n == 1 && ds.test.n == 3);
     CHECK(ds.valid.pixels == ds.train_file.pixels + 8);
     CHECK(ds.valid.labels[0] == 2);
@@ -173,23 +173,23 @@ static void test_load(void)
     /* given mean and std are used as they are */
     model.data.mean = 0.25;
     model.data.std = 0.5;
-    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0, &ds, &err) == 0);
+    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0, 1, &ds, &err) == 0);
     CHECK(!ds.stats_computed && ds.mean == 0.25 && ds.std == 0.5);
     netrt_data_free(&ds);
 
-    CHECK(netrt_data_load(&model, "data_test_files/mnist", 3, &ds, &err) == -1);
+    CHECK(netrt_data_load(&model, "data_test_files/mnist", 3, 1, &ds, &err) == -1);
     CHECK_CONTAINS(err.msg, "holding out 3 samples for validation leaves none for training");
     CHECK(ds.train_file.pixels == NULL);
 
     model.in_size = 784;
-    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0, &ds, &err) == -1);
+    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0, 1, &ds, &err) == -1);
     CHECK_CONTAINS(err.msg, "train-images-idx3-ubyte: images are 2x2 = 4 values, but model 'm' "
                             "takes inputs of 784");
 
     /* label 2 is out of range for 2 classes */
     model.in_size = 4;
     model.out_size = 2;
-    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0, &ds, &err) == -1);
+    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0, 1, &ds, &err) == -1);
     CHECK_CONTAINS(err.msg, "label 2 of sample 2 is out of range");
 }
 
