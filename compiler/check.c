@@ -18,10 +18,22 @@ enum {
 };
 static const double MAX_PARAMS = 1 << 28; /* 1 GiB of float parameters */
 
+/* A `let NAME = value`, and whether anything used it. */
+typedef struct {
+    const char *name;
+    Loc loc;
+    const Value *value;   /* as written, or as -D gave it                              */
+    bool from_define, used, resolving;
+} Let;
+
 typedef struct {
     Source *src;
     Arena *arena;
     Net *net;
+    Let lets[64];
+    int nlets;
+    const Define *defines;
+    int ndefines;
 } Checker;
 
 #define error(c, loc, ...) diag((c)->src, (loc), DIAG_ERROR, __VA_ARGS__)
@@ -44,54 +56,6 @@ static void error_unknown(Checker *c, Loc loc, const char *what, const char *wor
     }
 }
 
-/* ---- settings: `key = value` in a block, described by a table ------------------------------ */
-
-typedef enum { SET_INT, SET_NUMBER, SET_BOOL, SET_STRING } SettingType;
-
-typedef struct {
-    const char *key;
-    SettingType type;
-    double min, max;      /* SET_INT, SET_NUMBER: the allowed range                  */
-    bool max_open;        /* the range excludes max: [min, max)                        */
-    size_t offset;        /* where in Net the value goes                               */
-} SettingSpec;
-
-#define NET_FIELD(f) offsetof(Net, f)
-
-static const SettingSpec sgd_settings[] = {
-    {"lr", SET_NUMBER, 0, 1e6, false, NET_FIELD(lr)},
-    {"momentum", SET_NUMBER, 0, 1, true, NET_FIELD(momentum)},
-    {"weight_decay", SET_NUMBER, 0, 1e6, false, NET_FIELD(weight_decay)},
-    {NULL, 0, 0, 0, false, 0},
-};
-
-static const SettingSpec train_settings[] = {
-    {"epochs", SET_INT, 1, 1e6, false, NET_FIELD(epochs)},
-    {"batch", SET_INT, 1, MAX_BATCH, false, NET_FIELD(batch)},
-    {"seed", SET_INT, 0, 9007199254740992.0, false, NET_FIELD(seed)},
-    {NULL, 0, 0, 0, false, 0},
-};
-
-static const SettingSpec dataset_settings[] = {
-    {"valid", SET_INT, 0, 1e9, false, NET_FIELD(valid)},
-    {"normalize", SET_BOOL, 0, 0, false, NET_FIELD(normalize)},
-    {"mean", SET_NUMBER, -1e6, 1e6, false, NET_FIELD(mean)},
-    {"std", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(std)},
-    {NULL, 0, 0, 0, false, 0},
-};
-
-static const SettingSpec idx_settings[] = {
-    {"images", SET_STRING, 0, 0, false, NET_FIELD(images)},
-    {"labels", SET_STRING, 0, 0, false, NET_FIELD(labels)},
-    {"test_images", SET_STRING, 0, 0, false, NET_FIELD(test_images)},
-    {"test_labels", SET_STRING, 0, 0, false, NET_FIELD(test_labels)},
-    {"valid", SET_INT, 0, 1e9, false, NET_FIELD(valid)},
-    {"normalize", SET_BOOL, 0, 0, false, NET_FIELD(normalize)},
-    {"mean", SET_NUMBER, -1e6, 1e6, false, NET_FIELD(mean)},
-    {"std", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(std)},
-    {NULL, 0, 0, 0, false, 0},
-};
-
 static const char *value_text(const Value *v, char *buf, size_t size)
 {
     switch (v->kind) {
@@ -103,36 +67,203 @@ static const char *value_text(const Value *v, char *buf, size_t size)
     case VAL_STRING: snprintf(buf, size, "\"%s\"", v->str); break;
     case VAL_NAME:
     case VAL_CALL: snprintf(buf, size, "%s%s", v->str, v->kind == VAL_CALL ? "(…)" : ""); break;
+    case VAL_LIST: snprintf(buf, size, "(…)"); break;
+    case VAL_BINOP:
+    case VAL_NEG: snprintf(buf, size, "an expression"); break;
     }
     return buf;
 }
+
+/* ---- values: let names replaced, constant arithmetic folded --------------------------------- */
+
+/* The functions an expression may call, as C's math library names them. */
+static const char *const math_functions[] = {"sin",  "cos",   "tan",   "exp",  "log", "log2",
+                                             "log10", "sqrt", "abs",   "tanh", NULL};
+
+static double apply_math(const char *f, double x)
+{
+    return !strcmp(f, "sin")     ? sin(x)
+           : !strcmp(f, "cos")   ? cos(x)
+           : !strcmp(f, "tan")   ? tan(x)
+           : !strcmp(f, "exp")   ? exp(x)
+           : !strcmp(f, "log")   ? log(x)
+           : !strcmp(f, "log2")  ? log2(x)
+           : !strcmp(f, "log10") ? log10(x)
+           : !strcmp(f, "sqrt")  ? sqrt(x)
+           : !strcmp(f, "abs")   ? fabs(x)
+                                 : tanh(x);
+}
+
+static Let *find_let(Checker *c, const char *name)
+{
+    for (int i = 0; i < c->nlets; i++)
+        if (!strcmp(c->lets[i].name, name))
+            return &c->lets[i];
+    return NULL;
+}
+
+static Value *number_at(Checker *c, double x, Loc loc)
+{
+    Value *n = arena_alloc(c->arena, sizeof *n);
+    n->kind = VAL_NUMBER;
+    n->num = x;
+    n->loc = loc;
+    return n;
+}
+
+/* What `v` means: a let's name becomes its value (located at the use), pi and e numbers, and
+ * an expression of numbers one number. Anything else (x, a call of an init) stays as it is,
+ * its parts resolved. Returns NULL after reporting an error. */
+static const Value *resolve(Checker *c, const Value *v)
+{
+    switch (v->kind) {
+    case VAL_NAME: {
+        Let *let = find_let(c, v->str);
+        if (let) {
+            if (let->resolving) {
+                error(c, v->loc, "'%s' is defined in terms of itself", v->str);
+                return NULL;
+            }
+            let->used = true;
+            let->resolving = true;
+            const Value *r = resolve(c, let->value);
+            let->resolving = false;
+            if (!r)
+                return NULL;
+            Value *copy = arena_alloc(c->arena, sizeof *copy);
+            *copy = *r;
+            copy->loc = v->loc;
+            copy->next = NULL;
+            return copy;
+        }
+        if (!strcmp(v->str, "pi"))
+            return number_at(c, 3.14159265358979323846, v->loc);
+        if (!strcmp(v->str, "e"))
+            return number_at(c, 2.71828182845904523536, v->loc);
+        return v;
+    }
+    case VAL_CALL:
+    case VAL_LIST:
+    case VAL_BINOP:
+    case VAL_NEG: {
+        Value *copy = arena_alloc(c->arena, sizeof *copy);
+        *copy = *v;
+        copy->next = NULL;
+        Value **tail = &copy->args;
+        bool numbers = true;
+        int n = 0;
+        for (const Value *a = v->args; a; a = a->next, n++) {
+            const Value *r = resolve(c, a);
+            if (!r)
+                return NULL;
+            Value *item = arena_alloc(c->arena, sizeof *item);
+            *item = *r;
+            item->next = NULL;
+            *tail = item;
+            tail = &item->next;
+            numbers &= r->kind == VAL_NUMBER;
+        }
+        if (!numbers || v->kind == VAL_LIST)
+            return copy;
+        double x = copy->args->num, y = n > 1 ? copy->args->next->num : 0, r;
+        if (v->kind == VAL_NEG) {
+            r = -x;
+        } else if (v->kind == VAL_BINOP) {
+            char op = v->str[0];
+            r = op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : op == '/' ? x / y
+                                                                            : pow(x, y);
+        } else {
+            bool is_math = false;
+            for (int i = 0; math_functions[i]; i++)
+                is_math |= !strcmp(math_functions[i], v->str);
+            if (!is_math || n != 1)
+                return copy; /* normal(0.01) and its like: the checker of the setting decides */
+            r = apply_math(v->str, x);
+        }
+        if (!isfinite(r)) {
+            error(c, v->loc, "this expression has no finite value (%g)", r);
+            return NULL;
+        }
+        return number_at(c, r, v->loc);
+    }
+    default:
+        return v;
+    }
+}
+
+/* ---- settings: `key = value` in a block, described by a table ------------------------------ */
+
+typedef enum {
+    SET_INT,
+    SET_LONG,
+    SET_NUMBER,
+    SET_BOOL,
+    SET_STRING,
+    SET_PART,     /* a count (whole, ≥ 1) or a fraction in [0, 1): double                  */
+    SET_CUSTOM,   /* checked by the spec's function                                       */
+} SettingType;
+
+typedef struct SettingSpec {
+    const char *key;
+    SettingType type;
+    double min, max;      /* SET_INT, SET_LONG, SET_NUMBER: the allowed range             */
+    bool max_open;        /* the range excludes max: [min, max)                           */
+    size_t offset;        /* where in Net the value goes                                  */
+    bool (*custom)(Checker *c, const Setting *s); /* SET_CUSTOM                           */
+} SettingSpec;
+
+#define NET_FIELD(f) offsetof(Net, f)
+#define END_SPECS {NULL, 0, 0, 0, false, 0, NULL}
 
 /* One `key = value` against its spec: type, then range; store it in the Net. */
 static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
 {
     char *field = (char *)c->net + spec->offset;
-    const Value *v = s->value;
+    if (spec->type == SET_CUSTOM) {
+        spec->custom(c, s);
+        return;
+    }
+    if (s->block) {
+        error(c, s->loc, "'%s' takes a value, not a block: '%s = …'", spec->key, spec->key);
+        return;
+    }
+    const Value *v = resolve(c, s->value);
+    if (!v)
+        return;
     char text[64];
     switch (spec->type) {
     case SET_INT:
+    case SET_LONG:
     case SET_NUMBER:
+    case SET_PART:
         if (v->kind != VAL_NUMBER) {
             error(c, v->loc, "'%s' takes a number, got '%s'", spec->key,
                   value_text(v, text, sizeof text));
             return;
         }
-        if (spec->type == SET_INT && v->num != floor(v->num)) {
+        if ((spec->type == SET_INT || spec->type == SET_LONG) && v->num != floor(v->num)) {
             error(c, v->loc, "'%s' takes a whole number, got %.16g", spec->key, v->num);
             return;
         }
-        if (v->num < spec->min || v->num > spec->max || (spec->max_open && v->num == spec->max)) {
-            error(c, v->loc, "'%s' must be in [%.16g, %.16g%c, got %.16g", spec->key, spec->min, spec->max,
-                  spec->max_open ? ')' : ']', v->num);
+        if (spec->type == SET_PART && (v->num < 0 || (v->num >= 1 && v->num != floor(v->num)) ||
+                                       v->num > 1e9)) {
+            error(c, v->loc, "'%s' takes a count or a fraction below 1, got %.16g", spec->key,
+                  v->num);
             return;
         }
-        if (spec->type == SET_NUMBER)
+        if (spec->type != SET_PART && spec->min > 0 && spec->min < 1e-9 && v->num <= 0) {
+            error(c, v->loc, "'%s' must be positive, got %.16g", spec->key, v->num);
+            return;
+        }
+        if (spec->type != SET_PART &&
+            (v->num < spec->min || v->num > spec->max || (spec->max_open && v->num == spec->max))) {
+            error(c, v->loc, "'%s' must be in [%.16g, %.16g%c, got %.16g", spec->key, spec->min,
+                  spec->max, spec->max_open ? ')' : ']', v->num);
+            return;
+        }
+        if (spec->type == SET_NUMBER || spec->type == SET_PART)
             *(double *)field = v->num;
-        else if (spec->offset == NET_FIELD(seed))
+        else if (spec->type == SET_LONG)
             *(long long *)field = (long long)v->num;
         else
             *(int *)field = (int)v->num;
@@ -156,6 +287,8 @@ static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
         }
         *(const char **)field = v->str;
         return;
+    case SET_CUSTOM:
+        return;
     }
 }
 
@@ -163,9 +296,9 @@ static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
 static void apply_settings(Checker *c, const char *block, const SettingSpec *specs,
                            const Setting *settings)
 {
-    const char *keys[16];
+    const char *keys[32];
     int nkeys = 0;
-    for (const SettingSpec *s = specs; s->key; s++)
+    for (const SettingSpec *s = specs; s->key && nkeys < 31; s++)
         keys[nkeys++] = s->key;
     keys[nkeys] = NULL;
 
@@ -188,38 +321,356 @@ static void apply_settings(Checker *c, const char *block, const SettingSpec *spe
             note(c, first->loc, "first set here");
             continue;
         }
-        if (s->value)
+        if (s->value || s->block)
             apply_setting(c, spec, s);
     }
 }
 
 /* Is `key` among the settings? (for required ones) */
-static bool has_setting(const Setting *settings, const char *key)
+static const Setting *find_setting(const Setting *settings, const char *key)
 {
     for (const Setting *s = settings; s; s = s->next)
         if (!strcmp(s->key, key))
-            return true;
-    return false;
+            return s;
+    return NULL;
 }
 
+/* The name a setting takes, from `words`: its index, or -1 after an error. */
+static int setting_choice(Checker *c, const Setting *s, const char *const *words)
+{
+    const Value *v = s->value ? resolve(c, s->value) : NULL;
+    if (!v)
+        return -1;
+    if (v->kind == VAL_NAME)
+        for (int i = 0; words[i]; i++)
+            if (!strcmp(words[i], v->str))
+                return i;
+    char where[64], text[64];
+    snprintf(where, sizeof where, " for '%s'", s->key);
+    if (v->kind == VAL_NAME) {
+        error_unknown(c, v->loc, "value", v->str, where, words);
+    } else {
+        char list[256];
+        join_words(list, sizeof list, words);
+        error(c, v->loc, "'%s' takes one of %s, got '%s'", s->key, list,
+              value_text(v, text, sizeof text));
+    }
+    return -1;
+}
+
+/* ---- the special settings ------------------------------------------------------------------ */
+
+/* batch = N | full */
+static bool set_batch(Checker *c, const Setting *s)
+{
+    const Value *v = resolve(c, s->value);
+    if (!v)
+        return false;
+    if (v->kind == VAL_NAME && !strcmp(v->str, "full")) {
+        c->net->batch = 0;
+        return true;
+    }
+    if (v->kind != VAL_NUMBER || v->num != floor(v->num) || v->num < 1 || v->num > MAX_BATCH) {
+        char text[64];
+        error(c, v->loc, "'batch' takes a whole number in [1, %d] or 'full', got '%s'", MAX_BATCH,
+              value_text(v, text, sizeof text));
+        return false;
+    }
+    c->net->batch = (int)v->num;
+    return true;
+}
+
+/* monitor = valid_loss | valid_acc */
+static bool set_monitor(Checker *c, const Setting *s)
+{
+    static const char *const words[] = {"valid_loss", "valid_acc", NULL};
+    int k = setting_choice(c, s, words);
+    c->net->monitor_acc = k == 1;
+    return k >= 0;
+}
+
+/* per = epoch | step */
+static bool set_per(Checker *c, const Setting *s)
+{
+    static const char *const words[] = {"epoch", "step", NULL};
+    int k = setting_choice(c, s, words);
+    c->net->schedule_per_step = k == 1;
+    return k >= 0;
+}
+
+/* milestones = (2, 4, 6): increasing whole numbers */
+static bool set_milestones(Checker *c, const Setting *s)
+{
+    const Value *v = resolve(c, s->value);
+    if (!v)
+        return false;
+    Net *net = c->net;
+    const Value *items = v->kind == VAL_LIST ? v->args : v;
+    for (const Value *m = items; m; m = v->kind == VAL_LIST ? m->next : NULL) {
+        int max = (int)(sizeof net->milestones / sizeof net->milestones[0]);
+        if (m->kind != VAL_NUMBER || m->num != floor(m->num) || m->num < 1 || m->num > 1e9) {
+            error(c, m->loc, "'milestones' takes whole numbers ≥ 1, e.g. (30, 80)");
+            return false;
+        }
+        if (net->nmilestones && m->num <= net->milestones[net->nmilestones - 1]) {
+            error(c, m->loc, "'milestones' must increase: %.16g after %d", m->num,
+                  net->milestones[net->nmilestones - 1]);
+            return false;
+        }
+        if (net->nmilestones == max) {
+            error(c, m->loc, "at most %d milestones", max);
+            return false;
+        }
+        net->milestones[net->nmilestones++] = (int)m->num;
+    }
+    return true;
+}
+
+/* flip = horizontal | none */
+static bool set_flip(Checker *c, const Setting *s)
+{
+    static const char *const words[] = {"none", "horizontal", NULL};
+    int k = setting_choice(c, s, words);
+    c->net->flip = k == 1;
+    return k >= 0;
+}
+
+static const SettingSpec augment_settings[] = {
+    {"flip", SET_CUSTOM, 0, 0, false, 0, set_flip},
+    {"rotate", SET_NUMBER, 0, 180, false, NET_FIELD(rotate), NULL},
+    {"shift", SET_NUMBER, 0, 1, true, NET_FIELD(shift), NULL},
+    END_SPECS,
+};
+
+/* augment { flip rotate shift } */
+static bool set_augment(Checker *c, const Setting *s)
+{
+    if (!s->block) {
+        error(c, s->loc, "'augment' takes a block, e.g. 'augment { flip = horizontal  rotate = 10 }'");
+        return false;
+    }
+    apply_settings(c, "augment", augment_settings, s->block);
+    return true;
+}
+
+/* split = train/valid/test, e.g. 0.8/0.1/0.1 or 1600/200/200 */
+static bool set_split(Checker *c, const Setting *s)
+{
+    const Value *v = s->value;
+    /* written as divisions, read as three parts: walk the left-leaning tree of '/' */
+    const Value *parts[3];
+    int n = 0;
+    while (v->kind == VAL_BINOP && v->str[0] == '/' && n < 2) {
+        parts[n++] = v->args->next;
+        v = v->args;
+    }
+    parts[n++] = v;
+    double p[3];
+    for (int i = 0; i < n; i++) {
+        const Value *r = resolve(c, parts[n - 1 - i]);
+        if (!r)
+            return false;
+        if (r->kind != VAL_NUMBER || r->num < 0) {
+            error(c, s->value->loc, "'split' takes train/valid/test, e.g. 0.8/0.1/0.1 or "
+                  "1600/200/200");
+            return false;
+        }
+        p[i] = r->num;
+    }
+    if (n != 3) {
+        error(c, s->value->loc, "'split' takes three parts, train/valid/test, e.g. 0.8/0.1/0.1");
+        return false;
+    }
+    bool fractions = p[0] < 1 || p[1] < 1 || p[2] < 1;
+    if (fractions && fabs(p[0] + p[1] + p[2] - 1) > 1e-9) {
+        error(c, s->value->loc, "the fractions of 'split' add up to %.16g, not 1",
+              p[0] + p[1] + p[2]);
+        return false;
+    }
+    if (!fractions && (p[0] != floor(p[0]) || p[1] != floor(p[1]) || p[2] != floor(p[2]))) {
+        error(c, s->value->loc, "'split' takes three fractions adding up to 1, or three counts");
+        return false;
+    }
+    if (!fractions && p[0] + p[1] + p[2] != c->net->n && c->net->n) {
+        error(c, s->value->loc, "the counts of 'split' add up to %.16g, but n = %d",
+              p[0] + p[1] + p[2], c->net->n);
+        return false;
+    }
+    c->net->valid = p[1];
+    c->net->test = p[2];
+    return true;
+}
+
+/* Does `v` use only x, numbers and the math functions? Reports what does not. */
+static bool check_function_of_x(Checker *c, const Value *v)
+{
+    char text[64];
+    switch (v->kind) {
+    case VAL_NUMBER: return true;
+    case VAL_NAME:
+        if (!strcmp(v->str, "x"))
+            return true;
+        error(c, v->loc, "unknown name '%s' in the function; it may use x, pi, e and let names",
+              v->str);
+        return false;
+    case VAL_CALL: {
+        bool known = false;
+        for (int i = 0; math_functions[i]; i++)
+            known |= !strcmp(math_functions[i], v->str);
+        if (!known) {
+            error_unknown(c, v->loc, "function", v->str, "", math_functions);
+            return false;
+        }
+        if (!v->args || v->args->next) {
+            error(c, v->loc, "'%s' takes one argument", v->str);
+            return false;
+        }
+        return check_function_of_x(c, v->args);
+    }
+    case VAL_BINOP: return check_function_of_x(c, v->args) && check_function_of_x(c, v->args->next);
+    case VAL_NEG: return check_function_of_x(c, v->args);
+    default:
+        error(c, v->loc, "'%s' has no place in a function of x", value_text(v, text, sizeof text));
+        return false;
+    }
+}
+
+/* y = EXPR of x */
+static bool set_function(Checker *c, const Setting *s)
+{
+    const Value *v = resolve(c, s->value);
+    if (!v || !check_function_of_x(c, v))
+        return false;
+    c->net->function = v;
+    return true;
+}
+
+/* x = uniform(lo, hi) | linspace(lo, hi) */
+static bool set_x_range(Checker *c, const Setting *s)
+{
+    const Value *v = resolve(c, s->value);
+    if (!v)
+        return false;
+    bool ok = v->kind == VAL_CALL && (!strcmp(v->str, "uniform") || !strcmp(v->str, "linspace")) &&
+              v->args && v->args->next && !v->args->next->next &&
+              v->args->kind == VAL_NUMBER && v->args->next->kind == VAL_NUMBER;
+    if (!ok) {
+        error(c, v->loc, "'x' takes uniform(lo, hi) or linspace(lo, hi), e.g. uniform(1, 16)");
+        return false;
+    }
+    if (!(v->args->num < v->args->next->num)) {
+        error(c, v->loc, "the interval of 'x' needs lo < hi, got [%.16g, %.16g]", v->args->num,
+              v->args->next->num);
+        return false;
+    }
+    c->net->linspace = !strcmp(v->str, "linspace");
+    c->net->x_lo = v->args->num;
+    c->net->x_hi = v->args->next->num;
+    return true;
+}
+
+/* target = last | N (a 0-based column) */
+static bool set_target(Checker *c, const Setting *s)
+{
+    const Value *v = resolve(c, s->value);
+    if (!v)
+        return false;
+    if (v->kind == VAL_NAME && !strcmp(v->str, "last")) {
+        c->net->csv_target = -1;
+        return true;
+    }
+    if (v->kind != VAL_NUMBER || v->num != floor(v->num) || v->num < 0 || v->num > 1e6) {
+        error(c, v->loc, "'target' takes 'last' or a column number counted from 0");
+        return false;
+    }
+    c->net->csv_target = (int)v->num;
+    return true;
+}
+
+static const SettingSpec train_settings[] = {
+    {"epochs", SET_INT, 1, 1e7, false, NET_FIELD(epochs), NULL},
+    {"batch", SET_CUSTOM, 0, 0, false, 0, set_batch},
+    {"seed", SET_LONG, 0, 9007199254740992.0, false, NET_FIELD(seed), NULL},
+    {"max_steps", SET_LONG, 1, 1e12, false, NET_FIELD(max_steps), NULL},
+    {"stop_when_loss_below", SET_NUMBER, 0, 1e6, false, NET_FIELD(loss_below), NULL},
+    {"early_stop", SET_INT, 1, 1e6, false, NET_FIELD(patience), NULL},
+    {"monitor", SET_CUSTOM, 0, 0, false, 0, set_monitor},
+    {"keep_best", SET_BOOL, 0, 0, false, NET_FIELD(keep_best), NULL},
+    END_SPECS,
+};
+
+#define IMAGE_SETTINGS                                                                       \
+    {"valid", SET_PART, 0, 0, false, NET_FIELD(valid), NULL},                                \
+    {"normalize", SET_BOOL, 0, 0, false, NET_FIELD(normalize), NULL},                        \
+    {"mean", SET_NUMBER, -1e6, 1e6, false, NET_FIELD(mean), NULL},                           \
+    {"std", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(std), NULL},                            \
+    {"augment", SET_CUSTOM, 0, 0, false, 0, set_augment}
+
+static const SettingSpec dataset_settings[] = {IMAGE_SETTINGS, END_SPECS};
+
+static const SettingSpec idx_settings[] = {
+    {"images", SET_STRING, 0, 0, false, NET_FIELD(images), NULL},
+    {"labels", SET_STRING, 0, 0, false, NET_FIELD(labels), NULL},
+    {"test_images", SET_STRING, 0, 0, false, NET_FIELD(test_images), NULL},
+    {"test_labels", SET_STRING, 0, 0, false, NET_FIELD(test_labels), NULL},
+    IMAGE_SETTINGS,
+    END_SPECS,
+};
+
+static const SettingSpec csv_settings[] = {
+    {"file", SET_STRING, 0, 0, false, NET_FIELD(csv), NULL},
+    {"target", SET_CUSTOM, 0, 0, false, 0, set_target},
+    {"header", SET_BOOL, 0, 0, false, NET_FIELD(csv_header), NULL},
+    {"classes", SET_INT, 2, 1e6, false, NET_FIELD(classes), NULL},
+    {"valid", SET_PART, 0, 0, false, NET_FIELD(valid), NULL},
+    {"test", SET_PART, 0, 0, false, NET_FIELD(test), NULL},
+    {"split", SET_CUSTOM, 0, 0, false, 0, set_split},
+    {"normalize", SET_BOOL, 0, 0, false, NET_FIELD(normalize), NULL},
+    END_SPECS,
+};
+
+static const SettingSpec function_settings[] = {
+    {"y", SET_CUSTOM, 0, 0, false, 0, set_function},
+    {"x", SET_CUSTOM, 0, 0, false, 0, set_x_range},
+    {"n", SET_INT, 2, 1e8, false, NET_FIELD(n), NULL},
+    {"valid", SET_PART, 0, 0, false, NET_FIELD(valid), NULL},
+    {"test", SET_PART, 0, 0, false, NET_FIELD(test), NULL},
+    {"split", SET_CUSTOM, 0, 0, false, 0, set_split},
+    {"normalize", SET_BOOL, 0, 0, false, NET_FIELD(normalize), NULL},
+    END_SPECS,
+};
+
 /* ---- layers -------------------------------------------------------------------------------- */
+
+typedef enum { ARG_NONE, ARG_SIZE, ARG_PROB } LayerArg;
 
 typedef struct {
     const char *word;
     LayerKind kind;
-    bool takes_size;      /* `dense 512`, `input 784`                                 */
-    bool is_activation;
+    LayerArg arg;         /* `dense 512`, `input 784`, `dropout 0.5`                   */
+    const char *options[4]; /* the `key=value` it takes                                */
 } LayerSpec;
 
 static const LayerSpec layer_specs[] = {
-    {"input", LAYER_INPUT, true, false},   {"dense", LAYER_DENSE, true, false},
-    {"flatten", LAYER_FLATTEN, false, false}, {"relu", LAYER_RELU, false, true},
-    {"sigmoid", LAYER_SIGMOID, false, true}, {"tanh", LAYER_TANH, false, true},
-    {"softmax", LAYER_SOFTMAX, false, true},
+    {"input", LAYER_INPUT, ARG_SIZE, {NULL}},
+    {"dense", LAYER_DENSE, ARG_SIZE, {"init", "bias", "weight_decay", NULL}},
+    {"flatten", LAYER_FLATTEN, ARG_NONE, {NULL}},
+    {"dropout", LAYER_DROPOUT, ARG_PROB, {NULL}},
+    {"relu", LAYER_RELU, ARG_NONE, {NULL}},
+    {"leaky_relu", LAYER_LEAKY_RELU, ARG_NONE, {"slope", NULL}},
+    {"elu", LAYER_ELU, ARG_NONE, {"alpha", NULL}},
+    {"sigmoid", LAYER_SIGMOID, ARG_NONE, {NULL}},
+    {"tanh", LAYER_TANH, ARG_NONE, {NULL}},
+    {"gelu", LAYER_GELU, ARG_NONE, {"approximate", NULL}},
+    {"silu", LAYER_SILU, ARG_NONE, {NULL}},
+    {"swish", LAYER_SILU, ARG_NONE, {NULL}},
+    {"softmax", LAYER_SOFTMAX, ARG_NONE, {NULL}},
+    {"log_softmax", LAYER_LOG_SOFTMAX, ARG_NONE, {NULL}},
 };
 enum { NLAYER_SPECS = sizeof layer_specs / sizeof layer_specs[0] };
-static const char *const layer_words[] = {"input", "dense",   "flatten", "relu",
-                                          "sigmoid", "tanh", "softmax", NULL};
+static const char *const layer_words[] = {
+    "input", "dense", "flatten", "dropout", "relu", "leaky_relu", "elu", "sigmoid", "tanh",
+    "gelu",  "silu",  "swish",   "softmax", "log_softmax", "repeat", NULL};
 
 static const LayerSpec *find_layer(const char *word)
 {
@@ -231,7 +682,7 @@ static const LayerSpec *find_layer(const char *word)
 
 bool check_is_layer(const char *word)
 {
-    return find_layer(word) != NULL;
+    return find_layer(word) != NULL || !strcmp(word, "repeat");
 }
 
 static const struct {
@@ -331,74 +782,166 @@ static void set_vector(NetLayer *l, int n)
     l->out_size = n;
 }
 
+/* A whole number in [1, max] for `what`, or -1 after an error. */
+static int size_value(Checker *c, const Value *raw, const char *what, int max)
+{
+    const Value *v = resolve(c, raw);
+    if (!v)
+        return -1;
+    if (v->kind != VAL_NUMBER || v->num != floor(v->num) || v->num < 1 || v->num > max) {
+        char text[64];
+        error(c, v->loc, "%s takes a whole number in [1, %d], got '%s'", what, max,
+              value_text(v, text, sizeof text));
+        return -1;
+    }
+    return (int)v->num;
+}
+
+/* A number in [min, max] for option `key`, or NAN after an error. */
+static double option_number(Checker *c, const Setting *o, double min, double max)
+{
+    const Value *v = resolve(c, o->value);
+    if (!v)
+        return NAN;
+    if (v->kind != VAL_NUMBER || v->num < min || v->num > max) {
+        char text[64];
+        error(c, v->loc, "'%s' takes a number in [%g, %g], got '%s'", o->key, min, max,
+              value_text(v, text, sizeof text));
+        return NAN;
+    }
+    return v->num;
+}
+
+/* One option of a layer, known to be one the layer takes. */
+static bool check_option(Checker *c, const Setting *o, NetLayer *l)
+{
+    if (!o->value) {
+        error(c, o->loc, "'%s' takes a value: '%s=…'", o->key, o->key);
+        return false;
+    }
+    if (!strcmp(o->key, "init") || !strcmp(o->key, "bias")) {
+        const Value *v = resolve(c, o->value);
+        return v && check_init(c, o->key, v, !strcmp(o->key, "init") ? &l->init : &l->bias_init);
+    }
+    if (!strcmp(o->key, "approximate")) {
+        static const char *const words[] = {"none", "tanh", NULL};
+        int k = setting_choice(c, o, words);
+        l->tanh_approx = k == 1;
+        return k >= 0;
+    }
+    double x = !strcmp(o->key, "weight_decay") ? option_number(c, o, 0, 1e6)
+               : !strcmp(o->key, "slope")      ? option_number(c, o, 0, 1e6)
+                                               : option_number(c, o, 1e-12, 1e6); /* alpha */
+    if (isnan(x))
+        return false;
+    if (!strcmp(o->key, "weight_decay"))
+        l->weight_decay = x;
+    else
+        l->param = x;
+    return true;
+}
+
+/* The kind word of a layer: as written, or the value of the let it names (`let act = relu`). */
+static const char *layer_word(Checker *c, const Layer *src)
+{
+    if (!find_let(c, src->kind))
+        return src->kind;
+    Value name = {.kind = VAL_NAME, .loc = src->loc, .str = src->kind};
+    const Value *v = resolve(c, &name);
+    if (!v)
+        return NULL;
+    if (v->kind != VAL_NAME) {
+        char text[64];
+        error(c, src->loc, "'%s' is '%s', not a layer kind", src->kind,
+              value_text(v, text, sizeof text));
+        return NULL;
+    }
+    return v->str;
+}
+
 /* One layer after `prev` (NULL for the first): its kind, argument, options, output shape.
  * Returns false when the layer is wrong, so that no shape error cascades from it. */
 static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetLayer *l,
                         int *ordinal)
 {
-    const LayerSpec *spec = find_layer(src->kind);
+    const char *word = layer_word(c, src);
+    if (!word)
+        return false;
+    const LayerSpec *spec = find_layer(word);
     if (!spec) {
-        error_unknown(c, src->loc, "layer", src->kind, "", layer_words);
+        error_unknown(c, src->loc, "layer", word, "", layer_words);
         return false;
     }
     l->kind = spec->kind;
     l->src = src;
     l->init = l->bias_init = (Init){INIT_TORCH, 0, 0};
+    l->weight_decay = -1;
+    l->param = spec->kind == LAYER_LEAKY_RELU ? 0.01 : spec->kind == LAYER_ELU ? 1.0 : 0;
     snprintf(l->name, sizeof l->name, "%s%d", spec->word, ++ordinal[spec->kind]);
     if (spec->kind == LAYER_INPUT)
         snprintf(l->name, sizeof l->name, "input");
 
     bool ok = true;
-    /* positional: `input N | HxW | CxHxW`, `dense N`; other layers take none */
+    /* positional: `input N | HxW | CxHxW`, `dense N`, `dropout P`; other layers take none */
     if (src->extra_args) {
-        error(c, src->extra_args->loc, "'%s' takes one size, got more", src->kind);
+        error(c, src->extra_args->loc, "'%s' takes one argument, got more", word);
         ok = false;
     }
-    if (!spec->takes_size && src->arg) {
-        error(c, src->arg->loc, "'%s' takes no size", src->kind);
+    if (spec->arg == ARG_NONE && src->arg) {
+        error(c, src->arg->loc, "'%s' takes no size", word);
         ok = false;
     }
-    if (spec->takes_size && !src->arg) {
-        error(c, src->loc, "'%s' needs a size, e.g. '%s'", src->kind,
-              spec->kind == LAYER_INPUT ? "input 784" : "dense 128");
+    if (spec->arg != ARG_NONE && !src->arg) {
+        error(c, src->loc, "'%s' needs %s, e.g. '%s'", word,
+              spec->arg == ARG_PROB ? "a probability" : "a size",
+              spec->kind == LAYER_INPUT ? "input 784"
+              : spec->kind == LAYER_DROPOUT ? "dropout 0.5" : "dense 128");
         return false;
     }
-    /* options: only dense takes one, `init` */
+    /* options: `key=value`, each one the layer takes, each once */
+    bool init_named = false, bias_named = false;
     for (const Setting *o = src->opts; o; o = o->next) {
-        if (spec->kind == LAYER_DENSE && !strcmp(o->key, "init")) {
-            const Setting *first = src->opts;
-            while (strcmp(first->key, "init"))
-                first = first->next;
-            if (first != o) {
-                error(c, o->loc, "'init' is set twice");
-                note(c, first->loc, "first set here");
-                ok = false;
-            } else if (!check_init(c, "init", o->value, &l->init)) {
-                ok = false;
-            }
-        } else if (spec->kind == LAYER_DENSE) {
-            static const char *const dense_opts[] = {"init", NULL};
-            error_unknown(c, o->loc, "option", o->key, " for 'dense'", dense_opts);
+        bool known = false;
+        for (int i = 0; spec->options[i]; i++)
+            known |= !strcmp(spec->options[i], o->key);
+        const Setting *first = src->opts;
+        while (strcmp(first->key, o->key))
+            first = first->next;
+        if (!known && !spec->options[0]) {
+            error(c, o->loc, "'%s' takes no options", word);
             ok = false;
-        } else {
-            error(c, o->loc, "'%s' takes no options", src->kind);
+        } else if (!known) {
+            char where[48];
+            snprintf(where, sizeof where, " for '%s'", word);
+            error_unknown(c, o->loc, "option", o->key, where, spec->options);
+            ok = false;
+        } else if (first != o) {
+            error(c, o->loc, "'%s' is set twice", o->key);
+            note(c, first->loc, "first set here");
+            ok = false;
+        } else if (!check_option(c, o, l)) {
             ok = false;
         }
+        init_named |= !strcmp(o->key, "init");
+        bias_named |= !strcmp(o->key, "bias");
     }
+    /* a named init for W starts b at zero, as most texts do; torch's default keeps both */
+    if (init_named && !bias_named)
+        l->bias_init = (Init){INIT_ZEROS, 0, 0};
 
     if (spec->kind == LAYER_INPUT) {
         if (prev) {
             error(c, src->loc, "'input' must be the first layer, and only the first");
             return false;
         }
-        const Value *a = src->arg;
-        if (a->kind == VAL_NUMBER) {
-            if (a->num != floor(a->num) || a->num < 1 || a->num > MAX_LAYER_SIZE) {
-                error(c, a->loc, "input size must be a whole number in [1, %d], got %.16g",
-                      MAX_LAYER_SIZE, a->num);
+        const Value *a = resolve(c, src->arg);
+        if (!a)
+            return false;
+        if (a->kind != VAL_SIZE) {
+            int n = size_value(c, a, "'input'", MAX_LAYER_SIZE);
+            if (n < 0)
                 return false;
-            }
-            set_vector(l, (int)a->num);
+            set_vector(l, n);
         } else {
             double size = 1;
             for (int i = 0; i < a->ndims; i++) {
@@ -430,27 +973,35 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
     net_shape_text(prev, shape, sizeof shape);
     switch (spec->kind) {
     case LAYER_DENSE: {
-        const Value *a = src->arg;
-        if (a->kind != VAL_NUMBER || a->num != floor(a->num) || a->num < 1 ||
-            a->num > MAX_LAYER_SIZE) {
-            char text[64];
-            error(c, a->loc, "'dense' takes a number of units in [1, %d], got '%s'",
-                  MAX_LAYER_SIZE, value_text(a, text, sizeof text));
+        int n = size_value(c, src->arg, "'dense'", MAX_LAYER_SIZE);
+        if (n < 0)
             return false;
-        }
         if (prev->out_rank != 1) {
             error(c, src->loc, "'dense' expects a vector input, got %s from '%s' (line %d)",
                   shape, prev->name, prev->src->loc.first_line);
             note(c, src->loc, "insert 'flatten' before this layer");
             return false;
         }
-        set_vector(l, (int)a->num);
+        set_vector(l, n);
         if ((double)l->in_size * l->out_size > MAX_PARAMS) {
             error(c, src->loc, "'dense' with %dx%d weights is too large", l->out_size,
                   l->in_size);
             return false;
         }
         return ok;
+    }
+    case LAYER_DROPOUT: {
+        const Value *p = resolve(c, src->arg);
+        if (!p)
+            return false;
+        if (p->kind != VAL_NUMBER || p->num < 0 || p->num >= 1) {
+            char text[64];
+            error(c, p->loc, "'dropout' takes the probability of dropping a value, in [0, 1), "
+                  "got '%s'", value_text(p, text, sizeof text));
+            return false;
+        }
+        l->param = p->num;
+        break;
     }
     case LAYER_FLATTEN:
         if (prev->out_rank == 1)
@@ -459,19 +1010,51 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
         set_vector(l, prev->out_size);
         return ok;
     case LAYER_SOFTMAX:
+    case LAYER_LOG_SOFTMAX:
         if (prev->out_rank != 1) {
-            error(c, src->loc, "'softmax' expects a vector input, got %s from '%s' (line %d)",
+            error(c, src->loc, "'%s' expects a vector input, got %s from '%s' (line %d)", word,
                   shape, prev->name, prev->src->loc.first_line);
             return false;
         }
         set_vector(l, prev->out_size);
         return ok;
-    default: /* elementwise activations keep the shape */
-        memcpy(l->out_shape, prev->out_shape, sizeof l->out_shape);
-        l->out_rank = prev->out_rank;
-        l->out_size = prev->out_size;
-        return ok;
+    default:
+        break;
     }
+    /* elementwise layers keep the shape */
+    memcpy(l->out_shape, prev->out_shape, sizeof l->out_shape);
+    l->out_rank = prev->out_rank;
+    l->out_size = prev->out_size;
+    return ok;
+}
+
+/* The layers as a flat list, each `repeat N { … }` unrolled N times. */
+static int flatten_layers(Checker *c, const Layer *list, const Layer **out, int n, int max)
+{
+    for (const Layer *l = list; l; l = l->next) {
+        if (strcmp(l->kind, "repeat")) {
+            if (n == max) {
+                error(c, l->loc, "more than %d layers", max);
+                return -1;
+            }
+            out[n++] = l;
+            continue;
+        }
+        if (!l->arg) {
+            error(c, l->loc, "'repeat' needs a count, e.g. 'repeat 3 { dense 64 relu }'");
+            return -1;
+        }
+        int times = size_value(c, l->arg, "'repeat'", max);
+        if (times < 0)
+            return -1;
+        if (!l->body)
+            warning(c, l->loc, "'repeat' of nothing");
+        for (int t = 0; t < times && n >= 0; t++)
+            n = flatten_layers(c, l->body, out, n, max);
+        if (n < 0)
+            return -1;
+    }
+    return n;
 }
 
 /* model NAME { input …; layers… }: every layer known and fitting the one before it */
@@ -479,21 +1062,24 @@ static void check_model(Checker *c, const Stmt *s)
 {
     Net *net = c->net;
     net->name = s->name;
-    int n = 0;
-    for (const Layer *l = s->layers; l; l = l->next)
-        n++;
+    enum { MAX_LAYERS = 4096 };
+    const Layer **flat = arena_alloc(c->arena, MAX_LAYERS * sizeof *flat);
+    int n = flatten_layers(c, s->layers, flat, 0, MAX_LAYERS);
+    if (n < 0)
+        return;
     if (n == 0) {
         error(c, s->name_loc, "model '%s' has no layers; start with e.g. 'input 784'", s->name);
         return;
     }
     net->layers = arena_alloc(c->arena, (size_t)n * sizeof *net->layers);
-    int ordinal[16] = {0};
+    int ordinal[LAYER_LOG_SOFTMAX + 1] = {0};
     NetLayer *prev = NULL;
     bool shapes_ok = true;
-    for (const Layer *src = s->layers; src; src = src->next) {
+    for (int i = 0; i < n; i++) {
+        const Layer *src = flat[i];
         NetLayer *l = &net->layers[net->nlayers];
         if (!shapes_ok) { /* still say which words are unknown, but infer no more shapes */
-            if (!find_layer(src->kind))
+            if (!find_layer(src->kind) && !find_let(c, src->kind))
                 error_unknown(c, src->loc, "layer", src->kind, "", layer_words);
             continue;
         }
@@ -514,12 +1100,16 @@ static void check_model(Checker *c, const Stmt *s)
 
 /* ---- statements ---------------------------------------------------------------------------- */
 
-static const char *const statement_words[] = {"model", "loss", "optimizer", "train", "data", NULL};
+static const char *const statement_words[] = {"model", "loss",     "optimizer", "train",
+                                              "data",  "schedule", "let",       NULL};
 
-/* The name after `loss`, `optimizer`, `data`: a plain word from `valid`, or -1. */
-static int check_choice(Checker *c, const Value *v, const char *what, const char *const *valid)
+/* The name after `loss`, `optimizer`, `data`, `schedule`: a word from `valid`, or -1. */
+static int check_choice(Checker *c, const Value *raw, const char *what, const char *const *valid)
 {
     char text[64];
+    const Value *v = resolve(c, raw);
+    if (!v)
+        return -1;
     if (v->kind != VAL_NAME) {
         error(c, v->loc, "%s takes a name, got '%s'", what, value_text(v, text, sizeof text));
         return -1;
@@ -531,17 +1121,336 @@ static int check_choice(Checker *c, const Value *v, const char *what, const char
     return -1;
 }
 
-bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net)
+/* ---- optimizer: torch.optim's names, settings and defaults ---------------------------------- */
+
+#define CLIP_SETTINGS                                                                        \
+    {"clip_value", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(clip_value), NULL},             \
+    {"clip_norm", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(clip_norm), NULL}
+#define LR_SETTING {"lr", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(lr), NULL}
+#define WD_SETTING {"weight_decay", SET_NUMBER, 0, 1e6, false, NET_FIELD(weight_decay), NULL}
+#define EPS_SETTING {"eps", SET_NUMBER, 1e-300, 1, false, NET_FIELD(eps), NULL}
+
+static const SettingSpec sgd_settings[] = {
+    LR_SETTING,
+    {"momentum", SET_NUMBER, 0, 1, true, NET_FIELD(momentum), NULL},
+    {"dampening", SET_NUMBER, 0, 1, false, NET_FIELD(dampening), NULL},
+    {"nesterov", SET_BOOL, 0, 0, false, NET_FIELD(nesterov), NULL},
+    WD_SETTING,
+    CLIP_SETTINGS,
+    END_SPECS,
+};
+
+static const SettingSpec adagrad_settings[] = {
+    LR_SETTING,
+    {"lr_decay", SET_NUMBER, 0, 1e6, false, NET_FIELD(lr_decay), NULL},
+    {"initial_accumulator_value", SET_NUMBER, 0, 1e6, false, NET_FIELD(initial_accumulator), NULL},
+    EPS_SETTING,
+    WD_SETTING,
+    CLIP_SETTINGS,
+    END_SPECS,
+};
+
+static const SettingSpec rmsprop_settings[] = {
+    LR_SETTING,
+    {"alpha", SET_NUMBER, 0, 1, true, NET_FIELD(alpha), NULL},
+    EPS_SETTING,
+    {"momentum", SET_NUMBER, 0, 1, true, NET_FIELD(momentum), NULL},
+    {"centered", SET_BOOL, 0, 0, false, NET_FIELD(centered), NULL},
+    WD_SETTING,
+    CLIP_SETTINGS,
+    END_SPECS,
+};
+
+static const SettingSpec adam_settings[] = {
+    LR_SETTING,
+    {"beta1", SET_NUMBER, 0, 1, true, NET_FIELD(beta1), NULL},
+    {"beta2", SET_NUMBER, 0, 1, true, NET_FIELD(beta2), NULL},
+    EPS_SETTING,
+    WD_SETTING,
+    CLIP_SETTINGS,
+    END_SPECS,
+};
+
+/* optimizer NAME { settings }: each with torch.optim's defaults, sgd's lr required as there */
+static void check_optimizer(Checker *c, const Stmt *opt)
 {
-    Checker c = {src, arena, net};
+    static const char *const words[] = {"sgd", "momentum", "nesterov", "adagrad", "rmsprop",
+                                        "adam", "adamw", NULL};
+    static const OptimizerKind kinds[] = {OPT_SGD,     OPT_SGD,  OPT_SGD,  OPT_ADAGRAD,
+                                          OPT_RMSPROP, OPT_ADAM, OPT_ADAMW};
+    static const SettingSpec *const specs[] = {sgd_settings,     sgd_settings,  sgd_settings,
+                                               adagrad_settings, rmsprop_settings,
+                                               adam_settings,    adam_settings};
+    int k = check_choice(c, opt->value, "optimizer", words);
+    if (k < 0)
+        return;
+    Net *net = c->net;
+    net->optimizer = kinds[k];
+    net->optimizer_name = words[k];
+    /* torch.optim's defaults */
+    switch (net->optimizer) {
+    case OPT_SGD:
+        net->momentum = k == 0 ? 0 : 0.9; /* 'momentum' and 'nesterov' name SGD with μ = 0.9 */
+        net->nesterov = k == 2;
+        break;
+    case OPT_ADAGRAD: net->lr = 0.01, net->eps = 1e-10; break;
+    case OPT_RMSPROP: net->lr = 0.01, net->alpha = 0.99, net->eps = 1e-8; break;
+    case OPT_ADAM: net->lr = 1e-3, net->beta1 = 0.9, net->beta2 = 0.999, net->eps = 1e-8; break;
+    case OPT_ADAMW:
+        net->lr = 1e-3, net->beta1 = 0.9, net->beta2 = 0.999, net->eps = 1e-8;
+        net->weight_decay = 1e-2;
+        break;
+    }
+    apply_settings(c, words[k], specs[k], opt->settings);
+    if (net->optimizer == OPT_SGD && !find_setting(opt->settings, "lr"))
+        error(c, opt->value->loc, "'%s' needs a learning rate, e.g. '{ lr = 0.1 }'", words[k]);
+    if (net->nesterov && (net->momentum == 0 || net->dampening != 0))
+        error(c, opt->value->loc, "Nesterov momentum needs a momentum > 0 and no dampening");
+    if (net->clip_value && net->clip_norm)
+        error(c, find_setting(opt->settings, "clip_norm")->loc,
+              "clip by value or by norm, not both");
+}
+
+/* ---- schedule: torch.optim.lr_scheduler's names ---------------------------------------------- */
+
+#define PER_SETTING {"per", SET_CUSTOM, 0, 0, false, 0, set_per}
+#define GAMMA_SETTING {"gamma", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(gamma), NULL}
+
+static const SettingSpec step_settings[] = {
+    {"every", SET_INT, 1, 1e9, false, NET_FIELD(every), NULL}, GAMMA_SETTING, PER_SETTING, END_SPECS,
+};
+static const SettingSpec multistep_settings[] = {
+    {"milestones", SET_CUSTOM, 0, 0, false, 0, set_milestones}, GAMMA_SETTING, PER_SETTING,
+    END_SPECS,
+};
+static const SettingSpec exponential_settings[] = {GAMMA_SETTING, PER_SETTING, END_SPECS};
+static const SettingSpec cosine_settings[] = {
+    {"t_max", SET_NUMBER, 1, 1e12, false, NET_FIELD(t_max), NULL},
+    {"eta_min", SET_NUMBER, 0, 1e6, false, NET_FIELD(eta_min), NULL},
+    PER_SETTING,
+    END_SPECS,
+};
+static const SettingSpec one_cycle_settings[] = {
+    {"max_lr", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(max_lr), NULL},
+    {"pct_start", SET_NUMBER, 0, 1, true, NET_FIELD(pct_start), NULL},
+    {"div_factor", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(div_factor), NULL},
+    {"final_div_factor", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(final_div_factor), NULL},
+    END_SPECS,
+};
+static const SettingSpec no_settings[] = {END_SPECS};
+
+static void check_schedule(Checker *c, const Stmt *st)
+{
+    static const char *const words[] = {"constant", "step", "multistep", "exponential", "cosine",
+                                        "one_cycle", NULL};
+    static const SettingSpec *const specs[] = {no_settings,          step_settings,
+                                               multistep_settings,   exponential_settings,
+                                               cosine_settings,      one_cycle_settings};
+    static const char *const required[] = {NULL, "every", "milestones", "gamma", "t_max", "max_lr"};
+    static const char *const example[] = {NULL, "every = 2", "milestones = (30, 80)",
+                                          "gamma = 0.95", "t_max = 10", "max_lr = 1"};
+    int k = check_choice(c, st->value, "schedule", words);
+    if (k < 0)
+        return;
+    Net *net = c->net;
+    net->schedule = (ScheduleKind)k;
+    net->gamma = 0.1;
+    net->pct_start = 0.3, net->div_factor = 25, net->final_div_factor = 1e4;
+    apply_settings(c, words[k], specs[k], st->settings);
+    if (required[k] && !find_setting(st->settings, required[k]))
+        error(c, st->value->loc, "'%s' needs '%s', e.g. '{ %s }'", words[k], required[k],
+              example[k]);
+    net->schedule_per_step |= net->schedule == SCHED_ONE_CYCLE; /* OneCycleLR steps per batch */
+}
+
+/* ---- loss: what it needs of the network's output and of the data ----------------------------- */
+
+static const SettingSpec margin_settings[] = {
+    {"margin", SET_NUMBER, 0, 1e6, false, NET_FIELD(margin), NULL},
+    {"p", SET_INT, 1, 2, false, NET_FIELD(margin_p), NULL},
+    END_SPECS,
+};
+static const SettingSpec huber_settings[] = {
+    {"delta", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(delta), NULL}, END_SPECS,
+};
+
+static void check_loss(Checker *c, const Stmt *loss)
+{
+    static const char *const words[] = {"cross_entropy", "nll", "mse", "binary_cross_entropy",
+                                        "hinge", "multi_margin", "huber", "kl_div", NULL};
+    static const LossKind kinds[] = {LOSS_CROSS_ENTROPY, LOSS_NLL,          LOSS_MSE,
+                                     LOSS_BCE,           LOSS_MULTI_MARGIN, LOSS_MULTI_MARGIN,
+                                     LOSS_HUBER,         LOSS_KL_DIV};
+    Net *net = c->net;
+    int k = check_choice(c, loss->value, "loss", words);
+    net->loss_loc = loss->value->loc;
+    if (k < 0)
+        return;
+    net->loss = kinds[k];
+    net->loss_name = words[k];
+    net->margin = 1, net->margin_p = 1, net->delta = 1;
+    const SettingSpec *specs = net->loss == LOSS_MULTI_MARGIN ? margin_settings
+                               : net->loss == LOSS_HUBER      ? huber_settings
+                                                              : no_settings;
+    apply_settings(c, words[k], specs, loss->settings);
+
+    if (net->nlayers < 2 || c->src->nerrors)
+        return; /* no output to check against */
+    const NetLayer *last = &net->layers[net->nlayers - 1];
+    const char *name = words[k];
+    char shape[64];
+    net_shape_text(last, shape, sizeof shape);
+    int line = last->src->loc.first_line;
+    if (last->out_rank != 1) {
+        error(c, loss->value->loc, "'%s' needs a vector output, got %s from '%s' (line %d)",
+              name, shape, last->name, line);
+        return;
+    }
+    if (net->regression) {
+        if (net->loss != LOSS_MSE && net->loss != LOSS_HUBER)
+            error(c, loss->value->loc, "'%s' classifies, but this data is regression (values, "
+                  "not classes); use 'mse' or 'huber'", name);
+        else if (last->out_size != 1)
+            error(c, loss->value->loc, "the data has one target value, but the model ends with "
+                  "%s from '%s' (line %d)", shape, last->name, line);
+        return;
+    }
+    if (net->classes && last->out_size != net->classes) {
+        error(c, loss->value->loc, "'%s' on %d classes needs %d outputs, but the model ends with "
+              "%s from '%s' (line %d)", name, net->classes, net->classes, shape, last->name, line);
+        return;
+    }
+    if (last->out_size < 2) {
+        error(c, loss->value->loc, "'%s' classifies: it needs at least 2 outputs, got %s from "
+              "'%s'", name, shape, last->name);
+        return;
+    }
+    bool ends_softmax = last->kind == LAYER_SOFTMAX, ends_log = last->kind == LAYER_LOG_SOFTMAX;
+    if ((net->loss == LOSS_CROSS_ENTROPY || net->loss == LOSS_BCE) && (ends_softmax || ends_log)) {
+        error(c, loss->value->loc, "'%s' applies %s itself, so the model's '%s' (line %d) would "
+              "apply it twice", name, net->loss == LOSS_BCE ? "the sigmoid" : "softmax",
+              last->src->kind, line);
+        note(c, last->src->loc, "remove this layer, or use 'loss nll' after it");
+    } else if (net->loss == LOSS_NLL && !ends_softmax && !ends_log) {
+        error(c, loss->value->loc, "'nll' takes log-probabilities: end the model with "
+              "'log_softmax' (or 'softmax'), or use 'cross_entropy' on the raw scores");
+    } else if (net->loss == LOSS_KL_DIV && !ends_log) {
+        error(c, loss->value->loc, "'kl_div' takes log-probabilities: end the model with "
+              "'log_softmax'");
+    }
+}
+
+/* ---- data ------------------------------------------------------------------------------------ */
+
+static void check_data(Checker *c, const Stmt *data)
+{
+    static const char *const words[] = {"fashion_mnist", "mnist", "idx", "csv", "function", NULL};
+    static const SettingSpec *const specs[] = {dataset_settings, dataset_settings, idx_settings,
+                                               csv_settings, function_settings};
+    Net *net = c->net;
+    int kind = check_choice(c, data->value, "data source", words);
+    if (kind < 0)
+        return;
+    net->data = (DataKind)kind;
+    net->classes = kind <= DATA_MNIST ? 10 : 0;
+    net->csv_target = -1;
+    const Setting *n = find_setting(data->settings, "n");
+    if (n && n->value) { /* split's counts are checked against n: read it first */
+        const Value *v = resolve(c, n->value);
+        if (v && v->kind == VAL_NUMBER && v->num == floor(v->num) && v->num >= 2 && v->num <= 1e8)
+            net->n = (int)v->num;
+    }
+    apply_settings(c, words[kind], specs[kind], data->settings);
+    const Loc at = data->value->loc;
+    static const char *const required[][2] = {
+        [DATA_IDX] = {"images", "labels"}, [DATA_CSV] = {"file", NULL},
+        [DATA_FUNCTION] = {"y", "x"},
+    };
+    for (int i = 0; kind >= DATA_IDX && i < 2; i++)
+        if (required[kind][i] && !find_setting(data->settings, required[kind][i]))
+            error(c, at, "'data %s' needs '%s = …'", words[kind], required[kind][i]);
+    if (kind == DATA_FUNCTION && !net->n)
+        error(c, at, "'data function' needs 'n = …', the number of points");
+    if (find_setting(data->settings, "split") &&
+        (find_setting(data->settings, "valid") || find_setting(data->settings, "test")))
+        error(c, find_setting(data->settings, "split")->loc,
+              "'split' says what 'valid' and 'test' say: give one or the other");
+    if (!!net->test_images != !!net->test_labels)
+        error(c, at, "'test_images' and 'test_labels' go together: give both or neither");
+    if (kind <= DATA_MNIST && net->valid >= 60000)
+        error(c, at, "'valid = %.16g' leaves no training samples (the training set has 60000)",
+              net->valid);
+    if (kind == DATA_FUNCTION && net->valid + net->test >= (net->valid < 1 ? 1 : net->n) &&
+        net->n)
+        error(c, at, "'valid' and 'test' leave no training samples");
+    if ((find_setting(data->settings, "mean") || find_setting(data->settings, "std")) &&
+        !net->normalize)
+        warning(c, at, "'mean' and 'std' are used only with 'normalize = true'");
+    net->regression = kind == DATA_FUNCTION || (kind == DATA_CSV && !net->classes);
+    if ((net->flip || net->rotate || net->shift) && net->layers && net->nlayers &&
+        net->layers[0].out_rank == 1)
+        error(c, find_setting(data->settings, "augment")->loc, "augmentation moves pixels: the "
+              "input must be an image, e.g. 'input 28x28', not a vector");
+}
+
+/* ---- the program ------------------------------------------------------------------------------ */
+
+/* let NAME = value, in order; -D NAME=value replaces the value of an existing let. */
+static void check_lets(Checker *c, const Stmt *prog)
+{
+    for (const Stmt *s = prog; s; s = s->next) {
+        if (s->kind != STMT_LET)
+            continue;
+        Let *twice = find_let(c, s->name);
+        if (twice) {
+            error(c, s->name_loc, "'%s' is defined twice", s->name);
+            note(c, twice->loc, "first defined here");
+            continue;
+        }
+        if (c->nlets == (int)(sizeof c->lets / sizeof c->lets[0])) {
+            error(c, s->name_loc, "too many lets");
+            return;
+        }
+        c->lets[c->nlets++] = (Let){s->name, s->name_loc, s->value, false, false, false};
+    }
+    for (int i = 0; i < c->ndefines; i++) {
+        const Define *d = &c->defines[i];
+        Let *let = find_let(c, d->name);
+        if (!let) {
+            const char *names[65];
+            for (int j = 0; j < c->nlets; j++)
+                names[j] = c->lets[j].name;
+            names[c->nlets] = NULL;
+            const char *guess = suggest(d->name, names);
+            fprintf(stderr, "netc: -D %s: %s has no 'let %s'%s%s%s\n", d->name, c->src->path,
+                    d->name, guess ? "; did you mean '" : "", guess ? guess : "",
+                    guess ? "'?" : "");
+            c->src->nerrors++;
+            continue;
+        }
+        let->value = d->value;
+        let->from_define = true;
+    }
+}
+
+bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *defines,
+                   int ndefines, Net *net)
+{
+    Checker c = {.src = src, .arena = arena, .net = net, .defines = defines,
+                 .ndefines = ndefines};
     memset(net, 0, sizeof *net);
     net->epochs = 10;
     net->batch = 64;
     net->seed = 42;
+    net->optimizer_name = "sgd";
+    net->loss_name = "cross_entropy";
+    check_lets(&c, prog);
 
     /* each statement at most once */
-    const Stmt *seen[STMT_DATA + 1] = {0};
+    const Stmt *seen[STMT_LET + 1] = {0};
     for (const Stmt *s = prog; s; s = s->next) {
+        if (s->kind == STMT_LET)
+            continue;
         if (seen[s->kind]) {
             error(&c, s->loc, "a second '%s'; a file has one", statement_words[s->kind]);
             note(&c, seen[s->kind]->loc, "the first one is here");
@@ -552,96 +1461,54 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net)
 
     /* model: required */
     static const Loc whole_file = {0, 0, 0, 0};
-    if (seen[STMT_MODEL])
-        check_model(&c, seen[STMT_MODEL]);
+    const Stmt *model = seen[STMT_MODEL];
+    if (model)
+        check_model(&c, model);
     else
         error(&c, whole_file, "no model in this file; a file describes one, e.g. "
               "'model mlp { input 784  dense 10 }'");
 
-    /* data fashion_mnist | mnist | idx { … }: required, it decides the classes */
-    static const char *const data_words[] = {"fashion_mnist", "mnist", "idx", NULL};
-    const Stmt *data = seen[STMT_DATA];
-    if (!data) {
-        if (seen[STMT_MODEL])
-            error(&c, seen[STMT_MODEL]->loc, "model '%s' has no data; add e.g. "
-                  "'data fashion_mnist'", seen[STMT_MODEL]->name);
-    } else {
-        int kind = check_choice(&c, data->value, "data source", data_words);
-        if (kind >= 0) {
-            net->data = (DataKind)kind;
-            net->classes = net->data == DATA_IDX ? 0 : 10;
-            apply_settings(&c, data->value->str,
-                           net->data == DATA_IDX ? idx_settings : dataset_settings,
-                           data->settings);
-            if (net->data == DATA_IDX)
-                for (int i = 0; i < 2; i++) {
-                    const char *key = i == 0 ? "images" : "labels";
-                    if (!has_setting(data->settings, key))
-                        error(&c, data->value->loc, "'data idx' needs '%s = \"…\"'", key);
-                }
-            if (!!net->test_images != !!net->test_labels)
-                error(&c, data->value->loc,
-                      "'test_images' and 'test_labels' go together: give both or neither");
-            if (net->data != DATA_IDX && net->valid >= 60000)
-                error(&c, data->value->loc, "'valid = %d' leaves no training samples (the "
-                      "training set has 60000)", net->valid);
-            if ((has_setting(data->settings, "mean") || has_setting(data->settings, "std")) &&
-                !net->normalize)
-                warning(&c, data->value->loc,
-                        "'mean' and 'std' are used only with 'normalize = true'");
-        }
-    }
+    /* data: required, it decides the classes (or that the targets are values) */
+    if (seen[STMT_DATA])
+        check_data(&c, seen[STMT_DATA]);
+    else if (model)
+        error(&c, model->loc, "model '%s' has no data; add e.g. 'data fashion_mnist'",
+              model->name);
 
-    /* train { epochs batch seed }: optional */
+    /* train { … }: optional */
     if (seen[STMT_TRAIN])
         apply_settings(&c, "train", train_settings, seen[STMT_TRAIN]->settings);
+    if (net->keep_best && net->data > DATA_IDX && net->valid == 0)
+        warning(&c, seen[STMT_TRAIN]->loc, "'keep_best' needs a validation split, and the data "
+                "has none");
+    if (net->patience && net->valid == 0 && seen[STMT_TRAIN])
+        error(&c, find_setting(seen[STMT_TRAIN]->settings, "early_stop")->loc,
+              "early stopping watches the validation split, and the data holds none out; add "
+              "e.g. 'valid = 10000' to the data block");
+    if (net->monitor_acc && net->regression && seen[STMT_TRAIN])
+        error(&c, find_setting(seen[STMT_TRAIN]->settings, "monitor")->loc,
+              "'valid_acc' is for classes; regression data has values, use 'valid_loss'");
 
-    /* optimizer sgd { lr momentum weight_decay }: required, lr required */
-    static const char *const optimizer_words[] = {"sgd", NULL};
-    const Stmt *opt = seen[STMT_OPTIMIZER];
-    if (!opt) {
-        if (seen[STMT_MODEL])
-            error(&c, seen[STMT_MODEL]->loc, "model '%s' has no optimizer; add e.g. "
-                  "'optimizer sgd { lr = 0.1 }'", seen[STMT_MODEL]->name);
-    } else if (check_choice(&c, opt->value, "optimizer", optimizer_words) >= 0) {
-        apply_settings(&c, "sgd", sgd_settings, opt->settings);
-        if (!has_setting(opt->settings, "lr"))
-            error(&c, opt->value->loc, "'sgd' needs a learning rate, e.g. '{ lr = 0.1 }'");
-    }
+    /* optimizer NAME { … }: required */
+    if (seen[STMT_OPTIMIZER])
+        check_optimizer(&c, seen[STMT_OPTIMIZER]);
+    else if (model)
+        error(&c, model->loc, "model '%s' has no optimizer; add e.g. 'optimizer sgd { lr = 0.1 }'",
+              model->name);
 
-    /* loss cross_entropy | mse: required; it must fit the network's output */
-    static const char *const loss_words[] = {"cross_entropy", "mse", NULL};
-    const Stmt *loss = seen[STMT_LOSS];
-    if (!loss) {
-        if (seen[STMT_MODEL])
-            error(&c, seen[STMT_MODEL]->loc, "model '%s' has no loss; add e.g. "
-                  "'loss cross_entropy'", seen[STMT_MODEL]->name);
-    } else {
-        int kind = check_choice(&c, loss->value, "loss", loss_words);
-        net->loss_loc = loss->value->loc;
-        if (kind >= 0 && net->nlayers > 1 && src->nerrors == 0) {
-            net->loss = (LossKind)kind;
-            const NetLayer *last = &net->layers[net->nlayers - 1];
-            char shape[64];
-            net_shape_text(last, shape, sizeof shape);
-            if (last->out_rank != 1) {
-                error(&c, loss->value->loc, "'%s' needs a vector output, got %s from '%s' "
-                      "(line %d)", loss->value->str, shape, last->name,
-                      last->src->loc.first_line);
-            } else if (net->classes && last->out_size != net->classes) {
-                error(&c, loss->value->loc, "'%s' on %d classes needs %d outputs, but the "
-                      "model ends with %s from '%s' (line %d)", loss->value->str, net->classes,
-                      net->classes, shape, last->name, last->src->loc.first_line);
-            } else if (net->loss == LOSS_CROSS_ENTROPY && last->kind == LAYER_SOFTMAX) {
-                error(&c, loss->value->loc, "'cross_entropy' applies softmax itself, so the "
-                      "model's 'softmax' (line %d) would apply it twice", last->src->loc.first_line);
-                note(&c, last->src->loc, "remove this layer, or use 'loss mse' on probabilities");
-            } else if (last->out_size < 2) {
-                error(&c, loss->value->loc, "'%s' classifies: it needs at least 2 outputs, got "
-                      "%s from '%s'", loss->value->str, shape, last->name);
-            }
-        }
-    }
+    /* schedule NAME { … }: optional, constant without it */
+    if (seen[STMT_SCHEDULE])
+        check_schedule(&c, seen[STMT_SCHEDULE]);
 
+    /* loss NAME { … }: required; it must fit the network's output */
+    if (seen[STMT_LOSS])
+        check_loss(&c, seen[STMT_LOSS]);
+    else if (model)
+        error(&c, model->loc, "model '%s' has no loss; add e.g. 'loss cross_entropy'",
+              model->name);
+
+    for (int i = 0; i < c.nlets && src->nerrors == 0; i++)
+        if (!c.lets[i].used)
+            warning(&c, c.lets[i].loc, "'%s' is defined but not used", c.lets[i].name);
     return src->nerrors == 0;
 }

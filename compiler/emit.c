@@ -234,7 +234,10 @@ static void emit_sizes(Emitter *e, int batch_max)
         else if (op->kind != IR_LOSS)
             emit(e, "%s = %d,", op->I_name, op->I);
     }
-    emit(e, "CLASSES = %d, /* outputs per sample; labels are 0 … CLASSES-1 */", e->ir->out_size);
+    if (e->net->regression)
+        emit(e, "OUTPUTS = %d, /* target values per sample */", e->ir->out_size);
+    else
+        emit(e, "CLASSES = %d, /* outputs per sample; labels are 0 … CLASSES-1 */", e->ir->out_size);
     emit_close(e, ";");
     emit_blank(e);
 }
@@ -265,8 +268,15 @@ static void emit_storage(Emitter *e)
 {
     const Ir *ir = e->ir;
     char text[128];
-    emit(e, "/* Parameters: one layout, three instances: the values, their gradients, and SGD's");
-    emit(e, " * velocity (momentum buffer). W is [out, in]: row o holds the weights into unit o. */");
+    const char *state[3];
+    int nstate = optimizer_state(e->net, state);
+    char states[128] = "";
+    for (int i = 0; i < nstate; i++)
+        snprintf(states + strlen(states), sizeof states - strlen(states), "%s%s",
+                 i == 0 ? "" : i == nstate - 1 ? " and " : ", ", state[i]);
+    emit(e, "/* Parameters: one layout, %d instances: the values, their gradients, and the optimizer's",
+         2 + nstate);
+    emit(e, " * state (%s). W is [out, in]: row o holds the weights into unit o. */", states);
     emit_open(e, "struct params");
     for (int i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];
@@ -284,13 +294,21 @@ static void emit_storage(Emitter *e)
         emit_commented(e, code, comment);
     }
     emit_close(e, ";");
-    emit(e, "static struct params param, grad, velocity;");
+    char instances[160] = "param, grad";
+    for (int i = 0; i < nstate; i++)
+        snprintf(instances + strlen(instances), sizeof instances - strlen(instances), ", %s",
+                 state[i]);
+    emit(e, "static struct params %s;", instances);
     emit_blank(e);
 
     emit(e, "/* Activations, written by the forward pass, and their gradients, written by the");
     emit(e, " * backward pass: BATCH_MAX rows each, allocated once, here. */");
     emit_commented(e, "static @R input[BATCH_MAX * INPUT_SIZE];", "a batch, written by the runtime");
-    emit_commented(e, "static int32_t labels[BATCH_MAX];", "its classes, written by the runtime");
+    if (e->net->regression)
+        emit_commented(e, "static @R targets[BATCH_MAX * OUTPUTS];",
+                       "its target values, written by the runtime");
+    else
+        emit_commented(e, "static int32_t labels[BATCH_MAX];", "its classes, written by the runtime");
     for (int i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];
         if (op->kind == IR_LOSS)
@@ -302,6 +320,17 @@ static void emit_storage(Emitter *e)
         else
             snprintf(comment, sizeof comment, "%s's output", op->name);
         emit_commented(e, code, comment);
+        if (op->z[0]) {
+            snprintf(code, sizeof code, "static @R %s[BATCH_MAX * %s];", op->z, op->O_name);
+            snprintf(comment, sizeof comment, "%s's output before %s, for its backward pass",
+                     op->name, op->act->name);
+            emit_commented(e, code, comment);
+        }
+        if (op->kind == IR_DROPOUT) {
+            snprintf(code, sizeof code, "static @R %s_mask[BATCH_MAX * %s];", op->name,
+                     op->O_name);
+            emit_commented(e, code, "0 (dropped) or 1/(1 - p) (kept), for the backward pass");
+        }
         if (op->act) {
             snprintf(code, sizeof code, "static @R %s[BATCH_MAX * %s];", op->pre, op->O_name);
             snprintf(comment, sizeof comment, "∂L/∂(%s's output before %s)", op->name,
@@ -315,17 +344,93 @@ static void emit_storage(Emitter *e)
     emit_blank(e);
 }
 
+/* Does the model draw random numbers of its own (dropout)? */
+static bool uses_rng(const Emitter *e)
+{
+    for (int i = 0; i < e->ir->nops; i++)
+        if (e->ir->ops[i].kind == IR_DROPOUT)
+            return true;
+    return false;
+}
+
+static void emit_rng(Emitter *e)
+{
+    if (!uses_rng(e))
+        return;
+    emit(e, "/* The model's own random numbers, for dropout: splitmix64, seeded by the runtime. */");
+    emit(e, "static uint64_t rng_state;");
+    emit_function(e, "static inline @R uniform01(void)");
+    emit(e, "uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);");
+    emit(e, "z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;");
+    emit(e, "z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;");
+    emit(e, "return (@R)((z ^ (z >> 31)) >> 11) * (@R)(1.0 / 9007199254740992.0); /* [0, 1) */");
+    emit_close(e, NULL);
+    emit_blank(e);
+}
+
+/* An expression of x as C: every operation parenthesized, ^ as pow, abs as fabs. */
+static void expr_c(char *buf, size_t size, const Value *v)
+{
+    char a[1024], b[1024];
+    switch (v->kind) {
+    case VAL_NUMBER: {
+        char num[32];
+        fmt_double(num, v->num);
+        snprintf(buf, size, v->num < 0 ? "(%s%s)" : "%s%s", num, strpbrk(num, ".e") ? "" : ".0");
+        break;
+    }
+    case VAL_CALL:
+        expr_c(a, sizeof a, v->args);
+        snprintf(buf, size, "%s(%s)", strcmp(v->str, "abs") ? v->str : "fabs", a);
+        break;
+    case VAL_BINOP:
+        expr_c(a, sizeof a, v->args);
+        expr_c(b, sizeof b, v->args->next);
+        if (v->str[0] == '^')
+            snprintf(buf, size, "pow(%s, %s)", a, b);
+        else
+            snprintf(buf, size, "(%s %s %s)", a, v->str, b);
+        break;
+    case VAL_NEG:
+        expr_c(a, sizeof a, v->args);
+        snprintf(buf, size, "(-%s)", a);
+        break;
+    default: /* the name x */
+        snprintf(buf, size, "x");
+        break;
+    }
+}
+
+/* data function { y = … }: the expression, line for line, as a C function. */
+static void emit_target_function(Emitter *e)
+{
+    if (e->net->data != DATA_FUNCTION)
+        return;
+    char c[4096];
+    expr_c(c, sizeof c, e->net->function);
+    emit(e, "/* ---- the data: y = f(x), from the data block -------------------------------------------- */");
+    emit_function(e, "static double target_function(double x)");
+    emit(e, "return %s;", c);
+    emit_close(e, NULL);
+    emit_blank(e);
+}
+
 static void emit_call_lists(Emitter *e)
 {
     const Ir *ir = e->ir;
     emit(e, "/* ---- the network ------------------------------------------------------------------------- */");
     emit(e, "/* forward: the layers in order, from input to %s. */", ir->out);
+    emit(e, "/* training = 0 (evaluation) turns dropout off. */");
     emit_function(e, "static void forward(int B, int training)");
-    emit(e, "(void)training; /* no dropout in this model */");
+    bool dropout = false;
+    for (int i = 0; i < ir->nops; i++)
+        dropout |= ir->ops[i].kind == IR_DROPOUT;
+    if (!dropout)
+        emit(e, "(void)training; /* no dropout in this model */");
     for (int i = 0; i < ir->nops; i++)
         if (ir->ops[i].kind != IR_LOSS)
-            emit(e, "%s_forward(B); /* %s → %s */", ir->ops[i].name, ir->ops[i].in,
-                 ir->ops[i].out);
+            emit(e, "%s_forward(B%s); /* %s → %s */", ir->ops[i].name,
+                 ir->ops[i].kind == IR_DROPOUT ? ", training" : "", ir->ops[i].in, ir->ops[i].out);
     emit_close(e, NULL);
     emit_blank(e);
     emit(e, "/* backward: the same layers in reverse. loss() has written d_%s; each layer turns", ir->out);
@@ -400,7 +505,8 @@ static void emit_tables(Emitter *e)
     ir_describe(net, desc, sizeof desc);
     c_string(cdesc, sizeof cdesc, desc, true);
     static const char *const data_enum[] = {"NETRT_DATA_FASHION_MNIST", "NETRT_DATA_MNIST",
-                                            "NETRT_DATA_IDX"};
+                                            "NETRT_DATA_IDX", "NETRT_DATA_CSV",
+                                            "NETRT_DATA_FUNCTION"};
     const NetLayer *in = &net->layers[0];
     int c = in->out_rank == 3 ? in->out_shape[0] : 1;
     int h = in->out_rank >= 2 ? in->out_shape[in->out_rank - 2] : 1;
@@ -411,30 +517,85 @@ static void emit_tables(Emitter *e)
     emit(e, ".name = \"%s\",", name);
     emit(e, ".source = \"%s\",", path);
     emit(e, ".summary = \"%s\",", cdesc);
-    emit(e, ".dtype = %s,", e->f64 ? "NETRT_F64" : "NETRT_F32");
+    emit(e, ".optimizer = \"%s\",", net->optimizer_name);
+    emit(e, ".dtype = %s, .task = %s,", e->f64 ? "NETRT_F64" : "NETRT_F32",
+         net->regression ? "NETRT_REGRESS" : "NETRT_CLASSIFY");
     emit(e, ".in_size = INPUT_SIZE, .in_c = %d, .in_h = %d, .in_w = %d,", c, h, w);
-    emit(e, ".out_size = CLASSES,");
+    emit(e, ".out_size = %s,", net->regression ? "OUTPUTS" : "CLASSES");
     emit(e, ".batch_max = BATCH_MAX,");
     emit(e, ".flops_per_sample = %lld,", ir->flops_train);
-    emit(e, ".input = input, .output = %s, .labels = labels,", ir->out);
+    emit(e, ".input = input, .output = %s, %s,", ir->out,
+         net->regression ? ".targets = targets" : ".labels = labels");
+    if (uses_rng(e))
+        emit(e, ".rng = &rng_state,");
     emit(e, ".params = param_table, .n_params = %d,", nparams);
     emit(e, ".forward = forward, .loss = loss, .backward = backward, .update = update,");
-    char lr[32], mu[32], wd[32], mean[32], std[32];
-    emit(e, ".train = {.epochs = %d, .batch = %d, .seed = %lld,", net->epochs, net->batch,
-         net->seed);
-    emit(e, "          .lr = %s, .momentum = %s, .weight_decay = %s},", fmt_double(lr, net->lr),
-         fmt_double(mu, net->momentum), fmt_double(wd, net->weight_decay));
+    char x1[32], x2[32], x3[32], x4[32];
+    emit_open(e, ".train =");
+    emit(e, ".epochs = %d, .batch = %d, .seed = %lld,", net->epochs, net->batch, net->seed);
+    emit(e, ".lr = %s, .momentum = %s, .weight_decay = %s,", fmt_double(x1, net->lr),
+         fmt_double(x2, net->momentum), fmt_double(x3, net->weight_decay));
+    if (net->max_steps || net->loss_below)
+        emit(e, ".max_steps = %lld, .loss_below = %s,", net->max_steps,
+             fmt_double(x1, net->loss_below));
+    if (net->patience || net->keep_best)
+        emit(e, ".patience = %d, .monitor = %s, .keep_best = %d,", net->patience,
+             net->monitor_acc ? "NETRT_MONITOR_VALID_ACC" : "NETRT_MONITOR_VALID_LOSS",
+             net->keep_best);
+    if (net->schedule != SCHED_CONSTANT) {
+        static const char *const sched_enum[] = {
+            "NETRT_SCHED_CONSTANT", "NETRT_SCHED_STEP",   "NETRT_SCHED_MULTISTEP",
+            "NETRT_SCHED_EXPONENTIAL", "NETRT_SCHED_COSINE", "NETRT_SCHED_ONE_CYCLE"};
+        emit_open(e, ".schedule =");
+        emit(e, ".kind = %s, .per_step = %d,", sched_enum[net->schedule], net->schedule_per_step);
+        switch (net->schedule) {
+        case SCHED_STEP:
+            emit(e, ".every = %d, .gamma = %s,", net->every, fmt_double(x1, net->gamma));
+            break;
+        case SCHED_MULTISTEP: {
+            char list[256] = "";
+            for (int i = 0; i < net->nmilestones; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? ", " : "",
+                         net->milestones[i]);
+            emit(e, ".milestones = {%s}, .n_milestones = %d, .gamma = %s,", list,
+                 net->nmilestones, fmt_double(x1, net->gamma));
+            break;
+        }
+        case SCHED_EXPONENTIAL: emit(e, ".gamma = %s,", fmt_double(x1, net->gamma)); break;
+        case SCHED_COSINE:
+            emit(e, ".t_max = %s, .eta_min = %s,", fmt_double(x1, net->t_max),
+                 fmt_double(x2, net->eta_min));
+            break;
+        default:
+            emit(e, ".max_lr = %s, .pct_start = %s, .div_factor = %s, .final_div_factor = %s,",
+                 fmt_double(x1, net->max_lr), fmt_double(x2, net->pct_start),
+                 fmt_double(x3, net->div_factor), fmt_double(x4, net->final_div_factor));
+            break;
+        }
+        emit_close(e, ",");
+    }
+    emit_close(e, ",");
     emit_open(e, ".data =");
     emit(e, ".kind = %s,", data_enum[net->data]);
-    const char *const files[] = {net->images, net->labels, net->test_images, net->test_labels};
-    const char *const fields[] = {"images", "labels", "test_images", "test_labels"};
-    for (int i = 0; i < 4; i++)
+    const char *const files[] = {net->images, net->labels, net->test_images, net->test_labels,
+                                 net->csv};
+    const char *const fields[] = {"images", "labels", "test_images", "test_labels", "csv"};
+    for (int i = 0; i < 5; i++)
         if (files[i]) {
             c_string(path, sizeof path, files[i], false);
             emit(e, ".%s = \"%s\",", fields[i], path);
         }
-    emit(e, ".valid = %d, .normalize = %d, .mean = %s, .std = %s,", net->valid, net->normalize,
-         fmt_double(mean, net->mean), fmt_double(std, net->std));
+    if (net->data == DATA_CSV)
+        emit(e, ".csv_target = %d, .csv_header = %d,", net->csv_target, net->csv_header);
+    if (net->data == DATA_FUNCTION)
+        emit(e, ".function = {target_function, .linspace = %d, .lo = %s, .hi = %s, .n = %d},",
+             net->linspace, fmt_double(x1, net->x_lo), fmt_double(x2, net->x_hi), net->n);
+    emit(e, ".valid = %s, .test = %s, .normalize = %d, .mean = %s, .std = %s,",
+         fmt_double(x1, net->valid), fmt_double(x2, net->test), net->normalize,
+         fmt_double(x3, net->mean), fmt_double(x4, net->std));
+    if (net->flip || net->rotate || net->shift)
+        emit(e, ".augment = {.flip = %d, .rotate = %s, .shift = %s},", net->flip,
+             fmt_double(x1, net->rotate), fmt_double(x2, net->shift));
     emit_close(e, ",");
     emit_close(e, ";");
     emit_blank(e);
@@ -449,10 +610,14 @@ bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const Em
 {
     Emitter e = {.out = out, .f64 = opt->f64, .src = src, .net = net, .ir = ir};
     int batch_max = opt->batch_max > 0 ? opt->batch_max : net->batch > 1024 ? net->batch : 1024;
+    if (net->batch == 0 && !opt->batch_max && net->data == DATA_FUNCTION)
+        batch_max = net->n > batch_max ? net->n : batch_max; /* full batch: every point at once */
 
     emit_header(&e, opt);
     emit_sizes(&e, batch_max);
     emit_storage(&e);
+    emit_rng(&e);
+    emit_activation_helpers(&e);
     for (int i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];
         if (op->kind == IR_LOSS)
@@ -468,6 +633,7 @@ bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const Em
     emit_call_lists(&e);
     emit_update(&e);
     emit_blank(&e);
+    emit_target_function(&e);
     emit_tables(&e);
     return !ferror(out);
 }

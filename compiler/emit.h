@@ -35,6 +35,9 @@ void emit_blank(Emitter *e);
 /* The banner that opens a layer: its name and where the .net file declares it. */
 void emit_banner(Emitter *e, const IrOp *op);
 
+void emit_activation_helpers(Emitter *e);
+/* The optimizer's state instances of struct params, as torch.optim names them; returns how many. */
+int optimizer_state(const Net *net, const char *names[3]);
 void emit_op_forward(Emitter *e, const IrOp *op);
 void emit_op_backward(Emitter *e, const IrOp *op);
 void emit_loss(Emitter *e, const IrOp *op);

@@ -20,9 +20,16 @@ static void upper(char *dst, size_t size, const char *name, const char *suffix)
     snprintf(dst + i, size - i, "%s", suffix);
 }
 
-static bool is_elementwise(LayerKind k)
+bool is_activation(LayerKind k)
 {
-    return k == LAYER_RELU || k == LAYER_SIGMOID || k == LAYER_TANH;
+    return k >= LAYER_RELU && k <= LAYER_SILU;
+}
+
+/* relu, leaky_relu, elu, sigmoid and tanh have derivatives that are functions of their output
+ * (y > 0 exactly when z > 0, σ' = y(1-y), …), so backward reads y; gelu and silu do not. */
+bool activation_needs_z(LayerKind k)
+{
+    return k == LAYER_GELU || k == LAYER_SILU;
 }
 
 Ir ir_lower(const Net *net, Arena *arena)
@@ -49,19 +56,22 @@ Ir ir_lower(const Net *net, Arena *arena)
             op->kind = IR_DENSE;
             upper(op->I_name, sizeof op->I_name, l->name, "_IN");
             upper(op->O_name, sizeof op->O_name, l->name, "_OUT");
-            if (i + 1 < net->nlayers && is_elementwise(net->layers[i + 1].kind)) {
+            if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind)) {
                 op->act = &net->layers[++i];
                 op->act_kind = op->act->kind;
                 last = op->act;
                 snprintf(op->pre, sizeof op->pre, "d_%s_out", l->name);
+                if (activation_needs_z(op->act_kind))
+                    snprintf(op->z, sizeof op->z, "%s_z", l->name);
             }
             ir.nparams += (long long)op->I * op->O + op->O;
             ir.flops_forward += 2LL * op->I * op->O;
             ir.flops_train += 2LL * op->I * op->O * (op->in_is_data ? 2 : 3);
             break;
-        case LAYER_SOFTMAX:
         default:
-            op->kind = l->kind == LAYER_SOFTMAX ? IR_SOFTMAX : IR_ACT;
+            op->kind = l->kind == LAYER_SOFTMAX || l->kind == LAYER_LOG_SOFTMAX ? IR_SOFTMAX
+                       : l->kind == LAYER_DROPOUT                             ? IR_DROPOUT
+                                                                              : IR_ACT;
             op->act_kind = l->kind;
             upper(op->I_name, sizeof op->I_name, l->name, "_SIZE");
             snprintf(op->O_name, sizeof op->O_name, "%s", op->I_name);
@@ -79,14 +89,13 @@ Ir ir_lower(const Net *net, Arena *arena)
     snprintf(loss->name, sizeof loss->name, "loss");
     snprintf(loss->in, sizeof loss->in, "%s", cur);
     loss->I = loss->O = ir.out_size;
-    snprintf(loss->I_name, sizeof loss->I_name, "CLASSES");
-    snprintf(loss->O_name, sizeof loss->O_name, "CLASSES");
+    snprintf(loss->I_name, sizeof loss->I_name, "OUTPUTS");
+    snprintf(loss->O_name, sizeof loss->O_name, "OUTPUTS");
     return ir;
 }
 
 void ir_describe(const Net *net, char *buf, size_t size)
 {
-    static const char *const losses[] = {"cross_entropy", "mse"};
     size_t used = 0;
     for (int i = 0; i < net->nlayers && used < size; i++) {
         const NetLayer *l = &net->layers[i];
@@ -103,5 +112,5 @@ void ir_describe(const Net *net, char *buf, size_t size)
             used += (size_t)snprintf(buf + used, size - used, "%s%s", sep, l->name);
     }
     if (used < size)
-        snprintf(buf + used, size - used, " → %s", losses[net->loss]);
+        snprintf(buf + used, size - used, " → %s", net->loss_name);
 }

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "netc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@ static const char usage[] =
     "  --dtype f32|f64      element type of the generated code (f64 for gradient checks)\n"
     "  --batch-max N        rows of every buffer: the largest batch the trainer accepts\n"
     "                       (default: the larger of the file's batch and 1024)\n"
+    "  -D NAME=VALUE        replace the value of 'let NAME' in the file (a number or a name)\n"
     "  -h, --help           this text;  --version  the version\n"
     "environment (build): CC (default cc), CFLAGS (default -O3 -march=native)\n";
 
@@ -32,6 +34,8 @@ typedef struct {
     const char *input;
     const char *output;
     EmitOptions emit;
+    const char *defines[64]; /* NAME=VALUE, as given */
+    int ndefines;
 } Options;
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -75,6 +79,13 @@ static int parse_args(int argc, char **argv, Options *o)
                     return fail_usage("--batch-max takes a whole number in [1, 65536], got '%s'", v);
                 o->emit.batch_max = (int)n;
             }
+        } else if (!strncmp(a, "-D", 2)) {
+            const char *d = a[2] ? a + 2 : i + 1 < argc ? argv[++i] : NULL;
+            if (!d || !strchr(d, '=') || d[0] == '=')
+                return fail_usage("-D takes NAME=VALUE, e.g. -D width=128%s", "");
+            if (o->ndefines == (int)(sizeof o->defines / sizeof o->defines[0]))
+                return fail_usage("too many -D%s", "");
+            o->defines[o->ndefines++] = d;
         } else if (a[0] == '-' && a[1] != '\0') {
             return fail_usage("unknown option '%s'", a);
         } else if (o->input) {
@@ -191,6 +202,33 @@ static int compile_trainer(const char *c_path, const char *exe)
     return 0;
 }
 
+/* -D NAME=VALUE as the checker takes it: VALUE a number or a name. */
+static bool parse_defines(const Options *o, Arena *arena, Define *out)
+{
+    for (int i = 0; i < o->ndefines; i++) {
+        const char *eq = strchr(o->defines[i], '=');
+        Value *v = arena_alloc(arena, sizeof *v);
+        char *end;
+        v->num = strtod(eq + 1, &end);
+        v->kind = VAL_NUMBER;
+        if (eq[1] == '\0' || *end) {
+            bool word = eq[1] != '\0' && !isdigit((unsigned char)eq[1]);
+            for (const char *p = eq + 1; *p; p++)
+                word &= isalnum((unsigned char)*p) || *p == '_';
+            if (!word) {
+                fprintf(stderr, "netc: -D %s: the value must be a number or a name\n",
+                        o->defines[i]);
+                return false;
+            }
+            v->kind = VAL_NAME;
+            v->str = arena_strndup(arena, eq + 1, strlen(eq + 1));
+        }
+        out[i].name = arena_strndup(arena, o->defines[i], (size_t)(eq - o->defines[i]));
+        out[i].value = v;
+    }
+    return true;
+}
+
 static void print_summary(const Source *src, const Net *net, const Ir *ir)
 {
     char n1[32], n2[32], n3[32], shape[48];
@@ -211,12 +249,16 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
     printf("  %-10s %-8s %-14s %12s %14s forward, %s per training step\n", "total", "", "",
            fmt_count(n1, ir->nparams), fmt_count(n2, ir->flops_forward),
            fmt_count(n3, ir->flops_train));
-    static const char *const losses[] = {"cross_entropy", "mse"};
-    static const char *const datas[] = {"fashion_mnist", "mnist", "idx"};
-    printf("loss %s; optimizer sgd (lr %g, momentum %g, weight decay %g)\n", losses[net->loss],
-           net->lr, net->momentum, net->weight_decay);
-    printf("train %d epochs, batch %d, seed %lld; data %s (valid %d, normalize %s)\n",
-           net->epochs, net->batch, net->seed, datas[net->data], net->valid,
+    static const char *const datas[] = {"fashion_mnist", "mnist", "idx", "csv", "function"};
+    static const char *const schedules[] = {"constant", "step", "multistep", "exponential",
+                                            "cosine", "one_cycle"};
+    printf("loss %s; optimizer %s (lr %g, weight decay %g); schedule %s\n", net->loss_name,
+           net->optimizer_name, net->lr, net->weight_decay, schedules[net->schedule]);
+    char batch[16] = "full";
+    if (net->batch)
+        snprintf(batch, sizeof batch, "%d", net->batch);
+    printf("train %d epochs, batch %s, seed %lld; data %s (valid %g, test %g, normalize %s)\n",
+           net->epochs, batch, net->seed, datas[net->data], net->valid, net->test,
            net->normalize ? "true" : "false");
 }
 
@@ -240,7 +282,13 @@ int main(int argc, char **argv)
     Arena *arena = arena_new();
     Stmt *prog = parse_source(&src, arena);
     Net net;
-    bool ok = src.nerrors == 0 && check_program(&src, arena, prog, &net);
+    Define defines[64];
+    if (!parse_defines(&o, arena, defines)) {
+        arena_free(arena);
+        source_free(&src);
+        return 1;
+    }
+    bool ok = src.nerrors == 0 && check_program(&src, arena, prog, defines, o.ndefines, &net);
     int status = 0;
     if (!ok) {
         fprintf(stderr, "netc: %d error%s in %s; %s\n", src.nerrors, src.nerrors == 1 ? "" : "s",
@@ -259,8 +307,12 @@ int main(int argc, char **argv)
     char command[1200], batch_opt[32] = "";
     if (o.emit.batch_max)
         snprintf(batch_opt, sizeof batch_opt, " --batch-max %d", o.emit.batch_max);
-    snprintf(command, sizeof command, "netc gen%s%s %s", o.emit.f64 ? " --dtype f64" : "",
-             batch_opt, o.input);
+    int used = snprintf(command, sizeof command, "netc gen%s%s", o.emit.f64 ? " --dtype f64" : "",
+                        batch_opt);
+    for (int i = 0; i < o.ndefines && used < (int)sizeof command; i++)
+        used += snprintf(command + used, sizeof command - (size_t)used, " -D %s", o.defines[i]);
+    if (used < (int)sizeof command)
+        snprintf(command + used, sizeof command - (size_t)used, " %s", o.input);
     o.emit.command = command;
 
     char base[256], path[1100];

@@ -69,6 +69,9 @@ typedef enum {
     VAL_NAME,   /* he_normal, true                                        */
     VAL_STRING, /* "data/train.idx" (escapes resolved)                    */
     VAL_CALL,   /* normal(0.01): name and arguments                       */
+    VAL_LIST,   /* (2, 4, 6): the items in args                            */
+    VAL_BINOP,  /* a + b: str is the operator, args the two operands       */
+    VAL_NEG,    /* -a: args the operand                                    */
 } ValueKind;
 
 typedef struct Value {
@@ -76,8 +79,9 @@ typedef struct Value {
     Loc loc;
     double num;           /* VAL_NUMBER                                            */
     int dims[3], ndims;   /* VAL_SIZE                                              */
-    char *str;            /* VAL_NAME, VAL_STRING, VAL_CALL (the function's name)  */
-    struct Value *args;   /* VAL_CALL: the arguments, linked by next               */
+    char *str;            /* VAL_NAME, VAL_STRING, VAL_CALL (the function's name),
+                             VAL_BINOP (the operator: "+", "-", "*", "/", "^")      */
+    struct Value *args;   /* VAL_CALL, VAL_LIST, VAL_BINOP, VAL_NEG: operands, by next */
     struct Value *next;
 } Value;
 
@@ -85,19 +89,23 @@ typedef struct Value {
 typedef struct Setting {
     char *key;
     Loc loc;              /* the key                                               */
-    Value *value;         /* NULL when the parser already reported a missing '='    */
+    Value *value;         /* NULL when the parser already reported a missing '=',
+                             or for a block                                          */
+    struct Setting *block;/* `augment { flip = horizontal }`: a nested block          */
     struct Setting *next;
 } Setting;
 
 /* One layer as written: `dense 512 init=he_normal`. */
-typedef struct Layer {
+typedef struct Layer Layer;
+struct Layer {
     char *kind;           /* "dense", not yet checked                               */
     Loc loc;              /* the kind word                                          */
     Value *arg;           /* the positional argument (512, 1x28x28) or NULL          */
     Value *extra_args;    /* further positional arguments: each one is an error      */
     Setting *opts;
-    struct Layer *next;
-} Layer;
+    Layer *body;          /* `repeat N { body }`: kind is "repeat", arg is N         */
+    Layer *next;
+};
 
 typedef enum {
     STMT_MODEL,     /* model NAME { layers }                                    */
@@ -105,13 +113,16 @@ typedef enum {
     STMT_OPTIMIZER, /* optimizer NAME { settings }                              */
     STMT_TRAIN,     /* train { settings }                                       */
     STMT_DATA,      /* data NAME { settings }                                   */
+    STMT_SCHEDULE,  /* schedule NAME { settings }                               */
+    STMT_LET,       /* let NAME = value: name and value                         */
 } StmtKind;
 
 typedef struct Stmt {
     StmtKind kind;
     Loc loc;              /* the keyword                                           */
-    Value *value;         /* the name after the keyword (loss, optimizer, data)    */
-    char *name;           /* STMT_MODEL: the model's name                          */
+    Value *value;         /* the name after the keyword (loss, optimizer, data,
+                             schedule), or a let's value                             */
+    char *name;           /* STMT_MODEL: the model's name; STMT_LET: the constant's */
     Loc name_loc;
     Layer *layers;        /* STMT_MODEL                                             */
     Setting *settings;    /* the { } block                                         */
@@ -130,10 +141,18 @@ typedef enum {
     LAYER_INPUT,
     LAYER_DENSE,
     LAYER_FLATTEN,
+    LAYER_DROPOUT,
+    /* elementwise activations, from here to LAYER_SILU */
     LAYER_RELU,
+    LAYER_LEAKY_RELU,
+    LAYER_ELU,
     LAYER_SIGMOID,
     LAYER_TANH,
+    LAYER_GELU,
+    LAYER_SILU,
+    /* row-wise */
     LAYER_SOFTMAX,
+    LAYER_LOG_SOFTMAX,
 } LayerKind;
 
 /* The runtime's NetrtInitKind, in the same order, and one more: torch's default. */
@@ -165,47 +184,108 @@ typedef struct NetLayer {
     int out_size;         /* product of out_shape                                    */
     int in_size;          /* product of its input's shape                            */
     Init init, bias_init; /* LAYER_DENSE: of W and of b                              */
+    double weight_decay;  /* LAYER_DENSE: its own L2 coefficient, or < 0: the optimizer's */
+    double param;         /* leaky_relu: slope; elu: alpha; dropout: p                 */
+    bool tanh_approx;     /* gelu: the tanh approximation rather than erf              */
 } NetLayer;
 
-typedef enum { LOSS_CROSS_ENTROPY, LOSS_MSE } LossKind;
-typedef enum { DATA_FASHION_MNIST, DATA_MNIST, DATA_IDX } DataKind;
+typedef enum {
+    LOSS_CROSS_ENTROPY, /* softmax fused: torch.nn.CrossEntropyLoss                        */
+    LOSS_NLL,           /* on log-probabilities (log_softmax) or probabilities (softmax)  */
+    LOSS_MSE,
+    LOSS_BCE,           /* binary cross-entropy with logits, one-hot targets               */
+    LOSS_MULTI_MARGIN,  /* torch.nn.MultiMarginLoss(p, margin); 'hinge' is p=1, margin 1    */
+    LOSS_HUBER,
+    LOSS_KL_DIV,        /* torch.nn.KLDivLoss(reduction='batchmean') on log-probabilities  */
+} LossKind;
+
+typedef enum { OPT_SGD, OPT_ADAGRAD, OPT_RMSPROP, OPT_ADAM, OPT_ADAMW } OptimizerKind;
+
+/* The runtime's NetrtSchedKind, in the same order. */
+typedef enum {
+    SCHED_CONSTANT, SCHED_STEP, SCHED_MULTISTEP, SCHED_EXPONENTIAL, SCHED_COSINE, SCHED_ONE_CYCLE,
+} ScheduleKind;
+
+typedef enum { DATA_FASHION_MNIST, DATA_MNIST, DATA_IDX, DATA_CSV, DATA_FUNCTION } DataKind;
 
 /* The whole checked program: the model and every setting with its default filled in. */
 typedef struct Net {
     const char *name;     /* the model's name                                        */
     NetLayer *layers;     /* layers[0] is the input                                  */
     int nlayers;
+    bool regression;      /* targets are values (function, csv without classes)      */
+    /* loss */
     LossKind loss;
     Loc loss_loc;
-    /* optimizer sgd */
-    double lr, momentum, weight_decay;
+    const char *loss_name; /* as written: "hinge", "multi_margin", …                 */
+    double margin, delta; /* multi_margin, huber                                     */
+    int margin_p;         /* multi_margin: 1 or 2                                    */
+    /* optimizer */
+    OptimizerKind optimizer;
+    const char *optimizer_name; /* as written: "sgd", "momentum", "nesterov", "adam", … */
+    double lr, momentum, dampening, weight_decay;
+    bool nesterov;
+    double beta1, beta2, eps, alpha, lr_decay, initial_accumulator; /* adam, rmsprop, adagrad */
+    bool centered;        /* rmsprop                                                 */
+    double clip_value, clip_norm; /* 0: no clipping                                  */
+    /* schedule */
+    ScheduleKind schedule;
+    bool schedule_per_step;
+    int every;
+    double gamma, t_max, eta_min, max_lr, pct_start, div_factor, final_div_factor;
+    int milestones[16], nmilestones;
     /* train */
-    int epochs, batch;
+    int epochs, batch;    /* batch 0: the whole training set                          */
     long long seed;
+    long long max_steps;
+    double loss_below;
+    int patience;
+    bool monitor_acc, keep_best;
     /* data */
     DataKind data;
     const char *images, *labels, *test_images, *test_labels; /* DATA_IDX */
-    int valid;
+    const char *csv;      /* DATA_CSV                                                */
+    int csv_target;       /* -1: last                                                */
+    bool csv_header;
+    const Value *function; /* DATA_FUNCTION: y = …, lets resolved, x its one variable */
+    bool linspace;
+    double x_lo, x_hi;
+    int n;
+    double valid, test;   /* held out: a count, or a fraction below 1                */
     bool normalize;
     double mean, std;     /* std == 0: computed by the runtime from the training set */
+    bool flip;
+    double rotate, shift; /* augmentation                                            */
     int classes;          /* 10 for the built-in datasets, 0 when unknown            */
 } Net;
 
 /* A layer's output shape as the messages and tables show it: "[784]", "[1,28,28]". */
 void net_shape_text(const NetLayer *l, char *buf, size_t size);
 
+/* Is k an elementwise activation? Does its derivative need its input z, not only y = f(z)? */
+bool is_activation(LayerKind k);
+bool activation_needs_z(LayerKind k);
+
 /* Is `word` a kind of layer? (The parser asks, to word an error.) */
 bool check_is_layer(const char *word);
 
+/* `netc -D NAME=value`: replaces the value of `let NAME` in the file. */
+typedef struct {
+    const char *name;
+    const Value *value;
+} Define;
+
 /* Check the statements; on success fill *net (allocated in arena) and return true. */
-bool check_program(Source *src, Arena *arena, const Stmt *prog, Net *net);
+bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *defines,
+                   int ndefines, Net *net);
 
 /* ---- ir.c ---------------------------------------------------------------------------------- */
 
 typedef enum {
     IR_DENSE,   /* out = act(in · Wᵀ + b), the activation (if any) fused into the same pass     */
     IR_ACT,     /* out = act(in), an activation that does not follow a dense layer             */
-    IR_SOFTMAX, /* out[b,:] = softmax(in[b,:])                                                  */
+    IR_DROPOUT, /* out = in ⊙ mask / (1 - p) while training, out = in when evaluating         */
+    IR_SOFTMAX, /* out[b,:] = softmax(in[b,:]), or log_softmax                                  */
     IR_LOSS,    /* the loss on the last output, and its gradient                               */
 } IrOpKind;
 
@@ -217,6 +297,7 @@ typedef struct IrOp {
     char name[32];              /* prefix of its functions: dense1, relu2, loss             */
     char in[40], out[40];       /* buffers read and written: "input", "relu1_out"            */
     char pre[40];               /* IR_DENSE with act: gradient buffer name before the act   */
+    char z[40];                 /* IR_DENSE with gelu/silu: the pre-activation, kept         */
     bool in_is_data;            /* the input is the data: no gradient flows into it         */
     int I, O;                   /* sizes per sample: inputs, outputs                        */
     char I_name[40], O_name[40];/* the enum constants naming them                           */

@@ -41,6 +41,11 @@ typedef struct ParseState {
         Loc loc;
     } open[16];                   /* blocks whose '{' is not yet closed, outermost first */
     int nopen;
+    struct {
+        char name[32];
+        bool is_word;             /* its value is a name (relu), not a number            */
+    } lets[64];                   /* the names `let` has defined so far, for the scanner */
+    int nlets;
 } ParseState;
 }
 
@@ -53,6 +58,53 @@ int yylex(YYSTYPE *yylval, YYLTYPE *yylloc, yyscan_t scanner);
 
 static void yyerror(const Loc *loc, yyscan_t scanner, ParseState *ps, const char *msg);
 static void report_unknown_statement(ParseState *ps, const char *word, const Loc *loc);
+
+static Value *new_value(ParseState *ps, ValueKind kind, const Loc *loc)
+{
+    Value *v = arena_alloc(ps->arena, sizeof *v);
+    v->kind = kind;
+    v->loc = *loc;
+    return v;
+}
+
+static Value *new_binop(ParseState *ps, const char *op, Value *a, Value *b, const Loc *loc)
+{
+    Value *v = new_value(ps, VAL_BINOP, loc);
+    v->str = (char *)op;
+    v->args = a;
+    a->next = b;
+    return v;
+}
+
+/* `let NAME = value`: from here on the scanner reads NAME as LETNUM or LETWORD. A name that is
+ * a layer kind, or the x, pi and e of expressions, would change what the file means. */
+static void define_let(ParseState *ps, const char *name, const Loc *loc, const Value *value)
+{
+    static const char *const reserved[] = {"x", "pi", "e", "true", "false", "full", NULL};
+    for (int i = 0; reserved[i]; i++)
+        if (!strcmp(name, reserved[i])) {
+            diag(ps->src, *loc, DIAG_ERROR, "'%s' is a built-in name; a let cannot define it",
+                 name);
+            return;
+        }
+    if (check_is_layer(name)) {
+        diag(ps->src, *loc, DIAG_ERROR, "'%s' is a layer kind; a let cannot define it", name);
+        return;
+    }
+    for (int i = 0; i < ps->nlets; i++)
+        if (!strcmp(ps->lets[i].name, name))
+            return; /* defined twice: the checker says so, with both places */
+    int max = (int)(sizeof ps->lets / sizeof ps->lets[0]);
+    if (ps->nlets == max || strlen(name) >= sizeof ps->lets[0].name) {
+        diag(ps->src, *loc, DIAG_ERROR, "too many or too long let names (at most %d of %d "
+             "characters)", max, (int)sizeof ps->lets[0].name - 1);
+        return;
+    }
+    snprintf(ps->lets[ps->nlets].name, sizeof ps->lets[0].name, "%s", name);
+    ps->lets[ps->nlets].is_word = value->kind == VAL_NAME || value->kind == VAL_CALL ||
+                                  value->kind == VAL_STRING;
+    ps->nlets++;
+}
 
 static Stmt *new_stmt(ParseState *ps, StmtKind kind, const Loc *loc)
 {
@@ -89,7 +141,9 @@ static Stmt *new_stmt(ParseState *ps, StmtKind kind, const Loc *loc)
 
 /* Every token has a name for error messages, in the user's words. */
 %token MODEL "'model'" LOSS "'loss'" OPTIMIZER "'optimizer'" TRAIN "'train'" DATA "'data'"
+%token SCHEDULE "'schedule'" LET "'let'" REPEAT "'repeat'"
 %token <str> IDENT "name"
+%token <str> LETNUM "name of a number (let)" LETWORD "name of a word (let)"
 %token <str> KEY "setting (name = value)"
 %token <value> NUMBER "number" SIZE "size (e.g. 28x28)" STRING "string"
 
@@ -97,8 +151,16 @@ static Stmt *new_stmt(ParseState *ps, StmtKind kind, const Loc *loc)
 %nterm <layer> layers layer
 %nterm <setting> block opt_block settings setting
 %nterm <setting> options
-%nterm <value> value args
+%nterm <value> value args expr
 %nterm <value> positional
+%nterm <str> layer_kind
+
+/* Arithmetic, loosest first: 2 * -x ^ 2 is 2 * (-(x ^ 2)). */
+%left '+' '-'
+%left '*' '/'
+%precedence NEG
+%right '^'
+
 %nterm <stmt> unknown_stmt
 
 %%
@@ -109,10 +171,12 @@ program:
 ;
 
 /* stmt: 'model' NAME '{' layers '}'
- *     | 'loss' value
+ *     | 'loss' value block?
  *     | 'optimizer' value block?
  *     | 'train' block
  *     | 'data' value block?
+ *     | 'schedule' value block?
+ *     | 'let' NAME '=' value
  *     | WORD …          not a statement: a layer outside the model or a misspelt keyword,
  *                       reported here, once per line; its block, if any, is skipped unread */
 stmt:
@@ -123,7 +187,11 @@ stmt:
       $$->layers = $4;
       ps->model_end = @5;
   }
-| LOSS value              { $$ = new_stmt(ps, STMT_LOSS, &@1); $$->value = $2; }
+| LOSS value opt_block {
+      $$ = new_stmt(ps, STMT_LOSS, &@1);
+      $$->value = $2;
+      $$->settings = $3;
+  }
 | OPTIMIZER value opt_block {
       $$ = new_stmt(ps, STMT_OPTIMIZER, &@1);
       $$->value = $2;
@@ -134,6 +202,18 @@ stmt:
       $$ = new_stmt(ps, STMT_DATA, &@1);
       $$->value = $2;
       $$->settings = $3;
+  }
+| SCHEDULE value opt_block {
+      $$ = new_stmt(ps, STMT_SCHEDULE, &@1);
+      $$->value = $2;
+      $$->settings = $3;
+  }
+| LET KEY value {
+      $$ = new_stmt(ps, STMT_LET, &@1);
+      $$->name = $2;
+      $$->name_loc = @2;
+      $$->value = $3;
+      define_let(ps, $2, &@2, $3);
   }
 | unknown_stmt            { $$ = NULL; }
 | error                   { $$ = NULL; }
@@ -163,8 +243,9 @@ skipped:
 ;
 
 skipped_token:
-  IDENT | KEY | NUMBER | SIZE | STRING | '(' | ')' | ',' | '-'
-| MODEL | LOSS | OPTIMIZER | TRAIN | DATA | skipped_block
+  IDENT | KEY | NUMBER | SIZE | STRING | '(' | ')' | ',' | '-' | '+' | '*' | '/' | '^'
+| LETNUM | LETWORD | MODEL | LOSS | OPTIMIZER | TRAIN | DATA | SCHEDULE | LET | REPEAT
+| skipped_block
 ;
 
 /* layers: layer*            in a model, in order */
@@ -181,9 +262,10 @@ layers:
   }
 ;
 
-/* layer: KIND positional* options      dense 512 init=he_normal | relu | input 1x28x28 */
+/* layer: KIND positional* options      dense 512 init=he_normal | relu | input 1x28x28
+ *      | 'repeat' N '{' layers '}'     the layers N times over                          */
 layer:
-  IDENT positional options {
+  layer_kind positional options {
       $$ = arena_alloc(ps->arena, sizeof *$$);
       $$->kind = $1;
       $$->loc = @1;
@@ -194,14 +276,47 @@ layer:
       }
       $$->opts = $3;
   }
+| REPEAT positional '{' layers '}' {
+      $$ = arena_alloc(ps->arena, sizeof *$$);
+      $$->kind = "repeat";
+      $$->loc = @1;
+      $$->arg = $2;
+      if ($2) {
+          $$->extra_args = $2->next;
+          $2->next = NULL;
+      }
+      $$->body = $4;
+  }
 | error                   { $$ = NULL; }
 ;
 
-/* positional: (NUMBER | '-' NUMBER | SIZE)*   the first is the layer's argument, more are errors */
+layer_kind:
+  IDENT                   { $$ = $1; }
+| LETWORD                 { $$ = $1; }
+;
+
+/* positional: (NUMBER | '-' NUMBER | SIZE | LETNUM | '(' expr ')')*
+ *             the first is the layer's argument, more are errors */
 positional:
   %empty                  { $$ = NULL; }
 | positional NUMBER       { $$ = $1; Value **t = &$$; while (*t) t = &(*t)->next; *t = $2; }
 | positional SIZE         { $$ = $1; Value **t = &$$; while (*t) t = &(*t)->next; *t = $2; }
+| positional LETNUM {
+      Value *v = new_value(ps, VAL_NAME, &@2);
+      v->str = $2;
+      $$ = $1;
+      Value **t = &$$;
+      while (*t)
+          t = &(*t)->next;
+      *t = v;
+  }
+| positional '(' expr ')' {
+      $$ = $1;
+      Value **t = &$$;
+      while (*t)
+          t = &(*t)->next;
+      *t = $3;
+  }
 | positional '-' NUMBER { /* never a valid size, but the checker words it best */
       $3->num = -$3->num;
       $3->loc = (Loc){@2.first_line, @2.first_column, @3.last_line, @3.last_column};
@@ -259,6 +374,12 @@ setting:
       $$->loc = @1;
       $$->value = $2;
   }
+| IDENT block {
+      $$ = arena_alloc(ps->arena, sizeof *$$);
+      $$->key = $1;
+      $$->loc = @1;
+      $$->block = $2;
+  }
 | IDENT value {
       /* the slip everyone makes once: `lr 0.1` */
       diag(ps->src, @1, DIAG_ERROR, "expected '=' after '%s'", $1);
@@ -267,24 +388,45 @@ setting:
 | error                   { $$ = NULL; }
 ;
 
-/* value: NUMBER | '-' NUMBER | SIZE | STRING | NAME | NAME '(' value, … ')' */
+/* value: expr | SIZE | STRING
+ * expr:  NUMBER | NAME | NAME '(' value, … ')' | '(' value, … ')' | expr OP expr | '-' expr
+ * Settings take numbers, names and calls (init=normal(0.01)); arithmetic and let names fold
+ * into them in the checker; `y = log2(x) + 1` keeps its tree, to be emitted as C. */
 value:
-  NUMBER                  { $$ = $1; }
-| '-' NUMBER              { $$ = $2; $$->num = -$$->num; $$->loc = @$; }
+  expr                    { $$ = $1; }
 | SIZE                    { $$ = $1; }
 | STRING                  { $$ = $1; }
-| IDENT {
-      $$ = arena_alloc(ps->arena, sizeof *$$);
-      $$->kind = VAL_NAME;
-      $$->loc = @1;
-      $$->str = $1;
+;
+
+expr:
+  NUMBER                  { $$ = $1; }
+| IDENT                   { $$ = new_value(ps, VAL_NAME, &@1); $$->str = $1; }
+| LETNUM                  { $$ = new_value(ps, VAL_NAME, &@1); $$->str = $1; }
+| LETWORD                 { $$ = new_value(ps, VAL_NAME, &@1); $$->str = $1; }
+| IDENT '(' args ')'      { $$ = new_value(ps, VAL_CALL, &@$); $$->str = $1; $$->args = $3; }
+| '(' args ')' {
+      if ($2 && !$2->next) { /* (x): grouping */
+          $$ = $2;
+          $$->loc = @$;
+      } else {
+          $$ = new_value(ps, VAL_LIST, &@$);
+          $$->args = $2;
+      }
   }
-| IDENT '(' args ')' {
-      $$ = arena_alloc(ps->arena, sizeof *$$);
-      $$->kind = VAL_CALL;
-      $$->loc = @$;
-      $$->str = $1;
-      $$->args = $3;
+| expr '+' expr           { $$ = new_binop(ps, "+", $1, $3, &@$); }
+| expr '-' expr           { $$ = new_binop(ps, "-", $1, $3, &@$); }
+| expr '*' expr           { $$ = new_binop(ps, "*", $1, $3, &@$); }
+| expr '/' expr           { $$ = new_binop(ps, "/", $1, $3, &@$); }
+| expr '^' expr           { $$ = new_binop(ps, "^", $1, $3, &@$); }
+| '-' expr %prec NEG {
+      if ($2->kind == VAL_NUMBER) { /* -0.5 is a number */
+          $$ = $2;
+          $$->num = -$$->num;
+          $$->loc = @$;
+      } else {
+          $$ = new_value(ps, VAL_NEG, &@$);
+          $$->args = $2;
+      }
   }
 ;
 
@@ -305,7 +447,8 @@ args:
 /* A word where a statement should start: a layer outside its model, or a misspelt keyword. */
 static void report_unknown_statement(ParseState *ps, const char *word, const Loc *loc)
 {
-    static const char *const statements[] = {"model", "loss", "optimizer", "train", "data", NULL};
+    static const char *const statements[] = {"model", "loss",     "optimizer", "train",
+                                             "data",  "schedule", "let",       NULL};
     if (check_is_layer(word)) {
         diag(ps->src, *loc, DIAG_ERROR, "layer '%s' outside a model; layers go inside "
              "'model NAME { … }'", word);
@@ -338,9 +481,17 @@ static void yyerror(const Loc *loc, yyscan_t scanner, ParseState *ps, const char
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ParseState *ps)
 {
     (void)scanner;
-    enum { MAX_EXPECTED = 6 };
-    yysymbol_kind_t expected[MAX_EXPECTED];
-    int n = yypcontext_expected_tokens(ctx, expected, MAX_EXPECTED);
+    /* the tokens worth naming: not the names of lets when there are none, nor operators */
+    enum { MAX_EXPECTED = 6, MANY = 32 };
+    yysymbol_kind_t all[MANY], expected[MAX_EXPECTED];
+    int nall = yypcontext_expected_tokens(ctx, all, MANY), n = 0;
+    for (int i = 0; i < nall; i++) {
+        const char *name = yysymbol_name(all[i]);
+        bool op = strlen(name) == 3 && name[0] == '\'' && strchr("+*/^(", name[1]);
+        bool let = all[i] == YYSYMBOL_LETNUM || all[i] == YYSYMBOL_LETWORD;
+        if (!op && !(let && ps->nlets == 0) && n < MAX_EXPECTED)
+            expected[n++] = all[i];
+    }
     yysymbol_kind_t got = yypcontext_token(ctx);
     Loc loc = *yypcontext_location(ctx);
 
@@ -355,7 +506,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         return 0;
 
     bool at_statement = got == YYSYMBOL_YYEOF || got == YYSYMBOL_MODEL || got == YYSYMBOL_LOSS ||
-                        got == YYSYMBOL_OPTIMIZER || got == YYSYMBOL_TRAIN || got == YYSYMBOL_DATA;
+                        got == YYSYMBOL_OPTIMIZER || got == YYSYMBOL_TRAIN ||
+                        got == YYSYMBOL_DATA || got == YYSYMBOL_SCHEDULE || got == YYSYMBOL_LET;
     if (ps->nopen > 0 && at_statement) {
         int i = ps->nopen - 1 < 16 ? ps->nopen - 1 : 15;
         diag(ps->src, loc, DIAG_ERROR, "expected '}' before %s (to close '%s' at line %d)", before,
@@ -365,16 +517,24 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         return 0;
     }
 
-    /* all the tokens that start a value, listed one by one, read as noise: say "a value" */
+    /* the tokens that start a value, listed one by one, read as noise: say "a value" */
     int starts_value = 0;
-    for (int i = 0; i < n; i++)
-        starts_value += expected[i] == YYSYMBOL_NUMBER || expected[i] == YYSYMBOL_STRING ||
-                        expected[i] == YYSYMBOL_SIZE || expected[i] == YYSYMBOL_IDENT ||
-                        !strcmp(yysymbol_name(expected[i]), "'-'");
+    for (int i = 0; i < nall; i++)
+        starts_value += all[i] == YYSYMBOL_NUMBER || all[i] == YYSYMBOL_STRING ||
+                        all[i] == YYSYMBOL_SIZE || all[i] == YYSYMBOL_IDENT ||
+                        !strcmp(yysymbol_name(all[i]), "'-'");
     if (starts_value == 5) {
         diag(ps->src, loc, DIAG_ERROR, "expected a value before %s", before);
         return 0;
     }
+
+    /* where a statement may start, list the statements, not the tokens */
+    for (int i = 0; i < nall; i++)
+        if (all[i] == YYSYMBOL_MODEL) {
+            diag(ps->src, loc, DIAG_ERROR, "syntax error: expected a statement (model, loss, "
+                 "optimizer, train, data, schedule or let) before %s", before);
+            return 0;
+        }
 
     char list[256] = "";
     if (n > 0) {

@@ -29,17 +29,17 @@ enum {
     CLASSES = 10, /* outputs per sample; labels are 0 … CLASSES-1 */
 };
 
-/* Parameters: one layout, three instances: the values, their gradients, and SGD's
- * velocity (momentum buffer). W is [out, in]: row o holds the weights into unit o. */
+/* Parameters: one layout, 3 instances: the values, their gradients, and the optimizer's
+ * state (momentum_buffer). W is [out, in]: row o holds the weights into unit o. */
 struct params {
     float dense1_W[DENSE1_OUT * DENSE1_IN];              /* [32,64] he_normal: N(0, 2/64) */
-    float dense1_b[DENSE1_OUT];                          /* [32] U(±1/√64), as torch.nn.Linear */
+    float dense1_b[DENSE1_OUT];                          /* [32] zeros */
     float dense2_W[DENSE2_OUT * DENSE2_IN];              /* [16,32] U(±1/√32), as torch.nn.Linear */
     float dense2_b[DENSE2_OUT];                          /* [16] U(±1/√32), as torch.nn.Linear */
     float dense3_W[DENSE3_OUT * DENSE3_IN];              /* [10,16] xavier_uniform: U(±√(6/(16+10))) */
-    float dense3_b[DENSE3_OUT];                          /* [10] U(±1/√16), as torch.nn.Linear */
+    float dense3_b[DENSE3_OUT];                          /* [10] zeros */
 };
-static struct params param, grad, velocity;
+static struct params param, grad, momentum_buffer;
 
 /* Activations, written by the forward pass, and their gradients, written by the
  * backward pass: BATCH_MAX rows each, allocated once, here. */
@@ -171,8 +171,7 @@ static void dense3_backward(int B)
 /* softmax cross-entropy, fused, as torch.nn.CrossEntropyLoss (mean over the batch):
  *   p[b,k] = e^(z[b,k] - m_b) / Σ_j e^(z[b,j] - m_b)      z = dense3_out, m_b = max_j z[b,j]
  *   L = (1/B) Σ_b -log p[b, y_b] = (1/B) Σ_b (log Σ_j e^(z[b,j] - m_b) - (z[b,y_b] - m_b))
- *   d_dense3_out[b,k] = (p[b,k] - [k = y_b]) / B
- * The 1/B of the mean enters here, once: it starts the chain rule for every gradient. */
+ *   d_dense3_out[b,k] = (p[b,k] - [k = y_b]) / B */
 static double loss(int B)
 {
     double total = 0.0;
@@ -195,6 +194,7 @@ static double loss(int B)
 
 /* ---- the network ------------------------------------------------------------------------- */
 /* forward: the layers in order, from input to dense3_out. */
+/* training = 0 (evaluation) turns dropout off. */
 static void forward(int B, int training)
 {
     (void)training; /* no dropout in this model */
@@ -212,27 +212,32 @@ static void backward(int B)
     dense1_backward(B); /* d_relu1_out → grad.dense1 */
 }
 
-/* ---- update: SGD, as torch.optim.SGD(lr, momentum, weight_decay) -------------------------- */
-/*   g = grad + λ·θ        weight decay λ (L2), applied to weights and biases alike
- *   v = μ·v + g           momentum μ; v starts at 0, so with μ = 0 this is plain SGD
- *   θ = θ - η·v           learning rate η */
-static void sgd_step(float *theta, const float *g, float *v, int n, float lr, float mu, float wd)
+/* ---- update: sgd, as torch.optim.SGD ------------------------------------------------------- */
+/* SGD, as torch.optim.SGD(lr, momentum, dampening=0, weight_decay, nesterov=False):
+ *   g = grad + λ·θ            weight decay λ (L2)
+ *   v = μ·v + g               momentum μ; v starts at 0, so with μ = 0 this is plain SGD
+ *   θ = θ - η·v               learning rate η */
+static void sgd_step(float *theta, const float *grad, float *v, int n, float lr, float mu, float wd, long step)
 {
+    (void)step;
     for (int i = 0; i < n; i++) {
-        v[i] = mu * v[i] + (g[i] + wd * theta[i]);
+        float g = grad[i] + wd * theta[i];
+        v[i] = mu * v[i] + g;
         theta[i] -= lr * v[i];
     }
 }
 
+/* One step for every parameter tensor, with the learning rate of this step (the schedule
+ * is the runtime's), momentum and weight decay as the command line may have changed them. */
 static void update(const NetrtHyper *h)
 {
     const float lr = (float)h->lr, mu = (float)h->momentum, wd = (float)h->weight_decay;
-    sgd_step(param.dense1_W, grad.dense1_W, velocity.dense1_W, DENSE1_OUT * DENSE1_IN, lr, mu, wd);
-    sgd_step(param.dense1_b, grad.dense1_b, velocity.dense1_b, DENSE1_OUT, lr, mu, wd);
-    sgd_step(param.dense2_W, grad.dense2_W, velocity.dense2_W, DENSE2_OUT * DENSE2_IN, lr, mu, wd);
-    sgd_step(param.dense2_b, grad.dense2_b, velocity.dense2_b, DENSE2_OUT, lr, mu, wd);
-    sgd_step(param.dense3_W, grad.dense3_W, velocity.dense3_W, DENSE3_OUT * DENSE3_IN, lr, mu, wd);
-    sgd_step(param.dense3_b, grad.dense3_b, velocity.dense3_b, DENSE3_OUT, lr, mu, wd);
+    sgd_step(param.dense1_W, grad.dense1_W, momentum_buffer.dense1_W, DENSE1_OUT * DENSE1_IN, lr, mu, wd, h->step);
+    sgd_step(param.dense1_b, grad.dense1_b, momentum_buffer.dense1_b, DENSE1_OUT, lr, mu, wd, h->step);
+    sgd_step(param.dense2_W, grad.dense2_W, momentum_buffer.dense2_W, DENSE2_OUT * DENSE2_IN, lr, mu, wd, h->step);
+    sgd_step(param.dense2_b, grad.dense2_b, momentum_buffer.dense2_b, DENSE2_OUT, lr, mu, wd, h->step);
+    sgd_step(param.dense3_W, grad.dense3_W, momentum_buffer.dense3_W, DENSE3_OUT * DENSE3_IN, lr, mu, wd, h->step);
+    sgd_step(param.dense3_b, grad.dense3_b, momentum_buffer.dense3_b, DENSE3_OUT, lr, mu, wd, h->step);
 }
 
 /* ---- for the runtime ----------------------------------------------------------------------- */
@@ -241,7 +246,7 @@ static const NetrtParam param_table[] = {
     {"dense1_W", 2, {DENSE1_OUT, DENSE1_IN}, DENSE1_OUT * DENSE1_IN, param.dense1_W, grad.dense1_W,
      {NETRT_INIT_HE_NORMAL, 0, 0}, 64, 32},
     {"dense1_b", 1, {DENSE1_OUT}, DENSE1_OUT, param.dense1_b, grad.dense1_b,
-     {NETRT_INIT_UNIFORM, -0.125, 0.125}, 64, 32},
+     {NETRT_INIT_ZEROS, 0, 0}, 64, 32},
     {"dense2_W", 2, {DENSE2_OUT, DENSE2_IN}, DENSE2_OUT * DENSE2_IN, param.dense2_W, grad.dense2_W,
      {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 16},
     {"dense2_b", 1, {DENSE2_OUT}, DENSE2_OUT, param.dense2_b, grad.dense2_b,
@@ -249,7 +254,7 @@ static const NetrtParam param_table[] = {
     {"dense3_W", 2, {DENSE3_OUT, DENSE3_IN}, DENSE3_OUT * DENSE3_IN, param.dense3_W, grad.dense3_W,
      {NETRT_INIT_XAVIER_UNIFORM, 0, 0}, 16, 10},
     {"dense3_b", 1, {DENSE3_OUT}, DENSE3_OUT, param.dense3_b, grad.dense3_b,
-     {NETRT_INIT_UNIFORM, -0.25, 0.25}, 16, 10},
+     {NETRT_INIT_ZEROS, 0, 0}, 16, 10},
 };
 
 /* The model as the runtime sees it: buffers, steps, and the settings of mlp. */
@@ -257,7 +262,8 @@ static const NetrtModel model = {
     .name = "mlp",
     .source = "mlp.net",
     .summary = "input 1x8x8 → flatten1 → dense1 32 → relu1 → dense2 16 → tanh1 → dense3 10 → cross_entropy",
-    .dtype = NETRT_F32,
+    .optimizer = "sgd",
+    .dtype = NETRT_F32, .task = NETRT_CLASSIFY,
     .in_size = INPUT_SIZE, .in_c = 1, .in_h = 8, .in_w = 8,
     .out_size = CLASSES,
     .batch_max = BATCH_MAX,
@@ -265,13 +271,15 @@ static const NetrtModel model = {
     .input = input, .output = dense3_out, .labels = labels,
     .params = param_table, .n_params = 6,
     .forward = forward, .loss = loss, .backward = backward, .update = update,
-    .train = {.epochs = 3, .batch = 32, .seed = 7,
-              .lr = 0.05, .momentum = 0.9, .weight_decay = 0.0005},
+    .train = {
+        .epochs = 3, .batch = 32, .seed = 7,
+        .lr = 0.05, .momentum = 0.9, .weight_decay = 0.0005,
+    },
     .data = {
         .kind = NETRT_DATA_IDX,
         .images = "digits-images.idx",
         .labels = "digits-labels.idx",
-        .valid = 100, .normalize = 0, .mean = 0, .std = 0,
+        .valid = 100, .test = 0, .normalize = 0, .mean = 0, .std = 0,
     },
 };
 

@@ -29,15 +29,15 @@ enum {
     CLASSES = 10, /* outputs per sample; labels are 0 … CLASSES-1 */
 };
 
-/* Parameters: one layout, three instances: the values, their gradients, and SGD's
- * velocity (momentum buffer). W is [out, in]: row o holds the weights into unit o. */
+/* Parameters: one layout, 3 instances: the values, their gradients, and the optimizer's
+ * state (momentum_buffer). W is [out, in]: row o holds the weights into unit o. */
 struct params {
     double dense1_W[DENSE1_OUT * DENSE1_IN];             /* [5,6] normal: N(0, 0.1²) */
-    double dense1_b[DENSE1_OUT];                         /* [5] U(±1/√6), as torch.nn.Linear */
+    double dense1_b[DENSE1_OUT];                         /* [5] zeros */
     double dense2_W[DENSE2_OUT * DENSE2_IN];             /* [10,5] U(±1/√5), as torch.nn.Linear */
     double dense2_b[DENSE2_OUT];                         /* [10] U(±1/√5), as torch.nn.Linear */
 };
-static struct params param, grad, velocity;
+static struct params param, grad, momentum_buffer;
 
 /* Activations, written by the forward pass, and their gradients, written by the
  * backward pass: BATCH_MAX rows each, allocated once, here. */
@@ -159,23 +159,22 @@ static void softmax1_backward(int B)
 }
 
 /* ---- loss (softmax_mse.net:9) ---------------------------------------------------------------- */
-/* mean squared error against one-hot targets, as torch.nn.MSELoss (mean over all B·K
- * values, K = CLASSES):
- *   t[b,k] = [k = y_b]
+/* mean squared error, as torch.nn.MSELoss (mean over all B·K values, K = CLASSES):
+ *   t[b,k] = [k = y_b], one-hot
  *   L = 1/(B·K) Σ_b Σ_k (softmax1_out[b,k] - t[b,k])²
- *   d_softmax1_out[b,k] = 2 (softmax1_out[b,k] - t[b,k]) / (B·K)
- * The 1/(B·K) of the mean enters here, once: it starts the chain rule. */
+ *   d_softmax1_out[b,k] = 2 (softmax1_out[b,k] - t[b,k]) / (B·K) */
 static double loss(int B)
 {
     double total = 0.0;
-    const double scale = 2.0 / (double)(B * CLASSES);
+    const double scale = 1.0 / (double)(B * CLASSES);
     for (int b = 0; b < B; b++) {
         const double *yb = &softmax1_out[b * CLASSES];
         double *dy = &d_softmax1_out[b * CLASSES];
         for (int k = 0; k < CLASSES; k++) {
-            double diff = yb[k] - (double)(k == labels[b]);
-            total += (double)diff * diff;
-            dy[k] = scale * diff;
+            double t = (double)(k == labels[b]);
+            double d = yb[k] - t;
+            total += (double)d * d;
+            dy[k] = 2.0 * scale * d;
         }
     }
     return total / ((double)B * CLASSES);
@@ -183,6 +182,7 @@ static double loss(int B)
 
 /* ---- the network ------------------------------------------------------------------------- */
 /* forward: the layers in order, from input to softmax1_out. */
+/* training = 0 (evaluation) turns dropout off. */
 static void forward(int B, int training)
 {
     (void)training; /* no dropout in this model */
@@ -200,25 +200,30 @@ static void backward(int B)
     dense1_backward(B); /* d_sigmoid1_out → grad.dense1 */
 }
 
-/* ---- update: SGD, as torch.optim.SGD(lr, momentum, weight_decay) -------------------------- */
-/*   g = grad + λ·θ        weight decay λ (L2), applied to weights and biases alike
- *   v = μ·v + g           momentum μ; v starts at 0, so with μ = 0 this is plain SGD
- *   θ = θ - η·v           learning rate η */
-static void sgd_step(double *theta, const double *g, double *v, int n, double lr, double mu, double wd)
+/* ---- update: sgd, as torch.optim.SGD ------------------------------------------------------- */
+/* SGD, as torch.optim.SGD(lr, momentum, dampening=0, weight_decay, nesterov=False):
+ *   g = grad + λ·θ            weight decay λ (L2)
+ *   v = μ·v + g               momentum μ; v starts at 0, so with μ = 0 this is plain SGD
+ *   θ = θ - η·v               learning rate η */
+static void sgd_step(double *theta, const double *grad, double *v, int n, double lr, double mu, double wd, long step)
 {
+    (void)step;
     for (int i = 0; i < n; i++) {
-        v[i] = mu * v[i] + (g[i] + wd * theta[i]);
+        double g = grad[i] + wd * theta[i];
+        v[i] = mu * v[i] + g;
         theta[i] -= lr * v[i];
     }
 }
 
+/* One step for every parameter tensor, with the learning rate of this step (the schedule
+ * is the runtime's), momentum and weight decay as the command line may have changed them. */
 static void update(const NetrtHyper *h)
 {
     const double lr = (double)h->lr, mu = (double)h->momentum, wd = (double)h->weight_decay;
-    sgd_step(param.dense1_W, grad.dense1_W, velocity.dense1_W, DENSE1_OUT * DENSE1_IN, lr, mu, wd);
-    sgd_step(param.dense1_b, grad.dense1_b, velocity.dense1_b, DENSE1_OUT, lr, mu, wd);
-    sgd_step(param.dense2_W, grad.dense2_W, velocity.dense2_W, DENSE2_OUT * DENSE2_IN, lr, mu, wd);
-    sgd_step(param.dense2_b, grad.dense2_b, velocity.dense2_b, DENSE2_OUT, lr, mu, wd);
+    sgd_step(param.dense1_W, grad.dense1_W, momentum_buffer.dense1_W, DENSE1_OUT * DENSE1_IN, lr, mu, wd, h->step);
+    sgd_step(param.dense1_b, grad.dense1_b, momentum_buffer.dense1_b, DENSE1_OUT, lr, mu, wd, h->step);
+    sgd_step(param.dense2_W, grad.dense2_W, momentum_buffer.dense2_W, DENSE2_OUT * DENSE2_IN, lr, mu, wd, h->step);
+    sgd_step(param.dense2_b, grad.dense2_b, momentum_buffer.dense2_b, DENSE2_OUT, lr, mu, wd, h->step);
 }
 
 /* ---- for the runtime ----------------------------------------------------------------------- */
@@ -227,7 +232,7 @@ static const NetrtParam param_table[] = {
     {"dense1_W", 2, {DENSE1_OUT, DENSE1_IN}, DENSE1_OUT * DENSE1_IN, param.dense1_W, grad.dense1_W,
      {NETRT_INIT_NORMAL, 0, 0.1}, 6, 5},
     {"dense1_b", 1, {DENSE1_OUT}, DENSE1_OUT, param.dense1_b, grad.dense1_b,
-     {NETRT_INIT_UNIFORM, -0.4082482904638631, 0.4082482904638631}, 6, 5},
+     {NETRT_INIT_ZEROS, 0, 0}, 6, 5},
     {"dense2_W", 2, {DENSE2_OUT, DENSE2_IN}, DENSE2_OUT * DENSE2_IN, param.dense2_W, grad.dense2_W,
      {NETRT_INIT_UNIFORM, -0.4472135954999579, 0.4472135954999579}, 5, 10},
     {"dense2_b", 1, {DENSE2_OUT}, DENSE2_OUT, param.dense2_b, grad.dense2_b,
@@ -239,7 +244,8 @@ static const NetrtModel model = {
     .name = "softmax_mse",
     .source = "softmax_mse.net",
     .summary = "input 6 → dense1 5 → sigmoid1 → dense2 10 → softmax1 → mse",
-    .dtype = NETRT_F64,
+    .optimizer = "sgd",
+    .dtype = NETRT_F64, .task = NETRT_CLASSIFY,
     .in_size = INPUT_SIZE, .in_c = 1, .in_h = 1, .in_w = 6,
     .out_size = CLASSES,
     .batch_max = BATCH_MAX,
@@ -247,11 +253,13 @@ static const NetrtModel model = {
     .input = input, .output = softmax1_out, .labels = labels,
     .params = param_table, .n_params = 4,
     .forward = forward, .loss = loss, .backward = backward, .update = update,
-    .train = {.epochs = 10, .batch = 64, .seed = 42,
-              .lr = 0.5, .momentum = 0, .weight_decay = 0},
+    .train = {
+        .epochs = 10, .batch = 64, .seed = 42,
+        .lr = 0.5, .momentum = 0, .weight_decay = 0,
+    },
     .data = {
         .kind = NETRT_DATA_MNIST,
-        .valid = 0, .normalize = 0, .mean = 0, .std = 0,
+        .valid = 0, .test = 0, .normalize = 0, .mean = 0, .std = 0,
     },
 };
 
