@@ -873,6 +873,7 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
         return false;
     }
     l->kind = spec->kind;
+    l->word = spec->word;
     l->src = src;
     l->init = l->bias_init = (Init){INIT_TORCH, 0, 0};
     l->weight_decay = -1;

@@ -243,7 +243,7 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
             params = (long long)l->in_size * l->out_size + l->out_size;
             flops = 2LL * l->in_size * l->out_size;
         }
-        printf("  %-10s %-8s %-14s %12s %14s\n", l->name, l->src->kind, shape,
+        printf("  %-10s %-8s %-14s %12s %14s\n", l->name, l->word, shape,
                fmt_count(n1, params), fmt_count(n2, flops));
     }
     printf("  %-10s %-8s %-14s %12s %14s forward, %s per training step\n", "total", "", "",

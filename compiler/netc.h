@@ -179,6 +179,7 @@ typedef struct {
 typedef struct NetLayer {
     LayerKind kind;
     char name[32];        /* dense1, relu1: kind + ordinal among layers of that kind  */
+    const char *word;     /* its kind as a word: "dense", "swish"                    */
     const Layer *src;     /* where it was written                                    */
     int out_shape[3], out_rank; /* the shape of its output, batch dimension left out   */
     int out_size;         /* product of out_shape                                    */
