@@ -642,13 +642,13 @@ static const SettingSpec function_settings[] = {
 
 /* ---- layers -------------------------------------------------------------------------------- */
 
-typedef enum { ARG_NONE, ARG_SIZE, ARG_PROB } LayerArg;
+typedef enum { ARG_NONE, ARG_SIZE, ARG_PROB, ARG_KERNEL } LayerArg;
 
 typedef struct {
     const char *word;
     LayerKind kind;
     LayerArg arg;         /* `dense 512`, `input 784`, `dropout 0.5`                   */
-    const char *options[4]; /* the `key=value` it takes                                */
+    const char *options[7]; /* the `key=value` it takes                                */
 } LayerSpec;
 
 static const LayerSpec layer_specs[] = {
@@ -666,11 +666,16 @@ static const LayerSpec layer_specs[] = {
     {"swish", LAYER_SILU, ARG_NONE, {NULL}},
     {"softmax", LAYER_SOFTMAX, ARG_NONE, {NULL}},
     {"log_softmax", LAYER_LOG_SOFTMAX, ARG_NONE, {NULL}},
+    {"conv", LAYER_CONV, ARG_SIZE,
+     {"kernel", "stride", "padding", "init", "bias", "weight_decay", NULL}},
+    {"maxpool", LAYER_MAXPOOL, ARG_KERNEL, {"stride", NULL}},
+    {"avgpool", LAYER_AVGPOOL, ARG_KERNEL, {"stride", NULL}},
 };
 enum { NLAYER_SPECS = sizeof layer_specs / sizeof layer_specs[0] };
 static const char *const layer_words[] = {
     "input", "dense", "flatten", "dropout", "relu", "leaky_relu", "elu", "sigmoid", "tanh",
-    "gelu",  "silu",  "swish",   "softmax", "log_softmax", "repeat", NULL};
+    "gelu",  "silu",  "swish",   "softmax", "log_softmax", "conv",    "maxpool",
+    "avgpool", "repeat", NULL};
 
 static const LayerSpec *find_layer(const char *word)
 {
@@ -812,6 +817,19 @@ static double option_number(Checker *c, const Setting *o, double min, double max
     return v->num;
 }
 
+/* A square kernel: K or KxK. Returns K, or -1 after an error. */
+static int kernel_value(Checker *c, const Value *v, const char *what)
+{
+    if (v->kind == VAL_SIZE) {
+        if (v->ndims != 2 || v->dims[0] != v->dims[1] || v->dims[0] < 1) {
+            error(c, v->loc, "%s takes a square size, K or KxK (e.g. 5 or 5x5)", what);
+            return -1;
+        }
+        return v->dims[0];
+    }
+    return size_value(c, v, what, MAX_DIM);
+}
+
 /* One option of a layer, known to be one the layer takes. */
 static bool check_option(Checker *c, const Setting *o, NetLayer *l)
 {
@@ -822,6 +840,24 @@ static bool check_option(Checker *c, const Setting *o, NetLayer *l)
     if (!strcmp(o->key, "init") || !strcmp(o->key, "bias")) {
         const Value *v = resolve(c, o->value);
         return v && check_init(c, o->key, v, !strcmp(o->key, "init") ? &l->init : &l->bias_init);
+    }
+    if (!strcmp(o->key, "kernel")) {
+        const Value *v = resolve(c, o->value);
+        return v && (l->kernel = kernel_value(c, v, "'kernel'")) > 0;
+    }
+    if (!strcmp(o->key, "stride") || !strcmp(o->key, "padding")) {
+        const Value *v = resolve(c, o->value);
+        bool stride = !strcmp(o->key, "stride");
+        if (!v || v->kind != VAL_NUMBER || v->num != floor(v->num) || v->num < (stride ? 1 : 0) ||
+            v->num > MAX_DIM) {
+            char text[64];
+            if (v)
+                error(c, v->loc, "'%s' takes a whole number %s, got '%s'", o->key,
+                      stride ? "≥ 1" : "≥ 0", value_text(v, text, sizeof text));
+            return false;
+        }
+        *(stride ? &l->stride : &l->padding) = (int)v->num;
+        return true;
     }
     if (!strcmp(o->key, "approximate")) {
         static const char *const words[] = {"none", "tanh", NULL};
@@ -859,6 +895,84 @@ static const char *layer_word(Checker *c, const Layer *src)
     return v->str;
 }
 
+/* conv OUT kernel=K [stride=S] [padding=P], maxpool K [stride=S], avgpool K [stride=S]:
+ * an image [C,H,W] in (HxW counts as one channel), an image [OUT or C, Ho, Wo] out, with
+ * Ho = ⌊(H + 2P - K) / S⌋ + 1, as torch.nn.Conv2d and MaxPool2d compute it. */
+static bool check_image_layer(Checker *c, const Layer *src, const NetLayer *prev, NetLayer *l,
+                              const char *word, bool ok)
+{
+    char shape[64];
+    net_shape_text(prev, shape, sizeof shape);
+    if (prev->out_rank == 1) {
+        error(c, src->loc, "'%s' expects an image [C,H,W], got the vector %s from '%s' (line %d)",
+              word, shape, prev->name, prev->src->loc.first_line);
+        if (prev->kind == LAYER_FLATTEN)
+            note(c, prev->src->loc, "image layers go before 'flatten'");
+        return false;
+    }
+    l->in_c = prev->out_rank == 3 ? prev->out_shape[0] : 1;
+    l->in_h = prev->out_shape[prev->out_rank - 2];
+    l->in_w = prev->out_shape[prev->out_rank - 1];
+    int out_c = l->in_c;
+    if (l->kind == LAYER_CONV) {
+        out_c = size_value(c, src->arg, "'conv'", MAX_DIM);
+        if (out_c < 0)
+            return false;
+        if (!find_setting(src->opts, "kernel")) {
+            error(c, src->loc, "'conv' needs a kernel size, e.g. 'conv %d kernel=5'", out_c);
+            return false;
+        }
+        if (!l->stride)
+            l->stride = 1;
+    } else {
+        const Value *k = resolve(c, src->arg);
+        if (!k || (l->kernel = kernel_value(c, k, src->kind)) < 0)
+            return false;
+        if (!l->stride)
+            l->stride = l->kernel; /* torch's default: windows side by side */
+    }
+    if (!ok || l->kernel <= 0)
+        return false;
+    int K = l->kernel, S = l->stride, P = l->padding;
+    if (P >= K) {
+        error(c, find_setting(src->opts, "padding")->value->loc, "padding %d is not smaller than "
+              "the %dx%d kernel: whole windows would see only padding", P, K, K);
+        return false;
+    }
+    if (K > l->in_h + 2 * P || K > l->in_w + 2 * P) {
+        error(c, src->loc, "the %dx%d %s of '%s' is larger than its input %s%s", K, K,
+              l->kind == LAYER_CONV ? "kernel" : "window", word, shape,
+              P ? " with its padding" : "");
+        return false;
+    }
+    int ho = (l->in_h + 2 * P - K) / S + 1, wo = (l->in_w + 2 * P - K) / S + 1;
+    int rest_h = (l->in_h + 2 * P - K) % S, rest_w = (l->in_w + 2 * P - K) % S;
+    if (rest_h || rest_w) {
+        if (l->kind == LAYER_CONV) {
+            warning(c, src->loc, "stride %d does not divide %s evenly: the last %d row%s and %d "
+                    "column%s are never read", S, shape, rest_h, rest_h == 1 ? "" : "s", rest_w,
+                    rest_w == 1 ? "" : "s");
+        } else {
+            error(c, src->loc, "'%s %d' with stride %d does not tile %s: %d row%s and %d "
+                  "column%s would be left out", word, K, S, shape, rest_h, rest_h == 1 ? "" : "s",
+                  rest_w, rest_w == 1 ? "" : "s");
+            return false;
+        }
+    }
+    l->out_rank = 3;
+    l->out_shape[0] = out_c;
+    l->out_shape[1] = ho;
+    l->out_shape[2] = wo;
+    double size = (double)out_c * ho * wo;
+    if (size > MAX_LAYER_SIZE) {
+        error(c, src->loc, "'%s' output of %.0f values is too large (at most %d)", word, size,
+              MAX_LAYER_SIZE);
+        return false;
+    }
+    l->out_size = (int)size;
+    return true;
+}
+
 /* One layer after `prev` (NULL for the first): its kind, argument, options, output shape.
  * Returns false when the layer is wrong, so that no shape error cascades from it. */
 static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetLayer *l,
@@ -894,9 +1008,15 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
     }
     if (spec->arg != ARG_NONE && !src->arg) {
         error(c, src->loc, "'%s' needs %s, e.g. '%s'", word,
-              spec->arg == ARG_PROB ? "a probability" : "a size",
-              spec->kind == LAYER_INPUT ? "input 784"
-              : spec->kind == LAYER_DROPOUT ? "dropout 0.5" : "dense 128");
+              spec->arg == ARG_PROB     ? "a probability"
+              : spec->arg == ARG_KERNEL ? "a window size"
+              : spec->kind == LAYER_CONV ? "a number of output channels"
+                                         : "a size",
+              spec->kind == LAYER_INPUT     ? "input 784"
+              : spec->kind == LAYER_DROPOUT ? "dropout 0.5"
+              : spec->kind == LAYER_CONV    ? "conv 6 kernel=5"
+              : spec->arg == ARG_KERNEL     ? "maxpool 2"
+                                            : "dense 128");
         return false;
     }
     /* options: `key=value`, each one the layer takes, each once */
@@ -991,6 +1111,10 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
         }
         return ok;
     }
+    case LAYER_CONV:
+    case LAYER_MAXPOOL:
+    case LAYER_AVGPOOL:
+        return check_image_layer(c, src, prev, l, word, ok);
     case LAYER_DROPOUT: {
         const Value *p = resolve(c, src->arg);
         if (!p)
@@ -1073,7 +1197,7 @@ static void check_model(Checker *c, const Stmt *s)
         return;
     }
     net->layers = arena_alloc(c->arena, (size_t)n * sizeof *net->layers);
-    int ordinal[LAYER_LOG_SOFTMAX + 1] = {0};
+    int ordinal[LAYER_KINDS] = {0};
     NetLayer *prev = NULL;
     bool shapes_ok = true;
     for (int i = 0; i < n; i++) {
@@ -1093,7 +1217,7 @@ static void check_model(Checker *c, const Stmt *s)
     }
     bool trainable = false;
     for (int i = 0; i < net->nlayers; i++)
-        trainable |= net->layers[i].kind == LAYER_DENSE;
+        trainable |= net->layers[i].kind == LAYER_DENSE || net->layers[i].kind == LAYER_CONV;
     if (shapes_ok && !trainable)
         error(c, s->name_loc, "model '%s' has nothing to train; add a layer with parameters, "
               "e.g. 'dense 10'", s->name);

@@ -231,6 +231,8 @@ static void emit_sizes(Emitter *e, int batch_max)
         const IrOp *op = &e->ir->ops[i];
         if (op->kind == IR_DENSE)
             emit(e, "%s = %d, %s = %d,", op->I_name, op->I, op->O_name, op->O);
+        else if (op->kind == IR_CONV || op->kind == IR_POOL)
+            emit_image_sizes(e, op);
         else if (op->kind != IR_LOSS)
             emit(e, "%s = %d,", op->I_name, op->I);
     }
@@ -240,6 +242,30 @@ static void emit_sizes(Emitter *e, int batch_max)
         emit(e, "CLASSES = %d, /* outputs per sample; labels are 0 … CLASSES-1 */", e->ir->out_size);
     emit_close(e, ";");
     emit_blank(e);
+}
+
+bool op_weights(const IrOp *op, Weights *w)
+{
+    const NetLayer *l = op->layer;
+    if (op->kind == IR_DENSE) {
+        snprintf(w->w_size, sizeof w->w_size, "%s * %s", op->O_name, op->I_name);
+        snprintf(w->b_size, sizeof w->b_size, "%s", op->O_name);
+        snprintf(w->w_shape, sizeof w->w_shape, "{%s, %s}", op->O_name, op->I_name);
+        snprintf(w->w_text, sizeof w->w_text, "[%d,%d]", op->O, op->I);
+        w->rank = 2, w->b_count = op->O, w->fan_in = op->I, w->fan_out = op->O;
+        return true;
+    }
+    if (op->kind == IR_CONV) {
+        const char *u = op->U;
+        int oc = l->out_shape[0], k = l->kernel;
+        snprintf(w->w_size, sizeof w->w_size, "%s_OC * %s_IC * %s_K * %s_K", u, u, u, u);
+        snprintf(w->b_size, sizeof w->b_size, "%s_OC", u);
+        snprintf(w->w_shape, sizeof w->w_shape, "{%s_OC, %s_IC, %s_K, %s_K}", u, u, u, u);
+        snprintf(w->w_text, sizeof w->w_text, "[%d,%d,%d,%d]", oc, l->in_c, k, k);
+        w->rank = 4, w->b_count = oc, w->fan_in = l->in_c * k * k, w->fan_out = oc * k * k;
+        return true;
+    }
+    return false;
 }
 
 static const char *init_text(char *buf, size_t size, Init init, int fan_in, int fan_out)
@@ -276,21 +302,27 @@ static void emit_storage(Emitter *e)
                  i == 0 ? "" : i == nstate - 1 ? " and " : ", ", state[i]);
     emit(e, "/* Parameters: one layout, %d instances: the values, their gradients, and the optimizer's",
          2 + nstate);
-    emit(e, " * state (%s). W is [out, in]: row o holds the weights into unit o. */", states);
+    bool conv = false;
+    for (int i = 0; i < ir->nops; i++)
+        conv |= ir->ops[i].kind == IR_CONV;
+    emit(e, " * state (%s). A dense W is [out, in]: row o holds the weights into unit o%s", states,
+         conv ? ";" : ". */");
+    if (conv)
+        emit(e, " * a conv W is [out channel, in channel, K, K]. */");
     emit_open(e, "struct params");
     for (int i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];
-        if (op->kind != IR_DENSE)
+        Weights w;
+        if (!op_weights(op, &w))
             continue;
-        Init w = op->layer->init;
-        char code[128], comment[256];
-        snprintf(code, sizeof code, "@R %s_W[%s * %s];", op->name, op->O_name, op->I_name);
-        snprintf(comment, sizeof comment, "[%d,%d] %s", op->O, op->I,
-                 init_text(text, sizeof text, w, op->I, op->O));
+        char code[256], comment[256];
+        snprintf(code, sizeof code, "@R %s_W[%s];", op->name, w.w_size);
+        snprintf(comment, sizeof comment, "%s %s", w.w_text,
+                 init_text(text, sizeof text, op->layer->init, w.fan_in, w.fan_out));
         emit_commented(e, code, comment);
-        snprintf(code, sizeof code, "@R %s_b[%s];", op->name, op->O_name);
-        snprintf(comment, sizeof comment, "[%d] %s", op->O,
-                 init_text(text, sizeof text, op->layer->bias_init, op->I, op->O));
+        snprintf(code, sizeof code, "@R %s_b[%s];", op->name, w.b_size);
+        snprintf(comment, sizeof comment, "[%d] %s", w.b_count,
+                 init_text(text, sizeof text, op->layer->bias_init, w.fan_in, w.fan_out));
         emit_commented(e, code, comment);
     }
     emit_close(e, ";");
@@ -313,7 +345,7 @@ static void emit_storage(Emitter *e)
         const IrOp *op = &ir->ops[i];
         if (op->kind == IR_LOSS)
             continue;
-        char code[128], comment[128];
+        char code[256], comment[128];
         snprintf(code, sizeof code, "static @R %s[BATCH_MAX * %s];", op->out, op->O_name);
         if (op->act)
             snprintf(comment, sizeof comment, "%s's output, through %s", op->name, op->act->name);
@@ -325,6 +357,16 @@ static void emit_storage(Emitter *e)
             snprintf(comment, sizeof comment, "%s's output before %s, for its backward pass",
                      op->name, op->act->name);
             emit_commented(e, code, comment);
+        }
+        if (op->kind == IR_POOL && op->layer->kind == LAYER_MAXPOOL) {
+            snprintf(code, sizeof code, "static int32_t %s_arg[BATCH_MAX * %s];", op->name,
+                     op->O_name);
+            emit_commented(e, code, "where each window's maximum was, for the backward pass");
+        }
+        if (op->kind == IR_CONV) {
+            snprintf(code, sizeof code, "static @R %s_col[%s_IC * %s_K * %s_K * %s_OH * %s_OW];",
+                     op->name, op->U, op->U, op->U, op->U, op->U);
+            emit_commented(e, code, "one sample's im2col matrix (scratch)");
         }
         if (op->kind == IR_DROPOUT) {
             snprintf(code, sizeof code, "static @R %s_mask[BATCH_MAX * %s];", op->name,
@@ -442,7 +484,7 @@ static void emit_call_lists(Emitter *e)
             continue;
         if (op->in_is_data)
             emit(e, "%s_backward(B); /* d_%s → grad.%s */", op->name, op->out,
-                 op->kind == IR_DENSE ? op->name : "(none)");
+                 op->kind == IR_DENSE || op->kind == IR_CONV ? op->name : "(none)");
         else
             emit(e, "%s_backward(B); /* d_%s → d_%s */", op->name, op->out, op->in);
     }
@@ -482,18 +524,19 @@ static void emit_tables(Emitter *e)
     int nparams = 0;
     for (int i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];
-        if (op->kind != IR_DENSE)
+        Weights w;
+        if (!op_weights(op, &w))
             continue;
-        Init w = op->layer->init, b = op->layer->bias_init;
+        Init wi = op->layer->init, bi = op->layer->bias_init;
         char wa[32], wb[32], ba[32], bb[32];
-        emit(e, "{\"%s_W\", 2, {%s, %s}, %s * %s, param.%s_W, grad.%s_W,", op->name, op->O_name,
-             op->I_name, op->O_name, op->I_name, op->name, op->name);
-        init_args(w, op->I, wa, wb);
-        emit(e, " {%s, %s, %s}, %d, %d},", init_enum[w.kind], wa, wb, op->I, op->O);
-        emit(e, "{\"%s_b\", 1, {%s}, %s, param.%s_b, grad.%s_b,", op->name, op->O_name,
-             op->O_name, op->name, op->name);
-        init_args(b, op->I, ba, bb);
-        emit(e, " {%s, %s, %s}, %d, %d},", init_enum[b.kind], ba, bb, op->I, op->O);
+        emit(e, "{\"%s_W\", %d, %s, %s, param.%s_W, grad.%s_W,", op->name, w.rank, w.w_shape,
+             w.w_size, op->name, op->name);
+        init_args(wi, w.fan_in, wa, wb);
+        emit(e, " {%s, %s, %s}, %d, %d},", init_enum[wi.kind], wa, wb, w.fan_in, w.fan_out);
+        emit(e, "{\"%s_b\", 1, {%s}, %s, param.%s_b, grad.%s_b,", op->name, w.b_size, w.b_size,
+             op->name, op->name);
+        init_args(bi, w.fan_in, ba, bb);
+        emit(e, " {%s, %s, %s}, %d, %d},", init_enum[bi.kind], ba, bb, w.fan_in, w.fan_out);
         nparams += 2;
     }
     emit_close(e, ";");

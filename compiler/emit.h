@@ -35,9 +35,31 @@ void emit_blank(Emitter *e);
 /* The banner that opens a layer: its name and where the .net file declares it. */
 void emit_banner(Emitter *e, const IrOp *op);
 
+/* An elementwise activation as C and as math. Where f' is a function of y alone the backward
+ * expression reads y[o]; gelu and silu read z[o]. */
+typedef struct {
+    char forward[200];   /* C expression of z, giving y                          */
+    char backward[200];  /* C expression of y[o], dy[o] (and z[o]), giving dz[o]  */
+    char math_fwd[120];  /* the comment's formulas                                */
+    char math_bwd[160];
+} Activation;
+Activation activation(const Emitter *e, const NetLayer *l);
 void emit_activation_helpers(Emitter *e);
+/* emit_conv.c: convolution and pooling */
+void emit_image_sizes(Emitter *e, const IrOp *op);
+void emit_image_forward(Emitter *e, const IrOp *op);
+void emit_image_backward(Emitter *e, const IrOp *op);
 /* The optimizer's state instances of struct params, as torch.optim names them; returns how many. */
 int optimizer_state(const Net *net, const char *names[3]);
+/* The parameters of a dense or conv op, as the generated code names and shapes them. */
+typedef struct {
+    char w_size[160];     /* "DENSE1_OUT * DENSE1_IN", "CONV1_OC * CONV1_IC * CONV1_K * CONV1_K" */
+    char b_size[48];      /* "DENSE1_OUT", "CONV1_OC"                                          */
+    char w_shape[160];   /* the C initializer of the table's shape: "{DENSE1_OUT, DENSE1_IN}"  */
+    char w_text[48];      /* "[32,64]", "[6,1,5,5]"                                             */
+    int rank, b_count, fan_in, fan_out;
+} Weights;
+bool op_weights(const IrOp *op, Weights *w); /* false: the op has no parameters */
 void emit_op_forward(Emitter *e, const IrOp *op);
 void emit_op_backward(Emitter *e, const IrOp *op);
 void emit_loss(Emitter *e, const IrOp *op);

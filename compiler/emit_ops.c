@@ -20,14 +20,7 @@ static const char *lit(const Emitter *e, char buf[40], double x)
  * of y alone (relu, leaky_relu, elu, sigmoid, tanh) the backward pass reads y and z need not be
  * kept; gelu and silu need z, which the forward pass keeps. Those two get helper functions, so
  * that their formulas are written once. */
-typedef struct {
-    char forward[200];   /* C expression of z, giving y                          */
-    char backward[200];  /* C expression of y[o], dy[o] (and z[o]), giving dz[o]  */
-    char math_fwd[120];  /* the comment's formulas                                */
-    char math_bwd[160];
-} Activation;
-
-static Activation activation(const Emitter *e, const NetLayer *l)
+Activation activation(const Emitter *e, const NetLayer *l)
 {
     Activation a;
     char p[40];
@@ -379,6 +372,8 @@ void emit_op_forward(Emitter *e, const IrOp *op)
 {
     switch (op->kind) {
     case IR_DENSE: emit_dense_forward(e, op); break;
+    case IR_CONV:
+    case IR_POOL: emit_image_forward(e, op); break;
     case IR_ACT: emit_act_forward(e, op); break;
     case IR_DROPOUT: emit_dropout_forward(e, op); break;
     case IR_SOFTMAX: emit_softmax_forward(e, op); break;
@@ -390,6 +385,8 @@ void emit_op_backward(Emitter *e, const IrOp *op)
 {
     switch (op->kind) {
     case IR_DENSE: emit_dense_backward(e, op); break;
+    case IR_CONV:
+    case IR_POOL: emit_image_backward(e, op); break;
     case IR_ACT: emit_act_backward(e, op); break;
     case IR_DROPOUT: emit_dropout_backward(e, op); break;
     case IR_SOFTMAX: emit_softmax_backward(e, op); break;
@@ -763,7 +760,7 @@ static void emit_step_call(Emitter *e, const char *tensor, const char *size, con
 
 /* The parameter tensors of the model, in table order: name, size expression, weight decay. */
 typedef struct {
-    char name[48], size[96], wd[40];
+    char name[48], size[160], wd[40];
 } Tensor;
 
 static int tensors(const Emitter *e, Tensor *out, int max)
@@ -771,17 +768,18 @@ static int tensors(const Emitter *e, Tensor *out, int max)
     int n = 0;
     for (int i = 0; i < e->ir->nops && n + 2 <= max; i++) {
         const IrOp *op = &e->ir->ops[i];
-        if (op->kind != IR_DENSE)
+        Weights w;
+        if (!op_weights(op, &w))
             continue;
         char wd[40] = "wd";
         if (op->layer->weight_decay >= 0)
             lit(e, wd, op->layer->weight_decay);
         snprintf(out[n].name, sizeof out[n].name, "%s_W", op->name);
-        snprintf(out[n].size, sizeof out[n].size, "%s * %s", op->O_name, op->I_name);
+        snprintf(out[n].size, sizeof out[n].size, "%s", w.w_size);
         snprintf(out[n].wd, sizeof out[n].wd, "%s", wd);
         n++;
         snprintf(out[n].name, sizeof out[n].name, "%s_b", op->name);
-        snprintf(out[n].size, sizeof out[n].size, "%s", op->O_name);
+        snprintf(out[n].size, sizeof out[n].size, "%s", w.b_size);
         snprintf(out[n].wd, sizeof out[n].wd, "%s", wd);
         n++;
     }

@@ -52,6 +52,30 @@ Ir ir_lower(const Net *net, Arena *arena)
         snprintf(op->name, sizeof op->name, "%s", l->name);
         const NetLayer *last = l;
         switch (l->kind) {
+        case LAYER_CONV:
+        case LAYER_MAXPOOL:
+        case LAYER_AVGPOOL: {
+            op->kind = l->kind == LAYER_CONV ? IR_CONV : IR_POOL;
+            upper(op->U, sizeof op->U, l->name, "");
+            upper(op->I_name, sizeof op->I_name, l->name, "_IN");
+            upper(op->O_name, sizeof op->O_name, l->name, "_OUT");
+            if (l->kind != LAYER_CONV)
+                break;
+            if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind)) {
+                op->act = &net->layers[++i];
+                op->act_kind = op->act->kind;
+                last = op->act;
+                snprintf(op->pre, sizeof op->pre, "d_%s_out", l->name);
+                if (activation_needs_z(op->act_kind))
+                    snprintf(op->z, sizeof op->z, "%s_z", l->name);
+            }
+            long long ckk = (long long)l->in_c * l->kernel * l->kernel;
+            long long gemm = 2LL * l->out_shape[0] * ckk * l->out_shape[1] * l->out_shape[2];
+            ir.nparams += l->out_shape[0] * ckk + l->out_shape[0];
+            ir.flops_forward += gemm;
+            ir.flops_train += gemm * (op->in_is_data ? 2 : 3);
+            break;
+        }
         case LAYER_DENSE:
             op->kind = IR_DENSE;
             upper(op->I_name, sizeof op->I_name, l->name, "_IN");
@@ -108,6 +132,12 @@ void ir_describe(const Net *net, char *buf, size_t size)
                                      l->out_shape[1], l->out_shape[2]);
         else if (l->kind == LAYER_INPUT || l->kind == LAYER_DENSE)
             used += (size_t)snprintf(buf + used, size - used, "%s%s %d", sep, l->name, l->out_size);
+        else if (l->kind == LAYER_CONV)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s %d %dx%d", sep, l->name,
+                                     l->out_shape[0], l->kernel, l->kernel);
+        else if (l->kind == LAYER_MAXPOOL || l->kind == LAYER_AVGPOOL)
+            used += (size_t)snprintf(buf + used, size - used, "%s%s %dx%d", sep, l->name,
+                                     l->kernel, l->kernel);
         else
             used += (size_t)snprintf(buf + used, size - used, "%s%s", sep, l->name);
     }

@@ -233,7 +233,7 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
 {
     char n1[32], n2[32], n3[32], shape[48];
     printf("model %s (%s)\n", net->name, src->path);
-    printf("  %-10s %-8s %-14s %12s %14s\n", "layer", "kind", "output", "parameters",
+    printf("  %-12s %-11s %-14s %12s %14s\n", "layer", "kind", "output", "parameters",
            "FLOPs/sample");
     for (int i = 0; i < net->nlayers; i++) {
         const NetLayer *l = &net->layers[i];
@@ -242,11 +242,15 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
         if (l->kind == LAYER_DENSE) {
             params = (long long)l->in_size * l->out_size + l->out_size;
             flops = 2LL * l->in_size * l->out_size;
+        } else if (l->kind == LAYER_CONV) {
+            long long ckk = (long long)l->in_c * l->kernel * l->kernel;
+            params = l->out_shape[0] * ckk + l->out_shape[0];
+            flops = 2 * l->out_shape[0] * ckk * l->out_shape[1] * l->out_shape[2];
         }
-        printf("  %-10s %-8s %-14s %12s %14s\n", l->name, l->word, shape,
+        printf("  %-12s %-11s %-14s %12s %14s\n", l->name, l->word, shape,
                fmt_count(n1, params), fmt_count(n2, flops));
     }
-    printf("  %-10s %-8s %-14s %12s %14s forward, %s per training step\n", "total", "", "",
+    printf("  %-12s %-11s %-14s %12s %14s forward, %s per training step\n", "total", "", "",
            fmt_count(n1, ir->nparams), fmt_count(n2, ir->flops_forward),
            fmt_count(n3, ir->flops_train));
     static const char *const datas[] = {"fashion_mnist", "mnist", "idx", "csv", "function"};

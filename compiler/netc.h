@@ -153,6 +153,11 @@ typedef enum {
     /* row-wise */
     LAYER_SOFTMAX,
     LAYER_LOG_SOFTMAX,
+    /* on images [C,H,W] */
+    LAYER_CONV,
+    LAYER_MAXPOOL,
+    LAYER_AVGPOOL,
+    LAYER_KINDS
 } LayerKind;
 
 /* The runtime's NetrtInitKind, in the same order, and one more: torch's default. */
@@ -185,7 +190,10 @@ typedef struct NetLayer {
     int out_size;         /* product of out_shape                                    */
     int in_size;          /* product of its input's shape                            */
     Init init, bias_init; /* LAYER_DENSE: of W and of b                              */
-    double weight_decay;  /* LAYER_DENSE: its own L2 coefficient, or < 0: the optimizer's */
+    double weight_decay;  /* LAYER_DENSE, LAYER_CONV: its own L2 coefficient, or < 0: the
+                             optimizer's                                              */
+    int kernel, stride, padding; /* conv, pools: square kernel K×K                      */
+    int in_c, in_h, in_w; /* conv, pools: the input image                              */
     double param;         /* leaky_relu: slope; elu: alpha; dropout: p                 */
     bool tanh_approx;     /* gelu: the tanh approximation rather than erf              */
 } NetLayer;
@@ -285,6 +293,8 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
 typedef enum {
     IR_DENSE,   /* out = act(in · Wᵀ + b), the activation (if any) fused into the same pass     */
     IR_ACT,     /* out = act(in), an activation that does not follow a dense layer             */
+    IR_CONV,    /* out = act(W ⊛ in + b), per sample: im2col, then one GEMM                      */
+    IR_POOL,    /* max or average over K×K windows                                              */
     IR_DROPOUT, /* out = in ⊙ mask / (1 - p) while training, out = in when evaluating         */
     IR_SOFTMAX, /* out[b,:] = softmax(in[b,:]), or log_softmax                                  */
     IR_LOSS,    /* the loss on the last output, and its gradient                               */
@@ -302,6 +312,7 @@ typedef struct IrOp {
     bool in_is_data;            /* the input is the data: no gradient flows into it         */
     int I, O;                   /* sizes per sample: inputs, outputs                        */
     char I_name[40], O_name[40];/* the enum constants naming them                           */
+    char U[32];                 /* IR_CONV, IR_POOL: prefix of its size constants: CONV1    */
 } IrOp;
 
 typedef struct Ir {

@@ -30,7 +30,7 @@ enum {
 };
 
 /* Parameters: one layout, 3 instances: the values, their gradients, and the optimizer's
- * state (momentum_buffer). W is [out, in]: row o holds the weights into unit o. */
+ * state (momentum_buffer). A dense W is [out, in]: row o holds the weights into unit o. */
 struct params {
     float dense1_W[DENSE1_OUT * DENSE1_IN];              /* [32,64] he_normal: N(0, 2/64) */
     float dense1_b[DENSE1_OUT];                          /* [32] zeros */

@@ -30,7 +30,7 @@ enum {
 };
 
 /* Parameters: one layout, 3 instances: the values, their gradients, and the optimizer's
- * state (momentum_buffer). W is [out, in]: row o holds the weights into unit o. */
+ * state (momentum_buffer). A dense W is [out, in]: row o holds the weights into unit o. */
 struct params {
     double dense1_W[DENSE1_OUT * DENSE1_IN];             /* [5,6] normal: N(0, 0.1²) */
     double dense1_b[DENSE1_OUT];                         /* [5] zeros */

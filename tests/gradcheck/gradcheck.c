@@ -62,12 +62,13 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    /* a random model, batch and labels */
+    /* a random model, batch and labels; parameters of the usual scale, U(±2/√fan_in), so that
+     * deep stacks neither saturate (gradients too small to difference) nor explode */
     size_t total = 0;
     for (int t = 0; t < model.n_params; t++) {
-        double *v = model.params[t].value;
+        double *v = model.params[t].value, r = 2 / sqrt(model.params[t].fan_in);
         for (size_t i = 0; i < model.params[t].size; i++)
-            v[i] = uniform(-1, 1);
+            v[i] = uniform(-r, r);
         total += model.params[t].size;
     }
     double *x = model.input;

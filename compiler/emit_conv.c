@@ -1,0 +1,295 @@
+/* emit_conv.c: the image layers, convolution and pooling, NCHW.
+ *
+ * A convolution is an im2col and one GEMM per sample: the K×K windows of the input are laid out
+ * as the columns of a matrix, so that every output channel is a row of W times that matrix. Its
+ * backward pass is the same GEMM transposed twice (for W and for the columns) and col2im, the
+ * scatter that undoes im2col. The index math is written once, in the comment above im2col. */
+#include "emit.h"
+
+/* The size constants of one image layer: CONV1_IC, CONV1_OH, … */
+typedef struct {
+    char IC[48], IH[48], IW[48], OC[48], OH[48], OW[48], K[48], S[48], P[48];
+} ImageNames;
+
+static ImageNames image_names(const IrOp *op)
+{
+    ImageNames n;
+    snprintf(n.IC, sizeof n.IC, "%s_IC", op->U);
+    snprintf(n.IH, sizeof n.IH, "%s_IH", op->U);
+    snprintf(n.IW, sizeof n.IW, "%s_IW", op->U);
+    snprintf(n.OC, sizeof n.OC, "%s_OC", op->U);
+    snprintf(n.OH, sizeof n.OH, "%s_OH", op->U);
+    snprintf(n.OW, sizeof n.OW, "%s_OW", op->U);
+    snprintf(n.K, sizeof n.K, "%s_K", op->U);
+    snprintf(n.S, sizeof n.S, "%s_S", op->U);
+    snprintf(n.P, sizeof n.P, "%s_P", op->U);
+    return n;
+}
+
+void emit_image_sizes(Emitter *e, const IrOp *op)
+{
+    const NetLayer *l = op->layer;
+    ImageNames n = image_names(op);
+    emit(e, "%s = %d, %s = %d, %s = %d, /* %s's input image */", n.IC, l->in_c, n.IH, l->in_h,
+         n.IW, l->in_w, op->name);
+    emit(e, "%s = %d, %s = %d, %s = %d, /* kernel K×K, stride, padding */", n.K, l->kernel, n.S,
+         l->stride, n.P, l->padding);
+    emit(e, "%s = %d, %s = %d, %s = %d, /* its output image */", n.OC, l->out_shape[0], n.OH,
+         l->out_shape[1], n.OW, l->out_shape[2]);
+    emit(e, "%s = %s * %s * %s, %s = %s * %s * %s,", op->I_name, n.IC, n.IH, n.IW, op->O_name,
+         n.OC, n.OH, n.OW);
+}
+
+/* ---- convolution ------------------------------------------------------------------------------ */
+
+/* im2col and col2im: one loop nest, copying (gather) or accumulating (scatter). */
+static void emit_window_loops(Emitter *e, const IrOp *op, bool scatter)
+{
+    ImageNames n = image_names(op);
+    const NetLayer *l = op->layer;
+    emit_open(e, "for (int c = 0; c < %s; c++)", n.IC);
+    emit_open(e, "for (int i = 0; i < %s; i++)", n.K);
+    emit_open(e, "for (int j = 0; j < %s; j++)", n.K);
+    emit(e, "%s@R *row = &col[((c * %s + i) * %s + j) * %s * %s];", scatter ? "const " : "", n.K,
+         n.K, n.OH, n.OW);
+    emit_open(e, "for (int oh = 0; oh < %s; oh++)", n.OH);
+    emit(e, "int h = oh * %s - %s + i;", n.S, n.P);
+    emit_open(e, "for (int ow = 0; ow < %s; ow++)", n.OW);
+    emit(e, "int w = ow * %s - %s + j;", n.S, n.P);
+    if (l->padding && !scatter) {
+        emit(e, "int inside = h >= 0 && h < %s && w >= 0 && w < %s;", n.IH, n.IW);
+        emit(e, "row[oh * %s + ow] = inside ? x[(c * %s + h) * %s + w] : 0.0@f;", n.OW, n.IH,
+             n.IW);
+    } else if (l->padding) {
+        emit(e, "if (h >= 0 && h < %s && w >= 0 && w < %s)", n.IH, n.IW);
+        emit(e, "    dx[(c * %s + h) * %s + w] += row[oh * %s + ow];", n.IH, n.IW, n.OW);
+    } else if (scatter)
+        emit(e, "dx[(c * %s + h) * %s + w] += row[oh * %s + ow];", n.IH, n.IW, n.OW);
+    else
+        emit(e, "row[oh * %s + ow] = x[(c * %s + h) * %s + w];", n.OW, n.IH, n.IW);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+static void emit_conv_forward(Emitter *e, const IrOp *op)
+{
+    ImageNames n = image_names(op);
+    const char *nm = op->name;
+    emit(e, "/* im2col: the K×K windows of one sample's image x[%s,%s,%s] as the columns of", n.IC, n.IH,
+         n.IW);
+    emit(e, " *   col[(c·K + i)·K + j, oh·OW + ow] = x[c, oh·S - P + i, ow·S - P + j]   (0 in the padding)");
+    emit(e, " * so that the convolution of every output position is one matrix product. */");
+    emit_function(e, "static void %s_im2col(const @R *x, @R *col)", nm);
+    emit_window_loops(e, op, false);
+    emit_close(e, NULL);
+    emit_blank(e);
+    const NetLayer *l = op->layer;
+    int oc = l->out_shape[0], ohw = l->out_shape[1] * l->out_shape[2];
+    int ckk = l->in_c * l->kernel * l->kernel;
+    emit(e, "/* forward, one sample b at a time, a [%d,%d]·[%d,%d] product:", oc, ckk, ckk, ohw);
+    emit(e, " *   %s[b] [%d, %d·%d] = %s_W [%d, %d·%d·%d] · col [%d·%d·%d, %d·%d] + %s_b per channel",
+         op->out, oc, l->out_shape[1], l->out_shape[2], nm, oc, l->in_c, l->kernel, l->kernel,
+         l->in_c, l->kernel, l->kernel, l->out_shape[1], l->out_shape[2], nm);
+    if (op->act)
+        emit(e, " *   then %s = %s in the same pass as the bias%s.", op->out,
+             activation(e, op->act).math_fwd, op->z[0] ? ", z kept" : "");
+    emit(e, " * W is [%d,%d,%d,%d] = [out channel, in channel, i, j], as torch.nn.Conv2d. */",
+         op->layer->out_shape[0], op->layer->in_c, op->layer->kernel, op->layer->kernel);
+    emit_function(e, "static void %s_forward(int B)", nm);
+    emit(e, "enum { CKK = %s * %s * %s, OHW = %s * %s };", n.IC, n.K, n.K, n.OH, n.OW);
+    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit(e, "@R *out = &%s[b * %s];", op->out, op->O_name);
+    emit(e, "%s_im2col(&%s[b * %s], %s_col);", nm, op->in, op->I_name, nm);
+    emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasNoTrans, %s, OHW, CKK,", n.OC);
+    emit(e, "            1.0@f, param.%s_W, CKK, %s_col, OHW, 0.0@f, out, OHW);", nm, nm);
+    if (op->z[0])
+        emit(e, "@R *zs = &%s[b * %s];", op->z, op->O_name);
+    emit_open(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
+    emit_open(e, "for (int p = oc * OHW; p < (oc + 1) * OHW; p++)");
+    if (op->act) {
+        emit(e, "@R z = out[p] + param.%s_b[oc];", nm);
+        if (op->z[0])
+            emit(e, "zs[p] = z;");
+        emit(e, "out[p] = %s;", activation(e, op->act).forward);
+    } else {
+        emit(e, "out[p] += param.%s_b[oc];", nm);
+    }
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+static void emit_conv_backward(Emitter *e, const IrOp *op)
+{
+    ImageNames n = image_names(op);
+    const char *nm = op->name;
+    char dz[48];
+    snprintf(dz, sizeof dz, "%s", op->act ? op->pre : "");
+    if (!op->act)
+        snprintf(dz, sizeof dz, "d_%s", op->out);
+    if (!op->in_is_data) {
+        emit(e, "/* col2im: the scatter that undoes im2col, adding each column entry back to the pixel");
+        emit(e, " * it came from (a pixel in several windows gets the sum). */");
+        emit_function(e, "static void %s_col2im(const @R *col, @R *dx)", nm);
+        emit_window_loops(e, op, true);
+        emit_close(e, NULL);
+        emit_blank(e);
+    }
+    emit(e, "/* backward, given d_%s = ∂L/∂%s, one sample b at a time:", op->out, op->out);
+    if (op->act)
+        emit(e, " *   %s = %s", dz, activation(e, op->act).math_bwd);
+    emit(e, " *   grad.%s_b[oc] += Σ_p %s[b, oc, p]", nm, dz);
+    const NetLayer *l = op->layer;
+    emit(e, " *   grad.%s_W [%d, %d] += %s[b] [%d, %d] · colᵀ [%d, %d]   (col recomputed by im2col)",
+         nm, l->out_shape[0], l->in_c * l->kernel * l->kernel, dz, l->out_shape[0],
+         l->out_shape[1] * l->out_shape[2], l->out_shape[1] * l->out_shape[2],
+         l->in_c * l->kernel * l->kernel);
+    if (op->in_is_data)
+        emit(e, " *   (no d_%s: the input is data) */", op->in);
+    else
+        emit(e, " *   d_%s[b] = col2im(%s_Wᵀ · %s[b])    (the columns' gradient, scattered back) */",
+             op->in, nm, dz);
+    emit_function(e, "static void %s_backward(int B)", nm);
+    emit(e, "enum { CKK = %s * %s * %s, OHW = %s * %s };", n.IC, n.K, n.K, n.OH, n.OW);
+    emit(e, "for (int i = 0; i < %s * CKK; i++)", n.OC);
+    emit(e, "    grad.%s_W[i] = 0.0@f;", nm);
+    emit(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
+    emit(e, "    grad.%s_b[oc] = 0.0@f;", nm);
+    emit_open(e, "for (int b = 0; b < B; b++)");
+    if (op->act) {
+        if (op->z[0])
+            emit(e, "const @R *z = &%s[b * %s], *dy = &d_%s[b * %s];", op->z, op->O_name, op->out,
+                 op->O_name);
+        else
+            emit(e, "const @R *y = &%s[b * %s], *dy = &d_%s[b * %s];", op->out, op->O_name,
+                 op->out, op->O_name);
+    }
+    emit(e, "@R *dz = &%s[b * %s];", dz, op->O_name);
+    emit_open(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
+    emit_open(e, "for (int o = oc * OHW; o < (oc + 1) * OHW; o++)");
+    if (op->act)
+        emit(e, "dz[o] = %s;", activation(e, op->act).backward);
+    emit(e, "grad.%s_b[oc] += dz[o];", nm);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit(e, "%s_im2col(&%s[b * %s], %s_col);", nm, op->in, op->I_name, nm);
+    emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasTrans, %s, CKK, OHW,", n.OC);
+    emit(e, "            1.0@f, dz, OHW, %s_col, OHW, 1.0@f, grad.%s_W, CKK);", nm, nm);
+    if (!op->in_is_data) {
+        emit(e, "/* the columns' gradient, in the same scratch buffer: col's values are used up */");
+        emit(e, "@G(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, %s,", n.OC);
+        emit(e, "            1.0@f, param.%s_W, CKK, dz, OHW, 0.0@f, %s_col, OHW);", nm, nm);
+        emit(e, "@R *dx = &d_%s[b * %s];", op->in, op->I_name);
+        emit(e, "for (int i = 0; i < %s; i++)", op->I_name);
+        emit(e, "    dx[i] = 0.0@f;");
+        emit(e, "%s_col2im(%s_col, dx);", nm, nm);
+    }
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+/* ---- pooling ------------------------------------------------------------------------------------ */
+
+static void emit_pool_forward(Emitter *e, const IrOp *op)
+{
+    ImageNames n = image_names(op);
+    bool max = op->layer->kind == LAYER_MAXPOOL;
+    emit(e, "/* forward: each output pixel is the %s of its K×K window, channel by channel:", max ? "maximum" : "mean");
+    if (max) {
+        emit(e, " *   %s[b,c,oh,ow] = max_{i,j} x[b, c, oh·S + i, ow·S + j],  x = %s", op->out, op->in);
+        emit(e, " * and %s_arg remembers where the maximum was, for the backward pass. */", op->name);
+    } else {
+        emit(e, " *   %s[b,c,oh,ow] = 1/K² Σ_{i,j} x[b, c, oh·S + i, ow·S + j],  x = %s */", op->out,
+             op->in);
+    }
+    emit_function(e, "static void %s_forward(int B)", op->name);
+    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit(e, "const @R *x = &%s[b * %s];", op->in, op->I_name);
+    emit(e, "@R *y = &%s[b * %s];", op->out, op->O_name);
+    if (max)
+        emit(e, "int32_t *arg = &%s_arg[b * %s];", op->name, op->O_name);
+    emit(e, "for (int c = 0; c < %s; c++)", n.OC);
+    emit(e, "    for (int oh = 0; oh < %s; oh++)", n.OH);
+    emit_open(e, "        for (int ow = 0; ow < %s; ow++)", n.OW);
+    emit(e, "int o = (c * %s + oh) * %s + ow, first = (c * %s + oh * %s) * %s + ow * %s;", n.OH, n.OW,
+         n.IH, n.S, n.IW, n.S);
+    if (max) {
+        emit(e, "int best = first;");
+        emit(e, "for (int i = 0; i < %s; i++)", n.K);
+        emit(e, "    for (int j = 0; j < %s; j++)", n.K);
+        emit(e, "        best = x[first + i * %s + j] > x[best] ? first + i * %s + j : best;", n.IW,
+             n.IW);
+        emit(e, "y[o] = x[best];");
+        emit(e, "arg[o] = best;");
+    } else {
+        emit(e, "@R sum = 0.0@f;");
+        emit(e, "for (int i = 0; i < %s; i++)", n.K);
+        emit(e, "    for (int j = 0; j < %s; j++)", n.K);
+        emit(e, "        sum += x[first + i * %s + j];", n.IW);
+        emit(e, "y[o] = sum / (@R)(%s * %s);", n.K, n.K);
+    }
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+static void emit_pool_backward(Emitter *e, const IrOp *op)
+{
+    ImageNames n = image_names(op);
+    bool max = op->layer->kind == LAYER_MAXPOOL;
+    if (op->in_is_data) {
+        emit(e, "/* backward: nothing to do, the input is data and has no gradient */");
+        emit_function(e, "static void %s_backward(int B)", op->name);
+        emit(e, "(void)B;");
+        emit_close(e, NULL);
+        return;
+    }
+    if (max)
+        emit(e, "/* backward: each output's gradient goes to the input pixel that was the maximum */");
+    else
+        emit(e, "/* backward: each output's gradient is spread evenly, 1/K² each, over its window */");
+    emit_function(e, "static void %s_backward(int B)", op->name);
+    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit(e, "const @R *dy = &d_%s[b * %s];", op->out, op->O_name);
+    emit(e, "@R *dx = &d_%s[b * %s];", op->in, op->I_name);
+    emit(e, "for (int i = 0; i < %s; i++)", op->I_name);
+    emit(e, "    dx[i] = 0.0@f;");
+    if (max) {
+        emit(e, "const int32_t *arg = &%s_arg[b * %s];", op->name, op->O_name);
+        emit(e, "for (int o = 0; o < %s; o++)", op->O_name);
+        emit(e, "    dx[arg[o]] += dy[o];");
+    } else {
+        emit(e, "for (int c = 0; c < %s; c++)", n.OC);
+        emit(e, "    for (int oh = 0; oh < %s; oh++)", n.OH);
+        emit_open(e, "        for (int ow = 0; ow < %s; ow++)", n.OW);
+        emit(e, "int o = (c * %s + oh) * %s + ow, first = (c * %s + oh * %s) * %s + ow * %s;", n.OH,
+             n.OW, n.IH, n.S, n.IW, n.S);
+        emit(e, "@R share = dy[o] / (@R)(%s * %s);", n.K, n.K);
+        emit(e, "for (int i = 0; i < %s; i++)", n.K);
+        emit(e, "    for (int j = 0; j < %s; j++)", n.K);
+        emit(e, "        dx[first + i * %s + j] += share;", n.IW);
+        emit_close(e, NULL);
+    }
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+void emit_image_forward(Emitter *e, const IrOp *op)
+{
+    if (op->kind == IR_CONV)
+        emit_conv_forward(e, op);
+    else
+        emit_pool_forward(e, op);
+}
+
+void emit_image_backward(Emitter *e, const IrOp *op)
+{
+    if (op->kind == IR_CONV)
+        emit_conv_backward(e, op);
+    else
+        emit_pool_backward(e, op);
+}
