@@ -13,6 +13,8 @@
 typedef enum {
     OPT_COUNT,       /* int >= 1           */
     OPT_NONNEG_INT,  /* int >= 0           */
+    OPT_BATCH,       /* int >= 0, or "full" for 0 */
+    OPT_STEPS,       /* long >= 0          */
     OPT_SEED,        /* uint64_t           */
     OPT_POSITIVE,    /* double > 0, finite */
     OPT_NONNEG,      /* double >= 0        */
@@ -34,7 +36,14 @@ typedef struct {
 #define FIELD(f) offsetof(NetrtOptions, f)
 static const OptSpec specs[] = {
     {"--epochs", "N", OPT_COUNT, FIELD(train.epochs), "passes over the training set", NULL},
-    {"--batch", "N", OPT_COUNT, FIELD(train.batch), "samples per training step", NULL},
+    {"--batch", "N|full", OPT_BATCH, FIELD(train.batch),
+     "samples per training step; full (or 0): the whole training split", "full"},
+    {"--max-steps", "N", OPT_STEPS, FIELD(train.max_steps),
+     "stop after N optimizer steps; 0: no limit", "off"},
+    {"--loss-below", "X", OPT_NONNEG, FIELD(train.loss_below),
+     "stop after an epoch whose training loss is below X; 0: never", "off"},
+    {"--patience", "N", OPT_NONNEG_INT, FIELD(train.patience),
+     "stop when the valid metric has not improved for N epochs; 0: never", "off"},
     {"--lr", "X", OPT_POSITIVE, FIELD(train.lr), "learning rate", NULL},
     {"--momentum", "X", OPT_FRACTION, FIELD(train.momentum), "momentum, in [0, 1)", NULL},
     {"--weight-decay", "X", OPT_NONNEG, FIELD(train.weight_decay), "L2 penalty coefficient",
@@ -46,6 +55,8 @@ static const OptSpec specs[] = {
      "training samples held out for validation: a count, or a fraction below 1", NULL},
     {"--threads", "N", OPT_COUNT, FIELD(threads), "OpenBLAS threads", "OpenBLAS's choice"},
     {"--csv", "FILE", OPT_STRING, FIELD(csv), "write the metrics of every epoch to FILE", "none"},
+    {"--weights-png", "FILE", OPT_STRING, FIELD(weights_png),
+     "after training, draw the first layer's weights into FILE (PNG)", "none"},
     {"--quiet", NULL, OPT_FLAG, FIELD(quiet), "print only the final test line", NULL},
     {"--help", NULL, OPT_FLAG, FIELD(help), "show this help and exit", NULL},
 };
@@ -115,6 +126,28 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
             return netrt_err(err, "%s: must be a whole number from %ld to %d, got %s", spec->name,
                              min, INT_MAX, text);
         *(int *)field = (int)v;
+        return 0;
+    }
+    case OPT_BATCH: {
+        if (!strcmp(text, "full")) {
+            *(int *)field = 0;
+            return 0;
+        }
+        long v = strtol(text, &end, 10);
+        if (end == text || *end || errno == ERANGE || v < 0 || v > INT_MAX)
+            return netrt_err(err, "%s: must be a whole number from 1 to %d, or 'full' (also 0) "
+                             "for the whole training split, got %s", spec->name, INT_MAX, text);
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case OPT_STEPS: {
+        long v = strtol(text, &end, 10);
+        if (end == text || *end)
+            return netrt_err(err, "%s: '%s' is not a whole number", spec->name, text);
+        if (errno == ERANGE || v < 0)
+            return netrt_err(err, "%s: must be a whole number from 0 to %ld, got %s", spec->name,
+                             LONG_MAX, text);
+        *(long *)field = v;
         return 0;
     }
     case OPT_SEED: {
@@ -204,7 +237,8 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
     if (opt->train.batch > model->batch_max) {
         netrt_err(err, "--batch: %d is more than this trainer's buffers hold (%d)",
                   opt->train.batch, model->batch_max);
-        netrt_err_hint(err, "rebuild with a larger batch in the train block of %s", model->source);
+        netrt_err_hint(err, "regenerate the trainer with netc's --batch-max %d (or more)",
+                       opt->train.batch);
         return -1;
     }
     return 0;
@@ -265,10 +299,17 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
         switch (spec->kind) {
         case OPT_COUNT:
         case OPT_NONNEG_INT:
+        case OPT_BATCH:
             if (*(const int *)field == 0 && spec->unset)
                 snprintf(value, sizeof value, " [%s]", spec->unset);
             else
                 snprintf(value, sizeof value, " [%d]", *(const int *)field);
+            break;
+        case OPT_STEPS:
+            if (*(const long *)field == 0 && spec->unset)
+                snprintf(value, sizeof value, " [%s]", spec->unset);
+            else
+                snprintf(value, sizeof value, " [%ld]", *(const long *)field);
             break;
         case OPT_SEED:
             snprintf(value, sizeof value, " [%llu]", (unsigned long long)*(const uint64_t *)field);
@@ -277,7 +318,10 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
         case OPT_NONNEG:
         case OPT_FRACTION:
         case OPT_PART:
-            snprintf(value, sizeof value, " [%g]", *(const double *)field);
+            if (*(const double *)field == 0 && spec->unset)
+                snprintf(value, sizeof value, " [%s]", spec->unset);
+            else
+                snprintf(value, sizeof value, " [%g]", *(const double *)field);
             break;
         case OPT_STRING:
             if (spec->unset)
@@ -291,6 +335,6 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
         }
         fprintf(out, "  %-20s%s%s\n", left, spec->doc, value);
     }
-    fprintf(out, "\n--batch can be at most %d, the size of this trainer's buffers.\n",
-            model->batch_max);
+    fprintf(out, "\n--batch can be at most %d, the size of this trainer's buffers; so can the "
+                 "training split\nwith --batch full.\n", model->batch_max);
 }

@@ -3,7 +3,10 @@
  * - locating a dataset's four IDX files (--data-dir, $NETC_DATA_DIR, then the standard places);
  * - loading them as bytes, holding the last `valid` training samples out for validation;
  * - normalization: pixel/255, then optionally (x - mean) / std, folded into a 256-entry table;
- * - batch assembly: rows picked by an index array, converted through that table. */
+ * - CSV and function data (csv.c, function.c): float rows, shuffled once, cut into train, valid
+ *   and test, optionally standardized column by column, once, at load time;
+ * - batch assembly: rows picked by an index array, converted through that table (images) or
+ *   only to the model's dtype (float rows). */
 #define _POSIX_C_SOURCE 200809L /* access() */
 
 #include <math.h>
@@ -138,18 +141,121 @@ static int check_size(const NetrtModel *model, const NetrtIdx *idx, const char *
 static NetrtSplit split_of(const NetrtIdx *idx, int first, int n)
 {
     if (!idx->pixels)
-        return (NetrtSplit){NULL, NULL, 0, 0};
+        return (NetrtSplit){.n = 0};
     int size = idx->rows * idx->cols;
-    return (NetrtSplit){idx->pixels + (size_t)first * size, idx->labels + first, n, size};
+    return (NetrtSplit){.pixels = idx->pixels + (size_t)first * size,
+                        .labels = idx->labels + first, .n = n, .size = size};
+}
+
+/* A held-out part of n samples: a count (≥ 1), or a fraction below 1 of n rounded to nearest. */
+static int part_of(double part, int n)
+{
+    if (!(part > 0))
+        return 0;
+    if (part < 1)
+        return (int)lround(part * n);
+    return part < n ? (int)part : n;
+}
+
+/* Rows (a CSV file's or y = f(x)'s) into ds: shuffled, split, normalized. */
+static int load_rows(const NetrtModel *model, const char *data_dir, double valid_part,
+                     uint64_t seed, NetrtDataset *ds, NetrtErr *err)
+{
+    const NetrtData *data = &model->data;
+    const char *what = ds->files.where; /* for messages: the file, or "function" */
+    /* The data gets its own stream: seeded with `seed` itself it would draw the very numbers the
+     * driver draws to initialise the parameters (x values equal to initial weights). */
+    NetrtRng rng;
+    netrt_rng_seed(&rng, seed ^ 0x6461746173747265u); /* "datastre" */
+    if (data->kind == NETRT_DATA_CSV) {
+        if (!data->csv)
+            return netrt_err(err, "csv: the model names no file");
+        if (idx_path(ds->files.where, data_dir, data->csv, err) < 0 ||
+            netrt_csv_read(ds->files.where, model, &ds->rows, err) < 0)
+            return -1;
+    } else {
+        const NetrtFunction *fn = &data->function;
+        what = "function";
+        snprintf(ds->files.where, NETRT_PATH_MAX, "%s(%g, %g)",
+                 fn->linspace ? "linspace" : "uniform", fn->lo, fn->hi);
+        if (model->task != NETRT_REGRESS || model->in_size != 1 || model->out_size != 1)
+            return netrt_err(err, "function: y = f(x) is regression of 1 input on 1 target, but "
+                             "model '%s' %s %d input%s and %d output%s", model->name,
+                             model->task == NETRT_REGRESS ? "takes" : "classifies, and takes",
+                             model->in_size, model->in_size == 1 ? "" : "s", model->out_size,
+                             model->out_size == 1 ? "" : "s");
+        if (netrt_function_rows(fn, &rng, &ds->rows, err) < 0)
+            return -1;
+    }
+
+    /* Shuffle once: which sample lands in which split is random, yet the same for a seed. */
+    NetrtRows *rows = &ds->rows;
+    int n = rows->n;
+    size_t xs = (size_t)rows->x_size, ys = (size_t)rows->y_size;
+    int32_t *order = malloc(sizeof *order * (size_t)n);
+    float *x = malloc(sizeof *x * (size_t)n * xs), *y = malloc(sizeof *y * (size_t)n * ys);
+    if (!order || !x || !y) {
+        free(order);
+        free(x);
+        free(y);
+        return netrt_err(err, "%s: out of memory for %d samples", what, n);
+    }
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    netrt_shuffle(&rng, order, n);
+    for (int i = 0; i < n; i++) {
+        memcpy(x + (size_t)i * xs, rows->x + (size_t)order[i] * xs, xs * sizeof *x);
+        memcpy(y + (size_t)i * ys, rows->y + (size_t)order[i] * ys, ys * sizeof *y);
+    }
+    free(order);
+    free(rows->x);
+    free(rows->y);
+    rows->x = x;
+    rows->y = y;
+
+    int valid = part_of(valid_part, n), test = part_of(data->test, n);
+    if ((long)valid + test >= n) {
+        netrt_err(err, "%s: holding out %d samples for validation and %d for test leaves none for "
+                  "training: there are %d", what, valid, test, n);
+        netrt_err_hint(err, "use smaller valid and test parts (--valid for validation)");
+        return -1;
+    }
+    int n_train = n - valid - test;
+    NetrtSplit all = {.x = rows->x, .y = rows->y, .size = rows->x_size, .y_size = rows->y_size};
+    ds->train = ds->valid = ds->test = all;
+    ds->train.n = n_train;
+    ds->valid.n = valid;
+    ds->valid.x += (size_t)n_train * xs;
+    ds->valid.y += (size_t)n_train * ys;
+    ds->test.n = test;
+    ds->test.x += (size_t)(n_train + valid) * xs;
+    ds->test.y += (size_t)(n_train + valid) * ys;
+
+    ds->mean = 0;
+    ds->std = 1;
+    if (data->normalize) {
+        ds->x_mean = malloc(sizeof *ds->x_mean * xs);
+        ds->x_std = malloc(sizeof *ds->x_std * xs);
+        if (!ds->x_mean || !ds->x_std)
+            return netrt_err(err, "%s: out of memory", what);
+        netrt_rows_standardize(rows, n_train, ds->x_mean, ds->x_std);
+    }
+    return 0;
 }
 
 int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid_part,
                     uint64_t seed, NetrtDataset *ds, NetrtErr *err)
 {
-    (void)seed; /* for the sources that draw or shuffle their samples */
     static const char *const names[] = {"fashion-mnist", "mnist", "idx", "csv", "function"};
     memset(ds, 0, sizeof *ds);
     ds->name = names[model->data.kind];
+    if (model->data.kind == NETRT_DATA_CSV || model->data.kind == NETRT_DATA_FUNCTION) {
+        if (load_rows(model, data_dir, valid_part, seed, ds, err) < 0) {
+            netrt_data_free(ds);
+            return -1;
+        }
+        return 0;
+    }
     NetrtDataFiles *files = &ds->files;
     if (netrt_data_locate(&model->data, data_dir, files, err) < 0)
         return -1;
@@ -198,6 +304,10 @@ void netrt_data_free(NetrtDataset *ds)
 {
     netrt_idx_free(&ds->train_file);
     netrt_idx_free(&ds->test_file);
+    netrt_rows_free(&ds->rows);
+    free(ds->x_mean);
+    free(ds->x_std);
+    ds->x_mean = ds->x_std = NULL;
 }
 
 void netrt_pixel_stats(const NetrtSplit *split, double *mean, double *std)
@@ -225,12 +335,69 @@ void netrt_pixel_map(NetrtPixelMap *map, double mean, double std)
     }
 }
 
-void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const NetrtSplit *split,
-                      const int32_t *idx, int B)
+void netrt_rows_standardize(NetrtRows *rows, int n_train, double *mean, double *std)
 {
+    size_t xs = (size_t)rows->x_size;
+    for (size_t j = 0; j < xs; j++) {
+        /* Two passes in double, mean then Σ(x - mean)²/n: no cancellation as in Σx² - n·mean².
+         * n copies of one float (24-bit significand) add up exactly in a double for n < 2^29,
+         * so a column with one value throughout gets exactly that mean and a std of exactly 0,
+         * not a tiny one from rounding that would blow its values up. */
+        double sum = 0, sq = 0;
+        for (int i = 0; i < n_train; i++)
+            sum += rows->x[(size_t)i * xs + j];
+        double m = n_train ? sum / n_train : 0;
+        for (int i = 0; i < n_train; i++) {
+            double d = rows->x[(size_t)i * xs + j] - m;
+            sq += d * d;
+        }
+        mean[j] = m;
+        std[j] = n_train ? sqrt(sq / n_train) : 0;
+        double scale = std[j] > 0 ? 1 / std[j] : 1;
+        for (int i = 0; i < rows->n; i++) {
+            float *v = &rows->x[(size_t)i * xs + j];
+            *v = (float)((*v - m) * scale);
+        }
+    }
+}
+
+/* Float rows: inputs only converted to the dtype; targets, or classes as int32. */
+static void rows_fill(const NetrtModel *model, const NetrtSplit *split, const int32_t *idx,
+                      int B)
+{
+    size_t size = (size_t)split->size, ys = (size_t)split->y_size;
+    for (int b = 0; b < B; b++) {
+        const float *x = split->x + (size_t)idx[b] * size, *y = split->y + (size_t)idx[b] * ys;
+        if (model->dtype == NETRT_F32)
+            memcpy((float *)model->input + b * size, x, size * sizeof *x);
+        else
+            for (size_t i = 0; i < size; i++)
+                ((double *)model->input)[b * size + i] = x[i];
+        if (model->task == NETRT_CLASSIFY)
+            model->labels[b] = (int32_t)y[0];
+        else if (model->dtype == NETRT_F32)
+            memcpy((float *)model->targets + b * ys, y, ys * sizeof *y);
+        else
+            for (size_t i = 0; i < ys; i++)
+                ((double *)model->targets)[b * ys + i] = y[i];
+    }
+}
+
+void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const NetrtSplit *split,
+                      const int32_t *idx, int B, NetrtAugmenter *aug)
+{
+    if (split->x) {
+        rows_fill(model, split, idx, B);
+        return;
+    }
     size_t size = (size_t)split->size;
     for (int b = 0; b < B; b++) {
         const uint8_t *pixels = split->pixels + (size_t)idx[b] * size;
+        if (aug) {
+            netrt_augment_image(aug->settings, &aug->rng, pixels, aug->scratch, model->in_c,
+                                model->in_h, model->in_w);
+            pixels = aug->scratch;
+        }
         if (model->dtype == NETRT_F32) {
             float *row = (float *)model->input + b * size;
             for (size_t i = 0; i < size; i++)

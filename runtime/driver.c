@@ -1,9 +1,17 @@
 /* driver.c: netrt_main(), the training loop around a generated model.
  *
  * Start-up: options, data, parameter initialisation, a summary of what is in force. Then per
- * epoch: shuffle, one step per batch (forward, loss, backward, update), evaluation of the valid
- * and test sets, one line of metrics (and a CSV row). Everything the loop needs is allocated
- * before the first step; the step itself never allocates. */
+ * epoch: shuffle, one step per batch (forward, loss, backward, update) at the learning rate the
+ * schedule gives, evaluation, one line of metrics (and CSV rows), and the stop conditions.
+ * Everything the loop needs is allocated before the first step; the step itself never allocates.
+ *
+ * What is evaluated when. With at most 200 epochs of mini-batches every epoch is printed, and the
+ * valid and test sets are evaluated after each one, as before. A run of more epochs (full batch,
+ * where an epoch is one step, easily has thousands) prints only every k-th epoch (see
+ * print_every), and evaluates the test set only on those epochs and the valid set only on those
+ * too, unless early stopping or keep_best needs it after every epoch. The CSV still has a row for
+ * every epoch, with empty cells for a split that was not evaluated then: an honest gap rather than
+ * a stale number. The final line always comes from an evaluation after the last epoch. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, isatty, fileno */
 
 #include <errno.h>
@@ -18,15 +26,31 @@
 
 #include "netrt_internal.h"
 
-/* Loss (mean over samples) and accuracy (a fraction) of one pass over a set. */
+/* One pass over a set: the loss (mean over samples) and, for classification, the accuracy (a
+ * fraction), for regression the mean squared and mean absolute errors (means over all n·out_size
+ * output values, as torch.nn.MSELoss and L1Loss with reduction='mean'). */
 typedef struct {
-    double loss, acc;
+    double loss, acc, mse, mae;
 } Metrics;
+
+/* The running sums a pass turns into Metrics. */
+typedef struct {
+    double loss;   /* Σ batch loss · B */
+    long correct;  /* classification */
+    double sq, abs;/* regression: Σ (output − target)², Σ |output − target| */
+    long n;        /* samples */
+} Sums;
 
 typedef struct {
     Metrics train, valid, test;
-    double seconds; /* training time of the epoch, evaluation excluded */
+    int has_valid, has_test; /* evaluated after this epoch */
+    double lr;               /* of the epoch's last step */
+    int samples;             /* training samples seen: all, or fewer when max_steps cut it short */
+    double seconds;          /* training time of the epoch, evaluation excluded */
 } EpochLog;
+
+/* Why training ended before its last epoch. */
+typedef enum { STOP_NONE, STOP_MAX_STEPS, STOP_LOSS_BELOW, STOP_EARLY } StopReason;
 
 static double now(void)
 {
@@ -55,6 +79,46 @@ static int count_correct(const NetrtModel *model, int B)
         correct += best == model->labels[b];
     }
     return correct;
+}
+
+void netrt_regress_metrics(const NetrtModel *model, int B, double *sum_sq, double *sum_abs)
+{
+    size_t n = (size_t)B * model->out_size;
+    double s = 0, a = 0;
+    if (model->dtype == NETRT_F32) {
+        const float *y = model->output, *t = model->targets;
+        for (size_t i = 0; i < n; i++) {
+            double d = (double)y[i] - (double)t[i];
+            s += d * d;
+            a += fabs(d);
+        }
+    } else {
+        const double *y = model->output, *t = model->targets;
+        for (size_t i = 0; i < n; i++) {
+            double d = y[i] - t[i];
+            s += d * d;
+            a += fabs(d);
+        }
+    }
+    *sum_sq += s;
+    *sum_abs += a;
+}
+
+/* Add the B rows now in model->output (after forward) to the pass's accuracy or errors. */
+static void sums_add_outputs(const NetrtModel *model, int B, Sums *sums)
+{
+    if (model->task == NETRT_REGRESS)
+        netrt_regress_metrics(model, B, &sums->sq, &sums->abs);
+    else
+        sums->correct += count_correct(model, B);
+    sums->n += B;
+}
+
+static Metrics sums_metrics(const NetrtModel *model, const Sums *sums)
+{
+    double n = sums->n > 0 ? (double)sums->n : 1, values = n * model->out_size;
+    return (Metrics){sums->loss / n, (double)sums->correct / n, sums->sq / values,
+                     sums->abs / values};
 }
 
 /* Fill every parameter as its table row says, drawing from rng in table order. Each kind is a
@@ -97,24 +161,63 @@ static int init_params(const NetrtModel *model, NetrtRng *rng, NetrtErr *err)
     return 0;
 }
 
+/* Bytes of all parameter values: the size of a keep_best snapshot. */
+static size_t params_bytes(const NetrtModel *model)
+{
+    size_t elem = model->dtype == NETRT_F32 ? sizeof(float) : sizeof(double), bytes = 0;
+    for (int p = 0; p < model->n_params; p++)
+        bytes += model->params[p].size * elem;
+    return bytes;
+}
+
+/* Copy every parameter's values into snapshot (save) or back out of it (restore). */
+static void params_copy(const NetrtModel *model, unsigned char *snapshot, int save)
+{
+    size_t elem = model->dtype == NETRT_F32 ? sizeof(float) : sizeof(double);
+    for (int p = 0; p < model->n_params; p++) {
+        size_t bytes = model->params[p].size * elem;
+        if (save)
+            memcpy(snapshot, model->params[p].value, bytes);
+        else
+            memcpy(model->params[p].value, snapshot, bytes);
+        snapshot += bytes;
+    }
+}
+
 /* Forward and loss over a whole split, in batches of batch_max; seq is 0, 1, 2, … */
 static Metrics evaluate(const NetrtModel *model, const NetrtPixelMap *map,
                         const NetrtSplit *split, const int32_t *seq)
 {
-    double loss = 0;
-    long correct = 0;
+    Sums sums = {0};
     for (int start = 0; start < split->n; start += model->batch_max) {
         int B = split->n - start < model->batch_max ? split->n - start : model->batch_max;
-        netrt_batch_fill(model, map, split, seq + start, B);
+        netrt_batch_fill(model, map, split, seq + start, B, NULL);
         model->forward(B, 0);
-        correct += count_correct(model, B);
-        loss += model->loss(B) * B;
+        sums_add_outputs(model, B, &sums);
+        sums.loss += model->loss(B) * B;
     }
-    return (Metrics){loss / split->n, (double)correct / split->n};
+    return sums_metrics(model, &sums);
 }
 
-/* Rewrite the whole CSV through path.tmp and a rename, so that the file is never half written. */
-static int write_csv(const char *path, const EpochLog *log, int n, int has_valid, int has_test,
+/* One split's CSV cells: loss and accuracy, or loss, mse and mae; empty when not evaluated. */
+static void csv_cells(FILE *f, const NetrtModel *model, const Metrics *m, int has)
+{
+    if (model->task == NETRT_REGRESS) {
+        if (has)
+            fprintf(f, "%.6g,%.6g,%.6g,", m->loss, m->mse, m->mae);
+        else
+            fprintf(f, ",,,");
+    } else {
+        if (has)
+            fprintf(f, "%.6f,%.6f,", m->loss, m->acc);
+        else
+            fprintf(f, ",,");
+    }
+}
+
+/* Rewrite the whole CSV through path.tmp and a rename, so that the file is never half written.
+ * Called on the printed epochs and at the end, at most about 50 times a run however long. */
+static int write_csv(const char *path, const NetrtModel *model, const EpochLog *log, int n,
                      NetrtErr *err)
 {
     char tmp[NETRT_PATH_MAX + 8];
@@ -122,17 +225,17 @@ static int write_csv(const char *path, const EpochLog *log, int n, int has_valid
     FILE *f = fopen(tmp, "w");
     if (!f)
         return netrt_err(err, "%s: %s", tmp, strerror(errno));
-    fprintf(f, "epoch,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,seconds\n");
+    if (model->task == NETRT_REGRESS)
+        fprintf(f, "epoch,lr,train_loss,train_mse,train_mae,valid_loss,valid_mse,valid_mae,"
+                   "test_loss,test_mse,test_mae,seconds\n");
+    else
+        fprintf(f, "epoch,lr,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,"
+                   "seconds\n");
     for (int e = 0; e < n; e++) {
-        fprintf(f, "%d,%.6f,%.6f,", e + 1, log[e].train.loss, log[e].train.acc);
-        if (has_valid)
-            fprintf(f, "%.6f,%.6f,", log[e].valid.loss, log[e].valid.acc);
-        else
-            fprintf(f, ",,");
-        if (has_test)
-            fprintf(f, "%.6f,%.6f,", log[e].test.loss, log[e].test.acc);
-        else
-            fprintf(f, ",,");
+        fprintf(f, "%d,%.6g,", e + 1, log[e].lr);
+        csv_cells(f, model, &log[e].train, 1);
+        csv_cells(f, model, &log[e].valid, log[e].has_valid);
+        csv_cells(f, model, &log[e].test, log[e].has_test);
         fprintf(f, "%.3f\n", log[e].seconds);
     }
     /* A full disk shows up at the latest when the buffer is flushed. */
@@ -180,8 +283,70 @@ static void progress_clear(Progress *pg)
     pg->width = 0;
 }
 
+/* Which epochs get a line: all of up to 200 epochs of mini-batches. Beyond that, or with full
+ * batch (an epoch of one step: runs of thousands), every k-th, k the smallest of 1, 2, 5, 10, 20,
+ * 50, … with at most 50 multiples of k among the epochs (so more than 20 once there are more
+ * than 50 epochs); the first and the last epoch get a line as well. */
+static long print_every(long epochs, int full_batch)
+{
+    if (!full_batch && epochs <= 200)
+        return 1;
+    for (long m = 1;; m *= 10)
+        for (int i = 0; i < 3; i++) {
+            long k = m * (i == 0 ? 1 : i == 1 ? 2 : 5);
+            if (50 * k >= epochs)
+                return k;
+        }
+}
+
+/* "valid acc 97.00%" or "valid loss 0.1234": the monitored value, as the epoch lines show it. */
+static void format_monitor(char *out, size_t size, const NetrtModel *model, NetrtMonitor monitor,
+                           double value)
+{
+    if (monitor == NETRT_MONITOR_VALID_ACC)
+        snprintf(out, size, "valid acc %.2f%%", 100 * value);
+    else if (model->task == NETRT_REGRESS)
+        snprintf(out, size, "valid loss %.3g", value);
+    else
+        snprintf(out, size, "valid loss %.4f", value);
+}
+
+static void print_schedule(const NetrtSchedule *s, double lr, long total_steps, int epochs)
+{
+    int per_step = s->per_step || s->kind == NETRT_SCHED_ONE_CYCLE;
+    const char *unit = per_step ? "steps" : "epochs";
+    printf("schedule  %s", netrt_schedule_name(s->kind));
+    switch (s->kind) {
+    case NETRT_SCHED_CONSTANT: break;
+    case NETRT_SCHED_STEP: printf(": lr x %g every %d %s", s->gamma, s->every, unit); break;
+    case NETRT_SCHED_MULTISTEP:
+        printf(": lr x %g at %s", s->gamma, unit);
+        for (int i = 0; i < s->n_milestones; i++)
+            printf("%s%d", i ? ", " : " ", s->milestones[i]);
+        break;
+    case NETRT_SCHED_EXPONENTIAL:
+        printf(": lr x %g every %s", s->gamma, per_step ? "step" : "epoch");
+        break;
+    case NETRT_SCHED_COSINE:
+        printf(": from %g to %g over %g %s", lr, s->eta_min,
+               s->t_max > 0 ? s->t_max : (double)(per_step ? total_steps : epochs), unit);
+        break;
+    case NETRT_SCHED_ONE_CYCLE: {
+        double max_lr = s->max_lr > 0 ? s->max_lr : lr;
+        double div = s->div_factor > 0 ? s->div_factor : 25;
+        double final_div = s->final_div_factor > 0 ? s->final_div_factor : 1e4;
+        printf(": %g up to %g over %g%% of %ld steps, then down to %g (momentum not cycled)",
+               max_lr / div, max_lr, 100 * (s->pct_start > 0 ? s->pct_start : 0.3), total_steps,
+               max_lr / div / final_div);
+        break;
+    }
+    }
+    printf("\n");
+}
+
+/* run_epochs and total_steps: how long the run can be, at most; batch: the one in force. */
 static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
-                          const NetrtDataset *ds)
+                          const NetrtDataset *ds, int batch, int run_epochs, long total_steps)
 {
     size_t n_values = 0;
     for (int p = 0; p < model->n_params; p++)
@@ -193,15 +358,59 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
     printf("network   %s\n", model->summary);
     printf("params    %zu in %d tensors, %s; %lld flops per sample\n", n_values, model->n_params,
            model->dtype == NETRT_F32 ? "f32" : "f64", model->flops_per_sample);
-    printf("data      %s from %s: %d train, %d valid, %d test; %dx%d images, %d classes\n",
-           ds->name, ds->files.where, ds->train.n, ds->valid.n, ds->test.n, ds->train_file.rows,
-           ds->train_file.cols, model->out_size);
+    if (ds->rows.x) /* CSV or y = f(x): float rows */
+        printf("data      %s %s %s: %d train, %d valid, %d test; %d input%s, %d %s%s\n", ds->name,
+               model->data.kind == NETRT_DATA_CSV ? "from" : "of x =", ds->files.where,
+               ds->train.n, ds->valid.n, ds->test.n, ds->rows.x_size,
+               ds->rows.x_size == 1 ? "" : "s", model->out_size,
+               model->task == NETRT_CLASSIFY ? "classes" : model->out_size == 1 ? "target"
+                                                                                : "targets",
+               ds->x_mean ? ", inputs standardized on the training split" : "");
+    else
+        printf("data      %s from %s: %d train, %d valid, %d test; %dx%d images, %d classes\n",
+               ds->name, ds->files.where, ds->train.n, ds->valid.n, ds->test.n,
+               ds->train_file.rows, ds->train_file.cols, model->out_size);
     if (ds->stats_computed)
         printf("normalize (x - %.4f) / %.4f, measured on the training split\n", ds->mean, ds->std);
-    else if (model->data.normalize)
+    else if (model->data.normalize && !ds->x_mean)
         printf("normalize (x - %g) / %g\n", ds->mean, ds->std);
-    printf("settings  epochs %d  batch %d  lr %g  momentum %g  weight decay %g  seed %llu\n",
-           t->epochs, t->batch, t->lr, t->momentum, t->weight_decay, (unsigned long long)t->seed);
+    const NetrtAugment *a = &model->data.augment;
+    if (netrt_augment_is_on(a)) {
+        printf("augment   each training image, at random:");
+        if (a->flip)
+            printf(" mirrored left-right half the time;");
+        if (a->rotate > 0)
+            printf(" rotated by up to ±%g°;", a->rotate);
+        if (a->shift > 0)
+            printf(" shifted by up to ±%g%% of its size;", 100 * a->shift);
+        printf("\n");
+    }
+    printf("settings  %s  epochs %d  batch ", model->optimizer ? model->optimizer : "sgd",
+           t->epochs);
+    if (t->batch == 0)
+        printf("full (%d)", batch);
+    else
+        printf("%d", batch);
+    printf("  lr %g  momentum %g  weight decay %g  seed %llu\n", t->lr, t->momentum,
+           t->weight_decay, (unsigned long long)t->seed);
+    if (t->schedule.kind != NETRT_SCHED_CONSTANT)
+        print_schedule(&t->schedule, t->lr, total_steps, run_epochs);
+    if (t->max_steps || t->loss_below > 0 || t->patience || t->keep_best) {
+        const char *sep = "";
+        printf("stopping  ");
+        if (t->max_steps)
+            printf("%safter %ld steps", sep, t->max_steps), sep = "; ";
+        if (t->loss_below > 0)
+            printf("%swhen the training loss is below %g", sep, t->loss_below), sep = "; ";
+        const char *watched = t->monitor == NETRT_MONITOR_VALID_ACC ? "valid acc" : "valid loss";
+        if (t->patience)
+            printf("%searly, when the %s has not improved for %d epochs", sep, watched,
+                   t->patience), sep = "; ";
+        if (t->keep_best)
+            printf("%sat the end, back to the parameters of the epoch with the best %s", sep,
+                   watched);
+        printf("\n");
+    }
     printf("blas      OpenBLAS %s, %d threads", openblas_get_corename(),
            openblas_get_num_threads());
     if (coretype && coretype[0])
@@ -211,12 +420,90 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
     fflush(stdout);
 }
 
+/* Metrics on an epoch line: " loss L acc A%" or " loss L mse M mae E". */
+static void print_metrics(const NetrtModel *model, const char *split, const Metrics *m)
+{
+    if (model->task == NETRT_REGRESS)
+        printf("  %s loss %.3g mse %.3g mae %.3g", split, m->loss, m->mse, m->mae);
+    else
+        printf("  %s loss %.4f acc %.2f%%", split, m->loss, 100 * m->acc);
+}
+
+static void print_epoch(const NetrtModel *model, const EpochLog *log, int epoch, int epochs,
+                        int n_train, int show_lr)
+{
+    int width = snprintf(NULL, 0, "%d", epochs);
+    printf("epoch %*d/%d", width, epoch, epochs);
+    if (show_lr)
+        printf("  lr %.3g", log->lr);
+    print_metrics(model, "train", &log->train);
+    if (log->has_valid)
+        print_metrics(model, "valid", &log->valid);
+    if (log->has_test) {
+        if (model->task == NETRT_REGRESS)
+            printf("  test mse %.3g mae %.3g", log->test.mse, log->test.mae);
+        else
+            printf("  test acc %.2f%%", 100 * log->test.acc);
+    }
+    printf("  %.2f s  %.0f samples/s", log->seconds,
+           log->seconds > 0 ? log->samples / log->seconds : 0.0);
+    if (log->samples < n_train)
+        printf("  (partial: %d of %d samples)", log->samples, n_train);
+    printf("\n");
+    fflush(stdout);
+}
+
+/* The final line: "test: loss 0.1234  accuracy 97.50%" or "test: loss 0.000123  mse 0.000123
+ * mae 0.0081". */
+static void print_final(const NetrtModel *model, const char *split, const Metrics *m)
+{
+    if (model->task == NETRT_REGRESS)
+        printf("%s: loss %.3g  mse %.3g  mae %.3g\n", split, m->loss, m->mse, m->mae);
+    else
+        printf("%s: loss %.4f  accuracy %.2f%%\n", split, m->loss, 100 * m->acc);
+}
+
+/* --weights-png: the first layer's weights as a grid of tiles, one per unit or filter. A conv
+ * weight [out, in, K, K] is out·in tiles of K×K; a dense weight [out, in] is one tile per unit
+ * when its inputs form a square (784 = 28×28) or the input image. */
+static int draw_weights(const NetrtModel *model, const char *path, NetrtErr *err)
+{
+    if (model->n_params == 0)
+        return netrt_err(err, "%s: the model has no parameters to draw", path);
+    const NetrtParam *w = &model->params[0];
+    int tile_h, tile_w, max_tiles;
+    if (w->rank == 4) {
+        tile_h = w->shape[2], tile_w = w->shape[3], max_tiles = 1024;
+    } else if (w->rank == 2) {
+        int in = w->shape[1], side = (int)lround(sqrt(in));
+        if (model->in_h > 1 && model->in_c == 1 && in == model->in_h * model->in_w)
+            tile_h = model->in_h, tile_w = model->in_w;
+        else if (side * side == in)
+            tile_h = tile_w = side;
+        else
+            return netrt_err(err, "%s: the first layer's weights %s are [%d, %d]: their %d inputs "
+                             "are not an image to draw", path, w->name, w->shape[0], in, in);
+        max_tiles = 100;
+    } else {
+        return netrt_err(err, "%s: the first parameter, %s, is not a layer's weights", path,
+                         w->name);
+    }
+    if (netrt_weights_png(path, w, model->dtype, tile_h, tile_w, max_tiles, err) < 0)
+        return -1;
+    int tiles = (int)(w->size / ((size_t)tile_h * tile_w));
+    printf("weights   %s: %d tile%s of %dx%d from %s\n", path, tiles < max_tiles ? tiles : max_tiles,
+           tiles == 1 ? "" : "s", tile_h, tile_w, w->name);
+    return 0;
+}
+
 /* Everything netrt_main allocates, to free on every way out. */
 typedef struct {
     NetrtDataset ds;
-    int32_t *order; /* training indices, shuffled each epoch */
-    int32_t *seq;   /* 0, 1, 2, …: the evaluation order */
+    int32_t *order;          /* training indices, shuffled each epoch */
+    int32_t *seq;            /* 0, 1, 2, …: the evaluation order */
     EpochLog *log;
+    unsigned char *snapshot; /* keep_best: the parameters of the best epoch so far */
+    NetrtAugmenter aug;      /* scratch == NULL: no augmentation */
 } Run;
 
 static void run_free(Run *run)
@@ -225,6 +512,8 @@ static void run_free(Run *run)
     free(run->order);
     free(run->seq);
     free(run->log);
+    free(run->snapshot);
+    free(run->aug.scratch);
     free(run);
 }
 
@@ -234,6 +523,42 @@ static int fail(Run *run, const NetrtErr *err, int status)
     if (run)
         run_free(run);
     return status;
+}
+
+/* The settings that need the data to be checked: a full batch must fit the buffers, early
+ * stopping and keep_best need a valid split, a regression has no accuracy to watch. */
+static int check_settings(const NetrtModel *model, const NetrtOptions *opt, const NetrtDataset *ds,
+                          NetrtErr *err)
+{
+    const NetrtTrain *t = &opt->train;
+    if (t->batch == 0 && ds->train.n > model->batch_max) {
+        netrt_err(err, "full batch: the training split has %d samples, but this trainer's "
+                  "buffers hold batch_max = %d rows", ds->train.n, model->batch_max);
+        netrt_err_hint(err, "regenerate the trainer with netc's --batch-max %d (or more), or "
+                       "train in batches with --batch N (at most %d)", ds->train.n,
+                       model->batch_max);
+        return -1;
+    }
+    if ((t->patience || t->keep_best) && ds->valid.n == 0) {
+        if (t->patience)
+            netrt_err(err, "early stopping (--patience %d) needs a validation split, and there "
+                      "is none", t->patience);
+        else
+            netrt_err(err, "keep_best needs a validation split to pick the best epoch, and "
+                      "there is none");
+        netrt_err_hint(err, "hold training samples out with --valid N (a count, or a fraction "
+                       "below 1)%s", t->patience ? ", or turn early stopping off with "
+                       "--patience 0" : "");
+        return -1;
+    }
+    if ((t->patience || t->keep_best) && t->monitor == NETRT_MONITOR_VALID_ACC &&
+        model->task == NETRT_REGRESS) {
+        netrt_err(err, "early stopping watches the valid accuracy, which a regression model "
+                  "does not have");
+        netrt_err_hint(err, "monitor valid_loss in the train block of %s", model->source);
+        return -1;
+    }
+    return netrt_schedule_check(&t->schedule, err);
 }
 
 int netrt_main(const NetrtModel *model, int argc, char **argv)
@@ -257,15 +582,31 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     NetrtDataset *ds = &run->ds;
     if (netrt_data_load(model, opt.data_dir, opt.valid, opt.train.seed, ds, &err) < 0)
         return fail(run, &err, 1);
+    if (check_settings(model, &opt, ds, &err) < 0)
+        return fail(run, &err, 1);
+    const NetrtTrain *tr = &opt.train;
+    int n = ds->train.n, batch = tr->batch ? tr->batch : n;
+
+    /* The run's length: epochs of ⌈n/batch⌉ steps, cut short by max_steps. run_epochs counts the
+     * epochs that can run (the last one maybe partial); it sizes the log and sets the schedule's
+     * and the printing's horizon. */
+    long steps_per_epoch = (n + batch - 1) / batch;
+    long total_steps = (long)tr->epochs * steps_per_epoch;
+    if (tr->max_steps > 0 && tr->max_steps < total_steps)
+        total_steps = tr->max_steps;
+    int run_epochs = (int)((total_steps + steps_per_epoch - 1) / steps_per_epoch);
+
     int n_eval = ds->valid.n > ds->test.n ? ds->valid.n : ds->test.n;
-    run->order = malloc(sizeof *run->order * ds->train.n);
+    run->order = malloc(sizeof *run->order * n);
     run->seq = malloc(sizeof *run->seq * (n_eval ? n_eval : 1));
-    run->log = malloc(sizeof *run->log * opt.train.epochs);
-    if (!run->order || !run->seq || !run->log) {
-        netrt_err(&err, "out of memory");
+    run->log = calloc((size_t)run_epochs, sizeof *run->log);
+    if (tr->keep_best)
+        run->snapshot = malloc(params_bytes(model) ? params_bytes(model) : 1);
+    if (!run->order || !run->seq || !run->log || (tr->keep_best && !run->snapshot)) {
+        netrt_err(&err, "out of memory (for a run of %d epochs)", run_epochs);
         return fail(run, &err, 1);
     }
-    for (int i = 0; i < ds->train.n; i++)
+    for (int i = 0; i < n; i++)
         run->order[i] = i;
     for (int i = 0; i < n_eval; i++)
         run->seq[i] = i;
@@ -274,31 +615,61 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
 
     /* The shuffle gets its own stream, so the data order does not depend on the parameters. */
     NetrtRng init_rng, shuffle_rng;
-    netrt_rng_seed(&init_rng, opt.train.seed);
+    netrt_rng_seed(&init_rng, tr->seed);
     netrt_rng_seed(&shuffle_rng, netrt_rng_next(&init_rng));
     if (init_params(model, &init_rng, &err) < 0)
         return fail(run, &err, 1);
+    /* The model's own draws (dropout) and the augmentation have streams of their own too. */
+    if (model->rng)
+        *model->rng = netrt_rng_next(&init_rng);
+    if (netrt_augment_is_on(&model->data.augment) && ds->train.pixels) {
+        run->aug.settings = &model->data.augment;
+        netrt_rng_seed(&run->aug.rng, netrt_rng_next(&init_rng));
+        run->aug.scratch = malloc((size_t)model->in_size);
+        if (!run->aug.scratch) {
+            netrt_err(&err, "out of memory");
+            return fail(run, &err, 1);
+        }
+    }
     /* An unwritable CSV path should fail now, not after the first epoch. */
-    if (opt.csv && write_csv(opt.csv, run->log, 0, 0, 0, &err) < 0)
+    if (opt.csv && write_csv(opt.csv, model, run->log, 0, &err) < 0)
         return fail(run, &err, 1);
     if (!opt.quiet)
-        print_startup(model, &opt, ds);
+        print_startup(model, &opt, ds, batch, run_epochs, total_steps);
 
-    NetrtHyper hyper = {opt.train.lr, opt.train.momentum, opt.train.weight_decay, 0};
+    /* The schedule's clock: finished epochs, or finished steps (ONE_CYCLE always). */
+    const NetrtSchedule *sched = &tr->schedule;
+    int per_step = sched->per_step || sched->kind == NETRT_SCHED_ONE_CYCLE;
+    long sched_total = per_step ? total_steps : run_epochs;
+    int show_lr = sched->kind != NETRT_SCHED_CONSTANT;
+    long every = print_every(run_epochs, tr->batch == 0);
+    /* Early stopping and keep_best judge every epoch by the valid set. */
+    int watch = (tr->patience || tr->keep_best) && ds->valid.n;
+    int higher_better = tr->monitor == NETRT_MONITOR_VALID_ACC;
+    double best = 0;
+    int best_epoch = 0;
+
+    NetrtHyper hyper = {tr->lr, tr->momentum, tr->weight_decay, 0};
     Progress pg = {.on = !opt.quiet && isatty(fileno(stderr))};
-    int epochs = opt.train.epochs, n = ds->train.n;
+    StopReason stop = STOP_NONE;
     long step = 0;
-    for (int epoch = 1; epoch <= epochs; epoch++) {
+    int epoch;
+    for (epoch = 1; epoch <= run_epochs && stop == STOP_NONE; epoch++) {
         EpochLog *log = &run->log[epoch - 1];
+        if (!per_step)
+            hyper.lr = netrt_schedule_lr(sched, tr->lr, epoch - 1, sched_total);
         netrt_shuffle(&shuffle_rng, run->order, n);
-        double t0 = now(), loss_sum = 0;
-        long correct = 0;
+        double t0 = now();
+        Sums sums = {0};
         int batch_no = 0;
-        for (int start = 0; start < n; start += opt.train.batch) {
-            int B = n - start < opt.train.batch ? n - start : opt.train.batch;
-            netrt_batch_fill(model, &map, &ds->train, run->order + start, B);
+        for (int start = 0; start < n && step < total_steps; start += batch) {
+            int B = n - start < batch ? n - start : batch;
+            if (per_step)
+                hyper.lr = netrt_schedule_lr(sched, tr->lr, step, sched_total);
+            netrt_batch_fill(model, &map, &ds->train, run->order + start, B,
+                             run->aug.scratch ? &run->aug : NULL);
             model->forward(B, 1);
-            correct += count_correct(model, B);
+            sums_add_outputs(model, B, &sums);
             double loss = model->loss(B);
             step++;
             batch_no++;
@@ -308,48 +679,103 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
                 netrt_err(&err, "step %ld (epoch %d, batch %d): training loss is %s", step, epoch,
                           batch_no, isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf");
                 netrt_err_hint(&err, "the training diverged; try a lower learning rate (--lr, "
-                               "now %g)", opt.train.lr);
+                               "now %g)", tr->lr);
+                /* the finished epochs, which a thinned CSV may not have written yet */
+                NetrtErr csv_err;
+                if (opt.csv)
+                    write_csv(opt.csv, model, run->log, epoch - 1, &csv_err);
                 return fail(run, &err, 3);
             }
-            loss_sum += loss * B;
+            sums.loss += loss * B;
             model->backward(B);
             hyper.step = step;
             model->update(&hyper);
             if (pg.on)
-                progress_show(&pg, epoch, epochs, start + B, n, loss_sum / (start + B));
+                progress_show(&pg, epoch, run_epochs, start + B, n, sums.loss / sums.n);
         }
         log->seconds = now() - t0;
         progress_clear(&pg);
-        log->train = (Metrics){loss_sum / n, (double)correct / n};
-        if (ds->valid.n)
-            log->valid = evaluate(model, &map, &ds->valid, run->seq);
-        if (ds->test.n)
-            log->test = evaluate(model, &map, &ds->test, run->seq);
+        log->lr = hyper.lr;
+        log->samples = (int)sums.n;
+        log->train = sums_metrics(model, &sums);
 
-        if (!opt.quiet) {
-            int width = snprintf(NULL, 0, "%d", epochs);
-            printf("epoch %*d/%d  train loss %.4f acc %.2f%%", width, epoch, epochs,
-                   log->train.loss, 100 * log->train.acc);
-            if (ds->valid.n)
-                printf("  valid loss %.4f acc %.2f%%", log->valid.loss, 100 * log->valid.acc);
-            if (ds->test.n)
-                printf("  test acc %.2f%%", 100 * log->test.acc);
-            printf("  %.2f s  %.0f samples/s\n", log->seconds,
-                   log->seconds > 0 ? n / log->seconds : 0.0);
-            fflush(stdout);
+        if (tr->max_steps > 0 && step >= tr->max_steps)
+            stop = STOP_MAX_STEPS;
+        else if (tr->loss_below > 0 && log->train.loss < tr->loss_below)
+            stop = STOP_LOSS_BELOW;
+        if (watch) {
+            log->valid = evaluate(model, &map, &ds->valid, run->seq);
+            log->has_valid = 1;
+            double value = higher_better ? log->valid.acc : log->valid.loss;
+            /* strictly better: a tie keeps the earlier epoch */
+            if (!best_epoch || (higher_better ? value > best : value < best)) {
+                best = value;
+                best_epoch = epoch;
+                if (tr->keep_best)
+                    params_copy(model, run->snapshot, 1);
+            } else if (stop == STOP_NONE && tr->patience && epoch - best_epoch >= tr->patience) {
+                stop = STOP_EARLY;
+            }
         }
-        if (opt.csv && write_csv(opt.csv, run->log, epoch, ds->valid.n, ds->test.n, &err) < 0)
+        int last = stop != STOP_NONE || epoch == run_epochs;
+        if (!(every == 1 || epoch == 1 || epoch % every == 0 || last))
+            continue;
+        if (ds->valid.n && !log->has_valid) {
+            log->valid = evaluate(model, &map, &ds->valid, run->seq);
+            log->has_valid = 1;
+        }
+        if (ds->test.n) {
+            log->test = evaluate(model, &map, &ds->test, run->seq);
+            log->has_test = 1;
+        }
+        if (!opt.quiet)
+            print_epoch(model, log, epoch, run_epochs, n, show_lr);
+        if (opt.csv && write_csv(opt.csv, model, run->log, epoch, &err) < 0)
             return fail(run, &err, 1);
     }
+    int n_run = epoch - 1;
+    EpochLog *last = &run->log[n_run - 1];
 
-    /* The final result: on the test set, or the best stand-in there is without one. */
-    const EpochLog *last = &run->log[epochs - 1];
+    if (!opt.quiet) {
+        switch (stop) {
+        case STOP_NONE: break;
+        case STOP_MAX_STEPS:
+            printf("stopped: max_steps %ld reached in epoch %d\n", tr->max_steps, n_run);
+            break;
+        case STOP_LOSS_BELOW:
+            printf("stopped: training loss %.3g < %g after epoch %d (step %ld)\n",
+                   last->train.loss, tr->loss_below, n_run, step);
+            break;
+        case STOP_EARLY:
+            printf("stopped early: %s has not improved for %d epochs; best was epoch %d\n",
+                   higher_better ? "valid acc" : "valid loss", tr->patience, best_epoch);
+            break;
+        }
+    }
+
+    /* The final result: on the test set, or the best stand-in there is without one. With
+     * keep_best, of the best epoch's parameters, evaluated again after restoring them. */
+    Metrics final_train = last->train, final_valid = last->valid, final_test = last->test;
+    if (tr->keep_best && best_epoch) {
+        params_copy(model, run->snapshot, 0);
+        if (!opt.quiet) {
+            char what[64];
+            format_monitor(what, sizeof what, model, tr->monitor, best);
+            printf("restored the parameters of epoch %d (%s)\n", best_epoch, what);
+        }
+        final_train = run->log[best_epoch - 1].train;
+        final_valid = run->log[best_epoch - 1].valid;
+        if (ds->test.n)
+            final_test = evaluate(model, &map, &ds->test, run->seq);
+    }
     if (ds->test.n)
-        printf("test: loss %.4f  accuracy %.2f%%\n", last->test.loss, 100 * last->test.acc);
+        print_final(model, "test", &final_test);
     else if (ds->valid.n)
-        printf("valid: loss %.4f  accuracy %.2f%%\n", last->valid.loss, 100 * last->valid.acc);
+        print_final(model, "valid", &final_valid);
     else
-        printf("train: loss %.4f  accuracy %.2f%%\n", last->train.loss, 100 * last->train.acc);
+        print_final(model, "train", &final_train);
+    if (opt.weights_png && draw_weights(model, opt.weights_png, &err) < 0)
+        return fail(run, &err, 1);
     run_free(run);
     return 0;
 }

@@ -61,12 +61,43 @@ double netrt_rng_normal(NetrtRng *rng);              /* N(0, 1) */
 /* Fisher–Yates: a uniformly random permutation of idx[0..n-1], in place. */
 void netrt_shuffle(NetrtRng *rng, int32_t *idx, int n);
 
+/* ---- csv.c, function.c: samples as rows of floats (CSV files, y = f(x)) ------------------- */
+
+/* n samples of x_size inputs and y_size target values, row-major: sample i is x[i·x_size …]
+ * and y[i·y_size …]. For classification y_size is 1 and y[i] is the class, a whole number
+ * (exact in a float below 2^24). */
+typedef struct {
+    float *x, *y;
+    int n, x_size, y_size;
+} NetrtRows;
+
+/* Read a CSV file of numbers, one sample a row, as model->data says (csv_header, csv_target):
+ * the target column is y, every other column, in order, is x, and there must be
+ * model->in_size of them. Regression takes one target column (model->out_size must be 1);
+ * classification takes a class in [0, model->out_size). Comma separated; blank lines, CRLF and
+ * spaces around a cell accepted; gzip-compressed files read as well. Errors name
+ * path:line:col. On failure nothing is left allocated. */
+int netrt_csv_read(const char *path, const NetrtModel *model, NetrtRows *out, NetrtErr *err);
+void netrt_rows_free(NetrtRows *rows);
+
+/* fn->n samples of y = f(x), one input and one target: x = lo + (hi - lo)·i/(n - 1) with
+ * fn->linspace, else x ~ U(lo, hi) drawn from rng, one draw a point in order. x is rounded to a
+ * float before f sees it, so that y is f of exactly the x the model gets. A y that is not finite
+ * or does not fit a float fails, naming x. On failure nothing is left allocated. */
+int netrt_function_rows(const NetrtFunction *fn, NetrtRng *rng, NetrtRows *out, NetrtErr *err);
+
 /* ---- data.c: locating datasets, splits, normalization, batch assembly ---------------------- */
 
-/* A run of samples in memory: image i is pixels[i·size …], its class labels[i]. */
+/* A run of n samples in memory, of one of two kinds:
+ *  - images (pixels set): sample i is pixels[i·size …], bytes mapped through a NetrtPixelMap,
+ *    its class labels[i];
+ *  - rows (x set): sample i is x[i·size …], floats used as they are (already normalized), its
+ *    target y[i·y_size …]: the regression targets, or the class (y_size 1). */
 typedef struct {
     const uint8_t *pixels, *labels;
     int n, size;
+    const float *x, *y;
+    int y_size;
 } NetrtSplit;
 
 /* The four files of a dataset; test_images/test_labels are "" when there is no test set. */
@@ -77,13 +108,18 @@ typedef struct {
 } NetrtDataFiles;
 
 typedef struct {
-    const char *name;        /* "fashion-mnist", "mnist", "idx" */
-    NetrtDataFiles files;
+    const char *name;        /* "fashion-mnist", "mnist", "idx", "csv", "function" */
+    NetrtDataFiles files;    /* CSV: where is the file; function: where is "uniform(lo, hi)" or
+                                "linspace(lo, hi)"; the other names stay "" */
     NetrtIdx train_file;     /* the training file, valid samples included */
     NetrtIdx test_file;      /* n == 0 when there is no test set */
-    NetrtSplit train, valid, test; /* views: train is the head of train_file, valid its tail */
+    NetrtRows rows;          /* CSV and function: every sample, shuffled, then normalized */
+    NetrtSplit train, valid, test; /* views: images: train is the head of train_file, valid its
+                                      tail; rows: train, valid and test follow each other */
     double mean, std;        /* input = (pixel/255 - mean) / std; 0 and 1 without normalization */
     int stats_computed;      /* mean and std were measured on the training split */
+    double *x_mean, *x_std;  /* rows with normalize: each input column's mean and std on the
+                                training split (std 0: a constant column, only centred); else NULL */
 } NetrtDataset;
 
 /* Pixel value → input value, both precisions, so a batch is one table look-up per pixel. */
@@ -98,7 +134,12 @@ int netrt_data_locate(const NetrtData *data, const char *data_dir, NetrtDataFile
                       NetrtErr *err);
 /* Locate and read the data of model, hold out the last `valid` training samples (a count, or a
  * fraction below 1 of the training file), and settle the
- * normalization (computing mean and std over the training split when model->data.std == 0). */
+ * normalization (computing mean and std over the training split when model->data.std == 0).
+ * CSV and function data: read (CSV paths relative to data_dir when given) or sampled, shuffled
+ * once, then cut into train, valid (`valid`) and test (model->data.test), in that order, each
+ * part a count or a fraction below 1 of all samples; with normalize, each input column
+ * standardized by its mean and std on the training split. Every draw comes from one stream
+ * seeded from `seed` (the x of uniform points first, then the shuffle). */
 int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid, uint64_t seed,
                     NetrtDataset *ds, NetrtErr *err);
 void netrt_data_free(NetrtDataset *ds);
@@ -106,9 +147,64 @@ void netrt_data_free(NetrtDataset *ds);
 /* Mean and (population) standard deviation of split's pixels scaled to [0, 1]. */
 void netrt_pixel_stats(const NetrtSplit *split, double *mean, double *std);
 void netrt_pixel_map(NetrtPixelMap *map, double mean, double std);
-/* Rows idx[0..B-1] of split into model->input (as model->dtype) and model->labels. */
+/* Standardize rows->x column by column: x ← (x - mean) / std, mean and (population) std of the
+ * column over its first n_train rows, applied to all rows; a column with one value throughout
+ * (std 0) is only centred. mean and std (x_size each, the caller's) receive what was measured. */
+void netrt_rows_standardize(NetrtRows *rows, int n_train, double *mean, double *std);
+/* Random changes of training images, drawn from their own stream, made in one image-sized
+ * scratch buffer as each sample is copied into its batch: the dataset is never copied. */
+typedef struct {
+    const NetrtAugment *settings;
+    NetrtRng rng;
+    uint8_t *scratch; /* in_c·in_h·in_w bytes */
+} NetrtAugmenter;
+
+/* Samples idx[0..B-1] of split into model->input (as model->dtype) and, by model->task, into
+ * model->labels or model->targets (as model->dtype). map is used for images only; so is aug,
+ * which may be NULL (no augmentation: evaluation, or none asked for). */
 void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const NetrtSplit *split,
-                      const int32_t *idx, int B);
+                      const int32_t *idx, int B, NetrtAugmenter *aug);
+
+/* ---- augment.c: random flips, rotations and shifts of training images --------------------- */
+
+/* 1 when aug changes anything: a flip, or a rotation or shift range above 0. */
+int netrt_augment_is_on(const NetrtAugment *aug);
+/* dst (c·h·w bytes, the caller's) = src (uint8, c×h×w) under one random transform of aug, the
+ * same for every channel. Draws, in this order and only for what is on: the flip (1/2), the angle
+ * U(-rotate, rotate) degrees, dx and dy uniform in [-round(shift·w), round(shift·w)] and
+ * [-round(shift·h), round(shift·h)] (none when that bound is 0). */
+void netrt_augment_image(const NetrtAugment *aug, NetrtRng *rng, const uint8_t *src,
+                         uint8_t *dst, int c, int h, int w);
+/* The transform itself, as netrt_augment_image applies it after drawing: mirror left-right when
+ * flip, rotate by angle_deg (counter-clockwise on screen) about the centre, move by (dx, dy)
+ * pixels (right, down); one resampling, bilinear unless angle_deg is 0; outside pixels are 0. */
+void netrt_augment_apply(const uint8_t *src, uint8_t *dst, int c, int h, int w, int flip,
+                         double angle_deg, int dx, int dy);
+
+/* ---- png.c: a parameter tensor as a PNG of gray tiles (--weights-png) ---------------------- */
+
+/* Write param (its value, dtype) to path as an 8-bit grayscale PNG: its values cut into tiles of
+ * tile_h×tile_w (param->size must be a multiple), at most max_tiles of them (all when ≤ 0), in a
+ * near-square grid with separators, each tile scaled to its own min..max → 0..255 and enlarged by
+ * an integer factor to at least 56 pixels. Written to path.tmp, then renamed over path. */
+int netrt_weights_png(const char *path, const NetrtParam *param, NetrtDtype dtype, int tile_h,
+                      int tile_w, int max_tiles, NetrtErr *err);
+
+/* ---- schedule.c: the learning rate over the run, as torch.optim.lr_scheduler -------------- */
+
+/* The learning rate at time t: the number of finished epochs, or of finished optimizer steps
+ * when s->per_step (ONE_CYCLE always counts steps). total is the run's length in the same unit:
+ * ONE_CYCLE needs it (the run's total number of steps), COSINE takes it for a t_max of 0. */
+double netrt_schedule_lr(const NetrtSchedule *s, double base_lr, long t, long total);
+/* Reject what the formulas cannot take (a STEP of every 0, milestones out of order, …). */
+int netrt_schedule_check(const NetrtSchedule *s, NetrtErr *err);
+const char *netrt_schedule_name(NetrtSchedKind kind); /* "step", "one_cycle", … */
+
+/* ---- driver.c: the parts of the training loop its tests call directly ---------------------- */
+
+/* Regression: add Σ (output − target)² to *sum_sq and Σ |output − target| to *sum_abs, over
+ * the B rows of out_size values in model->output and model->targets (as model->dtype). */
+void netrt_regress_metrics(const NetrtModel *model, int B, double *sum_sq, double *sum_abs);
 
 /* ---- cli.c: the command line ----------------------------------------------------------------- */
 
@@ -119,6 +215,7 @@ typedef struct {
     const char *data_dir; /* NULL: the standard places */
     int threads;          /* 0: OpenBLAS's own choice */
     const char *csv;      /* NULL: no CSV */
+    const char *weights_png; /* NULL: no picture of the first layer's weights */
     int quiet;            /* only the final test line on stdout */
     int help;
 } NetrtOptions;

@@ -12,12 +12,17 @@ check() { # check NAME CONDITION-STATUS
 exe="$work/fmnist_mlp"
 "$netc" build "$root/models/fmnist_mlp.net" -o "$exe" >/dev/null || { echo "FAIL build"; exit 1; }
 
-"$exe" --epochs 2 >"$work/fmnist.log" 2>&1
+rm -f "$work/weights.png"
+"$exe" --epochs 2 --weights-png "$work/weights.png" >"$work/fmnist.log" 2>&1
 status=$?
 cat "$work/fmnist.log"
 acc=$(sed -n 's/^test: loss [0-9.]*  accuracy \([0-9.]*\)%$/\1/p' "$work/fmnist.log")
 check "trains (exit $status)" $status
 check "2 epochs reach >= 83% (got ${acc:-nothing})" "$(awk -v a="${acc:-0}" 'BEGIN { print (a >= 83) ? 0 : 1 }')"
+# the first layer, 256 units of 784 = 28x28 inputs: the first 100 as a 10x10 grid of 56-pixel
+# tiles (28 scaled 2x) with 2-pixel separators: 10*56 + 11*2 = 582 pixels square
+size=$(od -An -tu1 -j16 -N8 "$work/weights.png" 2>/dev/null | awk '{ print $3*256+$4 "x" $7*256+$8 }')
+check "--weights-png: a 582x582 PNG (got ${size:-none})" $([ "$(head -c 8 "$work/weights.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] && [ "$size" = 582x582 ] && echo 0 || echo 1)
 
 # corrupt copies of the data set: one truncated, one with a wrong magic number
 src=/usr/share/datasets/fashion-mnist

@@ -21,7 +21,7 @@ static const uint8_t labels[3] = {1, 0, 2};
 
 static void test_batch(void)
 {
-    NetrtSplit split = {pixels, labels, 3, 4};
+    NetrtSplit split = {.pixels = pixels, .labels = labels, .n = 3, .size = 4};
     const int32_t idx[2] = {2, 0};
     float in32[8];
     double in64[8];
@@ -31,7 +31,7 @@ static void test_batch(void)
 
     /* no normalization: pixel / 255; 51 = 255 / 5 */
     netrt_pixel_map(&map, 0, 1);
-    netrt_batch_fill(&model, &map, &split, idx, 2);
+    netrt_batch_fill(&model, &map, &split, idx, 2, NULL);
     const double plain[8] = {0.6, 0.8, 0.2, 0.0, 0.0, 0.2, 0.4, 1.0};
     for (int i = 0; i < 8; i++)
         CHECK_NEAR(in32[i], plain[i], 1e-7);
@@ -39,26 +39,26 @@ static void test_batch(void)
 
     model.dtype = NETRT_F64;
     model.input = in64;
-    netrt_batch_fill(&model, &map, &split, idx, 2);
+    netrt_batch_fill(&model, &map, &split, idx, 2, NULL);
     for (int i = 0; i < 8; i++)
         CHECK_NEAR(in64[i], plain[i], 1e-15);
 
     /* (x - 0.2) / 0.4: 0.6 → 1, 0.8 → 1.5, 0.2 → 0, 0 → -0.5, 0.4 → 0.5, 1 → 2 */
     netrt_pixel_map(&map, 0.2, 0.4);
     const double normal[8] = {1.0, 1.5, 0.0, -0.5, -0.5, 0.0, 0.5, 2.0};
-    netrt_batch_fill(&model, &map, &split, idx, 2);
+    netrt_batch_fill(&model, &map, &split, idx, 2, NULL);
     for (int i = 0; i < 8; i++)
         CHECK_NEAR(in64[i], normal[i], 1e-15);
     model.dtype = NETRT_F32;
     model.input = in32;
-    netrt_batch_fill(&model, &map, &split, idx, 2);
+    netrt_batch_fill(&model, &map, &split, idx, 2, NULL);
     for (int i = 0; i < 8; i++)
         CHECK_NEAR(in32[i], normal[i], 1e-6);
 
     /* one row, the last sample only: writes nothing past the first row */
     in32[4] = 42;
     const int32_t last[1] = {1};
-    netrt_batch_fill(&model, &map, &split, last, 1);
+    netrt_batch_fill(&model, &map, &split, last, 1, NULL);
     CHECK_NEAR(in32[0], 2.0, 1e-6);
     CHECK_NEAR(in32[3], -0.5, 1e-6);
     CHECK(in32[4] == 42);
@@ -69,13 +69,13 @@ static void test_stats(void)
 {
     /* pixels 0 and 255 in equal numbers: mean 0.5, standard deviation 0.5 */
     const uint8_t half[4] = {0, 255, 255, 0};
-    NetrtSplit split = {half, labels, 2, 2};
+    NetrtSplit split = {.pixels = half, .labels = labels, .n = 2, .size = 2};
     double mean, std;
     netrt_pixel_stats(&split, &mean, &std);
     CHECK_NEAR(mean, 0.5, 1e-15);
     CHECK_NEAR(std, 0.5, 1e-15);
     /* the three samples above: values /51 are 0 1 2 5 5 5 0 0 3 4 1 0, sum 26, squares 106 */
-    NetrtSplit three = {pixels, labels, 3, 4};
+    NetrtSplit three = {.pixels = pixels, .labels = labels, .n = 3, .size = 4};
     netrt_pixel_stats(&three, &mean, &std);
     CHECK_NEAR(mean, 26.0 / 12 / 5, 1e-15);
     CHECK_NEAR(std, sqrt(106.0 / 12 - (26.0 / 12) * (26.0 / 12)) / 5, 1e-15);

@@ -4,12 +4,21 @@
  *
  * The loss is computed as -log(softmax) rather than with log-sum-exp, on purpose: with a huge
  * learning rate a misclassified sample's probability underflows to 0 and the loss becomes
- * infinite, which is what the driver's divergence guard is tested against. */
+ * infinite, which is what the driver's divergence guard is tested against.
+ *
+ * Built a second time with -DTINY_CATALOGUE, it has what the command line cannot set: buffers of
+ * 1024 rows (room for a full batch of the 900 or 1000 training samples), a StepLR schedule
+ * (every epoch, gamma 0.5), and keep_best watching the valid accuracy. With -DTINY_ONE_CYCLE as
+ * well, the schedule is OneCycleLR instead, peaking at 0.5, which moves every step. */
 #include <math.h>
 
 #include "netrt.h"
 
+#ifdef TINY_CATALOGUE
+enum { IN = 16, CLASSES = 2, BATCH_MAX = 1024 };
+#else
 enum { IN = 16, CLASSES = 2, BATCH_MAX = 64 };
+#endif
 
 static float input[BATCH_MAX * IN];
 static int32_t labels[BATCH_MAX];
@@ -104,7 +113,16 @@ int main(int argc, char **argv)
         .params = params, .n_params = 2,
         .forward = forward, .loss = loss, .backward = backward, .update = update,
         .train = {.epochs = 4, .batch = 32, .seed = 7, .lr = 0.5, .momentum = 0.9,
-                  .weight_decay = 1e-4},
+                  .weight_decay = 1e-4,
+#ifdef TINY_CATALOGUE
+                  .keep_best = 1, .monitor = NETRT_MONITOR_VALID_ACC,
+#ifdef TINY_ONE_CYCLE
+                  .schedule = {.kind = NETRT_SCHED_ONE_CYCLE, .max_lr = 0.5, .pct_start = 0.3},
+#else
+                  .schedule = {.kind = NETRT_SCHED_STEP, .every = 1, .gamma = 0.5},
+#endif
+#endif
+        },
         .data = {.kind = NETRT_DATA_IDX,
                  .images = "train-images-idx3-ubyte", .labels = "train-labels-idx1-ubyte",
                  .test_images = "t10k-images-idx3-ubyte.gz",

@@ -1,0 +1,57 @@
+/* function.c: synthetic regression data, y = f(x) sampled on an interval.
+ *
+ * f is the C function netc compiled from the .net file's expression. Its points are made once,
+ * at start-up, into the same float rows as a CSV file's, so splitting, normalization and batches
+ * treat both alike. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netrt_internal.h"
+
+int netrt_function_rows(const NetrtFunction *fn, NetrtRng *rng, NetrtRows *out, NetrtErr *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!fn->f)
+        return netrt_err(err, "function: the model gives no f(x)");
+    if (fn->n < 1)
+        return netrt_err(err, "function: n = %d points: there must be at least one", fn->n);
+    if (!(isfinite(fn->lo) && isfinite(fn->hi) && fn->lo < fn->hi))
+        return netrt_err(err, "function: the interval [%g, %g] of x needs finite lo < hi", fn->lo,
+                         fn->hi);
+    out->x = malloc((size_t)fn->n * sizeof *out->x);
+    out->y = malloc((size_t)fn->n * sizeof *out->y);
+    if (!out->x || !out->y) {
+        netrt_rows_free(out);
+        return netrt_err(err, "function: out of memory for %d points", fn->n);
+    }
+    out->n = fn->n;
+    out->x_size = out->y_size = 1;
+    double lo = fn->lo, width = fn->hi - fn->lo;
+    for (int i = 0; i < fn->n; i++) {
+        /* linspace: lo + (hi - lo)·i/(n - 1), so that the last point is hi itself; uniform:
+         * lo + (hi - lo)·u, u in [0, 1). */
+        double t = fn->linspace ? (fn->n > 1 ? (double)i / (fn->n - 1) : 0)
+                                : netrt_rng_uniform(rng);
+        float x = (float)(lo + width * t);
+        double y = fn->f(x);
+        if (!isfinite(y)) {
+            netrt_rows_free(out);
+            netrt_err(err, "function: y = f(x) is %s at x = %.9g (point %d of %d)",
+                      isnan(y) ? "nan" : y > 0 ? "inf" : "-inf", x, i + 1, fn->n);
+            netrt_err_hint(err, "f is not defined everywhere on [%g, %g] (a log or square root "
+                           "of a negative number, a division by 0?): narrow the interval of x",
+                           fn->lo, fn->hi);
+            return -1;
+        }
+        if (fabs(y) > FLT_MAX) {
+            netrt_rows_free(out);
+            return netrt_err(err, "function: y = f(x) = %g at x = %.9g (point %d of %d) is out of "
+                             "the range of a float", y, x, i + 1, fn->n);
+        }
+        out->x[i] = x;
+        out->y[i] = (float)y;
+    }
+    return 0;
+}
