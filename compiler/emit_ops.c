@@ -629,21 +629,24 @@ static void emit_step_function(Emitter *e)
             emit(e, " *   v = μ·v + (1 - %g)·g       momentum μ with dampening (v = g at the first step)",
                  net->dampening);
         else
-            emit(e, " *   v = μ·v + g               momentum μ; v starts at 0, so with μ = 0 this is plain SGD");
+            emit(e, " *   v = μ·v + g               momentum μ, v starting at 0 (none when μ = 0)");
         if (net->nesterov)
             emit(e, " *   θ = θ - η·(g + μ·v)       Nesterov: the step looks ahead along v */");
         else
-            emit(e, " *   θ = θ - η·v               learning rate η */");
+            emit(e, " *   θ = θ - η·v               learning rate η (θ - η·g when μ = 0) */");
         emit_function(e, "static void sgd_step(@R *theta, const @R *grad, @R *v, int n, @R lr, @R mu, @R wd, long step)");
         if (!net->dampening)
             emit(e, "(void)step;");
         emit_open(e, "for (int i = 0; i < n; i++)");
         emit(e, "@R g = grad[i] + wd * theta[i];");
+        emit_open(e, "if (mu != 0.0@f)");
         if (net->dampening)
             emit(e, "v[i] = step == 1 ? g : mu * v[i] + %s * g;", lit(e, damp, 1 - net->dampening));
         else
             emit(e, "v[i] = mu * v[i] + g;");
-        emit(e, net->nesterov ? "theta[i] -= lr * (g + mu * v[i]);" : "theta[i] -= lr * v[i];");
+        emit(e, net->nesterov ? "g += mu * v[i];" : "g = v[i];");
+        emit_close(e, NULL);
+        emit(e, "theta[i] -= lr * g;");
         emit_close(e, NULL);
         emit_close(e, NULL);
         break;
@@ -804,13 +807,13 @@ static void emit_clipping(Emitter *e, const Tensor *t, int n)
         lit(e, c, net->clip_norm);
         emit(e, "/* scale all gradients by c/(‖g‖ + 1e-6) when their global L2 norm ‖g‖ exceeds c = %g,",
              net->clip_norm);
-        emit(e, " * as torch.nn.utils.clip_grad_norm_ */");
+        emit(e, " * as torch.nn.utils.clip_grad_norm_ (which scales when ‖g‖ + 1e-6 > c) */");
         emit(e, "double norm2 = 0.0;");
         for (int i = 0; i < n; i++) {
             emit(e, "for (int i = 0; i < %s; i++)", t[i].size);
             emit(e, "    norm2 += (double)grad.%s[i] * grad.%s[i];", t[i].name, t[i].name);
         }
-        emit_open(e, "if (sqrt(norm2) > %s)", c);
+        emit_open(e, "if (sqrt(norm2) + 1e-6 > %s)", c);
         emit(e, "const @R s = (@R)(%s / (sqrt(norm2) + 1e-6));", c);
         for (int i = 0; i < n; i++) {
             emit(e, "for (int i = 0; i < %s; i++)", t[i].size);

@@ -203,15 +203,18 @@ static void backward(int B)
 /* ---- update: sgd, as torch.optim.SGD ------------------------------------------------------- */
 /* SGD, as torch.optim.SGD(lr, momentum, dampening=0, weight_decay, nesterov=False):
  *   g = grad + λ·θ            weight decay λ (L2)
- *   v = μ·v + g               momentum μ; v starts at 0, so with μ = 0 this is plain SGD
- *   θ = θ - η·v               learning rate η */
+ *   v = μ·v + g               momentum μ, v starting at 0 (none when μ = 0)
+ *   θ = θ - η·v               learning rate η (θ - η·g when μ = 0) */
 static void sgd_step(double *theta, const double *grad, double *v, int n, double lr, double mu, double wd, long step)
 {
     (void)step;
     for (int i = 0; i < n; i++) {
         double g = grad[i] + wd * theta[i];
-        v[i] = mu * v[i] + g;
-        theta[i] -= lr * v[i];
+        if (mu != 0.0) {
+            v[i] = mu * v[i] + g;
+            g = v[i];
+        }
+        theta[i] -= lr * g;
     }
 }
 
