@@ -32,6 +32,18 @@ bool activation_needs_z(LayerKind k)
     return k == LAYER_GELU || k == LAYER_SILU;
 }
 
+/* The activation after a dense or conv layer becomes part of its op: the op's output is the
+ * activation's, and the gradient before the activation gets a buffer of its own. */
+static const NetLayer *fuse_activation(IrOp *op, const NetLayer *act)
+{
+    op->act = act;
+    op->act_kind = act->kind;
+    snprintf(op->pre, sizeof op->pre, "d_%s_out", op->layer->name);
+    if (activation_needs_z(act->kind))
+        snprintf(op->z, sizeof op->z, "%s_z", op->layer->name);
+    return act;
+}
+
 Ir ir_lower(const Net *net, Arena *arena)
 {
     Ir ir = {0};
@@ -61,14 +73,8 @@ Ir ir_lower(const Net *net, Arena *arena)
             upper(op->O_name, sizeof op->O_name, l->name, "_OUT");
             if (l->kind != LAYER_CONV)
                 break;
-            if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind)) {
-                op->act = &net->layers[++i];
-                op->act_kind = op->act->kind;
-                last = op->act;
-                snprintf(op->pre, sizeof op->pre, "d_%s_out", l->name);
-                if (activation_needs_z(op->act_kind))
-                    snprintf(op->z, sizeof op->z, "%s_z", l->name);
-            }
+            if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind))
+                last = fuse_activation(op, &net->layers[++i]);
             long long ckk = (long long)l->in_c * l->kernel * l->kernel;
             long long gemm = 2LL * l->out_shape[0] * ckk * l->out_shape[1] * l->out_shape[2];
             ir.nparams += l->out_shape[0] * ckk + l->out_shape[0];
@@ -80,14 +86,8 @@ Ir ir_lower(const Net *net, Arena *arena)
             op->kind = IR_DENSE;
             upper(op->I_name, sizeof op->I_name, l->name, "_IN");
             upper(op->O_name, sizeof op->O_name, l->name, "_OUT");
-            if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind)) {
-                op->act = &net->layers[++i];
-                op->act_kind = op->act->kind;
-                last = op->act;
-                snprintf(op->pre, sizeof op->pre, "d_%s_out", l->name);
-                if (activation_needs_z(op->act_kind))
-                    snprintf(op->z, sizeof op->z, "%s_z", l->name);
-            }
+            if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind))
+                last = fuse_activation(op, &net->layers[++i]);
             ir.nparams += (long long)op->I * op->O + op->O;
             ir.flops_forward += 2LL * op->I * op->O;
             ir.flops_train += 2LL * op->I * op->O * (op->in_is_data ? 2 : 3);

@@ -236,7 +236,7 @@ static int write_csv(const char *path, const NetrtModel *model, const EpochLog *
         csv_cells(f, model, &log[e].train, 1);
         csv_cells(f, model, &log[e].valid, log[e].has_valid);
         csv_cells(f, model, &log[e].test, log[e].has_test);
-        fprintf(f, "%.3f\n", log[e].seconds);
+        fprintf(f, "%.6f\n", log[e].seconds);
     }
     /* A full disk shows up at the latest when the buffer is flushed. */
     int failed = fflush(f) != 0 || ferror(f);

@@ -1,0 +1,274 @@
+#!/usr/bin/python3
+"""bench.py: netc's generated trainers against PyTorch, on the same data, in one run.
+
+    /usr/bin/python3 bench/bench.py [--rows A,B,C,D,E] [--epochs N]      (bench/run.sh calls this)
+
+For each row of bench/rows/ it builds the netc trainer, trains it, then trains the same network
+in PyTorch in three settings: as installed (environment as found, 2 threads), 2 threads with
+OMP_WAIT_POLICY=passive, and 1 thread. PyTorch's fastest setting is the baseline. Every run is a
+fresh process, timed by itself (training only: no start-up, no evaluation) and measured for peak
+RSS through wait4. A probe measures the machine's SGEMM rate (2048³, 2 threads) with the same
+OpenBLAS core, so that netc's GEMM rate can be given as a fraction of it.
+
+Also `bench.py torch ROW EPOCHS` (one PyTorch run, printing JSON), used by the above.
+"""
+import gzip
+import json
+import os
+import re
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NETC = os.path.join(ROOT, "build", "compiler", "netc")
+WORK = os.path.join(ROOT, "build", "bench")
+MNIST_DIRS = [os.environ.get("NETC_DATA_DIR", "") + "/mnist",
+              os.path.join(os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"),
+                           "netc", "mnist"),
+              "/usr/local/share/netc/mnist"]
+FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+
+# What each row trains, for PyTorch; the netc side is bench/rows/ROW.net.
+ROWS = {
+    "A": dict(data="fashion", net="mlp", sizes=[784, 256, 10], act="relu", opt="sgd", lr=0.1,
+              batch=256, epochs=5),
+    "B": dict(data="mnist", normalize=True, net="mlp", sizes=[784, 512, 256, 10], act="relu",
+              opt="sgd", lr=0.01, momentum=0.9, wd=1e-3, batch=200, epochs=5),
+    "C": dict(data="fashion", net="mlp", sizes=[784, 512, 10], act="relu", opt="adam", lr=1e-3,
+              batch=256, epochs=5),
+    "D": dict(data="function", net="mlp", sizes=[1, 64, 64, 64, 64, 64, 1], act="silu",
+              opt="adam", lr=0.01, batch=0, max_steps=20000, loss_below=1e-4),
+    "E": dict(data="mnist", net="lenet", opt="sgd", lr=0.01, momentum=0.9, batch=32, epochs=5),
+}
+
+# ---- data, read straight from the IDX files -------------------------------------------------
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    magic, = struct.unpack(">I", data[:4])
+    ndim = magic & 0xFF
+    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    return data[4 + 4 * ndim:], dims
+
+
+def find(dirs, name):
+    for d in dirs:
+        for p in (os.path.join(d, name), os.path.join(d, name + ".gz")):
+            if os.path.exists(p):
+                return p
+    raise SystemExit("bench: %s not found in %s" % (name, ", ".join(dirs)))
+
+
+def load_images(kind):
+    import torch
+    dirs = [FASHION_DIR] if kind == "fashion" else MNIST_DIRS
+    out = []
+    for split in ("train", "t10k"):
+        pix, dims = read_idx(find(dirs, split + "-images-idx3-ubyte"))
+        lab, _ = read_idx(find(dirs, split + "-labels-idx1-ubyte"))
+        x = torch.frombuffer(bytearray(pix), dtype=torch.uint8).reshape(dims[0], 28 * 28)
+        y = torch.frombuffer(bytearray(lab), dtype=torch.uint8).long()
+        out += [x, y]
+    return out
+
+
+# ---- one PyTorch run ----------------------------------------------------------------------------
+
+
+def torch_run(row_name, epochs):
+    import torch
+    import torch.nn as nn
+    row = ROWS[row_name]
+    torch.manual_seed(42)
+    acts = {"relu": nn.ReLU, "silu": nn.SiLU}
+    if row["net"] == "lenet":
+        act = nn.LeakyReLU
+        model = nn.Sequential(nn.Conv2d(1, 6, 5), act(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), act(),
+                              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(256, 128), act(),
+                              nn.Linear(128, 64), act(), nn.Linear(64, 10))
+    else:
+        layers = []
+        s = row["sizes"]
+        for i in range(len(s) - 1):
+            layers.append(nn.Linear(s[i], s[i + 1]))
+            if i < len(s) - 2:
+                layers.append(acts[row["act"]]())
+        model = nn.Sequential(*layers)
+    if row["opt"] == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=row["lr"])
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=row["lr"], momentum=row.get("momentum", 0),
+                              weight_decay=row.get("wd", 0))
+
+    if row["data"] == "function":
+        g = torch.Generator().manual_seed(42)
+        x = torch.rand(2000, 1, generator=g) * 15 + 1
+        y = torch.log2(x) + torch.cos(torch.pi * x / 2)
+        xt, yt, xs, ys = x[:1600], y[:1600], x[1800:], y[1800:]
+        loss_fn = nn.MSELoss()
+        steps, times = 0, []
+        t0 = time.perf_counter()
+        while steps < row["max_steps"]:
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xt), yt)
+            loss.backward()
+            opt.step()
+            steps += 1
+            if loss.item() < row["loss_below"]:
+                break
+        total = time.perf_counter() - t0
+        with torch.no_grad():
+            mse = loss_fn(model(xs), ys).item()
+        return dict(seconds=total / steps, steps=steps, metric=mse)
+
+    xtr, ytr, xte, yte = load_images(row["data"])
+    mean, std = (0.0, 1.0)
+    if row.get("normalize"):
+        f = xtr.float() / 255
+        mean, std = f.mean().item(), f.std(unbiased=False).item()
+    shape = (-1, 1, 28, 28) if row["net"] == "lenet" else (-1, 784)
+
+    def inputs(xb):
+        return ((xb.float() / 255 - mean) / std).reshape(shape)
+
+    loss_fn = nn.CrossEntropyLoss()
+    times = []
+    n, B = xtr.shape[0], row["batch"]
+    for _ in range(epochs):
+        order = torch.randperm(n)
+        t0 = time.perf_counter()
+        for s in range(0, n, B):
+            idx = order[s:s + B]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(inputs(xtr[idx])), ytr[idx])
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+    correct = 0
+    with torch.no_grad():
+        for s in range(0, xte.shape[0], 1000):
+            correct += (model(inputs(xte[s:s + 1000])).argmax(1) == yte[s:s + 1000]).sum().item()
+    return dict(seconds=statistics.median(times), metric=100 * correct / xte.shape[0])
+
+
+# ---- running and measuring ------------------------------------------------------------------------
+
+
+def run(cmd, env=None):
+    """Run cmd; return (stdout, peak RSS in MiB)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                            text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("bench: %s failed:\n%s" % (" ".join(cmd), out[-2000:]))
+    return out, usage.ru_maxrss / 1024
+
+
+def netc_run(row_name, epochs):
+    os.makedirs(WORK, exist_ok=True)
+    net = os.path.join(ROOT, "bench", "rows", row_name + ".net")
+    exe = os.path.join(WORK, "bench_" + row_name)
+    subprocess.run([NETC, "build", net, "-o", exe], check=True, stdout=subprocess.DEVNULL)
+    check = subprocess.run([NETC, "check", net], check=True, capture_output=True, text=True).stdout
+    flops_sample = int(re.search(r"forward, ([\d,]+) per training step", check)[1].replace(",", ""))
+    csv = exe + ".csv"
+    args = [exe, "--csv", csv] + ([] if row_name == "D" else ["--epochs", str(epochs)])
+    out, rss = run(args)
+    rows = [line.split(",") for line in open(csv).read().split("\n")[1:] if line]
+    seconds = [float(r[-1]) for r in rows]
+    final = re.search(r"^test: loss \S+  (?:accuracy (\S+)%|mse (\S+)  mae)", out, re.M)
+    core = re.search(r"^blas      OpenBLAS (\S+), (\d+) threads(.*)$", out, re.M)
+    n_train = int(re.search(r"(\d+) train,", out)[1])
+    if row_name == "D":
+        return dict(seconds=sum(seconds) / len(seconds), steps=len(seconds),
+                    metric=float(final[2]), rss=rss, core=core[1] + core[3],
+                    flops=flops_sample * n_train)
+    return dict(seconds=statistics.median(seconds), metric=float(final[1]), rss=rss,
+                core=core[1] + core[3], flops=flops_sample * n_train)
+
+
+def sgemm_peak():
+    probe = os.path.join(WORK, "sgemm_peak")
+    src = os.path.join(ROOT, "bench", "sgemm_peak.c")
+    subprocess.run(["cc", "-O2", "-o", probe, src, "-lopenblas"], check=True)
+    out, _ = run([probe])
+    return float(out.split()[0])
+
+
+def main():
+    rows, epochs = "ABCDE", 5
+    args = sys.argv[1:]
+    if args[:1] == ["torch"]:
+        print(json.dumps(torch_run(args[1], int(args[2]))))
+        return
+    while args:
+        if args[0] == "--rows":
+            rows = args[1].replace(",", "")
+        elif args[0] == "--epochs":
+            epochs = int(args[1])
+        else:
+            raise SystemExit(__doc__)
+        args = args[2:]
+
+    cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())[1]
+    peak = sgemm_peak()
+    print("cpu: %s, %d cores; OPENBLAS_CORETYPE=%s; SGEMM peak %.0f GFLOP/s (2048³, 2 threads)"
+          % (cpu, os.cpu_count(), os.environ.get("OPENBLAS_CORETYPE", "(not set)"), peak))
+    modes = {
+        "installed": {},
+        "2 threads, passive": {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "passive"},
+        "1 thread": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+    }
+    table = []
+    for r in rows:
+        n = netc_run(r, epochs)
+        t = {}
+        for mode, extra in modes.items():
+            env = dict(os.environ, **extra)
+            out, rss = run([sys.executable, os.path.abspath(__file__), "torch", r, str(epochs)],
+                           env=env)
+            t[mode] = dict(json.loads(out.strip().split("\n")[-1]), rss=rss)
+        fastest = min(t, key=lambda m: t[m]["seconds"])
+        tf, ti = t[fastest], t["installed"]
+        speedup, speedup_inst = tf["seconds"] / n["seconds"], ti["seconds"] / n["seconds"]
+        rate = n["flops"] / n["seconds"] / 1e9
+        target = {"D": 2.5, "E": 2.0}.get(r, 1.5)
+        ok = speedup >= target and n["rss"] <= tf["rss"] / 5
+        if r in "ABC":
+            ok = ok and rate / peak >= 0.65 and abs(n["metric"] - tf["metric"]) <= 0.5
+        if r == "D":
+            ok = ok and n["metric"] <= 2e-4
+        table.append((r, n, tf, ti, fastest, speedup, speedup_inst, rate, ok, target))
+        unit = "ms/step" if r == "D" else "s/epoch"
+        scale = 1000 if r == "D" else 1
+        print("%s  netc %.4g %s (%s, %s %.3g, RSS %.0f MiB, %.0f GFLOP/s = %.0f%% of peak)  "
+              "torch fastest [%s] %.4g (%s %.3g, RSS %.0f MiB), installed %.4g  "
+              "x%.2f / x%.2f  %s (target x%g)" % (
+                  r, n["seconds"] * scale, unit, n["core"], "mse" if r == "D" else "acc",
+                  n["metric"], n["rss"], rate, 100 * rate / peak, fastest, tf["seconds"] * scale,
+                  "mse" if r == "D" else "acc", tf["metric"], tf["rss"], ti["seconds"] * scale,
+                  speedup, speedup_inst, "PASS" if ok else "FAIL", target), flush=True)
+        if r == "D":
+            print("   steps to loss < 1e-4: netc %d, torch %d" % (n["steps"], tf["steps"]))
+
+    print("\n| row | netc | torch fastest | torch installed | fastest/netc | installed/netc "
+          "| netc acc/mse | torch acc/mse | RSS netc / torch (MiB) | netc GEMM rate | result |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r, n, tf, ti, fastest, sp, spi, rate, ok, target in table:
+        scale, unit = (1000, " ms/step") if r == "D" else (1, " s")
+        print("| %s | %.3g%s | %.3g%s (%s) | %.3g%s | %.2f× | %.2f× | %.4g | %.4g | %.0f / %.0f | "
+              "%.0f GFLOP/s, %.0f%% | %s (≥ %g×) |" % (
+                  r, n["seconds"] * scale, unit, tf["seconds"] * scale, unit, fastest,
+                  ti["seconds"] * scale, unit, sp, spi, n["metric"], tf["metric"], n["rss"],
+                  tf["rss"], rate, 100 * rate / peak, "PASS" if ok else "FAIL", target))
+
+
+if __name__ == "__main__":
+    main()
