@@ -268,10 +268,11 @@ bool op_weights(const IrOp *op, Weights *w)
     return false;
 }
 
-static const char *init_text(char *buf, size_t size, Init init, int fan_in, int fan_out)
+static const char *init_text(char *buf, size_t size, Init init, int fan_in, int fan_out,
+                             const char *torch_layer)
 {
     switch (init.kind) {
-    case INIT_TORCH: snprintf(buf, size, "U(±1/√%d), as torch.nn.Linear", fan_in); break;
+    case INIT_TORCH: snprintf(buf, size, "U(±1/√%d), as torch.nn.%s", fan_in, torch_layer); break;
     case INIT_ZEROS: snprintf(buf, size, "zeros"); break;
     case INIT_CONSTANT: snprintf(buf, size, "constant %g", init.a); break;
     case INIT_NORMAL: snprintf(buf, size, "normal: N(%g, %g²)", init.a, init.b); break;
@@ -316,13 +317,14 @@ static void emit_storage(Emitter *e)
         if (!op_weights(op, &w))
             continue;
         char code[256], comment[256];
+        const char *torch = op->kind == IR_CONV ? "Conv2d" : "Linear";
         snprintf(code, sizeof code, "@R %s_W[%s];", op->name, w.w_size);
         snprintf(comment, sizeof comment, "%s %s", w.w_text,
-                 init_text(text, sizeof text, op->layer->init, w.fan_in, w.fan_out));
+                 init_text(text, sizeof text, op->layer->init, w.fan_in, w.fan_out, torch));
         emit_commented(e, code, comment);
         snprintf(code, sizeof code, "@R %s_b[%s];", op->name, w.b_size);
         snprintf(comment, sizeof comment, "[%d] %s", w.b_count,
-                 init_text(text, sizeof text, op->layer->bias_init, w.fan_in, w.fan_out));
+                 init_text(text, sizeof text, op->layer->bias_init, w.fan_in, w.fan_out, torch));
         emit_commented(e, code, comment);
     }
     emit_close(e, ";");

@@ -32,8 +32,11 @@ void emit_image_sizes(Emitter *e, const IrOp *op)
     ImageNames n = image_names(op);
     emit(e, "%s = %d, %s = %d, %s = %d, /* %s's input image */", n.IC, l->in_c, n.IH, l->in_h,
          n.IW, l->in_w, op->name);
-    emit(e, "%s = %d, %s = %d, %s = %d, /* kernel K×K, stride, padding */", n.K, l->kernel, n.S,
-         l->stride, n.P, l->padding);
+    if (op->kind == IR_CONV)
+        emit(e, "%s = %d, %s = %d, %s = %d, /* kernel K×K, stride, padding */", n.K, l->kernel,
+             n.S, l->stride, n.P, l->padding);
+    else
+        emit(e, "%s = %d, %s = %d, /* window K×K, stride */", n.K, l->kernel, n.S, l->stride);
     emit(e, "%s = %d, %s = %d, %s = %d, /* its output image */", n.OC, l->out_shape[0], n.OH,
          l->out_shape[1], n.OW, l->out_shape[2]);
     emit(e, "%s = %s * %s * %s, %s = %s * %s * %s,", op->I_name, n.IC, n.IH, n.IW, op->O_name,
@@ -194,6 +197,25 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
 
 /* ---- pooling ------------------------------------------------------------------------------------ */
 
+/* The loops over every output pixel o of one sample, with `first`, the top-left input pixel of
+ * its window; emit_window_close() closes them. */
+static void emit_window_open(Emitter *e, const ImageNames *n)
+{
+    emit_open(e, "for (int c = 0; c < %s; c++)", n->OC);
+    emit_open(e, "for (int oh = 0; oh < %s; oh++)", n->OH);
+    emit_open(e, "for (int ow = 0; ow < %s; ow++)", n->OW);
+    emit(e, "int o = (c * %s + oh) * %s + ow; /* the output pixel */", n->OH, n->OW);
+    emit(e, "int first = (c * %s + oh * %s) * %s + ow * %s; /* its window's top-left input */",
+         n->IH, n->S, n->IW, n->S);
+}
+
+static void emit_window_close(Emitter *e)
+{
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
 static void emit_pool_forward(Emitter *e, const IrOp *op)
 {
     ImageNames n = image_names(op);
@@ -212,11 +234,7 @@ static void emit_pool_forward(Emitter *e, const IrOp *op)
     emit(e, "@R *y = &%s[b * %s];", op->out, op->O_name);
     if (max)
         emit(e, "int32_t *arg = &%s_arg[b * %s];", op->name, op->O_name);
-    emit(e, "for (int c = 0; c < %s; c++)", n.OC);
-    emit(e, "    for (int oh = 0; oh < %s; oh++)", n.OH);
-    emit_open(e, "        for (int ow = 0; ow < %s; ow++)", n.OW);
-    emit(e, "int o = (c * %s + oh) * %s + ow, first = (c * %s + oh * %s) * %s + ow * %s;", n.OH, n.OW,
-         n.IH, n.S, n.IW, n.S);
+    emit_window_open(e, &n);
     if (max) {
         emit(e, "int best = first;");
         emit(e, "for (int i = 0; i < %s; i++)", n.K);
@@ -232,7 +250,7 @@ static void emit_pool_forward(Emitter *e, const IrOp *op)
         emit(e, "        sum += x[first + i * %s + j];", n.IW);
         emit(e, "y[o] = sum / (@R)(%s * %s);", n.K, n.K);
     }
-    emit_close(e, NULL);
+    emit_window_close(e);
     emit_close(e, NULL);
     emit_close(e, NULL);
 }
@@ -263,16 +281,12 @@ static void emit_pool_backward(Emitter *e, const IrOp *op)
         emit(e, "for (int o = 0; o < %s; o++)", op->O_name);
         emit(e, "    dx[arg[o]] += dy[o];");
     } else {
-        emit(e, "for (int c = 0; c < %s; c++)", n.OC);
-        emit(e, "    for (int oh = 0; oh < %s; oh++)", n.OH);
-        emit_open(e, "        for (int ow = 0; ow < %s; ow++)", n.OW);
-        emit(e, "int o = (c * %s + oh) * %s + ow, first = (c * %s + oh * %s) * %s + ow * %s;", n.OH,
-             n.OW, n.IH, n.S, n.IW, n.S);
+        emit_window_open(e, &n);
         emit(e, "@R share = dy[o] / (@R)(%s * %s);", n.K, n.K);
         emit(e, "for (int i = 0; i < %s; i++)", n.K);
         emit(e, "    for (int j = 0; j < %s; j++)", n.K);
         emit(e, "        dx[first + i * %s + j] += share;", n.IW);
-        emit_close(e, NULL);
+        emit_window_close(e);
     }
     emit_close(e, NULL);
     emit_close(e, NULL);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# models.sh NETC ROOT WORKDIR: every .net under models/ and examples/ is generated, compiled with
-# -Wall -Wextra -Werror, and trained for a few steps on its real data set. A file whose comments
-# hold a line `# netc-variants: a=x b=y` is also built once per `-D a=x`, `-D b=y`.
+# models.sh NETC ROOT WORKDIR: every .net under models/, examples/ and bench/rows/ is generated,
+# compiled with -Wall -Wextra -Werror, and trained for a few steps on its real data set. A file
+# whose comments hold a line `# netc-variants: a=x b=y` is also built once per `-D a=x`, `-D b=y`.
 set -u
 netc=$1 root=$2 work=$3
 mkdir -p "$work"
@@ -27,7 +27,7 @@ try() {
   echo "ok $name $* ($line)"; pass=$((pass + 1))
 }
 
-for net in "$root"/models/*.net "$root"/examples/*.net; do
+for net in "$root"/models/*.net "$root"/examples/*.net "$root"/bench/rows/*.net; do
   name=$(basename "${net%.net}")
   try "$name" "$net"
   for variant in $(sed -n 's/^# netc-variants: //p' "$net"); do
