@@ -184,17 +184,18 @@ def netc_run(row_name, epochs):
     rows = [line.split(",") for line in open(csv).read().split("\n")[1:] if line]
     seconds = [float(r[-1]) for r in rows]
     final = re.search(r"^test: loss \S+  (?:accuracy (\S+)%|mse (\S+)  mae)", out, re.M)
-    core = re.search(r"^blas      OpenBLAS (\S+), (\d+) threads(.*)$", out, re.M)
+    core = re.search(r"^blas      OpenBLAS (\S+) \((.*)\), (\d+) threads$", out, re.M)
     n_train = int(re.search(r"(\d+) train,", out)[1])
     if row_name == "D":
         return dict(seconds=sum(seconds) / len(seconds), steps=len(seconds),
-                    metric=float(final[2]), rss=rss, core=core[1] + core[3],
+                    metric=float(final[2]), rss=rss, core="%s (%s)" % (core[1], core[2]),
                     flops=flops_sample * n_train)
     return dict(seconds=statistics.median(seconds), metric=float(final[1]), rss=rss,
-                core=core[1] + core[3], flops=flops_sample * n_train)
+                core="%s (%s)" % (core[1], core[2]), flops=flops_sample * n_train)
 
 
 def sgemm_peak():
+    os.makedirs(WORK, exist_ok=True)
     probe = os.path.join(WORK, "sgemm_peak")
     src = os.path.join(ROOT, "bench", "sgemm_peak.c")
     subprocess.run(["cc", "-O2", "-o", probe, src, "-lopenblas"], check=True)

@@ -54,6 +54,8 @@ static const OptSpec specs[] = {
     {"--valid", "N|F", OPT_PART, FIELD(valid),
      "training samples held out for validation: a count, or a fraction below 1", NULL},
     {"--threads", "N", OPT_COUNT, FIELD(threads), "OpenBLAS threads", "OpenBLAS's choice"},
+    {"--blas-core", "NAME", OPT_STRING, FIELD(blas_core),
+     "OpenBLAS kernels: auto (the best this CPU runs) or a core, e.g. Haswell", "auto"},
     {"--csv", "FILE", OPT_STRING, FIELD(csv), "write the metrics of every epoch to FILE", "none"},
     {"--weights-png", "FILE", OPT_STRING, FIELD(weights_png),
      "after training, draw the first layer's weights into FILE (PNG)", "none"},

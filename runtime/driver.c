@@ -346,13 +346,13 @@ static void print_schedule(const NetrtSchedule *s, double lr, long total_steps, 
 
 /* run_epochs and total_steps: how long the run can be, at most; batch: the one in force. */
 static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
-                          const NetrtDataset *ds, int batch, int run_epochs, long total_steps)
+                          const NetrtDataset *ds, int batch, int run_epochs, long total_steps,
+                          const NetrtBlasStatus *blas)
 {
     size_t n_values = 0;
     for (int p = 0; p < model->n_params; p++)
         n_values += model->params[p].size;
     const NetrtTrain *t = &opt->train;
-    const char *coretype = getenv("OPENBLAS_CORETYPE");
 
     printf("model     %s  (%s)\n", model->name, model->source);
     printf("network   %s\n", model->summary);
@@ -411,12 +411,10 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
                    watched);
         printf("\n");
     }
-    printf("blas      OpenBLAS %s, %d threads", openblas_get_corename(),
+    printf("blas      OpenBLAS %s (%s), %d threads\n", blas->core, blas->detail,
            openblas_get_num_threads());
-    if (coretype && coretype[0])
-        printf(" (OPENBLAS_CORETYPE=%s preset)\n", coretype);
-    else
-        printf(" (OPENBLAS_CORETYPE not set: core detected)\n");
+    if (blas->remark[0])
+        printf("          %s\n", blas->remark);
     fflush(stdout);
 }
 
@@ -565,6 +563,10 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
 {
     NetrtErr err;
     NetrtOptions opt;
+    /* Before anything calls BLAS: this may run the program again with better kernels. */
+    NetrtBlasStatus blas;
+    if (netrt_blas_setup(argc, argv, NULL, &blas, &err) < 0)
+        return fail(NULL, &err, 1);
     if (netrt_cli_parse(model, argc, argv, &opt, &err) < 0)
         return fail(NULL, &err, 1);
     if (opt.help) {
@@ -635,7 +637,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     if (opt.csv && write_csv(opt.csv, model, run->log, 0, &err) < 0)
         return fail(run, &err, 1);
     if (!opt.quiet)
-        print_startup(model, &opt, ds, batch, run_epochs, total_steps);
+        print_startup(model, &opt, ds, batch, run_epochs, total_steps, &blas);
 
     /* The schedule's clock: finished epochs, or finished steps (ONE_CYCLE always). */
     const NetrtSchedule *sched = &tr->schedule;

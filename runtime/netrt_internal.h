@@ -206,6 +206,84 @@ const char *netrt_schedule_name(NetrtSchedKind kind); /* "step", "one_cycle", �
  * the B rows of out_size values in model->output and model->targets (as model->dtype). */
 void netrt_regress_metrics(const NetrtModel *model, int B, double *sum_sq, double *sum_abs);
 
+/* ---- blas.c: which OpenBLAS core (kernel set) runs ---------------------------------------- */
+
+/* OpenBLAS picks its kernels by CPU model once, when it loads, and does not know recent CPUs
+ * (a new Xeon gets Prescott's SSE3 kernels); only OPENBLAS_CORETYPE, read at load time,
+ * overrides that. So netrt_blas_setup, first thing in netrt_main, compares what was loaded with
+ * what the CPU can run and, when it can do better, runs the program again with
+ * OPENBLAS_CORETYPE set, once, trusting the new core only after a GEMM self-test. */
+
+/* What the CPU can run, from cpuid; AVX and AVX-512 flags are 1 only when the OS also saves
+ * their registers (XCR0), as without that the instructions fault. */
+typedef struct {
+    int avx, fma, avx2, fma4;
+    int avx512f, avx512dq, avx512cd, avx512bw, avx512vl, avx512_bf16, avx512_fp16;
+} NetrtCpuFeatures;
+
+void netrt_cpu_features(NetrtCpuFeatures *f); /* all 0 off x86 */
+
+/* Where the core in force comes from: the startup line's parentheses. */
+typedef enum {
+    NETRT_BLAS_DETECTED, /* OpenBLAS's own choice, kept                                   */
+    NETRT_BLAS_UPGRADED, /* netrt re-ran the program with a better core: its self-test passed */
+    NETRT_BLAS_PRESET,   /* OPENBLAS_CORETYPE was in the environment: never overridden     */
+    NETRT_BLAS_USER,     /* --blas-core NAME                                              */
+} NetrtBlasOrigin;
+
+/* What netrt_blas_choose decides. */
+typedef struct {
+    NetrtBlasOrigin origin;
+    char core[32];    /* the core to run: current_core when kept, else a core's proper name */
+    int reexec;       /* 1: core is not the one loaded: run again with OPENBLAS_CORETYPE=core */
+    char reason[512]; /* UPGRADED: "the CPU has AVX-512"; otherwise a note for the startup line,
+                         or ""; after a failure, the error message */
+    char remark[256]; /* "" or one more startup line: a preset core below the CPU, or beyond */
+} NetrtBlasChoice;
+
+/* The decision, a pure function of its arguments. current_core: openblas_get_corename();
+ * preset: OPENBLAS_CORETYPE when someone else set it (NULL or "": not set); user: --blas-core
+ * (NULL or "auto": not given). In order: a user's core is taken as named (case does not matter)
+ * if netrt knows it and the CPU has its instructions (the level's, and BF16, FP16 or FMA4 for
+ * the cores built for them); a preset is kept, with a remark; else a core below
+ * the CPU is replaced by SkylakeX (avx512f, cd, bw, dq and vl) or else Haswell (avx2 and fma),
+ * chosen by features only, never by vendor or model; a core netrt does not know is kept.
+ * Returns 0, or -1 for a --blas-core that cannot be honoured, with the message in reason. */
+int netrt_blas_choose(const NetrtCpuFeatures *f, const char *current_core, const char *preset,
+                      const char *user, NetrtBlasChoice *out);
+
+/* Row-major GEMMs, C = alpha·op(A)·op(B) + beta·C, op by 'N' or 'T': what the self-test calls. */
+typedef struct {
+    void (*sgemm)(char trans_a, char trans_b, int m, int n, int k, float alpha, const float *a,
+                  int lda, const float *b, int ldb, float beta, float *c, int ldc);
+    void (*dgemm)(char trans_a, char trans_b, int m, int n, int k, double alpha, const double *a,
+                  int lda, const double *b, int ldb, double beta, double *c, int ldc);
+} NetrtGemm;
+
+/* Check gemm (NULL: OpenBLAS's cblas_sgemm and cblas_dgemm, with the core loaded now) against
+ * a triple loop in double on the shapes and transpositions generated trainers use, odd sizes,
+ * wider leading dimensions and beta 0 and 1. Returns 0, or -1 with the first wrong case in why. */
+int netrt_blas_selftest(const NetrtGemm *gemm, char *why, size_t size);
+
+/* The value of the last --blas-core X or --blas-core=X in argv, or NULL. */
+const char *netrt_blas_core_arg(int argc, char **argv);
+
+/* What the startup block says about BLAS. */
+typedef struct {
+    NetrtBlasOrigin origin;
+    char core[32];     /* openblas_get_corename()                                           */
+    char detail[640];  /* "upgraded from Prescott: the CPU has AVX-512", "detected", …       */
+    char remark[256];  /* "" or a line of advice                                             */
+} NetrtBlasStatus;
+
+/* Settle the core before anything calls BLAS: may run the program again (execve of
+ * /proc/self/exe with the same argv, which must end with a NULL, as main's does) and so not
+ * return. blas_core_option: --blas-core's value when the caller has it; NULL: found in argv.
+ * Returns 0 with status filled, or -1 (a --blas-core that cannot be honoured, or a failed
+ * self-test that could not be left) with err set. */
+int netrt_blas_setup(int argc, char **argv, const char *blas_core_option,
+                     NetrtBlasStatus *status, NetrtErr *err);
+
 /* ---- cli.c: the command line ----------------------------------------------------------------- */
 
 /* The settings in force: the model's compiled-in values, overridden by the command line. */
@@ -216,6 +294,7 @@ typedef struct {
     int threads;          /* 0: OpenBLAS's own choice */
     const char *csv;      /* NULL: no CSV */
     const char *weights_png; /* NULL: no picture of the first layer's weights */
+    const char *blas_core;   /* --blas-core: NULL for auto (blas.c acts on it before parsing) */
     int quiet;            /* only the final test line on stdout */
     int help;
 } NetrtOptions;
