@@ -409,6 +409,26 @@ static const char *target_math(const Emitter *e)
     return e->net->regression ? "t[b,k] = targets[b,k]" : "t[b,k] = [k = y_b], one-hot";
 }
 
+/* The frame every loss shares: loss(B) summing into total over the samples b, with zb the
+ * outputs of sample b and dz their gradient; emit_loss_close() returns total's mean. */
+static void emit_loss_open(Emitter *e, const char *z, const char *K, const char *setup)
+{
+    emit_function(e, "static double loss(int B)");
+    emit(e, "double total = 0.0;");
+    if (setup)
+        emit(e, "%s", setup);
+    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit(e, "const @R *zb = &%s[b * %s];", z, K);
+    emit(e, "@R *dz = &d_%s[b * %s];", z, K);
+}
+
+static void emit_loss_close(Emitter *e, const char *mean_over)
+{
+    emit_close(e, NULL);
+    emit(e, "return total / %s;", mean_over);
+    emit_close(e, NULL);
+}
+
 static void emit_cross_entropy(Emitter *e, const IrOp *op)
 {
     const char *z = op->in;
@@ -416,11 +436,7 @@ static void emit_cross_entropy(Emitter *e, const IrOp *op)
     emit(e, " *   p[b,k] = e^(z[b,k] - m_b) / Σ_j e^(z[b,j] - m_b)      z = %s, m_b = max_j z[b,j]", z);
     emit(e, " *   L = (1/B) Σ_b -log p[b, y_b] = (1/B) Σ_b (log Σ_j e^(z[b,j] - m_b) - (z[b,y_b] - m_b))");
     emit(e, " *   d_%s[b,k] = (p[b,k] - [k = y_b]) / B */", z);
-    emit_function(e, "static double loss(int B)");
-    emit(e, "double total = 0.0;");
-    emit_open(e, "for (int b = 0; b < B; b++)");
-    emit(e, "const @R *zb = &%s[b * CLASSES];", z);
-    emit(e, "@R *dz = &d_%s[b * CLASSES];", z);
+    emit_loss_open(e, z, "CLASSES", NULL);
     emit(e, "@R m = zb[0], sum = 0.0@f;");
     emit(e, "for (int k = 1; k < CLASSES; k++)");
     emit(e, "    m = zb[k] > m ? zb[k] : m;");
@@ -431,9 +447,7 @@ static void emit_cross_entropy(Emitter *e, const IrOp *op)
     emit(e, "total += log@f(sum) - (zb[labels[b]] - m);");
     emit(e, "for (int k = 0; k < CLASSES; k++)");
     emit(e, "    dz[k] = (dz[k] / sum - (k == labels[b])) / B;");
-    emit_close(e, NULL);
-    emit(e, "return total / B;");
-    emit_close(e, NULL);
+    emit_loss_close(e, "B");
 }
 
 /* nll on log-probabilities (after log_softmax), or on probabilities (after softmax, logged
@@ -456,11 +470,7 @@ static void emit_nll(Emitter *e, const IrOp *op)
         emit(e, " *   L = (1/B) Σ_b -z[b, y_b]");
         emit(e, " *   d_%s[b,k] = -[k = y_b] / B */", z);
     }
-    emit_function(e, "static double loss(int B)");
-    emit(e, "double total = 0.0;");
-    emit_open(e, "for (int b = 0; b < B; b++)");
-    emit(e, "const @R *zb = &%s[b * CLASSES];", z);
-    emit(e, "@R *dz = &d_%s[b * CLASSES];", z);
+    emit_loss_open(e, z, "CLASSES", NULL);
     emit(e, "for (int k = 0; k < CLASSES; k++)");
     emit(e, "    dz[k] = 0.0@f;");
     if (of_probabilities && e->net->loss == LOSS_NLL) {
@@ -470,9 +480,7 @@ static void emit_nll(Emitter *e, const IrOp *op)
         emit(e, "total -= zb[labels[b]];");
         emit(e, "dz[labels[b]] = -1.0@f / B;");
     }
-    emit_close(e, NULL);
-    emit(e, "return total / B;");
-    emit_close(e, NULL);
+    emit_loss_close(e, "B");
 }
 
 /* The losses that compare every output with its target, elementwise, mean over all B·K values:
@@ -502,42 +510,38 @@ static void emit_elementwise_loss(Emitter *e, const IrOp *op)
         emit(e, " *   d_%s[b,k] = 2 (%s[b,k] - t[b,k]) / (B·K) */", y, y);
         break;
     }
-    emit_function(e, "static double loss(int B)");
-    emit(e, "double total = 0.0;");
-    emit(e, "const @R scale = 1.0@f / (@R)(B * %s);", K);
-    emit_open(e, "for (int b = 0; b < B; b++)");
-    emit(e, "const @R *yb = &%s[b * %s];", y, K);
-    emit(e, "@R *dy = &d_%s[b * %s];", y, K);
+    char setup[96], mean[64];
+    snprintf(setup, sizeof setup, "const @R scale = 1.0@f / (@R)(B * %s);", K);
+    snprintf(mean, sizeof mean, "((double)B * %s)", K);
+    emit_loss_open(e, y, K, setup);
     emit_open(e, "for (int k = 0; k < %s; k++)", K);
     emit(e, "@R t = %s;", target(e));
     switch (net->loss) {
     case LOSS_HUBER:
         lit(e, delta, net->delta);
-        emit(e, "@R d = yb[k] - t, a = fabs@f(d);");
+        emit(e, "@R d = zb[k] - t, a = fabs@f(d);");
         emit_open(e, "if (a <= %s)", delta);
         emit(e, "total += 0.5 * (double)d * d;");
-        emit(e, "dy[k] = scale * d;");
+        emit(e, "dz[k] = scale * d;");
         emit_close(e, NULL);
         emit_open(e, "else");
         emit(e, "total += %s * (a - 0.5@f * %s);", delta, delta);
-        emit(e, "dy[k] = scale * (d > 0.0@f ? %s : -%s);", delta, delta);
+        emit(e, "dz[k] = scale * (d > 0.0@f ? %s : -%s);", delta, delta);
         emit_close(e, NULL);
         break;
     case LOSS_BCE:
-        emit(e, "@R z = yb[k];");
+        emit(e, "@R z = zb[k];");
         emit(e, "total += (z > 0.0@f ? z : 0.0@f) - z * t + log1p@f(exp@f(-fabs@f(z)));");
-        emit(e, "dy[k] = scale * (1.0@f / (1.0@f + exp@f(-z)) - t);");
+        emit(e, "dz[k] = scale * (1.0@f / (1.0@f + exp@f(-z)) - t);");
         break;
     default:
-        emit(e, "@R d = yb[k] - t;");
+        emit(e, "@R d = zb[k] - t;");
         emit(e, "total += (double)d * d;");
-        emit(e, "dy[k] = 2.0@f * scale * d;");
+        emit(e, "dz[k] = 2.0@f * scale * d;");
         break;
     }
     emit_close(e, NULL);
-    emit_close(e, NULL);
-    emit(e, "return total / ((double)B * %s);", K);
-    emit_close(e, NULL);
+    emit_loss_close(e, mean);
 }
 
 static void emit_multi_margin(Emitter *e, const IrOp *op)
@@ -553,12 +557,7 @@ static void emit_multi_margin(Emitter *e, const IrOp *op)
     emit(e, " *   L = (1/B) Σ_b (1/K) Σ_{k ≠ y_b} max(0, s[b,k])%s", squared ? "²" : "");
     emit(e, " *   for each k ≠ y_b with s > 0:  d_%s[b,k] += g,  d_%s[b,y_b] -= g,  g = %s / (B·K) */",
          z, z, squared ? "2s" : "1");
-    emit_function(e, "static double loss(int B)");
-    emit(e, "double total = 0.0;");
-    emit(e, "const @R scale = 1.0@f / (@R)(B * CLASSES);");
-    emit_open(e, "for (int b = 0; b < B; b++)");
-    emit(e, "const @R *zb = &%s[b * CLASSES];", z);
-    emit(e, "@R *dz = &d_%s[b * CLASSES];", z);
+    emit_loss_open(e, z, "CLASSES", "const @R scale = 1.0@f / (@R)(B * CLASSES);");
     emit(e, "int y = labels[b];");
     emit(e, "for (int k = 0; k < CLASSES; k++)");
     emit(e, "    dz[k] = 0.0@f;");
@@ -576,9 +575,7 @@ static void emit_multi_margin(Emitter *e, const IrOp *op)
         emit(e, "dz[y] -= scale;");
     }
     emit_close(e, NULL);
-    emit_close(e, NULL);
-    emit(e, "return total / ((double)B * CLASSES);");
-    emit_close(e, NULL);
+    emit_loss_close(e, "((double)B * CLASSES)");
 }
 
 void emit_loss(Emitter *e, const IrOp *op)

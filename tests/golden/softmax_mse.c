@@ -168,13 +168,13 @@ static double loss(int B)
     double total = 0.0;
     const double scale = 1.0 / (double)(B * CLASSES);
     for (int b = 0; b < B; b++) {
-        const double *yb = &softmax1_out[b * CLASSES];
-        double *dy = &d_softmax1_out[b * CLASSES];
+        const double *zb = &softmax1_out[b * CLASSES];
+        double *dz = &d_softmax1_out[b * CLASSES];
         for (int k = 0; k < CLASSES; k++) {
             double t = (double)(k == labels[b]);
-            double d = yb[k] - t;
+            double d = zb[k] - t;
             total += (double)d * d;
-            dy[k] = 2.0 * scale * d;
+            dz[k] = 2.0 * scale * d;
         }
     }
     return total / ((double)B * CLASSES);
