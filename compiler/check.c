@@ -1505,9 +1505,13 @@ static void check_data(Checker *c, const Stmt *data)
     if (kind <= DATA_MNIST && net->valid >= 60000)
         error(c, at, "'valid = %.16g' leaves no training samples (the training set has 60000)",
               net->valid);
-    if (kind == DATA_FUNCTION && net->valid + net->test >= (net->valid < 1 ? 1 : net->n) &&
-        net->n)
-        error(c, at, "'valid' and 'test' leave no training samples");
+    if (kind == DATA_FUNCTION && net->n) {
+        double held = (net->valid < 1 ? net->valid * net->n : net->valid) +
+                      (net->test < 1 ? net->test * net->n : net->test);
+        if (held >= net->n)
+            error(c, at, "'valid' and 'test' hold out %.0f of the %d points: none is left for "
+                  "training", held, net->n);
+    }
     if ((find_setting(data->settings, "mean") || find_setting(data->settings, "std")) &&
         !net->normalize)
         warning(c, at, "'mean' and 'std' are used only with 'normalize = true'");
@@ -1603,13 +1607,14 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
     /* train { … }: optional */
     if (seen[STMT_TRAIN])
         apply_settings(&c, "train", train_settings, seen[STMT_TRAIN]->settings);
-    if (net->keep_best && net->data > DATA_IDX && net->valid == 0)
-        warning(&c, seen[STMT_TRAIN]->loc, "'keep_best' needs a validation split, and the data "
-                "has none");
-    if (net->patience && net->valid == 0 && seen[STMT_TRAIN])
-        error(&c, find_setting(seen[STMT_TRAIN]->settings, "early_stop")->loc,
-              "early stopping watches the validation split, and the data holds none out; add "
-              "e.g. 'valid = 10000' to the data block");
+    /* early stopping and keep_best judge epochs by the validation split */
+    for (int i = 0; i < 2 && seen[STMT_TRAIN] && net->valid == 0; i++) {
+        const Setting *s = find_setting(seen[STMT_TRAIN]->settings, i ? "keep_best" : "early_stop");
+        if (s && (i ? net->keep_best : net->patience > 0))
+            error(&c, s->loc, "'%s' watches the validation split, and the data holds none out; "
+                  "add e.g. 'valid = %s' to the data block", s->key,
+                  net->data <= DATA_IDX ? "10000" : "0.1");
+    }
     if (net->monitor_acc && net->regression && seen[STMT_TRAIN])
         error(&c, find_setting(seen[STMT_TRAIN]->settings, "monitor")->loc,
               "'valid_acc' is for classes; regression data has values, use 'valid_loss'");
