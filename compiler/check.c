@@ -1604,6 +1604,19 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
         error(&c, model->loc, "model '%s' has no data; add e.g. 'data fashion_mnist'",
               model->name);
 
+    /* the input must be what the data gives: 28x28 images, or the x of a function */
+    if (seen[STMT_DATA] && net->nlayers > 0 && src->nerrors == 0) {
+        const NetLayer *in = &net->layers[0];
+        char shape[64];
+        net_shape_text(in, shape, sizeof shape);
+        if (net->data <= DATA_MNIST && in->out_size != 784)
+            error(&c, in->src->loc, "%s images are 28x28 = 784 values, but the input is %s",
+                  net->data == DATA_MNIST ? "MNIST" : "Fashion-MNIST", shape);
+        else if (net->data == DATA_FUNCTION && in->out_size != 1)
+            error(&c, in->src->loc, "'data function' gives one value x per sample, but the input "
+                  "is %s; write 'input 1'", shape);
+    }
+
     /* train { … }: optional */
     if (seen[STMT_TRAIN])
         apply_settings(&c, "train", train_settings, seen[STMT_TRAIN]->settings);

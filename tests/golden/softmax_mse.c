@@ -261,7 +261,9 @@ static const NetrtModel model = {
         .lr = 0.5, .momentum = 0, .weight_decay = 0,
     },
     .data = {
-        .kind = NETRT_DATA_MNIST,
+        .kind = NETRT_DATA_IDX,
+        .images = "tiny-images.idx",
+        .labels = "tiny-labels.idx",
         .valid = 0, .test = 0, .normalize = 0, .mean = 0, .std = 0,
     },
 };
