@@ -445,14 +445,32 @@ static void expr_c(char *buf, size_t size, const Value *v)
     }
 }
 
-/* data function { y = … }: the expression, line for line, as a C function. */
+/* The text of the source between two locations on one line (an expression as written). */
+static void source_text(const Source *src, Loc loc, char *buf, size_t size)
+{
+    const char *p = src->text;
+    for (int line = 1; line < loc.first_line && *p; p++)
+        line += *p == '\n';
+    int len = loc.last_line == loc.first_line ? loc.last_column - loc.first_column + 1 : 0;
+    if (loc.first_column < 1 || len <= 0 || (size_t)(loc.first_column - 1) > strlen(p)) {
+        snprintf(buf, size, "?");
+        return;
+    }
+    snprintf(buf, size, "%.*s", len, p + loc.first_column - 1);
+}
+
+/* data function { y = … }: the expression, as written and as C. */
 static void emit_target_function(Emitter *e)
 {
     if (e->net->data != DATA_FUNCTION)
         return;
-    char c[4096];
+    char c[4096], written[512], text[600];
     expr_c(c, sizeof c, e->net->function);
+    source_text(e->src, e->net->function->loc, written, sizeof written);
+    comment_text(text, sizeof text, written);
     emit(e, "/* ---- the data: y = f(x), from the data block -------------------------------------------- */");
+    emit(e, "/* y = %s, with x ~ %s(%g, %g), %d points */", text, e->net->linspace ? "linspace" : "U",
+         e->net->x_lo, e->net->x_hi, e->net->n);
     emit_function(e, "static double target_function(double x)");
     emit(e, "return %s;", c);
     emit_close(e, NULL);
