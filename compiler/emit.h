@@ -36,14 +36,24 @@ void emit_blank(Emitter *e);
 void emit_banner(Emitter *e, const IrOp *op);
 
 /* An elementwise activation as C and as math. Where f' is a function of y alone the backward
- * expression reads y[o]; gelu and silu read z[o]. */
+ * expression reads y[o]; gelu and silu read z[o]. Fused into a dense or conv layer, gelu and
+ * silu keep a value k of z for their backward pass instead: z itself for gelu, σ(z) for silu,
+ * whose derivative σ + z·σ(1 - σ) is then σ + y(1 - σ), with no second exponential. */
 typedef struct {
     char forward[200];   /* C expression of z, giving y                          */
     char backward[200];  /* C expression of y[o], dy[o] (and z[o]), giving dz[o]  */
     char math_fwd[120];  /* the comment's formulas                                */
     char math_bwd[160];
+    char keep[120];      /* fused: C expression of z kept for backward ("" none)  */
+    char keep_math[16];  /* "z", "σ(z)"                                           */
+    char fwd_kept[200];  /* fused forward, of z and k                             */
+    char bwd_kept[200];  /* fused backward, of k[o], dy[o] (and y[o])             */
+    bool bwd_kept_reads_y;
+    char math_bwd_kept[160];
 } Activation;
 Activation activation(const Emitter *e, const NetLayer *l);
+void emit_activation_kept(Emitter *e, const IrOp *op, const char *i);
+void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b);
 void emit_activation_helpers(Emitter *e);
 /* emit_conv.c: convolution and pooling */
 void emit_image_sizes(Emitter *e, const IrOp *op);

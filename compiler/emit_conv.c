@@ -96,9 +96,11 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
     emit(e, " *   %s[b] [%d, %d·%d] = %s_W [%d, %d·%d·%d] · col [%d·%d·%d, %d·%d] + %s_b per channel",
          op->out, oc, l->out_shape[1], l->out_shape[2], nm, oc, l->in_c, l->kernel, l->kernel,
          l->in_c, l->kernel, l->kernel, l->out_shape[1], l->out_shape[2], nm);
-    if (op->act)
-        emit(e, " *   then %s = %s in the same pass as the bias%s.", op->out,
-             activation(e, op->act).math_fwd, op->z[0] ? ", z kept" : "");
+    if (op->act) {
+        Activation a = activation(e, op->act);
+        emit(e, " *   then %s = %s in the same pass as the bias%s%s%s.", op->out, a.math_fwd,
+             op->z[0] ? ", " : "", op->z[0] ? a.keep_math : "", op->z[0] ? " kept" : "");
+    }
     emit(e, " * W is [%d,%d,%d,%d] = [out channel, in channel, i, j], as torch.nn.Conv2d. */",
          op->layer->out_shape[0], op->layer->in_c, op->layer->kernel, op->layer->kernel);
     emit_function(e, "static void %s_forward(int B)", nm);
@@ -109,14 +111,12 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
     emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasNoTrans, %s, OHW, CKK,", n.OC);
     emit(e, "            1.0@f, param.%s_W, CKK, %s_col, OHW, 0.0@f, out, OHW);", nm, nm);
     if (op->z[0])
-        emit(e, "@R *zs = &%s[b * %s];", op->z, op->O_name);
+        emit(e, "@R *ks = &%s[b * %s];", op->z, op->O_name);
     emit_open(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
     emit_open(e, "for (int p = oc * OHW; p < (oc + 1) * OHW; p++)");
     if (op->act) {
         emit(e, "@R z = out[p] + param.%s_b[oc];", nm);
-        if (op->z[0])
-            emit(e, "zs[p] = z;");
-        emit(e, "out[p] = %s;", activation(e, op->act).forward);
+        emit_activation_kept(e, op, "p");
     } else {
         emit(e, "out[p] += param.%s_b[oc];", nm);
     }
@@ -144,7 +144,8 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
     }
     emit(e, "/* backward, given d_%s = ∂L/∂%s, one sample b at a time:", op->out, op->out);
     if (op->act)
-        emit(e, " *   %s = %s", dz, activation(e, op->act).math_bwd);
+        emit(e, " *   %s = %s", dz, op->z[0] ? activation(e, op->act).math_bwd_kept
+                                             : activation(e, op->act).math_bwd);
     emit(e, " *   grad.%s_b[oc] += Σ_p %s[b, oc, p]", nm, dz);
     const NetLayer *l = op->layer;
     emit(e, " *   grad.%s_W [%d, %d] += %s[b] [%d, %d] · colᵀ [%d, %d]   (col recomputed by im2col)",
@@ -163,19 +164,14 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
     emit(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
     emit(e, "    grad.%s_b[oc] = 0.0@f;", nm);
     emit_open(e, "for (int b = 0; b < B; b++)");
-    if (op->act) {
-        if (op->z[0])
-            emit(e, "const @R *z = &%s[b * %s], *dy = &d_%s[b * %s];", op->z, op->O_name, op->out,
-                 op->O_name);
-        else
-            emit(e, "const @R *y = &%s[b * %s], *dy = &d_%s[b * %s];", op->out, op->O_name,
-                 op->out, op->O_name);
-    }
+    if (op->act)
+        emit_activation_inputs(e, op, "b");
     emit(e, "@R *dz = &%s[b * %s];", dz, op->O_name);
     emit_open(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
     emit_open(e, "for (int o = oc * OHW; o < (oc + 1) * OHW; o++)");
     if (op->act)
-        emit(e, "dz[o] = %s;", activation(e, op->act).backward);
+        emit(e, "dz[o] = %s;", op->z[0] ? activation(e, op->act).bwd_kept
+                                         : activation(e, op->act).backward);
     emit(e, "grad.%s_b[oc] += dz[o];", nm);
     emit_close(e, NULL);
     emit_close(e, NULL);

@@ -22,7 +22,7 @@ static const char *lit(const Emitter *e, char buf[40], double x)
  * that their formulas are written once. */
 Activation activation(const Emitter *e, const NetLayer *l)
 {
-    Activation a;
+    Activation a = {0};
     char p[40];
     switch (l->kind) {
     case LAYER_LEAKY_RELU:
@@ -60,12 +60,24 @@ Activation activation(const Emitter *e, const NetLayer *l)
                  ? "gelu(z) ≈ z/2 · (1 + tanh(√(2/π)(z + 0.044715 z³)))"
                  : "gelu(z) = z·Φ(z) = z/2 · (1 + erf(z/√2))");
         snprintf(a.math_bwd, sizeof a.math_bwd, "dz = dy ⊙ gelu'(z)");
+        snprintf(a.keep, sizeof a.keep, "z");
+        snprintf(a.keep_math, sizeof a.keep_math, "z");
+        snprintf(a.fwd_kept, sizeof a.fwd_kept, "%s", a.forward);
+        snprintf(a.bwd_kept, sizeof a.bwd_kept, "dy[o] * %s_grad(k[o])",
+                 l->tanh_approx ? "gelu_tanh" : "gelu");
+        snprintf(a.math_bwd_kept, sizeof a.math_bwd_kept, "%s", a.math_bwd);
         break;
     case LAYER_SILU:
         snprintf(a.forward, sizeof a.forward, "silu(z)");
         snprintf(a.backward, sizeof a.backward, "dy[o] * silu_grad(z[o])");
         snprintf(a.math_fwd, sizeof a.math_fwd, "silu(z) = z·σ(z)");
         snprintf(a.math_bwd, sizeof a.math_bwd, "dz = dy ⊙ σ(z)(1 + z(1 - σ(z)))");
+        snprintf(a.keep, sizeof a.keep, "1.0@f / (1.0@f + exp@f(-z))");
+        snprintf(a.keep_math, sizeof a.keep_math, "σ(z)");
+        snprintf(a.fwd_kept, sizeof a.fwd_kept, "z * k");
+        snprintf(a.bwd_kept, sizeof a.bwd_kept, "dy[o] * (k[o] + y[o] * (1.0@f - k[o]))");
+        a.bwd_kept_reads_y = true;
+        snprintf(a.math_bwd_kept, sizeof a.math_bwd_kept, "dz = dy ⊙ (σ + y(1 - σ)), σ = σ(z) kept");
         break;
     case LAYER_RELU:
     default:
@@ -128,6 +140,36 @@ void emit_activation_helpers(Emitter *e)
     }
 }
 
+/* Fused, in the pass over z (the bias added): y = f(z) into out[i], keeping k in ks[i] if the
+ * activation needs it. */
+void emit_activation_kept(Emitter *e, const IrOp *op, const char *i)
+{
+    Activation a = activation(e, op->act);
+    if (!op->z[0]) {
+        emit(e, "out[%s] = %s;", i, a.forward);
+    } else if (!strcmp(a.keep, "z")) {
+        emit(e, "ks[%s] = z;", i);
+        emit(e, "out[%s] = %s;", i, a.fwd_kept);
+    } else {
+        emit(e, "@R k = %s;", a.keep);
+        emit(e, "ks[%s] = k;", i);
+        emit(e, "out[%s] = %s;", i, a.fwd_kept);
+    }
+}
+
+/* The backward pass's pointers into sample `b`'s rows: the kept k (and y if read), or y; dy. */
+void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b)
+{
+    const char *O = op->O_name;
+    if (op->z[0] && activation(e, op->act).bwd_kept_reads_y)
+        emit(e, "const @R *k = &%s[%s * %s], *y = &%s[%s * %s], *dy = &d_%s[%s * %s];", op->z, b, O,
+             op->out, b, O, op->out, b, O);
+    else if (op->z[0])
+        emit(e, "const @R *k = &%s[%s * %s], *dy = &d_%s[%s * %s];", op->z, b, O, op->out, b, O);
+    else
+        emit(e, "const @R *y = &%s[%s * %s], *dy = &d_%s[%s * %s];", op->out, b, O, op->out, b, O);
+}
+
 /* ---- dense, with its activation fused --------------------------------------------------------
  * forward:  out[B,O] = in[B,I] · Wᵀ[I,O] + b[O], then y = f(out) in the same pass as the bias.
  * backward: dz = dy ⊙ f'(…) and the bias gradient in one pass, then two GEMMs:
@@ -143,7 +185,10 @@ static void emit_dense_forward(Emitter *e, const IrOp *op)
         emit(e, " *           %s = %s, z = %s_out", op->out, a.math_fwd, n);
         emit(e, " * The GEMM writes z into %s; one pass then adds the bias and applies %s in", op->out,
              op->act->name);
-        emit(e, " * place%s. */", op->z[0] ? ", keeping z for the backward pass" : "");
+        if (op->z[0])
+            emit(e, " * place, keeping %s for the backward pass. */", a.keep_math);
+        else
+            emit(e, " * place. */");
     } else {
         emit(e, " * The GEMM writes into %s; one pass adds the bias. */", op->out);
     }
@@ -154,12 +199,10 @@ static void emit_dense_forward(Emitter *e, const IrOp *op)
     emit(e, "@R *out = &%s[b * %s];", op->out, O);
     if (op->act) {
         if (op->z[0])
-            emit(e, "@R *zs = &%s[b * %s];", op->z, O);
+            emit(e, "@R *ks = &%s[b * %s];", op->z, O);
         emit_open(e, "for (int o = 0; o < %s; o++)", O);
         emit(e, "@R z = out[o] + param.%s_b[o];", n);
-        if (op->z[0])
-            emit(e, "zs[o] = z;");
-        emit(e, "out[o] = %s;", activation(e, op->act).forward);
+        emit_activation_kept(e, op, "o");
         emit_close(e, NULL);
     } else {
         emit(e, "for (int o = 0; o < %s; o++)", O);
@@ -180,9 +223,11 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
         snprintf(dz, sizeof dz, "d_%s", op->out);
 
     emit(e, "/* backward, given d_%s[B,%d] = ∂L/∂%s:", op->out, op->O, op->out);
-    if (op->act)
-        emit(e, " *   %s[B,%d] = %s   (%s' written from its %s)", dz, op->O,
-             activation(e, op->act).math_bwd, op->act->name, op->z[0] ? "input z" : "output y");
+    if (op->act && op->z[0])
+        emit(e, " *   %s[B,%d] = %s", dz, op->O, activation(e, op->act).math_bwd_kept);
+    else if (op->act)
+        emit(e, " *   %s[B,%d] = %s   (%s' written from its output y)", dz, op->O,
+             activation(e, op->act).math_bwd, op->act->name);
     emit(e, " *   grad.%s_b[%d] = Σ_b %s[b,:]", n, op->O, dz);
     emit(e, " *   grad.%s_W[%d,%d] = %sᵀ[%d,B] · %s[B,%d]", n, op->O, op->I, dz, op->O, op->in, op->I);
     if (op->in_is_data)
@@ -195,13 +240,11 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
     emit(e, "    grad.%s_b[o] = 0.0@f;", n);
     emit_open(e, "for (int b = 0; b < B; b++)");
     if (op->act) {
-        if (op->z[0])
-            emit(e, "const @R *z = &%s[b * %s], *dy = &d_%s[b * %s];", op->z, O, op->out, O);
-        else
-            emit(e, "const @R *y = &%s[b * %s], *dy = &d_%s[b * %s];", op->out, O, op->out, O);
+        emit_activation_inputs(e, op, "b");
         emit(e, "@R *dz = &%s[b * %s];", dz, O);
         emit_open(e, "for (int o = 0; o < %s; o++)", O);
-        emit(e, "dz[o] = %s;", activation(e, op->act).backward);
+        emit(e, "dz[o] = %s;", op->z[0] ? activation(e, op->act).bwd_kept
+                                         : activation(e, op->act).backward);
         emit(e, "grad.%s_b[o] += dz[o];", n);
         emit_close(e, NULL);
     } else {

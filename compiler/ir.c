@@ -39,8 +39,9 @@ static const NetLayer *fuse_activation(IrOp *op, const NetLayer *act)
     op->act = act;
     op->act_kind = act->kind;
     snprintf(op->pre, sizeof op->pre, "d_%s_out", op->layer->name);
-    if (activation_needs_z(act->kind))
-        snprintf(op->z, sizeof op->z, "%s_z", op->layer->name);
+    if (activation_needs_z(act->kind)) /* what it keeps for backward: z, or silu's σ(z) */
+        snprintf(op->z, sizeof op->z, "%s_%s", op->layer->name,
+                 act->kind == LAYER_SILU ? "sigma" : "z");
     return act;
 }
 

@@ -249,11 +249,11 @@ static void conv2_forward(int B)
         conv2_im2col(&maxpool1_out[b * CONV2_IN], conv2_col);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, CONV2_OC, OHW, CKK,
                     1.0f, param.conv2_W, CKK, conv2_col, OHW, 0.0f, out, OHW);
-        float *zs = &conv2_z[b * CONV2_OUT];
+        float *ks = &conv2_z[b * CONV2_OUT];
         for (int oc = 0; oc < CONV2_OC; oc++) {
             for (int p = oc * OHW; p < (oc + 1) * OHW; p++) {
                 float z = out[p] + param.conv2_b[oc];
-                zs[p] = z;
+                ks[p] = z;
                 out[p] = gelu(z);
             }
         }
@@ -293,11 +293,11 @@ static void conv2_backward(int B)
     for (int oc = 0; oc < CONV2_OC; oc++)
         grad.conv2_b[oc] = 0.0f;
     for (int b = 0; b < B; b++) {
-        const float *z = &conv2_z[b * CONV2_OUT], *dy = &d_gelu1_out[b * CONV2_OUT];
+        const float *k = &conv2_z[b * CONV2_OUT], *dy = &d_gelu1_out[b * CONV2_OUT];
         float *dz = &d_conv2_out[b * CONV2_OUT];
         for (int oc = 0; oc < CONV2_OC; oc++) {
             for (int o = oc * OHW; o < (oc + 1) * OHW; o++) {
-                dz[o] = dy[o] * gelu_grad(z[o]);
+                dz[o] = dy[o] * gelu_grad(k[o]);
                 grad.conv2_b[oc] += dz[o];
             }
         }
