@@ -3,7 +3,9 @@
  * Start-up: options, data, parameter initialisation, a summary of what is in force. Then per
  * epoch: shuffle, one step per batch (forward, loss, backward, update) at the learning rate the
  * schedule gives, evaluation, one line of metrics (and CSV rows), and the stop conditions.
- * Everything the loop needs is allocated before the first step; the step itself never allocates.
+ * Everything the loop needs is allocated before the first step; the step itself never allocates
+ * (OpenBLAS's threaded GEMM mallocs a job table for each product it splits over threads: with
+ * --threads 1 nothing does; tests/alloc checks both).
  *
  * What is evaluated when. With at most 200 epochs of mini-batches every epoch is printed, and the
  * valid and test sets are evaluated after each one, as before. A run of more epochs (full batch,
