@@ -269,7 +269,7 @@ int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid_
          check_size(model, &ds->test_file, files->test_images, err) < 0))
         goto fail;
     int n = ds->train_file.n;
-    int valid = valid_part < 1 ? (int)lround(valid_part * n) : valid_part < n ? (int)valid_part : n;
+    int valid = part_of(valid_part, n);
     if (valid >= n) {
         netrt_err(err, "%s: holding out %d samples for validation leaves none for training: the "
                   "file has %d", files->train_images, valid, n);
