@@ -816,7 +816,7 @@ static int tensors(const Emitter *e, Tensor *out, int max)
             continue;
         char wd[40] = "wd";
         if (op->layer->weight_decay >= 0)
-            lit(e, wd, op->layer->weight_decay);
+            snprintf(wd, sizeof wd, "%s_wd", op->name);
         snprintf(out[n].name, sizeof out[n].name, "%s_W", op->name);
         snprintf(out[n].size, sizeof out[n].size, "%s", w.w_size);
         snprintf(out[n].wd, sizeof out[n].wd, "%s", wd);
@@ -904,6 +904,14 @@ void emit_update(Emitter *e)
         emit(e, "const @R c2 = (@R)(1.0 - pow(%s, (double)h->step));", fmt_double(b2, net->beta2));
         break;
     }
+    }
+    /* a layer's own weight decay, named, in place of the optimizer's wd */
+    for (int i = 0; i < e->ir->nops; i++) {
+        const IrOp *op = &e->ir->ops[i];
+        char x[40];
+        if ((op->kind == IR_DENSE || op->kind == IR_CONV) && op->layer->weight_decay >= 0)
+            emit(e, "const @R %s_wd = %s; /* %s's own weight_decay */", op->name,
+                 lit(e, x, op->layer->weight_decay), op->name);
     }
     bool uses_global_wd = false;
     for (int i = 0; i < n; i++) {
