@@ -21,7 +21,7 @@
 
 /* Sizes: every loop bound and GEMM dimension below is one of these. */
 enum {
-    BATCH_MAX = 1024, /* rows of every buffer: the largest batch, training or evaluation */
+    BATCH_MAX = 256, /* rows of every buffer: the largest batch, training or evaluation */
     INPUT_SIZE = 144, /* one sample: [1,12,12] */
     CONV1_IC = 1, CONV1_IH = 12, CONV1_IW = 12, /* conv1's input image */
     CONV1_K = 3, CONV1_S = 1, CONV1_P = 1, /* kernel K×K, stride, padding */
