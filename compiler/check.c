@@ -1360,6 +1360,9 @@ static const SettingSpec one_cycle_settings[] = {
     {"pct_start", SET_NUMBER, 0, 1, true, NET_FIELD(pct_start), NULL},
     {"div_factor", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(div_factor), NULL},
     {"final_div_factor", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(final_div_factor), NULL},
+    {"cycle_momentum", SET_BOOL, 0, 0, false, NET_FIELD(cycle_momentum), NULL},
+    {"base_momentum", SET_NUMBER, 0, 1, true, NET_FIELD(base_momentum), NULL},
+    {"max_momentum", SET_NUMBER, 0, 1, true, NET_FIELD(max_momentum), NULL},
     END_SPECS,
 };
 static const SettingSpec no_settings[] = {END_SPECS};
@@ -1381,11 +1384,26 @@ static void check_schedule(Checker *c, const Stmt *st)
     net->schedule = (ScheduleKind)k;
     net->gamma = 0.1;
     net->pct_start = 0.3, net->div_factor = 25, net->final_div_factor = 1e4;
+    net->cycle_momentum = true, net->base_momentum = 0.85, net->max_momentum = 0.95;
     apply_settings(c, words[k], specs[k], st->settings);
+    if (net->schedule == SCHED_ONE_CYCLE && net->cycle_momentum) {
+        /* torch cycles SGD's and RMSprop's momentum, Adam's beta1, and refuses Adagrad */
+        if (net->optimizer == OPT_ADAM || net->optimizer == OPT_ADAMW)
+            warning(c, st->value->loc, "torch's OneCycleLR would also cycle %s's beta1; netc "
+                    "keeps it fixed (say 'cycle_momentum = false' to make that explicit)",
+                    net->optimizer_name);
+        if (net->optimizer != OPT_SGD && net->optimizer != OPT_RMSPROP)
+            net->cycle_momentum = false;
+        else if (!(net->base_momentum < net->max_momentum))
+            error(c, st->value->loc, "'base_momentum' (%g) must be below 'max_momentum' (%g)",
+                  net->base_momentum, net->max_momentum);
+    }
     if (required[k] && !find_setting(st->settings, required[k]))
         error(c, st->value->loc, "'%s' needs '%s', e.g. '{ %s }'", words[k], required[k],
               example[k]);
     net->schedule_per_step |= net->schedule == SCHED_ONE_CYCLE; /* OneCycleLR steps per batch */
+    if (net->schedule != SCHED_ONE_CYCLE)
+        net->cycle_momentum = false;
 }
 
 /* ---- loss: what it needs of the network's output and of the data ----------------------------- */

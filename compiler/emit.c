@@ -633,6 +633,9 @@ static void emit_tables(Emitter *e)
             emit(e, ".max_lr = %s, .pct_start = %s, .div_factor = %s, .final_div_factor = %s,",
                  fmt_double(x1, net->max_lr), fmt_double(x2, net->pct_start),
                  fmt_double(x3, net->div_factor), fmt_double(x4, net->final_div_factor));
+            if (net->cycle_momentum)
+                emit(e, ".cycle_momentum = 1, .base_momentum = %s, .max_momentum = %s,",
+                     fmt_double(x1, net->base_momentum), fmt_double(x2, net->max_momentum));
             break;
         }
         emit_close(e, ",");

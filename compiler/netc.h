@@ -242,6 +242,8 @@ typedef struct Net {
     bool schedule_per_step;
     int every;
     double gamma, t_max, eta_min, max_lr, pct_start, div_factor, final_div_factor;
+    bool cycle_momentum;  /* one_cycle: momentum max → base → max, as torch's default  */
+    double base_momentum, max_momentum;
     int milestones[16], nmilestones;
     /* train */
     int epochs, batch;    /* batch 0: the whole training set                          */

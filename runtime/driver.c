@@ -337,9 +337,13 @@ static void print_schedule(const NetrtSchedule *s, double lr, long total_steps, 
         double max_lr = s->max_lr > 0 ? s->max_lr : lr;
         double div = s->div_factor > 0 ? s->div_factor : 25;
         double final_div = s->final_div_factor > 0 ? s->final_div_factor : 1e4;
-        printf(": %g up to %g over %g%% of %ld steps, then down to %g (momentum not cycled)",
-               max_lr / div, max_lr, 100 * (s->pct_start > 0 ? s->pct_start : 0.3), total_steps,
-               max_lr / div / final_div);
+        printf(": %g up to %g over %g%% of %ld steps, then down to %g", max_lr / div, max_lr,
+               100 * (s->pct_start > 0 ? s->pct_start : 0.3), total_steps, max_lr / div / final_div);
+        if (s->cycle_momentum)
+            printf("; momentum %g down to %g and back", s->max_momentum > 0 ? s->max_momentum : 0.95,
+                   s->base_momentum > 0 ? s->base_momentum : 0.85);
+        else
+            printf(" (momentum not cycled)");
         break;
     }
     }
@@ -668,8 +672,10 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         int batch_no = 0;
         for (int start = 0; start < n && step < total_steps; start += batch) {
             int B = n - start < batch ? n - start : batch;
-            if (per_step)
+            if (per_step) {
                 hyper.lr = netrt_schedule_lr(sched, tr->lr, step, sched_total);
+                hyper.momentum = netrt_schedule_momentum(sched, tr->momentum, step, sched_total);
+            }
             netrt_batch_fill(model, &map, &ds->train, run->order + start, B,
                              run->aug.scratch ? &run->aug : NULL);
             model->forward(B, 1);

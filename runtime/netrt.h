@@ -125,6 +125,8 @@ typedef struct {
     int milestones[16], n_milestones; /* MULTISTEP, increasing                              */
     double t_max, eta_min;            /* COSINE                                             */
     double max_lr, pct_start, div_factor, final_div_factor; /* ONE_CYCLE, always per step   */
+    int cycle_momentum;  /* ONE_CYCLE: the momentum moves against the lr, max → base → max   */
+    double base_momentum, max_momentum;                     /* 0: torch's 0.85 and 0.95      */
 } NetrtSchedule;
 
 /* What early stopping watches. */

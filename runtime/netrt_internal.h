@@ -196,6 +196,8 @@ int netrt_weights_png(const char *path, const NetrtParam *param, NetrtDtype dtyp
  * when s->per_step (ONE_CYCLE always counts steps). total is the run's length in the same unit:
  * ONE_CYCLE needs it (the run's total number of steps), COSINE takes it for a t_max of 0. */
 double netrt_schedule_lr(const NetrtSchedule *s, double base_lr, long t, long total);
+/* The momentum at time t: what the optimizer says, or OneCycleLR's cycled one (per step). */
+double netrt_schedule_momentum(const NetrtSchedule *s, double momentum, long t, long total);
 /* Reject what the formulas cannot take (a STEP of every 0, milestones out of order, …). */
 int netrt_schedule_check(const NetrtSchedule *s, NetrtErr *err);
 const char *netrt_schedule_name(NetrtSchedKind kind); /* "step", "one_cycle", … */

@@ -2,9 +2,8 @@
  *
  * t counts finished epochs, or finished optimizer steps when the schedule moves per step: the
  * first epoch (or step) trains with t = 0, as in PyTorch, where the scheduler starts at
- * last_epoch = 0 and scheduler.step() follows optimizer.step(). Only the learning rate moves:
- * PyTorch's OneCycleLR also cycles the momentum (cycle_momentum=True, between 0.95 and 0.85) by
- * default; netc does not, so its momentum stays what the optimizer says. */
+ * last_epoch = 0 and scheduler.step() follows optimizer.step(). OneCycleLR also moves the
+ * momentum against the learning rate when asked (cycle_momentum, as PyTorch by default). */
 #include <math.h>
 
 #include "netrt_internal.h"
@@ -28,22 +27,39 @@ static double annealing_cos(double start, double end, double pct)
  * start), where phase 2 starts at end1 itself, not at end1 + 1, exactly as PyTorch counts.
  * Where PyTorch divides by zero (a phase of length 0: pct_start·total = 1 puts step 0 at the end
  * of a warm-up of no length) the step takes the phase's end value. */
+static double one_cycle_phase(const NetrtSchedule *s, long t, long total, double begin,
+                              double peak, double finish)
+{
+    double pct_start = s->pct_start > 0 ? s->pct_start : 0.3;
+    double end1 = pct_start * (double)total - 1;
+    double step = (double)t, from, to, start, end;
+    if (step <= end1) {
+        start = 0, end = end1, from = begin, to = peak;
+    } else {
+        start = end1, end = (double)(total - 1), from = peak, to = finish;
+    }
+    double pct = end != start ? (step - start) / (end - start) : 1;
+    return annealing_cos(from, to, pct);
+}
+
 static double one_cycle(const NetrtSchedule *s, double base_lr, long t, long total)
 {
     double max_lr = s->max_lr > 0 ? s->max_lr : base_lr;
     double div = s->div_factor > 0 ? s->div_factor : 25;
     double final_div = s->final_div_factor > 0 ? s->final_div_factor : 1e4;
-    double pct_start = s->pct_start > 0 ? s->pct_start : 0.3;
     double initial = max_lr / div, min = initial / final_div;
-    double end1 = pct_start * (double)total - 1;
-    double step = (double)t, from, to, start, end;
-    if (step <= end1) {
-        start = 0, end = end1, from = initial, to = max_lr;
-    } else {
-        start = end1, end = (double)(total - 1), from = max_lr, to = min;
-    }
-    double pct = end != start ? (step - start) / (end - start) : 1;
-    return annealing_cos(from, to, pct);
+    return one_cycle_phase(s, t, total, initial, max_lr, min);
+}
+
+/* OneCycleLR's momentum, with cycle_momentum: max_momentum → base_momentum while the lr rises,
+ * back to max_momentum while it falls, along the same phases. */
+double netrt_schedule_momentum(const NetrtSchedule *s, double momentum, long t, long total)
+{
+    if (s->kind != NETRT_SCHED_ONE_CYCLE || !s->cycle_momentum)
+        return momentum;
+    double base = s->base_momentum > 0 ? s->base_momentum : 0.85;
+    double max = s->max_momentum > 0 ? s->max_momentum : 0.95;
+    return one_cycle_phase(s, t, total, max, base, max);
 }
 
 double netrt_schedule_lr(const NetrtSchedule *s, double base_lr, long t, long total)

@@ -147,6 +147,33 @@ static void test_check(void)
     CHECK(strcmp(netrt_schedule_name(NETRT_SCHED_MULTISTEP), "multistep") == 0);
 }
 
+static void test_one_cycle_momentum(void)
+{
+    /* cycle_momentum, torch's defaults 0.95 and 0.85 (fields left 0), the same 20 steps and
+     * pct_start 0.25 as above: phase 1 (t ≤ 4) goes 0.95 → 0.85, phase 2 (4 … 19) back to 0.95.
+     * m = end + (start − end)/2·(cos(π·pct) + 1). */
+    NetrtSchedule s = {.kind = NETRT_SCHED_ONE_CYCLE, .max_lr = 1, .pct_start = 0.25,
+                       .cycle_momentum = 1};
+    CHECK_NEAR(netrt_schedule_momentum(&s, 0.5, 0, 20), 0.95, 1e-12);  /* pct 0: max */
+    CHECK_NEAR(netrt_schedule_momentum(&s, 0.5, 2, 20), 0.90, 1e-12);  /* pct 1/2: midway */
+    CHECK_NEAR(netrt_schedule_momentum(&s, 0.5, 4, 20), 0.85, 1e-12);  /* the lr's peak: base */
+    /* t 9: pct 5/15, cos(π/3) = 1/2: 0.95 + (0.85 − 0.95)/2·1.5 = 0.875 */
+    CHECK_NEAR(netrt_schedule_momentum(&s, 0.5, 9, 20), 0.875, 1e-12);
+    CHECK_NEAR(netrt_schedule_momentum(&s, 0.5, 19, 20), 0.95, 1e-12); /* last: max again */
+    /* torch 1.13, OneCycleLR(max_lr 0.5, total_steps 116, pct_start 0.3) on SGD: step 33 reads
+     * 0.8501381612383558 (phase 1 ends at 33.8) and step 60 0.8735623918161518 */
+    NetrtSchedule t = {.kind = NETRT_SCHED_ONE_CYCLE, .max_lr = 0.5, .pct_start = 0.3,
+                       .cycle_momentum = 1};
+    CHECK_NEAR(netrt_schedule_momentum(&t, 0.5, 33, 116), 0.8501381612383558, 1e-12);
+    CHECK_NEAR(netrt_schedule_momentum(&t, 0.5, 60, 116), 0.8735623918161518, 1e-12);
+    /* without cycle_momentum, or for another schedule, the optimizer's momentum stands */
+    s.cycle_momentum = 0;
+    CHECK(netrt_schedule_momentum(&s, 0.5, 9, 20) == 0.5);
+    NetrtSchedule step = {.kind = NETRT_SCHED_STEP, .every = 1, .gamma = 0.5,
+                          .cycle_momentum = 1};
+    CHECK(netrt_schedule_momentum(&step, 0.5, 9, 20) == 0.5);
+}
+
 int main(void)
 {
     test_constant();
@@ -155,6 +182,7 @@ int main(void)
     test_exponential();
     test_cosine();
     test_one_cycle();
+    test_one_cycle_momentum();
     test_check();
     if (test_failures)
         fprintf(stderr, "test_schedule: %d checks failed\n", test_failures);
