@@ -329,8 +329,10 @@ void netrt_pixel_stats(const NetrtSplit *split, double *mean, double *std)
 
 void netrt_pixel_map(NetrtPixelMap *map, double mean, double std)
 {
+    map->scale = 1 / (255.0 * std);
+    map->offset = -mean / std;
     for (int v = 0; v < 256; v++) {
-        map->f64[v] = (v / 255.0 - mean) / std;
+        map->f64[v] = v * map->scale + map->offset;
         map->f32[v] = (float)map->f64[v];
     }
 }
@@ -398,14 +400,15 @@ void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const N
                                 model->in_h, model->in_w);
             pixels = aug->scratch;
         }
+        const double scale = map->scale, offset = map->offset;
         if (model->dtype == NETRT_F32) {
             float *row = (float *)model->input + b * size;
             for (size_t i = 0; i < size; i++)
-                row[i] = map->f32[pixels[i]];
+                row[i] = (float)(pixels[i] * scale + offset);
         } else {
             double *row = (double *)model->input + b * size;
             for (size_t i = 0; i < size; i++)
-                row[i] = map->f64[pixels[i]];
+                row[i] = pixels[i] * scale + offset;
         }
         model->labels[b] = split->labels[idx[b]];
     }
