@@ -2,10 +2,10 @@
  *
  * - locating a dataset's four IDX files (--data-dir, $NETC_DATA_DIR, then the standard places);
  * - loading them as bytes, holding the last `valid` training samples out for validation;
- * - normalization: pixel/255, then optionally (x - mean) / std, folded into a 256-entry table;
+ * - normalization: pixel/255, then optionally (x - mean) / std, folded into one multiply-add;
  * - CSV and function data (csv.c, function.c): float rows, shuffled once, cut into train, valid
  *   and test, optionally standardized column by column, once, at load time;
- * - batch assembly: rows picked by an index array, converted through that table (images) or
+ * - batch assembly: rows picked by an index array, converted by that multiply-add (images) or
  *   only to the model's dtype (float rows). */
 #define _POSIX_C_SOURCE 200809L /* access() */
 
@@ -331,10 +331,6 @@ void netrt_pixel_map(NetrtPixelMap *map, double mean, double std)
 {
     map->scale = 1 / (255.0 * std);
     map->offset = -mean / std;
-    for (int v = 0; v < 256; v++) {
-        map->f64[v] = v * map->scale + map->offset;
-        map->f32[v] = (float)map->f64[v];
-    }
 }
 
 void netrt_rows_standardize(NetrtRows *rows, int n_train, double *mean, double *std)

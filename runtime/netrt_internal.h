@@ -122,12 +122,9 @@ typedef struct {
                                 training split (std 0: a constant column, only centred); else NULL */
 } NetrtDataset;
 
-/* Pixel value → input value: (v/255 - mean)/std = v·scale + offset, one multiply-add per pixel
- * that the compiler vectorizes (a table look-up per pixel would not), and the same values as a
- * table, both precisions. */
+/* Pixel value → input value: (v/255 - mean)/std = v·scale + offset, one multiply-add per pixel,
+ * which the compiler vectorizes (a table look-up per pixel it would not). */
 typedef struct {
-    float f32[256];
-    double f64[256];
     double scale, offset;
 } NetrtPixelMap;
 
