@@ -535,6 +535,23 @@ static bool check_function_of_x(Checker *c, const Value *v)
     }
 }
 
+/* The value of a checked function of x at x. */
+static double eval_at(const Value *v, double x)
+{
+    switch (v->kind) {
+    case VAL_NUMBER: return v->num;
+    case VAL_CALL: return apply_math(v->str, eval_at(v->args, x));
+    case VAL_NEG: return -eval_at(v->args, x);
+    case VAL_BINOP: {
+        double a = eval_at(v->args, x), b = eval_at(v->args->next, x);
+        char op = v->str[0];
+        return op == '+' ? a + b : op == '-' ? a - b : op == '*' ? a * b : op == '/' ? a / b
+                                                                          : pow(a, b);
+    }
+    default: return x;
+    }
+}
+
 /* y = EXPR of x */
 static bool set_function(Checker *c, const Setting *s)
 {
@@ -1514,6 +1531,19 @@ static void check_data(Checker *c, const Stmt *data)
             error(c, at, "'data %s' needs '%s = …'", words[kind], required[kind][i]);
     if (kind == DATA_FUNCTION && !net->n)
         error(c, at, "'data function' needs 'n = …', the number of points");
+    /* the function must have a value everywhere x may fall: try 1001 points of the interval */
+    const Setting *y = find_setting(data->settings, "y"), *x = find_setting(data->settings, "x");
+    for (int i = 0; kind == DATA_FUNCTION && net->function && x && net->x_lo < net->x_hi &&
+                    i <= 1000; i++) {
+        double xi = net->x_lo + (net->x_hi - net->x_lo) * i / 1000;
+        double yi = eval_at(net->function, xi);
+        if (!isfinite(yi)) {
+            error(c, y->value->loc, "y is %s at x = %g, inside the interval of x", isnan(yi) ? "not "
+                  "defined" : "infinite", xi);
+            note(c, x->value->loc, "x runs from %g to %g", net->x_lo, net->x_hi);
+            break;
+        }
+    }
     if (find_setting(data->settings, "split") &&
         (find_setting(data->settings, "valid") || find_setting(data->settings, "test")))
         error(c, find_setting(data->settings, "split")->loc,
