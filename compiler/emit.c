@@ -653,9 +653,14 @@ static void emit_tables(Emitter *e)
         }
     if (net->data == DATA_CSV)
         emit(e, ".csv_target = %d, .csv_header = %d,", net->csv_target, net->csv_header);
-    if (net->data == DATA_FUNCTION)
-        emit(e, ".function = {target_function, .linspace = %d, .lo = %s, .hi = %s, .n = %d},",
-             net->linspace, fmt_double(x1, net->x_lo), fmt_double(x2, net->x_hi), net->n);
+    if (net->data == DATA_FUNCTION) {
+        char written[512], quoted[1100];
+        source_text(e->src, net->function->loc, written, sizeof written);
+        c_string(quoted, sizeof quoted, written, false);
+        emit(e, ".function = {target_function, \"%s\",", quoted);
+        emit(e, "             .linspace = %d, .lo = %s, .hi = %s, .n = %d},", net->linspace,
+             fmt_double(x1, net->x_lo), fmt_double(x2, net->x_hi), net->n);
+    }
     emit(e, ".valid = %s, .test = %s, .normalize = %d, .mean = %s, .std = %s,",
          fmt_double(x1, net->valid), fmt_double(x2, net->test), net->normalize,
          fmt_double(x3, net->mean), fmt_double(x4, net->std));

@@ -271,8 +271,9 @@ static void print_data(const NetrtData *data, FILE *out)
         fprintf(out, "Data: CSV file %s (relative to --data-dir if given).\n", data->csv);
         return;
     case NETRT_DATA_FUNCTION:
-        fprintf(out, "Data: %d points of a function on [%g, %g].\n", data->function.n,
-                data->function.lo, data->function.hi);
+        fprintf(out, "Data: %d points of y = %s, x in [%g, %g].\n", data->function.n,
+                data->function.expr ? data->function.expr : "f(x)", data->function.lo,
+                data->function.hi);
         return;
     }
     if (data->normalize && data->std != 0)

@@ -364,7 +364,11 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
     printf("network   %s\n", model->summary);
     printf("params    %zu in %d tensors, %s; %lld flops per sample\n", n_values, model->n_params,
            model->dtype == NETRT_F32 ? "f32" : "f64", model->flops_per_sample);
-    if (ds->rows.x) /* CSV or y = f(x): float rows */
+    const char *expr = model->data.function.expr;
+    if (ds->rows.x && model->data.kind == NETRT_DATA_FUNCTION && expr)
+        printf("data      function y = %s, x = %s: %d train, %d valid, %d test\n", expr,
+               ds->files.where, ds->train.n, ds->valid.n, ds->test.n);
+    else if (ds->rows.x) /* CSV or y = f(x): float rows */
         printf("data      %s %s %s: %d train, %d valid, %d test; %d input%s, %d %s%s\n", ds->name,
                model->data.kind == NETRT_DATA_CSV ? "from" : "of x =", ds->files.where,
                ds->train.n, ds->valid.n, ds->test.n, ds->rows.x_size,

@@ -76,6 +76,7 @@ typedef enum {
 /* NETRT_DATA_FUNCTION: n points x in [lo, hi], y = f(x). */
 typedef struct {
     double (*f)(double x);   /* emitted from the .net file's expression                  */
+    const char *expr;        /* that expression as written, for messages (may be NULL)   */
     int linspace;            /* 0: x ~ U(lo, hi), seeded; 1: n evenly spaced points lo … hi */
     double lo, hi;
     int n;
