@@ -53,6 +53,8 @@ typedef struct {
 } Activation;
 Activation activation(const Emitter *e, const NetLayer *l);
 void emit_activation_kept(Emitter *e, const IrOp *op, const char *i);
+/* A backward pass with nothing to do, written when the op's input is the data: true if so. */
+bool emit_no_input_gradient(Emitter *e, const IrOp *op);
 void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b);
 void emit_activation_helpers(Emitter *e);
 /* emit_conv.c: convolution and pooling */

@@ -101,8 +101,8 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
         emit(e, " *   then %s = %s in the same pass as the bias%s%s%s.", op->out, a.math_fwd,
              op->z[0] ? ", " : "", op->z[0] ? a.keep_math : "", op->z[0] ? " kept" : "");
     }
-    emit(e, " * W is [%d,%d,%d,%d] = [out channel, in channel, i, j], as torch.nn.Conv2d. */",
-         op->layer->out_shape[0], op->layer->in_c, op->layer->kernel, op->layer->kernel);
+    emit(e, " * W is [%d,%d,%d,%d] = [out channel, in channel, i, j], as torch.nn.Conv2d. */", oc,
+         l->in_c, l->kernel, l->kernel);
     emit_function(e, "static void %s_forward(int B)", nm);
     emit(e, "enum { CKK = %s * %s * %s, OHW = %s * %s };", n.IC, n.K, n.K, n.OH, n.OW);
     emit_open(e, "for (int b = 0; b < B; b++)");
@@ -130,10 +130,7 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
 {
     ImageNames n = image_names(op);
     const char *nm = op->name;
-    char dz[48];
-    snprintf(dz, sizeof dz, "%s", op->act ? op->pre : "");
-    if (!op->act)
-        snprintf(dz, sizeof dz, "d_%s", op->out);
+    const char *dz = op->pre; /* the gradient at the GEMM's output, the bias included */
     if (!op->in_is_data) {
         emit(e, "/* col2im: the scatter that undoes im2col, adding each column entry back to the pixel");
         emit(e, " * it came from (a pixel in several windows gets the sum). */");
@@ -255,13 +252,8 @@ static void emit_pool_backward(Emitter *e, const IrOp *op)
 {
     ImageNames n = image_names(op);
     bool max = op->layer->kind == LAYER_MAXPOOL;
-    if (op->in_is_data) {
-        emit(e, "/* backward: nothing to do, the input is data and has no gradient */");
-        emit_function(e, "static void %s_backward(int B)", op->name);
-        emit(e, "(void)B;");
-        emit_close(e, NULL);
+    if (emit_no_input_gradient(e, op))
         return;
-    }
     if (max)
         emit(e, "/* backward: each output's gradient goes to the input pixel that was the maximum */");
     else

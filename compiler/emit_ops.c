@@ -215,12 +215,7 @@ static void emit_dense_forward(Emitter *e, const IrOp *op)
 static void emit_dense_backward(Emitter *e, const IrOp *op)
 {
     const char *n = op->name, *I = op->I_name, *O = op->O_name;
-    /* dz: the gradient at the GEMM's output, the bias included */
-    char dz[48];
-    if (op->act)
-        snprintf(dz, sizeof dz, "%s", op->pre);
-    else
-        snprintf(dz, sizeof dz, "d_%s", op->out);
+    const char *dz = op->pre; /* the gradient at the GEMM's output, the bias included */
 
     emit(e, "/* backward, given d_%s[B,%d] = ∂L/∂%s:", op->out, op->O, op->out);
     if (op->act && op->z[0])
@@ -263,7 +258,7 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
 }
 
 /* A backward pass with nothing to do: the op's input is the data. */
-static bool emit_no_input_gradient(Emitter *e, const IrOp *op)
+bool emit_no_input_gradient(Emitter *e, const IrOp *op)
 {
     if (!op->in_is_data)
         return false;

@@ -38,7 +38,6 @@ static const NetLayer *fuse_activation(IrOp *op, const NetLayer *act)
 {
     op->act = act;
     op->act_kind = act->kind;
-    snprintf(op->pre, sizeof op->pre, "d_%s_out", op->layer->name);
     if (activation_needs_z(act->kind)) /* what it keeps for backward: z, or silu's σ(z) */
         snprintf(op->z, sizeof op->z, "%s_%s", op->layer->name,
                  act->kind == LAYER_SILU ? "sigma" : "z");
@@ -74,6 +73,7 @@ Ir ir_lower(const Net *net, Arena *arena)
             upper(op->O_name, sizeof op->O_name, l->name, "_OUT");
             if (l->kind != LAYER_CONV)
                 break;
+            snprintf(op->pre, sizeof op->pre, "d_%s_out", l->name);
             if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind))
                 last = fuse_activation(op, &net->layers[++i]);
             long long ckk = (long long)l->in_c * l->kernel * l->kernel;
@@ -87,6 +87,7 @@ Ir ir_lower(const Net *net, Arena *arena)
             op->kind = IR_DENSE;
             upper(op->I_name, sizeof op->I_name, l->name, "_IN");
             upper(op->O_name, sizeof op->O_name, l->name, "_OUT");
+            snprintf(op->pre, sizeof op->pre, "d_%s_out", l->name);
             if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind))
                 last = fuse_activation(op, &net->layers[++i]);
             ir.nparams += (long long)op->I * op->O + op->O;

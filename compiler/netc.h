@@ -309,7 +309,8 @@ typedef struct IrOp {
     LayerKind act_kind;         /* IR_DENSE with act, IR_ACT: which activation              */
     char name[32];              /* prefix of its functions: dense1, relu2, loss             */
     char in[40], out[40];       /* buffers read and written: "input", "relu1_out"            */
-    char pre[40];               /* IR_DENSE with act: gradient buffer name before the act   */
+    char pre[40];               /* IR_DENSE, IR_CONV: ∂L/∂(the product + bias), before any
+                                   activation: d_<layer>_out, which is d_<out> without one    */
     char z[40];                 /* IR_DENSE with gelu/silu: the pre-activation, kept         */
     bool in_is_data;            /* the input is the data: no gradient flows into it         */
     int I, O;                   /* sizes per sample: inputs, outputs                        */
