@@ -28,7 +28,7 @@ static void expand(const Emitter *e, char *out, size_t size, const char *fmt, va
         else if (p[0] == '@' && p[1] == 'f')
             word = e->f64 ? "" : "f";
         else if (p[0] == '@' && p[1] == 'G')
-            word = e->f64 ? "cblas_dgemm" : "cblas_sgemm";
+            word = e->f64 ? "cblas_dgemm" : "netrt_sgemm";
         if (word) {
             o += (size_t)snprintf(out + o, size - o, "%s", word);
             p++;

@@ -353,7 +353,7 @@ static void print_schedule(const NetrtSchedule *s, double lr, long total_steps, 
 /* run_epochs and total_steps: how long the run can be, at most; batch: the one in force. */
 static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
                           const NetrtDataset *ds, int batch, int run_epochs, long total_steps,
-                          const NetrtBlasStatus *blas)
+                          const NetrtBlasStatus *blas, const NetrtGemmStatus *gemm)
 {
     size_t n_values = 0;
     for (int p = 0; p < model->n_params; p++)
@@ -425,6 +425,8 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
            openblas_get_num_threads());
     if (blas->remark[0])
         printf("          %s\n", blas->remark);
+    if (model->dtype == NETRT_F32)
+        printf("products  %s\n", gemm->detail);
     fflush(stdout);
 }
 
@@ -585,6 +587,9 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     }
     if (opt.threads)
         openblas_set_num_threads(opt.threads);
+    NetrtGemmStatus gemm;
+    if (netrt_gemm_setup(opt.gemm, opt.threads, &gemm, &err) < 0)
+        return fail(NULL, &err, 1);
 
     Run *run = calloc(1, sizeof *run);
     if (!run) {
@@ -647,7 +652,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     if (opt.csv && write_csv(opt.csv, model, run->log, 0, &err) < 0)
         return fail(run, &err, 1);
     if (!opt.quiet)
-        print_startup(model, &opt, ds, batch, run_epochs, total_steps, &blas);
+        print_startup(model, &opt, ds, batch, run_epochs, total_steps, &blas, &gemm);
 
     /* The schedule's clock: finished epochs, or finished steps (ONE_CYCLE always). */
     const NetrtSchedule *sched = &tr->schedule;

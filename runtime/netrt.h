@@ -21,6 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cblas.h>
+
+/* C = alpha·op(A)·op(B) + beta·C in single precision, with cblas_sgemm's arguments (row-major
+ * only): what generated trainers call for every product. It runs netc's own AVX-512 kernel
+ * where the CPU has AVX-512, else OpenBLAS's cblas_sgemm (gemm.c; --gemm chooses). */
+void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
+                 int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                 float beta, float *c, int ldc);
+
 /* Element type of every tensor of a model: float for training, double for gradient checks. */
 typedef enum {
     NETRT_F32, /* float  */

@@ -286,6 +286,23 @@ typedef struct {
 int netrt_blas_setup(int argc, char **argv, const char *blas_core_option,
                      NetrtBlasStatus *status, NetrtErr *err);
 
+/* ---- gemm.c: the single-precision products -------------------------------------------------- */
+
+/* What the startup block says about the products. */
+typedef struct {
+    int own;          /* 1: netc's AVX-512 kernel; 0: OpenBLAS                               */
+    int threads;      /* the kernel's threads                                                */
+    char detail[160]; /* "netc's AVX-512 kernel, 2 threads (the CPU has AVX-512; …)"          */
+} NetrtGemmStatus;
+
+/* Choose who computes netrt_sgemm: choice "auto" (or NULL): netc's kernel where the CPU has
+ * AVX-512, else OpenBLAS; "netc" (refused without AVX-512) or "openblas". threads: the
+ * kernel's threads, 0 for the CPUs available. Returns 0, or -1 with err set. */
+int netrt_gemm_setup(const char *choice, int threads, NetrtGemmStatus *st, NetrtErr *err);
+
+/* For tests: the own kernel on (1, where compiled) or off, with this many threads. */
+void netrt_gemm_use_own(int on, int threads);
+
 /* ---- cli.c: the command line ----------------------------------------------------------------- */
 
 /* The settings in force: the model's compiled-in values, overridden by the command line. */
@@ -293,10 +310,11 @@ typedef struct {
     NetrtTrain train;
     double valid;         /* held out for validation: a count, or a fraction below 1 */
     const char *data_dir; /* NULL: the standard places */
-    int threads;          /* 0: OpenBLAS's own choice */
+    int threads;          /* 0: the CPUs available (OpenBLAS's own choice) */
     const char *csv;      /* NULL: no CSV */
     const char *weights_png; /* NULL: no picture of the first layer's weights */
     const char *blas_core;   /* --blas-core: NULL for auto (blas.c acts on it before parsing) */
+    const char *gemm;        /* --gemm auto|netc|openblas; NULL: auto */
     int quiet;            /* only the final test line on stdout */
     int help;
 } NetrtOptions;

@@ -136,7 +136,7 @@ static void conv1_forward(int B)
     for (int b = 0; b < B; b++) {
         float *out = &relu1_out[b * CONV1_OUT];
         conv1_im2col(&input[b * CONV1_IN], conv1_col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, CONV1_OC, OHW, CKK,
+        netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, CONV1_OC, OHW, CKK,
                     1.0f, param.conv1_W, CKK, conv1_col, OHW, 0.0f, out, OHW);
         for (int oc = 0; oc < CONV1_OC; oc++) {
             for (int p = oc * OHW; p < (oc + 1) * OHW; p++) {
@@ -169,7 +169,7 @@ static void conv1_backward(int B)
             }
         }
         conv1_im2col(&input[b * CONV1_IN], conv1_col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, CONV1_OC, CKK, OHW,
+        netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, CONV1_OC, CKK, OHW,
                     1.0f, dz, OHW, conv1_col, OHW, 1.0f, grad.conv1_W, CKK);
     }
 }
@@ -247,7 +247,7 @@ static void conv2_forward(int B)
     for (int b = 0; b < B; b++) {
         float *out = &gelu1_out[b * CONV2_OUT];
         conv2_im2col(&maxpool1_out[b * CONV2_IN], conv2_col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, CONV2_OC, OHW, CKK,
+        netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, CONV2_OC, OHW, CKK,
                     1.0f, param.conv2_W, CKK, conv2_col, OHW, 0.0f, out, OHW);
         float *ks = &conv2_z[b * CONV2_OUT];
         for (int oc = 0; oc < CONV2_OC; oc++) {
@@ -302,10 +302,10 @@ static void conv2_backward(int B)
             }
         }
         conv2_im2col(&maxpool1_out[b * CONV2_IN], conv2_col);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, CONV2_OC, CKK, OHW,
+        netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, CONV2_OC, CKK, OHW,
                     1.0f, dz, OHW, conv2_col, OHW, 1.0f, grad.conv2_W, CKK);
         /* the columns' gradient, in the same scratch buffer: col's values are used up */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, CONV2_OC,
+        netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, CONV2_OC,
                     1.0f, param.conv2_W, CKK, dz, OHW, 0.0f, conv2_col, OHW);
         float *dx = &d_maxpool1_out[b * CONV2_IN];
         for (int i = 0; i < CONV2_IN; i++)
@@ -386,7 +386,7 @@ static void dropout1_backward(int B)
  * The GEMM writes into dense1_out; one pass adds the bias. */
 static void dense1_forward(int B)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
+    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
                 1.0f, dropout1_out, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, dense1_out, DENSE1_OUT);
     for (int b = 0; b < B; b++) {
         float *out = &dense1_out[b * DENSE1_OUT];
@@ -408,9 +408,9 @@ static void dense1_backward(int B)
         for (int o = 0; o < DENSE1_OUT; o++)
             grad.dense1_b[o] += dz[o];
     }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE1_OUT, DENSE1_IN, B,
+    netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE1_OUT, DENSE1_IN, B,
                 1.0f, d_dense1_out, DENSE1_OUT, dropout1_out, DENSE1_IN, 0.0f, grad.dense1_W, DENSE1_IN);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE1_IN, DENSE1_OUT,
+    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE1_IN, DENSE1_OUT,
                 1.0f, d_dense1_out, DENSE1_OUT, param.dense1_W, DENSE1_IN, 0.0f, d_dropout1_out, DENSE1_IN);
 }
 

@@ -61,7 +61,7 @@ static float d_dense3_out[BATCH_MAX * DENSE3_OUT];   /* ∂L/∂dense3_out */
  * place. */
 static void dense1_forward(int B)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
+    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
                 1.0f, input, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, relu1_out, DENSE1_OUT);
     for (int b = 0; b < B; b++) {
         float *out = &relu1_out[b * DENSE1_OUT];
@@ -89,7 +89,7 @@ static void dense1_backward(int B)
             grad.dense1_b[o] += dz[o];
         }
     }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE1_OUT, DENSE1_IN, B,
+    netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE1_OUT, DENSE1_IN, B,
                 1.0f, d_dense1_out, DENSE1_OUT, input, DENSE1_IN, 0.0f, grad.dense1_W, DENSE1_IN);
 }
 
@@ -100,7 +100,7 @@ static void dense1_backward(int B)
  * place. */
 static void dense2_forward(int B)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE2_OUT, DENSE2_IN,
+    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE2_OUT, DENSE2_IN,
                 1.0f, relu1_out, DENSE2_IN, param.dense2_W, DENSE2_IN, 0.0f, tanh1_out, DENSE2_OUT);
     for (int b = 0; b < B; b++) {
         float *out = &tanh1_out[b * DENSE2_OUT];
@@ -128,9 +128,9 @@ static void dense2_backward(int B)
             grad.dense2_b[o] += dz[o];
         }
     }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE2_OUT, DENSE2_IN, B,
+    netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE2_OUT, DENSE2_IN, B,
                 1.0f, d_dense2_out, DENSE2_OUT, relu1_out, DENSE2_IN, 0.0f, grad.dense2_W, DENSE2_IN);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE2_IN, DENSE2_OUT,
+    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE2_IN, DENSE2_OUT,
                 1.0f, d_dense2_out, DENSE2_OUT, param.dense2_W, DENSE2_IN, 0.0f, d_relu1_out, DENSE2_IN);
 }
 
@@ -139,7 +139,7 @@ static void dense2_backward(int B)
  * The GEMM writes into dense3_out; one pass adds the bias. */
 static void dense3_forward(int B)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE3_OUT, DENSE3_IN,
+    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE3_OUT, DENSE3_IN,
                 1.0f, tanh1_out, DENSE3_IN, param.dense3_W, DENSE3_IN, 0.0f, dense3_out, DENSE3_OUT);
     for (int b = 0; b < B; b++) {
         float *out = &dense3_out[b * DENSE3_OUT];
@@ -161,9 +161,9 @@ static void dense3_backward(int B)
         for (int o = 0; o < DENSE3_OUT; o++)
             grad.dense3_b[o] += dz[o];
     }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE3_OUT, DENSE3_IN, B,
+    netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE3_OUT, DENSE3_IN, B,
                 1.0f, d_dense3_out, DENSE3_OUT, tanh1_out, DENSE3_IN, 0.0f, grad.dense3_W, DENSE3_IN);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE3_IN, DENSE3_OUT,
+    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE3_IN, DENSE3_OUT,
                 1.0f, d_dense3_out, DENSE3_OUT, param.dense3_W, DENSE3_IN, 0.0f, d_tanh1_out, DENSE3_IN);
 }
 

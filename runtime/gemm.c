@@ -1,0 +1,420 @@
+/* gemm.c: netrt_sgemm, the single-precision products of generated trainers.
+ *
+ * A trainer's products go to OpenBLAS, whose kernels are chosen by core (blas.c). When the CPU
+ * has AVX-512 but the core in force does not use it (a preset OPENBLAS_CORETYPE=Haswell, say,
+ * which netc never overrides), this file's own AVX-512 kernel does the work instead: twice the
+ * vector width of the core's. It is the textbook blocked algorithm (Goto; BLIS's loop order):
+ *
+ *   for each block of KC rows of op(B)            (the depth)
+ *     pack the block of op(B), NR columns at a time      → bp: [N/NR][KC][NR]
+ *     for each block of MC rows of op(A)
+ *       pack it, MR rows at a time                        → ap: [MC/MR][KC][MR]
+ *       for each NR-wide panel of bp, each MR-high panel of ap:
+ *         C[MR×NR] (+)= ap-panel · bp-panel              the micro-kernel: MR·NR/16 zmm sums
+ *
+ * Packing puts both operands in the order the micro-kernel reads them (so a transposed operand
+ * costs one pass, never a copy of its own), with zeros past the edges, so the micro-kernel has one
+ * shape; only its stores are masked at the edges. Threads split the columns of C (or its rows,
+ * when C is narrow): each computes its own part of C completely, so the result does not depend
+ * on the number of threads, bit for bit.
+ *
+ * Everything else (double precision, CPUs without AVX-512, AVX-512 cores) goes to OpenBLAS. */
+#define _GNU_SOURCE
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX512_KERNEL 1
+#else
+#define HAVE_AVX512_KERNEL 0
+#endif
+
+#include "netrt_internal.h"
+
+enum { MAX_THREADS = 16 };
+
+static int use_own = 0;      /* netrt_gemm_use_own */
+static int gemm_threads = 1; /* for the own kernel; OpenBLAS has its own */
+
+#if HAVE_AVX512_KERNEL
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+
+enum {
+    MR = 12,   /* rows of the micro-kernel: 12 × 2 accumulators + 2 loads of B + a broadcast  */
+    NR = 32,   /* columns: two zmm registers                                                   */
+    KC = 256,  /* depth of a block: an ap panel (12 KiB) and a bp panel (32 KiB) stay in L1    */
+    MC = 96,   /* rows of C a thread computes against one bp panel (which stays in L1)         */
+    MA = 1032, /* rows of a packed block of op(A), a multiple of MR: 1 MiB                      */
+    NC = 2048, /* columns of a packed block of op(B): 2 MiB                                    */
+};
+
+
+/* Transpose a block of `rows` ≤ 16 rows of `cols` ≤ 16 floats (row i at src + i·ld; rows past
+ * `rows` read as zero) into `cols` vectors of 16, column q stored at dst + q·dst_ld under
+ * `keep`: 4×4 blocks within 128-bit lanes (unpack), then the lanes (shuffle_f32x4). */
+static void transpose16(const float *src, size_t ld, int rows, int cols, float *dst,
+                        size_t dst_ld, __mmask16 keep)
+{
+    __mmask16 in = (__mmask16)((1u << cols) - 1);
+    __m512 r[16], t[16], u[16];
+    for (int i = 0; i < 16; i++)
+        r[i] = i < rows ? _mm512_maskz_loadu_ps(in, src + i * ld) : _mm512_setzero_ps();
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) { /* u[i + c], lane L: column 4L + c, rows i..i+3 */
+        __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 2]);
+        __m512d c = _mm512_castps_pd(t[i + 1]), d = _mm512_castps_pd(t[i + 3]);
+        u[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+        u[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+        u[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(c, d));
+        u[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(c, d));
+    }
+    for (int c = 0; c < 4; c++) {
+        __m512 x0 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x44);
+        __m512 x1 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xee);
+        __m512 y0 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x44);
+        __m512 y1 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xee);
+        __m512 col[4] = {_mm512_shuffle_f32x4(x0, y0, 0x88), _mm512_shuffle_f32x4(x0, y0, 0xdd),
+                         _mm512_shuffle_f32x4(x1, y1, 0x88), _mm512_shuffle_f32x4(x1, y1, 0xdd)};
+        for (int l = 0; l < 4; l++)
+            if (4 * l + c < cols)
+                _mm512_mask_storeu_ps(dst + (4 * l + c) * dst_ld, keep, col[l]);
+    }
+}
+
+/* dst[p][0..width) = the `valid` ≤ width floats at src + p·ld, zero after them, for p < kc. */
+static void copy_rows(const float *src, size_t ld, int valid, int width, int kc, float *dst)
+{
+    for (int p = 0; p < kc; p++, src += ld, dst += width) {
+        memcpy(dst, src, (size_t)valid * sizeof *dst);
+        memset(dst + valid, 0, (size_t)(width - valid) * sizeof *dst);
+    }
+}
+
+/* dst[p][c] = the transpose of `valid` ≤ width rows of kc floats at src + c·ld (columns past
+ * `valid` zero), width = 12 or 32. */
+static void transpose_rows(const float *src, size_t ld, int valid, int width, int kc, float *dst)
+{
+    for (int c0 = 0; c0 < width; c0 += 16) {
+        int rows = valid - c0 < 0 ? 0 : valid - c0 > 16 ? 16 : valid - c0;
+        int lanes = width - c0 < 16 ? width - c0 : 16;
+        for (int p = 0; p < kc; p += 16)
+            transpose16(src + (size_t)c0 * ld + p, ld, rows, kc - p < 16 ? kc - p : 16,
+                        dst + (size_t)p * width + c0, (size_t)width,
+                        (__mmask16)((1u << lanes) - 1));
+    }
+}
+
+/* ap[panel][p][r] = op(A)[i0 + panel·MR + r][p0 + p], zero past row i0 + mc. */
+static void pack_a(char ta, const float *a, int lda, int i0, int mc, int p0, int kc, float *ap)
+{
+    for (int ir = 0; ir < mc; ir += MR, ap += (size_t)MR * kc) {
+        int mr = mc - ir < MR ? mc - ir : MR;
+        if (ta == 'T')
+            copy_rows(a + (size_t)p0 * lda + i0 + ir, (size_t)lda, mr, MR, kc, ap);
+        else
+            transpose_rows(a + (size_t)(i0 + ir) * lda + p0, (size_t)lda, mr, MR, kc, ap);
+    }
+}
+
+/* bp[panel][p][c] = op(B)[p0 + p][j0 + panel·NR + c], zero past column j0 + nc. */
+static void pack_b(char tb, const float *b, int ldb, int p0, int kc, int j0, int nc, float *bp)
+{
+    for (int jr = 0; jr < nc; jr += NR, bp += (size_t)NR * kc) {
+        int nr = nc - jr < NR ? nc - jr : NR;
+        if (tb == 'N')
+            copy_rows(b + (size_t)p0 * ldb + j0 + jr, (size_t)ldb, nr, NR, kc, bp);
+        else
+            transpose_rows(b + (size_t)(j0 + jr) * ldb + p0, (size_t)ldb, nr, NR, kc, bp);
+    }
+}
+
+/* C[mr×nr] = alpha·(ap-panel · bp-panel) + beta·C, for one MR×NR tile (mr ≤ MR, nr ≤ NR). */
+static void micro_kernel(int kc, const float *ap, const float *bp, float *c, int ldc, int mr,
+                         int nr, float alpha, float beta)
+{
+    __m512 s[MR][2];
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++)
+        s[r][0] = s[r][1] = _mm512_setzero_ps();
+    for (int p = 0; p < kc; p++, ap += MR, bp += NR) {
+        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+#pragma GCC unroll 12
+        for (int r = 0; r < MR; r++) {
+            __m512 a = _mm512_set1_ps(ap[r]);
+            s[r][0] = _mm512_fmadd_ps(a, b0, s[r][0]);
+            s[r][1] = _mm512_fmadd_ps(a, b1, s[r][1]);
+        }
+    }
+    __mmask16 m0 = nr >= 16 ? 0xffff : (__mmask16)((1u << nr) - 1);
+    __mmask16 m1 = nr >= 32 ? 0xffff : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 12
+    for (int r = 0; r < mr; r++, c += ldc) {
+        __m512 c0 = _mm512_mul_ps(va, s[r][0]), c1 = _mm512_mul_ps(va, s[r][1]);
+        if (beta != 0) {
+            c0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c), c0);
+            c1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16), c1);
+        }
+        _mm512_mask_storeu_ps(c, m0, c0);
+        _mm512_mask_storeu_ps(c + 16, m1, c1);
+    }
+}
+
+/* ---- the thread pool: workers 1..n-1 wait for a task, the caller is worker 0 ----------------
+ * A worker spins for a while after its last task (the next product follows within
+ * microseconds during training), then sleeps on a condition variable. */
+enum { SPINS = 1 << 15 };
+
+static struct {
+    atomic_uint generation; /* bumped for each task */
+    atomic_int running;     /* workers still busy with the current task */
+    int sleeping, started;
+    void (*task)(void *, int);
+    void *arg;
+    int nt;
+} pool;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
+
+static void *worker(void *arg)
+{
+    int id = (int)(size_t)arg;
+    unsigned seen = 0;
+    for (;;) {
+        unsigned g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
+            if (++spins < SPINS) {
+                __builtin_ia32_pause();
+                continue;
+            }
+            pthread_mutex_lock(&pool_lock);
+            pool.sleeping++;
+            while (atomic_load(&pool.generation) == seen)
+                pthread_cond_wait(&pool_wake, &pool_lock);
+            pool.sleeping--;
+            pthread_mutex_unlock(&pool_lock);
+        }
+        seen = g;
+        if (id < pool.nt)
+            pool.task(pool.arg, id);
+        atomic_fetch_sub_explicit(&pool.running, 1, memory_order_release);
+    }
+    return NULL;
+}
+
+/* task(arg, t) for t = 0..nt-1, t = 0 on this thread; returns when all are done. Falls back to
+ * fewer threads if a worker cannot be started. */
+static void run_threads(int nt, void (*task)(void *, int), void *arg)
+{
+    while (pool.started < nt - 1) {
+        pthread_t id;
+        if (pthread_create(&id, NULL, worker, (void *)(size_t)(pool.started + 1)) != 0)
+            break;
+        pthread_detach(id);
+        pool.started++;
+    }
+    if (nt > pool.started + 1)
+        nt = pool.started + 1;
+    if (nt <= 1) {
+        task(arg, 0);
+        return;
+    }
+    pool.task = task;
+    pool.arg = arg;
+    pool.nt = nt;
+    atomic_store(&pool.running, pool.started);
+    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    pthread_mutex_lock(&pool_lock);
+    if (pool.sleeping)
+        pthread_cond_broadcast(&pool_wake);
+    pthread_mutex_unlock(&pool_lock);
+    task(arg, 0);
+    while (atomic_load_explicit(&pool.running, memory_order_acquire) > 0)
+        __builtin_ia32_pause();
+}
+
+/* One product, shared by the threads that compute it. */
+typedef struct {
+    char ta, tb;
+    int m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+    int lda, ldb, ldc;
+    int nt;
+    atomic_int next;     /* the next tile of the compute phase */
+    atomic_int arrived;  /* the barrier: threads arrived, and its generation */
+    atomic_uint round;
+} Product;
+
+static void barrier(Product *q)
+{
+    if (q->nt == 1)
+        return;
+    unsigned round = atomic_load_explicit(&q->round, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&q->arrived, 1, memory_order_acq_rel) == q->nt - 1) {
+        atomic_store_explicit(&q->arrived, 0, memory_order_relaxed);
+        atomic_fetch_add_explicit(&q->round, 1, memory_order_release);
+    } else {
+        while (atomic_load_explicit(&q->round, memory_order_acquire) == round)
+            __builtin_ia32_pause();
+    }
+}
+
+/* The packed blocks, shared: at most MA rows of op(A) and NC columns of op(B), KC deep. */
+static float packed_a[MA * KC] __attribute__((aligned(64)));
+static float packed_b[KC * NC] __attribute__((aligned(64)));
+
+/* Thread t's share of the product. For each block (NC columns, KC deep, MA rows): the threads
+ * pack the panels of both operands, every nt-th panel each; then compute the tiles, an NR-wide
+ * panel of C by MC rows at a time, taking the next free one (so a thread slowed by the machine
+ * or by a cold cache takes fewer). Every element of C gets the same sums in the same order
+ * whichever thread computes it: the result does not depend on nt. */
+static void product_part(void *arg, int t)
+{
+    Product *q = arg;
+    for (int jc = 0; jc < q->n; jc += NC) {
+        int nc = q->n - jc < NC ? q->n - jc : NC;
+        int b_panels = (nc + NR - 1) / NR;
+        for (int pc = 0; pc < q->k; pc += KC) {
+            int kc = q->k - pc < KC ? q->k - pc : KC;
+            float beta = pc == 0 ? q->beta : 1.0f;
+            for (int ic = 0; ic < q->m; ic += MA) {
+                int ma = q->m - ic < MA ? q->m - ic : MA;
+                int a_panels = (ma + MR - 1) / MR;
+                for (int u = t; u < b_panels + a_panels; u += q->nt) {
+                    if (u < b_panels) {
+                        int jr = u * NR;
+                        pack_b(q->tb, q->b, q->ldb, pc, kc, jc + jr, nc - jr < NR ? nc - jr : NR,
+                               packed_b + (size_t)jr * kc);
+                    } else {
+                        int ir = (u - b_panels) * MR;
+                        pack_a(q->ta, q->a, q->lda, ic + ir, ma - ir < MR ? ma - ir : MR, pc, kc,
+                               packed_a + (size_t)ir * kc);
+                    }
+                }
+                if (t == 0)
+                    atomic_store_explicit(&q->next, 0, memory_order_relaxed);
+                barrier(q);
+                int chunks = (ma + MC - 1) / MC, tiles = b_panels * chunks;
+                for (int u; (u = atomic_fetch_add_explicit(&q->next, 1, memory_order_relaxed)) <
+                            tiles;) {
+                    int jr = u / chunks * NR, i0 = u % chunks * MC;
+                    int nr = nc - jr < NR ? nc - jr : NR;
+                    int i1 = ma - i0 < MC ? ma : i0 + MC;
+                    for (int ir = i0; ir < i1; ir += MR)
+                        micro_kernel(kc, packed_a + (size_t)ir * kc, packed_b + (size_t)jr * kc,
+                                     q->c + (size_t)(ic + ir) * q->ldc + jc + jr, q->ldc,
+                                     i1 - ir < MR ? i1 - ir : MR, nr, q->alpha, beta);
+                }
+                barrier(q); /* before the next block is packed over this one */
+            }
+        }
+    }
+}
+
+static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const float *a,
+                      int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0 || alpha == 0) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                c[(size_t)i * ldc + j] = beta == 0 ? 0 : beta * c[(size_t)i * ldc + j];
+        return;
+    }
+    /* Threads only for products worth the hand-over (a few microseconds). */
+    int nt = (double)m * n * k < 2e5 ? 1 : gemm_threads;
+    Product q = {ta, tb, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, nt, 0, 0, 0};
+    run_threads(nt, product_part, &q);
+}
+
+#pragma GCC pop_options
+#endif /* HAVE_AVX512_KERNEL */
+
+static void blas_sgemm(char ta, char tb, int m, int n, int k, float alpha, const float *a,
+                       int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    cblas_sgemm(CblasRowMajor, ta == 'T' ? CblasTrans : CblasNoTrans,
+                tb == 'T' ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
+                ldc);
+}
+
+void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
+                 int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                 float beta, float *c, int ldc)
+{
+    (void)order; /* generated code is row-major throughout */
+    char ta = trans_a == CblasTrans ? 'T' : 'N', tb = trans_b == CblasTrans ? 'T' : 'N';
+#if HAVE_AVX512_KERNEL
+    if (use_own) {
+        own_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+#endif
+    blas_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* The CPUs this process may run on. */
+static int cpus_available(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+int netrt_gemm_setup(const char *choice, int threads, NetrtGemmStatus *st, NetrtErr *err)
+{
+    memset(st, 0, sizeof *st);
+    if (choice && strcmp(choice, "auto") && strcmp(choice, "netc") && strcmp(choice, "openblas"))
+        return netrt_err(err, "--gemm %s: expected auto, netc or openblas", choice);
+    NetrtCpuFeatures f;
+    netrt_cpu_features(&f);
+    int can = HAVE_AVX512_KERNEL && f.avx512f;
+    if (choice && !strcmp(choice, "netc") && !can)
+        return netrt_err(err, "--gemm netc: the kernel needs AVX-512, which this CPU (or its "
+                         "OS) does not offer");
+    st->own = can && !(choice && !strcmp(choice, "openblas"));
+    st->threads = threads > 0 ? threads : cpus_available();
+    if (st->threads > MAX_THREADS)
+        st->threads = MAX_THREADS;
+    if (st->own)
+        snprintf(st->detail, sizeof st->detail, "netc's AVX-512 kernel, %d thread%s (%s)",
+                 st->threads, st->threads == 1 ? "" : "s",
+                 choice && !strcmp(choice, "netc") ? "--gemm netc"
+                                                   : "the CPU has AVX-512; --gemm openblas "
+                                                     "for OpenBLAS's");
+    else
+        snprintf(st->detail, sizeof st->detail, "OpenBLAS (%s)",
+                 choice && !strcmp(choice, "openblas") ? "--gemm openblas"
+                                                       : "no AVX-512 on this CPU");
+    netrt_gemm_use_own(st->own, st->threads);
+    return 0;
+}
+
+void netrt_gemm_use_own(int on, int threads)
+{
+#if HAVE_AVX512_KERNEL
+    use_own = on;
+    gemm_threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+#else
+    (void)on;
+    (void)threads;
+#endif
+}
