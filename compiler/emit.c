@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Format, then expand @R, @f and @G (emit.h) into `out`. */
+/* Format, then expand @R, @f, @X and @G (emit.h) into `out`. */
 static void expand(const Emitter *e, char *out, size_t size, const char *fmt, va_list ap)
 {
     char line[1024];
@@ -27,6 +27,8 @@ static void expand(const Emitter *e, char *out, size_t size, const char *fmt, va
             word = e->f64 ? "double" : "float";
         else if (p[0] == '@' && p[1] == 'f')
             word = e->f64 ? "" : "f";
+        else if (p[0] == '@' && p[1] == 'X')
+            word = e->f64 ? "exp" : "netrt_expf";
         else if (p[0] == '@' && p[1] == 'G')
             word = e->f64 ? "cblas_dgemm" : "netrt_sgemm";
         if (word) {

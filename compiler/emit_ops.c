@@ -34,14 +34,14 @@ Activation activation(const Emitter *e, const NetLayer *l)
         break;
     case LAYER_ELU:
         lit(e, p, l->param);
-        snprintf(a.forward, sizeof a.forward, "z > 0.0@f ? z : %s * (exp@f(z) - 1.0@f)", p);
+        snprintf(a.forward, sizeof a.forward, "z > 0.0@f ? z : %s * (@X(z) - 1.0@f)", p);
         snprintf(a.backward, sizeof a.backward, "y[o] > 0.0@f ? dy[o] : dy[o] * (y[o] + %s)", p);
         snprintf(a.math_fwd, sizeof a.math_fwd, "z if z > 0 else α(e^z - 1), α = %g", l->param);
         snprintf(a.math_bwd, sizeof a.math_bwd,
                  "dz = dy if y > 0 else dy·(y + α)   (α·e^z = y + α)");
         break;
     case LAYER_SIGMOID:
-        snprintf(a.forward, sizeof a.forward, "1.0@f / (1.0@f + exp@f(-z))");
+        snprintf(a.forward, sizeof a.forward, "1.0@f / (1.0@f + @X(-z))");
         snprintf(a.backward, sizeof a.backward, "dy[o] * y[o] * (1.0@f - y[o])");
         snprintf(a.math_fwd, sizeof a.math_fwd, "σ(z) = 1 / (1 + e^-z)");
         snprintf(a.math_bwd, sizeof a.math_bwd, "dz = dy ⊙ y ⊙ (1 - y)");
@@ -72,7 +72,7 @@ Activation activation(const Emitter *e, const NetLayer *l)
         snprintf(a.backward, sizeof a.backward, "dy[o] * silu_grad(z[o])");
         snprintf(a.math_fwd, sizeof a.math_fwd, "silu(z) = z·σ(z)");
         snprintf(a.math_bwd, sizeof a.math_bwd, "dz = dy ⊙ σ(z)(1 + z(1 - σ(z)))");
-        snprintf(a.keep, sizeof a.keep, "1.0@f / (1.0@f + exp@f(-z))");
+        snprintf(a.keep, sizeof a.keep, "1.0@f / (1.0@f + @X(-z))");
         snprintf(a.keep_math, sizeof a.keep_math, "σ(z)");
         snprintf(a.fwd_kept, sizeof a.fwd_kept, "z * k");
         snprintf(a.bwd_kept, sizeof a.bwd_kept, "dy[o] * (k[o] + y[o] * (1.0@f - k[o]))");
@@ -108,7 +108,7 @@ void emit_activation_helpers(Emitter *e)
         emit_close(e, NULL);
         emit_function(e, "static inline @R gelu_grad(@R z)");
         emit(e, "return 0.5@f * (1.0@f + erf@f(z * 0.70710678118654752@f)) +");
-        emit(e, "       z * 0.39894228040143268@f * exp@f(-0.5@f * z * z);");
+        emit(e, "       z * 0.39894228040143268@f * @X(-0.5@f * z * z);");
         emit_close(e, NULL);
         emit_blank(e);
     }
@@ -130,10 +130,10 @@ void emit_activation_helpers(Emitter *e)
         emit(e, "/* silu(z) = z·σ(z), σ(z) = 1/(1 + e^-z), as torch.nn.SiLU();");
         emit(e, " * silu'(z) = σ(z) + z·σ(z)(1 - σ(z)) = σ(z)(1 + z(1 - σ(z))) */");
         emit_function(e, "static inline @R silu(@R z)");
-        emit(e, "return z / (1.0@f + exp@f(-z));");
+        emit(e, "return z / (1.0@f + @X(-z));");
         emit_close(e, NULL);
         emit_function(e, "static inline @R silu_grad(@R z)");
-        emit(e, "@R s = 1.0@f / (1.0@f + exp@f(-z));");
+        emit(e, "@R s = 1.0@f / (1.0@f + @X(-z));");
         emit(e, "return s * (1.0@f + z * (1.0@f - s));");
         emit_close(e, NULL);
         emit_blank(e);
@@ -356,13 +356,13 @@ static void emit_softmax_forward(Emitter *e, const IrOp *op)
     emit(e, "    m = x[k] > m ? x[k] : m;");
     if (log) {
         emit(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "    sum += exp@f(x[k] - m);");
+        emit(e, "    sum += @X(x[k] - m);");
         emit(e, "@R log_sum = m + log@f(sum);");
         emit(e, "for (int k = 0; k < %s; k++)", S);
         emit(e, "    y[k] = x[k] - log_sum;");
     } else {
         emit_open(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "y[k] = exp@f(x[k] - m);");
+        emit(e, "y[k] = @X(x[k] - m);");
         emit(e, "sum += y[k];");
         emit_close(e, NULL);
         emit(e, "for (int k = 0; k < %s; k++)", S);
@@ -394,7 +394,7 @@ static void emit_softmax_backward(Emitter *e, const IrOp *op)
         emit(e, "for (int k = 0; k < %s; k++)", S);
         emit(e, "    sum += dy[k];");
         emit(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "    dx[k] = dy[k] - exp@f(y[k]) * sum;");
+        emit(e, "    dx[k] = dy[k] - @X(y[k]) * sum;");
     } else {
         emit(e, "@R dot = 0.0@f;");
         emit(e, "for (int k = 0; k < %s; k++)", S);
@@ -479,7 +479,7 @@ static void emit_cross_entropy(Emitter *e, const IrOp *op)
     emit(e, "for (int k = 1; k < CLASSES; k++)");
     emit(e, "    m = zb[k] > m ? zb[k] : m;");
     emit_open(e, "for (int k = 0; k < CLASSES; k++)");
-    emit(e, "dz[k] = exp@f(zb[k] - m);");
+    emit(e, "dz[k] = @X(zb[k] - m);");
     emit(e, "sum += dz[k];");
     emit_close(e, NULL);
     emit(e, "total += log@f(sum) - (zb[labels[b]] - m);");
@@ -569,8 +569,8 @@ static void emit_elementwise_loss(Emitter *e, const IrOp *op)
         break;
     case LOSS_BCE:
         emit(e, "@R z = zb[k];");
-        emit(e, "total += (z > 0.0@f ? z : 0.0@f) - z * t + log1p@f(exp@f(-fabs@f(z)));");
-        emit(e, "dz[k] = scale * (1.0@f / (1.0@f + exp@f(-z)) - t);");
+        emit(e, "total += (z > 0.0@f ? z : 0.0@f) - z * t + log1p@f(@X(-fabs@f(z)));");
+        emit(e, "dz[k] = scale * (1.0@f / (1.0@f + @X(-z)) - t);");
         break;
     default:
         emit(e, "@R d = zb[k] - t;");

@@ -140,25 +140,30 @@ static void pack_b(char tb, const float *b, int ldb, int p0, int kc, int j0, int
     }
 }
 
-/* C[mr×nr] = alpha·(ap-panel · bp-panel) + beta·C, for one MR×NR tile (mr ≤ MR, nr ≤ NR). */
-static void micro_kernel(int kc, const float *ap, const float *bp, float *c, int ldc, int mr,
-                         int nr, float alpha, float beta)
+/* A tile: C[mr×nr] = alpha·(A-panel · B-panel) + beta·C, mr ≤ MR, nr ≤ NR. Element (r, p) of
+ * the A panel is at a[r·ars + p·aks]; row p of the B panel is the NR floats at b + p·bks (only
+ * the first nr are read). One of ars and aks is 1: the two instances below fix which, so that
+ * the other offsets are constants. */
+static inline __attribute__((always_inline)) void tile(int kc, const float *a, size_t ars,
+                                                       size_t aks, const float *b, size_t bks,
+                                                       float *c, int ldc, int mr, int nr,
+                                                       float alpha, float beta)
 {
+    __mmask16 m0 = nr >= 16 ? 0xffff : (__mmask16)((1u << nr) - 1);
+    __mmask16 m1 = nr >= 32 ? 0xffff : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
     __m512 s[MR][2];
 #pragma GCC unroll 12
     for (int r = 0; r < MR; r++)
         s[r][0] = s[r][1] = _mm512_setzero_ps();
-    for (int p = 0; p < kc; p++, ap += MR, bp += NR) {
-        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+    for (int p = 0; p < kc; p++, a += aks, b += bks) {
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
 #pragma GCC unroll 12
         for (int r = 0; r < MR; r++) {
-            __m512 a = _mm512_set1_ps(ap[r]);
-            s[r][0] = _mm512_fmadd_ps(a, b0, s[r][0]);
-            s[r][1] = _mm512_fmadd_ps(a, b1, s[r][1]);
+            __m512 x = _mm512_set1_ps(a[r * ars]);
+            s[r][0] = _mm512_fmadd_ps(x, b0, s[r][0]);
+            s[r][1] = _mm512_fmadd_ps(x, b1, s[r][1]);
         }
     }
-    __mmask16 m0 = nr >= 16 ? 0xffff : (__mmask16)((1u << nr) - 1);
-    __mmask16 m1 = nr >= 32 ? 0xffff : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 12
     for (int r = 0; r < mr; r++, c += ldc) {
@@ -170,6 +175,21 @@ static void micro_kernel(int kc, const float *ap, const float *bp, float *c, int
         _mm512_mask_storeu_ps(c, m0, c0);
         _mm512_mask_storeu_ps(c + 16, m1, c1);
     }
+}
+
+/* A panel with its MR values of a depth side by side: packed (aks = MR), or op(A) = Aᵀ read in
+ * place (aks = lda). */
+static void tile_by_depth(int kc, const float *a, size_t aks, const float *b, size_t bks,
+                          float *c, int ldc, int mr, int nr, float alpha, float beta)
+{
+    tile(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha, beta);
+}
+
+/* A panel of MR rows of A read in place (ars = lda), each along the depth. */
+static void tile_by_row(int kc, const float *a, size_t ars, const float *b, size_t bks,
+                        float *c, int ldc, int mr, int nr, float alpha, float beta)
+{
+    tile(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha, beta);
 }
 
 /* ---- the thread pool: workers 1..n-1 wait for a task, the caller is worker 0 ----------------
@@ -274,9 +294,9 @@ static void barrier(Product *q)
     }
 }
 
-/* The packed blocks, shared: at most MA rows of op(A) and NC columns of op(B), KC deep. */
-static float packed_a[MA * KC] __attribute__((aligned(64)));
+/* The packed blocks, shared: NC columns of op(B) and the short last panel of op(A), KC deep. */
 static float packed_b[KC * NC] __attribute__((aligned(64)));
+static float my_a[MAX_THREADS][MR * KC] __attribute__((aligned(64)));
 
 /* Thread t's share of the product. For each block (NC columns, KC deep, MA rows): the threads
  * pack the panels of both operands, every nt-th panel each; then compute the tiles, an NR-wide
@@ -294,16 +314,18 @@ static void product_part(void *arg, int t)
             float beta = pc == 0 ? q->beta : 1.0f;
             for (int ic = 0; ic < q->m; ic += MA) {
                 int ma = q->m - ic < MA ? q->m - ic : MA;
-                int a_panels = (ma + MR - 1) / MR;
-                for (int u = t; u < b_panels + a_panels; u += q->nt) {
-                    if (u < b_panels) {
+                /* Pack what cannot be read in place: a transposed B, and A's last panel
+                 * when it is short of MR rows (read in place, it would run past A). */
+                int pack_bs = q->tb == 'T' ? b_panels : 0;
+                int short_a = ma % MR ? 1 : 0;
+                for (int u = t; u < pack_bs + short_a; u += q->nt) {
+                    if (u < pack_bs) {
                         int jr = u * NR;
                         pack_b(q->tb, q->b, q->ldb, pc, kc, jc + jr, nc - jr < NR ? nc - jr : NR,
                                packed_b + (size_t)jr * kc);
                     } else {
-                        int ir = (u - b_panels) * MR;
-                        pack_a(q->ta, q->a, q->lda, ic + ir, ma - ir < MR ? ma - ir : MR, pc, kc,
-                               packed_a + (size_t)ir * kc);
+                        int ir = ma / MR * MR;
+                        pack_a(q->ta, q->a, q->lda, ic + ir, ma - ir, pc, kc, my_a[t]);
                     }
                 }
                 if (t == 0)
@@ -315,10 +337,22 @@ static void product_part(void *arg, int t)
                     int jr = u / chunks * NR, i0 = u % chunks * MC;
                     int nr = nc - jr < NR ? nc - jr : NR;
                     int i1 = ma - i0 < MC ? ma : i0 + MC;
-                    for (int ir = i0; ir < i1; ir += MR)
-                        micro_kernel(kc, packed_a + (size_t)ir * kc, packed_b + (size_t)jr * kc,
-                                     q->c + (size_t)(ic + ir) * q->ldc + jc + jr, q->ldc,
-                                     i1 - ir < MR ? i1 - ir : MR, nr, q->alpha, beta);
+                    const float *b = q->tb == 'T' ? packed_b + (size_t)jr * kc
+                                                  : q->b + (size_t)pc * q->ldb + jc + jr;
+                    size_t bks = q->tb == 'T' ? NR : (size_t)q->ldb;
+                    for (int ir = i0; ir < i1; ir += MR) {
+                        float *c = q->c + (size_t)(ic + ir) * q->ldc + jc + jr;
+                        int mr = i1 - ir < MR ? i1 - ir : MR;
+                        if (mr < MR) /* packed by the thread that took unit pack_bs */
+                            tile_by_depth(kc, my_a[pack_bs % q->nt], MR, b, bks, c, q->ldc, mr,
+                                          nr, q->alpha, beta);
+                        else if (q->ta == 'T')
+                            tile_by_depth(kc, q->a + (size_t)pc * q->lda + ic + ir, q->lda, b,
+                                          bks, c, q->ldc, mr, nr, q->alpha, beta);
+                        else
+                            tile_by_row(kc, q->a + (size_t)(ic + ir) * q->lda + pc, q->lda, b,
+                                        bks, c, q->ldc, mr, nr, q->alpha, beta);
+                    }
                 }
                 barrier(q); /* before the next block is packed over this one */
             }

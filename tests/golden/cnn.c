@@ -100,7 +100,7 @@ static inline float gelu(float z)
 static inline float gelu_grad(float z)
 {
     return 0.5f * (1.0f + erff(z * 0.70710678118654752f)) +
-           z * 0.39894228040143268f * expf(-0.5f * z * z);
+           z * 0.39894228040143268f * netrt_expf(-0.5f * z * z);
 }
 
 /* ---- conv1 + relu1 (cnn.net:5) --------------------------------------------------------------- */
@@ -429,7 +429,7 @@ static double loss(int B)
         for (int k = 1; k < CLASSES; k++)
             m = zb[k] > m ? zb[k] : m;
         for (int k = 0; k < CLASSES; k++) {
-            dz[k] = expf(zb[k] - m);
+            dz[k] = netrt_expf(zb[k] - m);
             sum += dz[k];
         }
         total += logf(sum) - (zb[labels[b]] - m);

@@ -182,7 +182,7 @@ static double loss(int B)
         for (int k = 1; k < CLASSES; k++)
             m = zb[k] > m ? zb[k] : m;
         for (int k = 0; k < CLASSES; k++) {
-            dz[k] = expf(zb[k] - m);
+            dz[k] = netrt_expf(zb[k] - m);
             sum += dz[k];
         }
         total += logf(sum) - (zb[labels[b]] - m);
