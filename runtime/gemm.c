@@ -1,24 +1,26 @@
 /* gemm.c: netrt_sgemm, the single-precision products of generated trainers.
  *
- * A trainer's products go to OpenBLAS, whose kernels are chosen by core (blas.c). When the CPU
- * has AVX-512 but the core in force does not use it (a preset OPENBLAS_CORETYPE=Haswell, say,
- * which netc never overrides), this file's own AVX-512 kernel does the work instead: twice the
- * vector width of the core's. It is the textbook blocked algorithm (Goto; BLIS's loop order):
+ * Where the CPU has AVX-512, netc computes its products itself rather than through OpenBLAS:
+ * Debian's OpenBLAS picks its kernels by CPU model and may load AVX2 or SSE3 ones on an AVX-512
+ * machine (and an OPENBLAS_CORETYPE preset by the system, which netc never overrides, may do the
+ * same), while a trainer's shapes are known and modest (a batch of 256 by 784 by 256, or 1600
+ * by 64 by 64). The algorithm is the textbook one (Goto; BLIS's loop order), kept small:
  *
- *   for each block of KC rows of op(B)            (the depth)
- *     pack the block of op(B), NR columns at a time      → bp: [N/NR][KC][NR]
- *     for each block of MC rows of op(A)
- *       pack it, MR rows at a time                        → ap: [MC/MR][KC][MR]
- *       for each NR-wide panel of bp, each MR-high panel of ap:
- *         C[MR×NR] (+)= ap-panel · bp-panel              the micro-kernel: MR·NR/16 zmm sums
+ *   for each block of NC columns and KC depths of op(B):
+ *     pack what cannot be read in place: a transposed op(B), NR columns at a time, and the
+ *     last panel of op(A) when it is short of MR rows; the threads share this out
+ *     for each tile, MC rows by NR columns of C, taken by the next free thread:
+ *       for each MR rows: C[MR×NR] (+)= A-panel · B-panel     the micro-kernel, 24 zmm sums
  *
- * Packing puts both operands in the order the micro-kernel reads them (so a transposed operand
- * costs one pass, never a copy of its own), with zeros past the edges, so the micro-kernel has one
- * shape; only its stores are masked at the edges. Threads split the columns of C (or its rows,
- * when C is narrow): each computes its own part of C completely, so the result does not depend
- * on the number of threads, bit for bit.
+ * op(A) is read in place (its rows, or for Aᵀ its columns, are broadcast one value at a time),
+ * and an untransposed op(B) too: on these sizes packing cost as much as the products. Partial
+ * tiles are computed whole, with masked loads and stores at the edges of C and B.
  *
- * Everything else (double precision, CPUs without AVX-512, AVX-512 cores) goes to OpenBLAS. */
+ * Threads: a pool of workers that spin briefly between products, then sleep. Every element of
+ * C gets the same sums in the same order whichever thread computes its tile, so results do not
+ * depend on the number of threads, bit for bit.
+ *
+ * Double precision, and CPUs without AVX-512, go to OpenBLAS (--gemm openblas forces it). */
 #define _GNU_SOURCE
 
 #include <pthread.h>
@@ -53,7 +55,6 @@ enum {
     NR = 32,   /* columns: two zmm registers                                                   */
     KC = 256,  /* depth of a block: an ap panel (12 KiB) and a bp panel (32 KiB) stay in L1    */
     MC = 96,   /* rows of C a thread computes against one bp panel (which stays in L1)         */
-    MA = 1032, /* rows of a packed block of op(A), a multiple of MR: 1 MiB                      */
     NC = 2048, /* columns of a packed block of op(B): 2 MiB                                    */
 };
 
@@ -312,50 +313,47 @@ static void product_part(void *arg, int t)
         for (int pc = 0; pc < q->k; pc += KC) {
             int kc = q->k - pc < KC ? q->k - pc : KC;
             float beta = pc == 0 ? q->beta : 1.0f;
-            for (int ic = 0; ic < q->m; ic += MA) {
-                int ma = q->m - ic < MA ? q->m - ic : MA;
-                /* Pack what cannot be read in place: a transposed B, and A's last panel
-                 * when it is short of MR rows (read in place, it would run past A). */
-                int pack_bs = q->tb == 'T' ? b_panels : 0;
-                int short_a = ma % MR ? 1 : 0;
-                for (int u = t; u < pack_bs + short_a; u += q->nt) {
-                    if (u < pack_bs) {
-                        int jr = u * NR;
-                        pack_b(q->tb, q->b, q->ldb, pc, kc, jc + jr, nc - jr < NR ? nc - jr : NR,
-                               packed_b + (size_t)jr * kc);
-                    } else {
-                        int ir = ma / MR * MR;
-                        pack_a(q->ta, q->a, q->lda, ic + ir, ma - ir, pc, kc, my_a[t]);
-                    }
+            /* Pack what cannot be read in place: a transposed B, and A's last panel
+             * when it is short of MR rows (read in place, it would run past A). */
+            int pack_bs = q->tb == 'T' ? b_panels : 0;
+            int short_a = q->m % MR ? 1 : 0;
+            for (int u = t; u < pack_bs + short_a; u += q->nt) {
+                if (u < pack_bs) {
+                    int jr = u * NR;
+                    pack_b(q->tb, q->b, q->ldb, pc, kc, jc + jr, nc - jr < NR ? nc - jr : NR,
+                           packed_b + (size_t)jr * kc);
+                } else {
+                    int ir = q->m / MR * MR;
+                    pack_a(q->ta, q->a, q->lda, ir, q->m - ir, pc, kc, my_a[t]);
                 }
-                if (t == 0)
-                    atomic_store_explicit(&q->next, 0, memory_order_relaxed);
-                barrier(q);
-                int chunks = (ma + MC - 1) / MC, tiles = b_panels * chunks;
-                for (int u; (u = atomic_fetch_add_explicit(&q->next, 1, memory_order_relaxed)) <
-                            tiles;) {
-                    int jr = u / chunks * NR, i0 = u % chunks * MC;
-                    int nr = nc - jr < NR ? nc - jr : NR;
-                    int i1 = ma - i0 < MC ? ma : i0 + MC;
-                    const float *b = q->tb == 'T' ? packed_b + (size_t)jr * kc
-                                                  : q->b + (size_t)pc * q->ldb + jc + jr;
-                    size_t bks = q->tb == 'T' ? NR : (size_t)q->ldb;
-                    for (int ir = i0; ir < i1; ir += MR) {
-                        float *c = q->c + (size_t)(ic + ir) * q->ldc + jc + jr;
-                        int mr = i1 - ir < MR ? i1 - ir : MR;
-                        if (mr < MR) /* packed by the thread that took unit pack_bs */
-                            tile_by_depth(kc, my_a[pack_bs % q->nt], MR, b, bks, c, q->ldc, mr,
-                                          nr, q->alpha, beta);
-                        else if (q->ta == 'T')
-                            tile_by_depth(kc, q->a + (size_t)pc * q->lda + ic + ir, q->lda, b,
-                                          bks, c, q->ldc, mr, nr, q->alpha, beta);
-                        else
-                            tile_by_row(kc, q->a + (size_t)(ic + ir) * q->lda + pc, q->lda, b,
-                                        bks, c, q->ldc, mr, nr, q->alpha, beta);
-                    }
-                }
-                barrier(q); /* before the next block is packed over this one */
             }
+            if (t == 0)
+                atomic_store_explicit(&q->next, 0, memory_order_relaxed);
+            barrier(q);
+            int chunks = (q->m + MC - 1) / MC, tiles = b_panels * chunks;
+            for (int u; (u = atomic_fetch_add_explicit(&q->next, 1, memory_order_relaxed)) <
+                        tiles;) {
+                int jr = u / chunks * NR, i0 = u % chunks * MC;
+                int nr = nc - jr < NR ? nc - jr : NR;
+                int i1 = q->m - i0 < MC ? q->m : i0 + MC;
+                const float *b = q->tb == 'T' ? packed_b + (size_t)jr * kc
+                                              : q->b + (size_t)pc * q->ldb + jc + jr;
+                size_t bks = q->tb == 'T' ? NR : (size_t)q->ldb;
+                for (int ir = i0; ir < i1; ir += MR) {
+                    float *c = q->c + (size_t)ir * q->ldc + jc + jr;
+                    int mr = i1 - ir < MR ? i1 - ir : MR;
+                    if (mr < MR) /* packed by the thread that took unit pack_bs */
+                        tile_by_depth(kc, my_a[pack_bs % q->nt], MR, b, bks, c, q->ldc, mr,
+                                      nr, q->alpha, beta);
+                    else if (q->ta == 'T')
+                        tile_by_depth(kc, q->a + (size_t)pc * q->lda + ir, q->lda, b,
+                                      bks, c, q->ldc, mr, nr, q->alpha, beta);
+                    else
+                        tile_by_row(kc, q->a + (size_t)ir * q->lda + pc, q->lda, b,
+                                    bks, c, q->ldc, mr, nr, q->alpha, beta);
+                }
+            }
+            barrier(q); /* before the next block is packed over this one */
         }
     }
 }
