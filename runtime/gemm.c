@@ -314,8 +314,10 @@ static void product_part(void *arg, int t)
             int kc = q->k - pc < KC ? q->k - pc : KC;
             float beta = pc == 0 ? q->beta : 1.0f;
             /* Pack what cannot be read in place: a transposed B, and A's last panel
-             * when it is short of MR rows (read in place, it would run past A). */
-            int pack_bs = q->tb == 'T' ? b_panels : 0;
+             * when it is short of MR rows (read in place, it would run past A). Pack B
+             * anyway when many rows of tiles will read it: its rows, far apart in
+             * memory, can fall on the same cache sets (2048 floats apart, all do). */
+            int pack_bs = q->tb == 'T' || q->m >= 4 * MC ? b_panels : 0;
             int short_a = q->m % MR ? 1 : 0;
             for (int u = t; u < pack_bs + short_a; u += q->nt) {
                 if (u < pack_bs) {
@@ -336,9 +338,9 @@ static void product_part(void *arg, int t)
                 int jr = u / chunks * NR, i0 = u % chunks * MC;
                 int nr = nc - jr < NR ? nc - jr : NR;
                 int i1 = q->m - i0 < MC ? q->m : i0 + MC;
-                const float *b = q->tb == 'T' ? packed_b + (size_t)jr * kc
-                                              : q->b + (size_t)pc * q->ldb + jc + jr;
-                size_t bks = q->tb == 'T' ? NR : (size_t)q->ldb;
+                const float *b = pack_bs ? packed_b + (size_t)jr * kc
+                                         : q->b + (size_t)pc * q->ldb + jc + jr;
+                size_t bks = pack_bs ? NR : (size_t)q->ldb;
                 for (int ir = i0; ir < i1; ir += MR) {
                     float *c = q->c + (size_t)ir * q->ldc + jc + jr;
                     int mr = i1 - ir < MR ? i1 - ir : MR;
