@@ -24,7 +24,7 @@ static const char usage[] =
     "options:\n"
     "  --dtype f32|f64      element type of the generated code (f64 for gradient checks)\n"
     "  --batch-max N        rows of every buffer: the largest batch the trainer accepts\n"
-    "                       (default: the larger of the file's batch and 1024, 256 for a CNN)\n"
+    "                       (default: the larger of the file's batch and 256)\n"
     "  -D NAME=VALUE        replace the value of 'let NAME' in the file (a number or a name)\n"
     "  -h, --help           this text;  --version  the version\n"
     "environment (build): CC (default cc), CFLAGS (default -O3 -march=native -fno-math-errno)\n";

@@ -21,7 +21,7 @@
 
 /* Sizes: every loop bound and GEMM dimension below is one of these. */
 enum {
-    BATCH_MAX = 1024, /* rows of every buffer: the largest batch, training or evaluation */
+    BATCH_MAX = 256, /* rows of every buffer: the largest batch, training or evaluation */
     INPUT_SIZE = 64, /* one sample: [1,8,8] */
     DENSE1_IN = 64, DENSE1_OUT = 32,
     DENSE2_IN = 32, DENSE2_OUT = 16,

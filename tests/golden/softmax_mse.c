@@ -21,7 +21,7 @@
 
 /* Sizes: every loop bound and GEMM dimension below is one of these. */
 enum {
-    BATCH_MAX = 1024, /* rows of every buffer: the largest batch, training or evaluation */
+    BATCH_MAX = 256, /* rows of every buffer: the largest batch, training or evaluation */
     INPUT_SIZE = 6, /* one sample: [6] */
     DENSE1_IN = 6, DENSE1_OUT = 5,
     DENSE2_IN = 5, DENSE2_OUT = 10,

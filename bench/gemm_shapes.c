@@ -1,0 +1,83 @@
+/* gemm_shapes.c: netrt_sgemm (netc's AVX-512 kernel) against OpenBLAS's cblas_sgemm (the core in
+ * force) on the products of the bench rows, GFLOP/s, best of 3, and the largest difference
+ * between the two relative to the largest value. For docs/performance.md:
+ *
+ *   cc -O2 -I runtime -o gemm_shapes bench/gemm_shapes.c build/runtime/libnetrt.a \
+ *      -lopenblas -lpng -lz -lm -pthread && ./gemm_shapes [THREADS]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "netrt_internal.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+    int threads = argc > 1 ? atoi(argv[1]) : 2;
+    static const struct {
+        char ta, tb;
+        int m, n, k;
+        const char *what;
+    } shapes[] = {
+        {'N', 'T', 256, 256, 784, "A, C: first layer forward"},
+        {'T', 'N', 256, 784, 256, "A, C: first layer weight gradient"},
+        {'N', 'T', 256, 10, 256, "A: output layer forward"},
+        {'N', 'T', 200, 512, 784, "B: first layer forward"},
+        {'T', 'N', 512, 784, 200, "B: first layer weight gradient"},
+        {'N', 'N', 200, 512, 256, "B: second layer input gradient"},
+        {'N', 'T', 1600, 64, 64, "D: hidden layer forward"},
+        {'T', 'N', 64, 64, 1600, "D: hidden layer weight gradient"},
+        {'N', 'N', 1600, 64, 64, "D: hidden layer input gradient"},
+    };
+    printf("| product (m×n×k) | row | OpenBLAS %s | netrt_sgemm | difference |\n",
+           openblas_get_corename());
+    printf("|---|---|---|---|---|\n");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
+        char ta = shapes[s].ta, tb = shapes[s].tb;
+        int lda = ta == 'N' ? k : m, ldb = tb == 'N' ? n : k;
+        float *a = malloc(sizeof *a * m * k), *b = malloc(sizeof *b * k * n);
+        float *c[2] = {malloc(sizeof(float) * m * n), malloc(sizeof(float) * m * n)};
+        for (long i = 0; i < (long)m * k; i++)
+            a[i] = (float)rand() / RAND_MAX - 0.5f;
+        for (long i = 0; i < (long)k * n; i++)
+            b[i] = (float)rand() / RAND_MAX - 0.5f;
+        double rate[2];
+        for (int own = 0; own < 2; own++) {
+            netrt_gemm_use_own(own, threads);
+            int reps = (int)(2e9 / (2.0 * m * n * k)) + 1;
+            double best = 1e30;
+            for (int r = 0; r < 3; r++) {
+                double t0 = now();
+                for (int q = 0; q < reps; q++)
+                    netrt_sgemm(CblasRowMajor, ta == 'T' ? CblasTrans : CblasNoTrans,
+                                tb == 'T' ? CblasTrans : CblasNoTrans, m, n, k, 1, a, lda, b, ldb,
+                                0, c[own], n);
+                double t = (now() - t0) / reps;
+                best = t < best ? t : best;
+            }
+            rate[own] = 2.0 * m * n * k / best / 1e9;
+        }
+        double diff = 0, largest = 0;
+        for (long i = 0; i < (long)m * n; i++) {
+            diff = fmax(diff, fabs(c[0][i] - c[1][i]));
+            largest = fmax(largest, fabs(c[0][i]));
+        }
+        printf("| %c%c %d×%d×%d | %s | %.0f | %.0f | %.1e |\n", ta, tb, m, n, k, shapes[s].what,
+               rate[0], rate[1], diff / largest);
+        free(a);
+        free(b);
+        free(c[0]);
+        free(c[1]);
+    }
+    return 0;
+}
