@@ -1,6 +1,6 @@
 /* test_gemm.c: netc's own AVX-512 sgemm (gemm.c) against a plain triple loop in double, on
- * every transposition, on sizes that leave partial tiles and blocks at each edge (MR 12, NR 32,
- * KC 256, MA 1032, NC 2048 rows, columns and depths), with wider leading dimensions whose
+ * every transposition, on sizes that leave partial tiles and blocks at each edge (MR 12 rows, NR 32
+ * columns, KC 256 depths, NC 2048 columns; B packed from 384 rows), with wider leading dimensions whose
  * padding must stay untouched, alpha and beta; and that 1, 2 and 3 threads give the same bits.
  * On a CPU without AVX-512 only the refusal of --gemm netc is checked. */
 #include <math.h>
