@@ -380,27 +380,18 @@ static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const 
 #pragma GCC pop_options
 #endif /* HAVE_AVX512_KERNEL */
 
-static void blas_sgemm(char ta, char tb, int m, int n, int k, float alpha, const float *a,
-                       int lda, const float *b, int ldb, float beta, float *c, int ldc)
-{
-    cblas_sgemm(CblasRowMajor, ta == 'T' ? CblasTrans : CblasNoTrans,
-                tb == 'T' ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                ldc);
-}
-
 void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
                  int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                  float beta, float *c, int ldc)
 {
-    (void)order; /* generated code is row-major throughout */
-    char ta = trans_a == CblasTrans ? 'T' : 'N', tb = trans_b == CblasTrans ? 'T' : 'N';
 #if HAVE_AVX512_KERNEL
-    if (use_own) {
-        own_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (use_own) { /* generated code is row-major throughout: order is CblasRowMajor */
+        own_sgemm(trans_a == CblasTrans ? 'T' : 'N', trans_b == CblasTrans ? 'T' : 'N', m, n, k,
+                  alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
 #endif
-    blas_sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    cblas_sgemm(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 /* The CPUs this process may run on. */
