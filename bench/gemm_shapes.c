@@ -66,6 +66,9 @@ int main(int argc, char **argv)
                 best = t < best ? t : best;
             }
             rate[own] = 2.0 * m * n * k / best / 1e9;
+            /* OpenBLAS's idle threads spin (sched_yield) for a while after a call: let them
+             * fall asleep before netc's threads run, or they share the cores. */
+            nanosleep(&(struct timespec){0, 300000000}, NULL);
         }
         double diff = 0, largest = 0;
         for (long i = 0; i < (long)m * n; i++) {

@@ -6,19 +6,21 @@
  * same), while a trainer's shapes are known and modest (a batch of 256 by 784 by 256, or 1600
  * by 64 by 64). The algorithm is the textbook one (Goto; BLIS's loop order), kept small:
  *
- *   for each block of NC columns and KC depths of op(B):
- *     pack what cannot be read in place: a transposed op(B), NR columns at a time, and the
- *     last panel of op(A) when it is short of MR rows; the threads share this out
- *     for each tile, MC rows by NR columns of C, taken by the next free thread:
+ *   for each unit, an NR-wide panel of C's columns over a span of its rows, taken by the
+ *   next free thread:
+ *     for each KC depths:
+ *       pack what cannot be read in place, into the thread's own buffers: a transposed
+ *       op(B)'s panel, and op(A)'s last MR rows when they are fewer than MR
  *       for each MR rows: C[MR×NR] (+)= A-panel · B-panel     the micro-kernel, 24 zmm sums
  *
  * op(A) is read in place (its rows, or for Aᵀ its columns, are broadcast one value at a time),
  * and an untransposed op(B) too: on these sizes packing cost as much as the products. Partial
  * tiles are computed whole, with masked loads and stores at the edges of C and B.
  *
- * Threads: a pool of workers that spin briefly between products, then sleep. Every element of
- * C gets the same sums in the same order whichever thread computes its tile, so results do not
- * depend on the number of threads, bit for bit.
+ * Threads: a pool of workers that spin briefly between products, then sleep. They share
+ * nothing they write but C, and wait for each other only at the end of a product. Every element
+ * of C gets the same sums in the same order whichever thread computes its tile, so results do
+ * not depend on the number of threads, bit for bit.
  *
  * Double precision, and CPUs without AVX-512, go to OpenBLAS (--gemm openblas forces it). */
 #define _GNU_SOURCE
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -54,8 +57,7 @@ enum {
     MR = 12,   /* rows of the micro-kernel: 12 × 2 accumulators + 2 loads of B + a broadcast  */
     NR = 32,   /* columns: two zmm registers                                                   */
     KC = 256,  /* depth of a block: an ap panel (12 KiB) and a bp panel (32 KiB) stay in L1    */
-    MC = 96,   /* rows of C a thread computes against one bp panel (which stays in L1)         */
-    NC = 2048, /* columns of a packed block of op(B): 2 MiB                                    */
+    MC = 96,   /* rows of C computed against one B panel read in place, at least           */
 };
 
 
@@ -193,52 +195,125 @@ static void tile_by_row(int kc, const float *a, size_t ars, const float *b, size
     tile(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha, beta);
 }
 
-/* ---- the thread pool: workers 1..n-1 wait for a task, the caller is worker 0 ----------------
- * A worker spins for a while after its last task (the next product follows within
- * microseconds during training), then sleeps on a condition variable. */
-enum { SPINS = 1 << 15 };
+/* One product, cut into units of work: each an NR-wide panel of C's columns over a span of its
+ * rows. */
+typedef struct {
+    char ta, tb;
+    int m, n, k;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+    int lda, ldb, ldc;
+    int pack_b;      /* op(B) packed, panel by panel, rather than read in place */
+    int spans, rows; /* spans of rows per column panel, and rows per span (MR·x) */
+    int units;       /* column panels × spans */
+} Product;
+
+/* Each thread's own packed panels: NR columns of op(B) and A's short last panel, KC deep. */
+static float my_b[MAX_THREADS][KC * NR] __attribute__((aligned(64)));
+static float my_a[MAX_THREADS][MR * KC] __attribute__((aligned(64)));
+
+/* Unit u of the product, on thread t. It packs what it reads of op(B) into its own thread's
+ * buffer: no thread waits for another, and nothing packed moves between cores. Every element
+ * of C gets the same sums in the same order whichever thread computes it (KC depths at a
+ * time, into C), so the result does not depend on the number of threads. */
+static void product_unit(const Product *q, int u, int t)
+{
+    int jr = u / q->spans * NR, i0 = u % q->spans * q->rows;
+    int nr = q->n - jr < NR ? q->n - jr : NR;
+    int i1 = q->m - i0 < q->rows ? q->m : i0 + q->rows;
+    for (int pc = 0; pc < q->k; pc += KC) {
+        int kc = q->k - pc < KC ? q->k - pc : KC;
+        float beta = pc == 0 ? q->beta : 1.0f;
+        const float *b = q->b + (size_t)pc * q->ldb + jr;
+        size_t bks = (size_t)q->ldb;
+        if (q->pack_b) {
+            pack_b(q->tb, q->b, q->ldb, pc, kc, jr, nr, my_b[t]);
+            b = my_b[t];
+            bks = NR;
+        }
+        for (int ir = i0; ir < i1; ir += MR) {
+            float *c = q->c + (size_t)ir * q->ldc + jr;
+            int mr = i1 - ir < MR ? i1 - ir : MR;
+            if (mr < MR) { /* packed: read in place, it would run past A */
+                pack_a(q->ta, q->a, q->lda, ir, mr, pc, kc, my_a[t]);
+                tile_by_depth(kc, my_a[t], MR, b, bks, c, q->ldc, mr, nr, q->alpha, beta);
+            } else if (q->ta == 'T') {
+                tile_by_depth(kc, q->a + (size_t)pc * q->lda + ir, q->lda, b, bks, c, q->ldc,
+                              mr, nr, q->alpha, beta);
+            } else {
+                tile_by_row(kc, q->a + (size_t)ir * q->lda + pc, q->lda, b, bks, c, q->ldc, mr,
+                            nr, q->alpha, beta);
+            }
+        }
+    }
+}
+
+/* ---- the threads: the caller and a pool of workers take the units of a product ------------
+ * One word says what is on offer: the product's number (32 bits), its units (16) and the next
+ * unit to take (16). A thread takes a unit by bumping the word (compare-and-swap), so a unit
+ * is taken by exactly one thread, and only a thread holding a unit reads the product. The
+ * caller takes units like any worker, then waits until every unit taken is done: never for a
+ * worker that the machine has not scheduled yet, which then finds nothing left. A worker
+ * spins for a while after the last unit on offer (the next product follows within
+ * microseconds during training), then sleeps. */
+enum { SPINS = 1 << 15, MAX_UNITS = 0xffff };
 
 static struct {
-    atomic_uint generation; /* bumped for each task */
-    atomic_int running;     /* workers still busy with the current task */
+    _Atomic uint64_t offer; /* product << 32 | units << 16 | next unit */
+    atomic_int done;        /* units of the current product finished */
+    atomic_int nt;          /* threads that may take units: workers 1..nt-1 and the caller */
+    const Product *q;
     int sleeping, started;
-    void (*task)(void *, int);
-    void *arg;
-    int nt;
 } pool;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
 
+static int on_offer(uint64_t offer)
+{
+    return (offer & MAX_UNITS) < (offer >> 16 & MAX_UNITS);
+}
+
+/* Take the units on offer one by one and compute them; returns when none is left. */
+static void take_units(int t)
+{
+    uint64_t offer = atomic_load_explicit(&pool.offer, memory_order_acquire);
+    while (on_offer(offer)) {
+        if (!atomic_compare_exchange_weak_explicit(&pool.offer, &offer, offer + 1,
+                                                   memory_order_acquire, memory_order_acquire))
+            continue; /* offer now holds the word as it is */
+        product_unit(pool.q, (int)(offer & MAX_UNITS), t);
+        atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
+        offer = atomic_load_explicit(&pool.offer, memory_order_acquire);
+    }
+}
+
 static void *worker(void *arg)
 {
-    int id = (int)(size_t)arg;
-    unsigned seen = 0;
-    for (;;) {
-        unsigned g;
-        int spins = 0;
-        while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
-            if (++spins < SPINS) {
-                __builtin_ia32_pause();
-                continue;
-            }
+    int t = (int)(size_t)arg;
+    for (int spins = 0;; spins++) {
+        if (t < atomic_load_explicit(&pool.nt, memory_order_relaxed) &&
+            on_offer(atomic_load_explicit(&pool.offer, memory_order_acquire))) {
+            take_units(t);
+            spins = 0;
+        } else if (spins < SPINS) {
+            __builtin_ia32_pause();
+        } else {
             pthread_mutex_lock(&pool_lock);
             pool.sleeping++;
-            while (atomic_load(&pool.generation) == seen)
+            while (!on_offer(atomic_load(&pool.offer)))
                 pthread_cond_wait(&pool_wake, &pool_lock);
             pool.sleeping--;
             pthread_mutex_unlock(&pool_lock);
+            spins = 0;
         }
-        seen = g;
-        if (id < pool.nt)
-            pool.task(pool.arg, id);
-        atomic_fetch_sub_explicit(&pool.running, 1, memory_order_release);
     }
     return NULL;
 }
 
-/* task(arg, t) for t = 0..nt-1, t = 0 on this thread; returns when all are done. Falls back to
- * fewer threads if a worker cannot be started. */
-static void run_threads(int nt, void (*task)(void *, int), void *arg)
+/* Compute q's units on nt threads, this one among them; returns when all are done. Falls back
+ * to fewer threads if a worker cannot be started. */
+static void run_product(const Product *q, int nt)
 {
     while (pool.started < nt - 1) {
         pthread_t id;
@@ -249,115 +324,27 @@ static void run_threads(int nt, void (*task)(void *, int), void *arg)
     }
     if (nt > pool.started + 1)
         nt = pool.started + 1;
-    if (nt <= 1) {
-        task(arg, 0);
+    if (nt <= 1 || q->units > MAX_UNITS) {
+        for (int u = 0; u < q->units; u++)
+            product_unit(q, u, 0);
         return;
     }
-    pool.task = task;
-    pool.arg = arg;
-    pool.nt = nt;
-    atomic_store(&pool.running, pool.started);
-    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    pool.q = q;
+    atomic_store_explicit(&pool.nt, nt, memory_order_relaxed);
+    atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
+    uint64_t product = (atomic_load_explicit(&pool.offer, memory_order_relaxed) >> 32) + 1;
+    atomic_store_explicit(&pool.offer, product << 32 | (uint64_t)q->units << 16,
+                          memory_order_release);
     pthread_mutex_lock(&pool_lock);
     if (pool.sleeping)
         pthread_cond_broadcast(&pool_wake);
     pthread_mutex_unlock(&pool_lock);
-    task(arg, 0);
-    while (atomic_load_explicit(&pool.running, memory_order_acquire) > 0)
-        __builtin_ia32_pause();
-}
-
-/* One product, shared by the threads that compute it. */
-typedef struct {
-    char ta, tb;
-    int m, n, k;
-    float alpha, beta;
-    const float *a, *b;
-    float *c;
-    int lda, ldb, ldc;
-    int nt;
-    atomic_int next;     /* the next tile of the compute phase */
-    atomic_int arrived;  /* the barrier: threads arrived, and its generation */
-    atomic_uint round;
-} Product;
-
-static void barrier(Product *q)
-{
-    if (q->nt == 1)
-        return;
-    unsigned round = atomic_load_explicit(&q->round, memory_order_acquire);
-    if (atomic_fetch_add_explicit(&q->arrived, 1, memory_order_acq_rel) == q->nt - 1) {
-        atomic_store_explicit(&q->arrived, 0, memory_order_relaxed);
-        atomic_fetch_add_explicit(&q->round, 1, memory_order_release);
-    } else {
-        while (atomic_load_explicit(&q->round, memory_order_acquire) == round)
+    take_units(0);
+    for (int spins = 0; atomic_load_explicit(&pool.done, memory_order_acquire) < q->units;)
+        if (++spins < 1024)
             __builtin_ia32_pause();
-    }
-}
-
-/* The packed blocks, shared: NC columns of op(B) and the short last panel of op(A), KC deep. */
-static float packed_b[KC * NC] __attribute__((aligned(64)));
-static float my_a[MAX_THREADS][MR * KC] __attribute__((aligned(64)));
-
-/* Thread t's share of the product. For each block (NC columns, KC deep, MA rows): the threads
- * pack the panels of both operands, every nt-th panel each; then compute the tiles, an NR-wide
- * panel of C by MC rows at a time, taking the next free one (so a thread slowed by the machine
- * or by a cold cache takes fewer). Every element of C gets the same sums in the same order
- * whichever thread computes it: the result does not depend on nt. */
-static void product_part(void *arg, int t)
-{
-    Product *q = arg;
-    for (int jc = 0; jc < q->n; jc += NC) {
-        int nc = q->n - jc < NC ? q->n - jc : NC;
-        int b_panels = (nc + NR - 1) / NR;
-        for (int pc = 0; pc < q->k; pc += KC) {
-            int kc = q->k - pc < KC ? q->k - pc : KC;
-            float beta = pc == 0 ? q->beta : 1.0f;
-            /* Pack what cannot be read in place: a transposed B, and A's last panel
-             * when it is short of MR rows (read in place, it would run past A). Pack B
-             * anyway when many rows of tiles will read it: its rows, far apart in
-             * memory, can fall on the same cache sets (2048 floats apart, all do). */
-            int pack_bs = q->tb == 'T' || q->m >= 4 * MC ? b_panels : 0;
-            int short_a = q->m % MR ? 1 : 0;
-            for (int u = t; u < pack_bs + short_a; u += q->nt) {
-                if (u < pack_bs) {
-                    int jr = u * NR;
-                    pack_b(q->tb, q->b, q->ldb, pc, kc, jc + jr, nc - jr < NR ? nc - jr : NR,
-                           packed_b + (size_t)jr * kc);
-                } else {
-                    int ir = q->m / MR * MR;
-                    pack_a(q->ta, q->a, q->lda, ir, q->m - ir, pc, kc, my_a[t]);
-                }
-            }
-            if (t == 0)
-                atomic_store_explicit(&q->next, 0, memory_order_relaxed);
-            barrier(q);
-            int chunks = (q->m + MC - 1) / MC, tiles = b_panels * chunks;
-            for (int u; (u = atomic_fetch_add_explicit(&q->next, 1, memory_order_relaxed)) <
-                        tiles;) {
-                int jr = u / chunks * NR, i0 = u % chunks * MC;
-                int nr = nc - jr < NR ? nc - jr : NR;
-                int i1 = q->m - i0 < MC ? q->m : i0 + MC;
-                const float *b = pack_bs ? packed_b + (size_t)jr * kc
-                                         : q->b + (size_t)pc * q->ldb + jc + jr;
-                size_t bks = pack_bs ? NR : (size_t)q->ldb;
-                for (int ir = i0; ir < i1; ir += MR) {
-                    float *c = q->c + (size_t)ir * q->ldc + jc + jr;
-                    int mr = i1 - ir < MR ? i1 - ir : MR;
-                    if (mr < MR) /* packed by the thread that took unit pack_bs */
-                        tile_by_depth(kc, my_a[pack_bs % q->nt], MR, b, bks, c, q->ldc, mr,
-                                      nr, q->alpha, beta);
-                    else if (q->ta == 'T')
-                        tile_by_depth(kc, q->a + (size_t)pc * q->lda + ir, q->lda, b,
-                                      bks, c, q->ldc, mr, nr, q->alpha, beta);
-                    else
-                        tile_by_row(kc, q->a + (size_t)ir * q->lda + pc, q->lda, b,
-                                    bks, c, q->ldc, mr, nr, q->alpha, beta);
-                }
-            }
-            barrier(q); /* before the next block is packed over this one */
-        }
-    }
+        else
+            sched_yield(); /* a worker holding a unit waits for a core */
 }
 
 static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const float *a,
@@ -373,8 +360,19 @@ static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const 
     }
     /* Threads only for products worth the hand-over (a few microseconds). */
     int nt = (double)m * n * k < 2e5 ? 1 : gemm_threads;
-    Product q = {ta, tb, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc, nt, 0, 0, 0};
-    run_threads(nt, product_part, &q);
+    /* Pack a transposed op(B); and an untransposed one when many rows will read it, since its
+     * rows, far apart in memory, can fall on the same cache sets (2048 floats apart, all do).
+     * Spans of MC rows when op(B) is read in place; when it is packed, each span packs it
+     * again, so spans only as many as give each thread about four units. */
+    int panels = (n + NR - 1) / NR, spans = m / MC > 1 ? m / MC : 1;
+    int pack = tb == 'T' || m >= 4 * MC;
+    if (pack && (nt == 1 || (4 * nt + panels - 1) / panels < spans))
+        spans = nt == 1 ? 1 : (4 * nt + panels - 1) / panels;
+    int rows = ((m + spans - 1) / spans + MR - 1) / MR * MR;
+    spans = (m + rows - 1) / rows;
+    Product q = {ta, tb, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc,
+                 pack, spans, rows, panels * spans};
+    run_product(&q, nt);
 }
 
 #pragma GCC pop_options

@@ -1,8 +1,9 @@
 /* test_gemm.c: netc's own AVX-512 sgemm (gemm.c) against a plain triple loop in double, on
  * every transposition, on sizes that leave partial tiles and blocks at each edge (MR 12 rows, NR 32
- * columns, KC 256 depths, NC 2048 columns; B packed from 384 rows), with wider leading dimensions whose
- * padding must stay untouched, alpha and beta; and that 1, 2 and 3 threads give the same bits.
- * On a CPU without AVX-512 only the refusal of --gemm netc is checked. */
+ * columns, KC 256 depths; B packed from 384 rows; spans of rows that end in a short panel), with
+ * wider leading dimensions whose padding must stay untouched, alpha and beta; and that 1, 2 and 3
+ * threads give the same bits. On a CPU without AVX-512 only the refusal of --gemm netc is
+ * checked. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
