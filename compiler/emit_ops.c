@@ -173,11 +173,61 @@ void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b)
 /* ---- dense, with its activation fused --------------------------------------------------------
  * forward:  out[B,O] = in[B,I] · Wᵀ[I,O] + b[O], then y = f(out) in the same pass as the bias.
  * backward: dz = dy ⊙ f'(…) and the bias gradient in one pass, then two GEMMs:
- *           grad W[O,I] = dzᵀ[O,B] · in[B,I],   d_in[B,I] = dz[B,O] · W[O,I]. */
+ *           grad W[O,I] = dzᵀ[O,B] · in[B,I],   d_in[B,I] = dz[B,O] · W[O,I].
+ * Where O is wider than 16, the passes go over ranges of the O columns, for every row, shared
+ * among the threads (netrt_parallel): a column's bias sum then adds its rows in order whatever
+ * the threads. */
+
+/* Columns per range of a pass over O columns: 16 or more (a cache line of floats per row),
+ * about 8 ranges. O itself, when that is one range: the pass stays inline. */
+static int column_chunk(int O)
+{
+    int chunk = (O / 8 + 15) / 16 * 16;
+    return chunk < 16 ? 16 : chunk < O ? chunk : O;
+}
+
+/* Open the function that holds a pass over the columns: `NAME_PASS_columns(lo, hi, B)` when
+ * the pass is shared among the threads (returns true), else `NAME_PASS(B)` itself, the pass
+ * written inline over every column. Sets the bounds of the pass's column loop. */
+static bool emit_columns_open(Emitter *e, const IrOp *op, const char *pass, const char **lo,
+                              const char **hi)
+{
+    if (column_chunk(op->O) < op->O) {
+        emit_function(e, "static void %s_%s_columns(int lo, int hi, int B)", op->name, pass);
+        *lo = "lo";
+        *hi = "hi";
+        return true;
+    }
+    emit_function(e, "static void %s_%s(int B)", op->name, pass);
+    *lo = "0";
+    *hi = op->O_name;
+    return false;
+}
+
+/* Close the pass's own function and open NAME_PASS(B), which runs it. */
+static void emit_columns_caller(Emitter *e, const IrOp *op, const char *pass)
+{
+    emit_close(e, NULL);
+    emit_blank(e);
+    emit_function(e, "static void %s_%s(int B)", op->name, pass);
+}
+
+static void emit_columns_run(Emitter *e, const IrOp *op, const char *pass)
+{
+    emit(e, "netrt_parallel(%s, %d, %s_%s_columns, B); /* %d columns at a time, on the threads */",
+         op->O_name, column_chunk(op->O), op->name, pass, column_chunk(op->O));
+}
+
+static void emit_dense_gemm_forward(Emitter *e, const IrOp *op)
+{
+    const char *n = op->name, *I = op->I_name, *O = op->O_name;
+    emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasTrans, B, %s, %s,", O, I);
+    emit(e, "            1.0@f, %s, %s, param.%s_W, %s, 0.0@f, %s, %s);", op->in, I, n, I, op->out, O);
+}
 
 static void emit_dense_forward(Emitter *e, const IrOp *op)
 {
-    const char *n = op->name, *I = op->I_name, *O = op->O_name;
+    const char *n = op->name, *O = op->O_name, *lo, *hi;
     emit(e, "/* forward:  %s_out[B,%d] = %s[B,%d] · %s_Wᵀ[%d,%d] + %s_b[%d]", n, op->O, op->in, op->I,
          n, op->I, op->O, n, op->O);
     if (op->act) {
@@ -192,29 +242,34 @@ static void emit_dense_forward(Emitter *e, const IrOp *op)
     } else {
         emit(e, " * The GEMM writes into %s; one pass adds the bias. */", op->out);
     }
-    emit_function(e, "static void %s_forward(int B)", n);
-    emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasTrans, B, %s, %s,", O, I);
-    emit(e, "            1.0@f, %s, %s, param.%s_W, %s, 0.0@f, %s, %s);", op->in, I, n, I, op->out, O);
+    bool shared = emit_columns_open(e, op, "forward", &lo, &hi);
+    if (!shared)
+        emit_dense_gemm_forward(e, op);
     emit_open(e, "for (int b = 0; b < B; b++)");
     emit(e, "@R *out = &%s[b * %s];", op->out, O);
     if (op->act) {
         if (op->z[0])
             emit(e, "@R *ks = &%s[b * %s];", op->z, O);
-        emit_open(e, "for (int o = 0; o < %s; o++)", O);
+        emit_open(e, "for (int o = %s; o < %s; o++)", lo, hi);
         emit(e, "@R z = out[o] + param.%s_b[o];", n);
         emit_activation_kept(e, op, "o");
         emit_close(e, NULL);
     } else {
-        emit(e, "for (int o = 0; o < %s; o++)", O);
+        emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
         emit(e, "    out[o] += param.%s_b[o];", n);
     }
     emit_close(e, NULL);
+    if (shared) {
+        emit_columns_caller(e, op, "forward");
+        emit_dense_gemm_forward(e, op);
+        emit_columns_run(e, op, "forward");
+    }
     emit_close(e, NULL);
 }
 
 static void emit_dense_backward(Emitter *e, const IrOp *op)
 {
-    const char *n = op->name, *I = op->I_name, *O = op->O_name;
+    const char *n = op->name, *I = op->I_name, *O = op->O_name, *lo, *hi;
     const char *dz = op->pre; /* the gradient at the GEMM's output, the bias included */
 
     emit(e, "/* backward, given d_%s[B,%d] = ∂L/∂%s:", op->out, op->O, op->out);
@@ -230,24 +285,28 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
     else
         emit(e, " *   d_%s[B,%d] = %s[B,%d] · %s_W[%d,%d] */", op->in, op->I, dz, op->O, n, op->O,
              op->I);
-    emit_function(e, "static void %s_backward(int B)", n);
-    emit(e, "for (int o = 0; o < %s; o++)", O);
+    bool shared = emit_columns_open(e, op, "backward", &lo, &hi);
+    emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
     emit(e, "    grad.%s_b[o] = 0.0@f;", n);
     emit_open(e, "for (int b = 0; b < B; b++)");
     if (op->act) {
         emit_activation_inputs(e, op, "b");
         emit(e, "@R *dz = &%s[b * %s];", dz, O);
-        emit_open(e, "for (int o = 0; o < %s; o++)", O);
+        emit_open(e, "for (int o = %s; o < %s; o++)", lo, hi);
         emit(e, "dz[o] = %s;", op->z[0] ? activation(e, op->act).bwd_kept
                                          : activation(e, op->act).backward);
         emit(e, "grad.%s_b[o] += dz[o];", n);
         emit_close(e, NULL);
     } else {
         emit(e, "const @R *dz = &%s[b * %s];", dz, O);
-        emit(e, "for (int o = 0; o < %s; o++)", O);
+        emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
         emit(e, "    grad.%s_b[o] += dz[o];", n);
     }
     emit_close(e, NULL);
+    if (shared) {
+        emit_columns_caller(e, op, "backward");
+        emit_columns_run(e, op, "backward");
+    }
     emit(e, "@G(CblasRowMajor, CblasTrans, CblasNoTrans, %s, %s, B,", O, I);
     emit(e, "            1.0@f, %s, %s, %s, %s, 0.0@f, grad.%s_W, %s);", dz, O, op->in, I, n, I);
     if (!op->in_is_data) {

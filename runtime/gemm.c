@@ -17,20 +17,13 @@
  * and an untransposed op(B) too: on these sizes packing cost as much as the products. Partial
  * tiles are computed whole, with masked loads and stores at the edges of C and B.
  *
- * Threads: a pool of workers that spin briefly between products, then sleep. They share
- * nothing they write but C, and wait for each other only at the end of a product. Every element
- * of C gets the same sums in the same order whichever thread computes its tile, so results do
- * not depend on the number of threads, bit for bit.
+ * Threads (threads.c) take the units one by one. They share nothing they write but C, and
+ * wait for each other only at the end of a product. Every element of C gets the same sums in
+ * the same order whichever thread computes its tile, so results do not depend on the number of
+ * threads, bit for bit.
  *
  * Double precision, and CPUs without AVX-512, go to OpenBLAS (--gemm openblas forces it). */
-#define _GNU_SOURCE
-
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
-#include <unistd.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -44,10 +37,7 @@
 
 #include "netrt_internal.h"
 
-enum { MAX_THREADS = 16 };
-
-static int use_own = 0;      /* netrt_gemm_use_own */
-static int gemm_threads = 1; /* for the own kernel; OpenBLAS has its own */
+static int use_own = 0; /* netrt_gemm_use_own */
 
 #if HAVE_AVX512_KERNEL
 #pragma GCC push_options
@@ -198,6 +188,7 @@ static void tile_by_row(int kc, const float *a, size_t ars, const float *b, size
 /* One product, cut into units of work: each an NR-wide panel of C's columns over a span of its
  * rows. */
 typedef struct {
+    NetrtJob job;    /* its units, for netrt_run_job */
     char ta, tb;
     int m, n, k;
     float alpha, beta;
@@ -206,19 +197,19 @@ typedef struct {
     int lda, ldb, ldc;
     int pack_b;      /* op(B) packed, panel by panel, rather than read in place */
     int spans, rows; /* spans of rows per column panel, and rows per span (MR·x) */
-    int units;       /* column panels × spans */
 } Product;
 
 /* Each thread's own packed panels: NR columns of op(B) and A's short last panel, KC deep. */
-static float my_b[MAX_THREADS][KC * NR] __attribute__((aligned(64)));
-static float my_a[MAX_THREADS][MR * KC] __attribute__((aligned(64)));
+static float my_b[NETRT_MAX_THREADS][KC * NR] __attribute__((aligned(64)));
+static float my_a[NETRT_MAX_THREADS][MR * KC] __attribute__((aligned(64)));
 
 /* Unit u of the product, on thread t. It packs what it reads of op(B) into its own thread's
  * buffer: no thread waits for another, and nothing packed moves between cores. Every element
  * of C gets the same sums in the same order whichever thread computes it (KC depths at a
  * time, into C), so the result does not depend on the number of threads. */
-static void product_unit(const Product *q, int u, int t)
+static void product_unit(const NetrtJob *job, int u, int t)
 {
+    const Product *q = (const Product *)job;
     int jr = u / q->spans * NR, i0 = u % q->spans * q->rows;
     int nr = q->n - jr < NR ? q->n - jr : NR;
     int i1 = q->m - i0 < q->rows ? q->m : i0 + q->rows;
@@ -249,104 +240,6 @@ static void product_unit(const Product *q, int u, int t)
     }
 }
 
-/* ---- the threads: the caller and a pool of workers take the units of a product ------------
- * One word says what is on offer: the product's number (32 bits), its units (16) and the next
- * unit to take (16). A thread takes a unit by bumping the word (compare-and-swap), so a unit
- * is taken by exactly one thread, and only a thread holding a unit reads the product. The
- * caller takes units like any worker, then waits until every unit taken is done: never for a
- * worker that the machine has not scheduled yet, which then finds nothing left. A worker
- * spins for a while after the last unit on offer (the next product follows within
- * microseconds during training), then sleeps. */
-enum { SPINS = 1 << 15, MAX_UNITS = 0xffff };
-
-static struct {
-    _Atomic uint64_t offer; /* product << 32 | units << 16 | next unit */
-    atomic_int done;        /* units of the current product finished */
-    atomic_int nt;          /* threads that may take units: workers 1..nt-1 and the caller */
-    const Product *q;
-    int sleeping, started;
-} pool;
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
-
-static int on_offer(uint64_t offer)
-{
-    return (offer & MAX_UNITS) < (offer >> 16 & MAX_UNITS);
-}
-
-/* Take the units on offer one by one and compute them; returns when none is left. */
-static void take_units(int t)
-{
-    uint64_t offer = atomic_load_explicit(&pool.offer, memory_order_acquire);
-    while (on_offer(offer)) {
-        if (!atomic_compare_exchange_weak_explicit(&pool.offer, &offer, offer + 1,
-                                                   memory_order_acquire, memory_order_acquire))
-            continue; /* offer now holds the word as it is */
-        product_unit(pool.q, (int)(offer & MAX_UNITS), t);
-        atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
-        offer = atomic_load_explicit(&pool.offer, memory_order_acquire);
-    }
-}
-
-static void *worker(void *arg)
-{
-    int t = (int)(size_t)arg;
-    for (int spins = 0;; spins++) {
-        if (t < atomic_load_explicit(&pool.nt, memory_order_relaxed) &&
-            on_offer(atomic_load_explicit(&pool.offer, memory_order_acquire))) {
-            take_units(t);
-            spins = 0;
-        } else if (spins < SPINS) {
-            __builtin_ia32_pause();
-        } else {
-            pthread_mutex_lock(&pool_lock);
-            pool.sleeping++;
-            while (!on_offer(atomic_load(&pool.offer)))
-                pthread_cond_wait(&pool_wake, &pool_lock);
-            pool.sleeping--;
-            pthread_mutex_unlock(&pool_lock);
-            spins = 0;
-        }
-    }
-    return NULL;
-}
-
-/* Compute q's units on nt threads, this one among them; returns when all are done. Falls back
- * to fewer threads if a worker cannot be started. */
-static void run_product(const Product *q, int nt)
-{
-    while (pool.started < nt - 1) {
-        pthread_t id;
-        if (pthread_create(&id, NULL, worker, (void *)(size_t)(pool.started + 1)) != 0)
-            break;
-        pthread_detach(id);
-        pool.started++;
-    }
-    if (nt > pool.started + 1)
-        nt = pool.started + 1;
-    if (nt <= 1 || q->units > MAX_UNITS) {
-        for (int u = 0; u < q->units; u++)
-            product_unit(q, u, 0);
-        return;
-    }
-    pool.q = q;
-    atomic_store_explicit(&pool.nt, nt, memory_order_relaxed);
-    atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
-    uint64_t product = (atomic_load_explicit(&pool.offer, memory_order_relaxed) >> 32) + 1;
-    atomic_store_explicit(&pool.offer, product << 32 | (uint64_t)q->units << 16,
-                          memory_order_release);
-    pthread_mutex_lock(&pool_lock);
-    if (pool.sleeping)
-        pthread_cond_broadcast(&pool_wake);
-    pthread_mutex_unlock(&pool_lock);
-    take_units(0);
-    for (int spins = 0; atomic_load_explicit(&pool.done, memory_order_acquire) < q->units;)
-        if (++spins < 1024)
-            __builtin_ia32_pause();
-        else
-            sched_yield(); /* a worker holding a unit waits for a core */
-}
-
 static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const float *a,
                       int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
@@ -359,7 +252,7 @@ static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const 
         return;
     }
     /* Threads only for products worth the hand-over (a few microseconds). */
-    int nt = (double)m * n * k < 2e5 ? 1 : gemm_threads;
+    int nt = (double)m * n * k < 2e5 ? 1 : netrt_threads();
     /* Pack a transposed op(B); and an untransposed one when many rows will read it, since its
      * rows, far apart in memory, can fall on the same cache sets (2048 floats apart, all do).
      * Spans of MC rows when op(B) is read in place; when it is packed, each span packs it
@@ -370,9 +263,9 @@ static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const 
         spans = nt == 1 ? 1 : (4 * nt + panels - 1) / panels;
     int rows = ((m + spans - 1) / spans + MR - 1) / MR * MR;
     spans = (m + rows - 1) / rows;
-    Product q = {ta, tb, m, n, k, alpha, beta, a, b, c, lda, ldb, ldc,
-                 pack, spans, rows, panels * spans};
-    run_product(&q, nt);
+    Product q = {{product_unit, panels * spans}, ta, tb, m, n, k, alpha, beta, a, b, c, lda,
+                 ldb, ldc, pack, spans, rows};
+    netrt_run_job(&q.job, nt);
 }
 
 #pragma GCC pop_options
@@ -392,16 +285,6 @@ void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE tra
     cblas_sgemm(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-/* The CPUs this process may run on. */
-static int cpus_available(void)
-{
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-        return CPU_COUNT(&set);
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
 int netrt_gemm_setup(const char *choice, int threads, NetrtGemmStatus *st, NetrtErr *err)
 {
     memset(st, 0, sizeof *st);
@@ -414,9 +297,9 @@ int netrt_gemm_setup(const char *choice, int threads, NetrtGemmStatus *st, Netrt
         return netrt_err(err, "--gemm netc: the kernel needs AVX-512, which this CPU (or its "
                          "OS) does not offer");
     st->own = can && !(choice && !strcmp(choice, "openblas"));
-    st->threads = threads > 0 ? threads : cpus_available();
-    if (st->threads > MAX_THREADS)
-        st->threads = MAX_THREADS;
+    st->threads = threads > 0 ? threads : netrt_cpus_available();
+    if (st->threads > NETRT_MAX_THREADS)
+        st->threads = NETRT_MAX_THREADS;
     if (st->own)
         snprintf(st->detail, sizeof st->detail, "netc's AVX-512 kernel, %d thread%s (%s)",
                  st->threads, st->threads == 1 ? "" : "s",
@@ -435,9 +318,9 @@ void netrt_gemm_use_own(int on, int threads)
 {
 #if HAVE_AVX512_KERNEL
     use_own = on;
-    gemm_threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
 #else
-    (void)on;
-    (void)threads;
+    on = 0;
 #endif
+    /* With OpenBLAS, whose threads spin between its calls, the passes stay on one thread. */
+    netrt_set_threads(on ? threads : 1);
 }

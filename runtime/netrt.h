@@ -56,6 +56,12 @@ void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE tra
                  int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                  float beta, float *c, int ldc);
 
+/* body(lo, hi, arg) for the ranges [lo, hi) of [0, n), `chunk` long (the last one shorter),
+ * shared among the trainer's threads: the passes of generated code over the columns of a
+ * batch (arg its rows), each range independent of the others. Which thread runs a range never
+ * changes its result. */
+void netrt_parallel(int n, int chunk, void (*body)(int lo, int hi, int arg), int arg);
+
 /* Element type of every tensor of a model: float for training, double for gradient checks. */
 typedef enum {
     NETRT_F32, /* float  */

@@ -59,17 +59,22 @@ static float d_dense3_out[BATCH_MAX * DENSE3_OUT];   /* ∂L/∂dense3_out */
  *           relu1_out = max(0, z), z = dense1_out
  * The GEMM writes z into relu1_out; one pass then adds the bias and applies relu1 in
  * place. */
-static void dense1_forward(int B)
+static void dense1_forward_columns(int lo, int hi, int B)
 {
-    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
-                1.0f, input, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, relu1_out, DENSE1_OUT);
     for (int b = 0; b < B; b++) {
         float *out = &relu1_out[b * DENSE1_OUT];
-        for (int o = 0; o < DENSE1_OUT; o++) {
+        for (int o = lo; o < hi; o++) {
             float z = out[o] + param.dense1_b[o];
             out[o] = z > 0.0f ? z : 0.0f;
         }
     }
+}
+
+static void dense1_forward(int B)
+{
+    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
+                1.0f, input, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, relu1_out, DENSE1_OUT);
+    netrt_parallel(DENSE1_OUT, 16, dense1_forward_columns, B); /* 16 columns at a time, on the threads */
 }
 
 /* backward, given d_relu1_out[B,32] = ∂L/∂relu1_out:
@@ -77,18 +82,23 @@ static void dense1_forward(int B)
  *   grad.dense1_b[32] = Σ_b d_dense1_out[b,:]
  *   grad.dense1_W[32,64] = d_dense1_outᵀ[32,B] · input[B,64]
  *   (no d_input: the input is data, so the third GEMM is skipped) */
-static void dense1_backward(int B)
+static void dense1_backward_columns(int lo, int hi, int B)
 {
-    for (int o = 0; o < DENSE1_OUT; o++)
+    for (int o = lo; o < hi; o++)
         grad.dense1_b[o] = 0.0f;
     for (int b = 0; b < B; b++) {
         const float *y = &relu1_out[b * DENSE1_OUT], *dy = &d_relu1_out[b * DENSE1_OUT];
         float *dz = &d_dense1_out[b * DENSE1_OUT];
-        for (int o = 0; o < DENSE1_OUT; o++) {
+        for (int o = lo; o < hi; o++) {
             dz[o] = y[o] > 0.0f ? dy[o] : 0.0f;
             grad.dense1_b[o] += dz[o];
         }
     }
+}
+
+static void dense1_backward(int B)
+{
+    netrt_parallel(DENSE1_OUT, 16, dense1_backward_columns, B); /* 16 columns at a time, on the threads */
     netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE1_OUT, DENSE1_IN, B,
                 1.0f, d_dense1_out, DENSE1_OUT, input, DENSE1_IN, 0.0f, grad.dense1_W, DENSE1_IN);
 }

@@ -16,6 +16,7 @@
  * to show that the check catches a wrong one (the test suite expects that run to fail).
  * Regression models get random targets; a model with dropout draws the same mask at every
  * evaluation (its random state is reset), so that L is one function of the parameters.
+ * The passes that generated code shares among threads (netrt_parallel) run on three here.
  */
 #define NETC_NO_MAIN
 #include MODEL_C
@@ -24,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "netrt_internal.h"
 
 /* 37 samples: gradients summed over a batch of some size, as in training */
 enum { B_CHECK = 37, COORDS_PER_TENSOR = 20 };
@@ -62,6 +65,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "gradcheck: %s was not generated with --dtype f64\n", MODEL_C);
         return 2;
     }
+    netrt_set_threads(3);
 
     /* a random model, batch and labels; parameters of the usual scale, U(±2/√fan_in), so that
      * deep stacks neither saturate (gradients too small to difference) nor explode */
