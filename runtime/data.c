@@ -381,22 +381,40 @@ static void rows_fill(const NetrtModel *model, const NetrtSplit *split, const in
     }
 }
 
-void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const NetrtSplit *split,
-                      const int32_t *idx, int B, NetrtAugmenter *aug)
+/* Rows of a batch of images, converted from their pixels: the batch is cut into ranges of
+ * FILL_ROWS rows that the trainer's threads share (rows are independent of each other). */
+enum { FILL_ROWS = 32 };
+typedef struct {
+    NetrtJob job;
+    const NetrtModel *model;
+    const NetrtPixelMap *map;
+    const NetrtSplit *split;
+    const int32_t *idx;
+    int B;
+    NetrtAugmenter *aug; /* NULL, or one range of every row: its random draws stay in order */
+} Fill;
+
+static void fill_rows(const NetrtJob *job, int u, int t)
 {
-    if (split->x) {
-        rows_fill(model, split, idx, B);
-        return;
-    }
+    const Fill *f = (const Fill *)job;
+    const NetrtModel *model = f->model;
+    const NetrtSplit *split = f->split;
     size_t size = (size_t)split->size;
-    for (int b = 0; b < B; b++) {
-        const uint8_t *pixels = split->pixels + (size_t)idx[b] * size;
-        if (aug) {
-            netrt_augment_image(aug->settings, &aug->rng, pixels, aug->scratch, model->in_c,
-                                model->in_h, model->in_w);
-            pixels = aug->scratch;
+    const double scale = f->map->scale, offset = f->map->offset;
+    int b1 = f->aug ? f->B : (u + 1) * FILL_ROWS < f->B ? (u + 1) * FILL_ROWS : f->B;
+    (void)t;
+    for (int b = f->aug ? 0 : u * FILL_ROWS; b < b1; b++) {
+        const uint8_t *pixels = split->pixels + (size_t)f->idx[b] * size;
+        if (b + 2 < f->B) { /* rows in shuffled order miss the caches: ask for one ahead */
+            const uint8_t *ahead = split->pixels + (size_t)f->idx[b + 2] * size;
+            for (size_t i = 0; i < size; i += 64)
+                __builtin_prefetch(ahead + i);
         }
-        const double scale = map->scale, offset = map->offset;
+        if (f->aug) {
+            netrt_augment_image(f->aug->settings, &f->aug->rng, pixels, f->aug->scratch,
+                                model->in_c, model->in_h, model->in_w);
+            pixels = f->aug->scratch;
+        }
         if (model->dtype == NETRT_F32) {
             float *row = (float *)model->input + b * size;
             for (size_t i = 0; i < size; i++)
@@ -406,6 +424,18 @@ void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const N
             for (size_t i = 0; i < size; i++)
                 row[i] = pixels[i] * scale + offset;
         }
-        model->labels[b] = split->labels[idx[b]];
+        model->labels[b] = split->labels[f->idx[b]];
     }
+}
+
+void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const NetrtSplit *split,
+                      const int32_t *idx, int B, NetrtAugmenter *aug)
+{
+    if (split->x) {
+        rows_fill(model, split, idx, B);
+        return;
+    }
+    Fill f = {{fill_rows, aug ? 1 : (B + FILL_ROWS - 1) / FILL_ROWS}, model, map, split, idx, B,
+              aug};
+    netrt_run_job(&f.job, netrt_threads());
 }
