@@ -255,13 +255,15 @@ static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const 
     int nt = (double)m * n * k < 2e5 ? 1 : netrt_threads();
     /* Pack a transposed op(B); and an untransposed one when many rows will read it, since its
      * rows, far apart in memory, can fall on the same cache sets (2048 floats apart, all do).
-     * Spans of MC rows when op(B) is read in place; when it is packed, each span packs it
-     * again, so spans only as many as give each thread about four units. */
-    int panels = (n + NR - 1) / NR, spans = m / MC > 1 ? m / MC : 1;
-    int pack = tb == 'T' || m >= 4 * MC;
-    if (pack && (nt == 1 || (4 * nt + panels - 1) / panels < spans))
-        spans = nt == 1 ? 1 : (4 * nt + panels - 1) / panels;
-    int rows = ((m + spans - 1) / spans + MR - 1) / MR * MR;
+     * Spans of MC rows or more; but each span packs its panel again, so a packed op(B) gets
+     * only as many spans as give each thread about four units. */
+    int panels = (n + NR - 1) / NR, pack = tb == 'T' || m >= 4 * MC;
+    int spans = m / MC > 1 ? m / MC : 1;
+    if (pack) {
+        int enough = nt == 1 ? 1 : (4 * nt + panels - 1) / panels;
+        spans = spans < enough ? spans : enough;
+    }
+    int rows = ((m + spans - 1) / spans + MR - 1) / MR * MR; /* whole panels of MR rows */
     spans = (m + rows - 1) / rows;
     Product q = {{product_unit, panels * spans}, ta, tb, m, n, k, alpha, beta, a, b, c, lda,
                  ldb, ldc, pack, spans, rows};
