@@ -228,40 +228,54 @@ static void emit_dense_gemm_forward(Emitter *e, const IrOp *op)
 static void emit_dense_forward(Emitter *e, const IrOp *op)
 {
     const char *n = op->name, *O = op->O_name, *lo, *hi;
+    bool outer = op->I == 1; /* the product is an outer product: written into the pass */
     emit(e, "/* forward:  %s_out[B,%d] = %s[B,%d] · %s_Wᵀ[%d,%d] + %s_b[%d]", n, op->O, op->in, op->I,
          n, op->I, op->O, n, op->O);
-    if (op->act) {
-        Activation a = activation(e, op->act);
-        emit(e, " *           %s = %s, z = %s_out", op->out, a.math_fwd, n);
-        emit(e, " * The GEMM writes z into %s; one pass then adds the bias and applies %s in", op->out,
-             op->act->name);
-        if (op->z[0])
-            emit(e, " * place, keeping %s for the backward pass. */", a.keep_math);
-        else
-            emit(e, " * place. */");
-    } else {
+    const char *keep = op->act && op->z[0] ? activation(e, op->act).keep_math : NULL;
+    if (op->act)
+        emit(e, " *           %s = %s, z = %s_out", op->out, activation(e, op->act).math_fwd, n);
+    if (outer && op->act)
+        emit(e, " * One input: z[b,o] = %s[b]·%s_W[o] + %s_b[o], an outer product, computed in the\n"
+             " * pass that applies %s%s%s%s. */", op->in, n, n, op->act->name,
+             keep ? ", keeping " : "", keep ? keep : "", keep ? " for the backward pass" : "");
+    else if (outer)
+        emit(e, " * One input: %s[b,o] = %s[b]·%s_W[o] + %s_b[o], an outer product, in one pass. */",
+             op->out, op->in, n, n);
+    else if (op->act)
+        emit(e, " * The GEMM writes z into %s; one pass then adds the bias and applies %s in\n"
+             " * place%s%s%s. */", op->out, op->act->name, keep ? ", keeping " : "", keep ? keep : "",
+             keep ? " for the backward pass" : "");
+    else
         emit(e, " * The GEMM writes into %s; one pass adds the bias. */", op->out);
-    }
     bool shared = emit_columns_open(e, op, "forward", &lo, &hi);
-    if (!shared)
+    if (!shared && !outer)
         emit_dense_gemm_forward(e, op);
     emit_open(e, "for (int b = 0; b < B; b++)");
     emit(e, "@R *out = &%s[b * %s];", op->out, O);
+    char z[200];
+    if (outer)
+        snprintf(z, sizeof z, "%s[b] * param.%s_W[o] + param.%s_b[o]", op->in, n, n);
+    else
+        snprintf(z, sizeof z, "out[o] + param.%s_b[o]", n);
     if (op->act) {
         if (op->z[0])
             emit(e, "@R *ks = &%s[b * %s];", op->z, O);
         emit_open(e, "for (int o = %s; o < %s; o++)", lo, hi);
-        emit(e, "@R z = out[o] + param.%s_b[o];", n);
+        emit(e, "@R z = %s;", z);
         emit_activation_kept(e, op, "o");
         emit_close(e, NULL);
     } else {
         emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
-        emit(e, "    out[o] += param.%s_b[o];", n);
+        if (outer)
+            emit(e, "    out[o] = %s;", z);
+        else
+            emit(e, "    out[o] += param.%s_b[o];", n);
     }
     emit_close(e, NULL);
     if (shared) {
         emit_columns_caller(e, op, "forward");
-        emit_dense_gemm_forward(e, op);
+        if (!outer)
+            emit_dense_gemm_forward(e, op);
         emit_columns_run(e, op, "forward");
     }
     emit_close(e, NULL);
@@ -271,6 +285,7 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
 {
     const char *n = op->name, *I = op->I_name, *O = op->O_name, *lo, *hi;
     const char *dz = op->pre; /* the gradient at the GEMM's output, the bias included */
+    bool outer = op->I == 1;  /* the weight gradient is summed in the pass */
 
     emit(e, "/* backward, given d_%s[B,%d] = ∂L/∂%s:", op->out, op->O, op->out);
     if (op->act && op->z[0])
@@ -279,15 +294,26 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
         emit(e, " *   %s[B,%d] = %s   (%s' written from its output y)", dz, op->O,
              activation(e, op->act).math_bwd, op->act->name);
     emit(e, " *   grad.%s_b[%d] = Σ_b %s[b,:]", n, op->O, dz);
-    emit(e, " *   grad.%s_W[%d,%d] = %sᵀ[%d,B] · %s[B,%d]", n, op->O, op->I, dz, op->O, op->in, op->I);
+    if (outer)
+        emit(e, " *   grad.%s_W[%d,1] = Σ_b %s[b,:]·%s[b]     (one input: in the same pass)", n, op->O, dz,
+             op->in);
+    else
+        emit(e, " *   grad.%s_W[%d,%d] = %sᵀ[%d,B] · %s[B,%d]", n, op->O, op->I, dz, op->O, op->in,
+             op->I);
     if (op->in_is_data)
-        emit(e, " *   (no d_%s: the input is data, so the third GEMM is skipped) */", op->in);
+        emit(e, " *   (no d_%s: the input is data, so the %sGEMM is skipped) */", op->in,
+             outer ? "" : "third ");
     else
         emit(e, " *   d_%s[B,%d] = %s[B,%d] · %s_W[%d,%d] */", op->in, op->I, dz, op->O, n, op->O,
              op->I);
     bool shared = emit_columns_open(e, op, "backward", &lo, &hi);
-    emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
-    emit(e, "    grad.%s_b[o] = 0.0@f;", n);
+    if (outer) {
+        emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
+        emit(e, "    grad.%s_b[o] = grad.%s_W[o] = 0.0@f;", n, n);
+    } else {
+        emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
+        emit(e, "    grad.%s_b[o] = 0.0@f;", n);
+    }
     emit_open(e, "for (int b = 0; b < B; b++)");
     if (op->act) {
         emit_activation_inputs(e, op, "b");
@@ -296,6 +322,14 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
         emit(e, "dz[o] = %s;", op->z[0] ? activation(e, op->act).bwd_kept
                                          : activation(e, op->act).backward);
         emit(e, "grad.%s_b[o] += dz[o];", n);
+        if (outer)
+            emit(e, "grad.%s_W[o] += dz[o] * %s[b];", n, op->in);
+        emit_close(e, NULL);
+    } else if (outer) {
+        emit(e, "const @R *dz = &%s[b * %s];", dz, O);
+        emit_open(e, "for (int o = %s; o < %s; o++)", lo, hi);
+        emit(e, "grad.%s_b[o] += dz[o];", n);
+        emit(e, "grad.%s_W[o] += dz[o] * %s[b];", n, op->in);
         emit_close(e, NULL);
     } else {
         emit(e, "const @R *dz = &%s[b * %s];", dz, O);
@@ -307,8 +341,10 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
         emit_columns_caller(e, op, "backward");
         emit_columns_run(e, op, "backward");
     }
-    emit(e, "@G(CblasRowMajor, CblasTrans, CblasNoTrans, %s, %s, B,", O, I);
-    emit(e, "            1.0@f, %s, %s, %s, %s, 0.0@f, grad.%s_W, %s);", dz, O, op->in, I, n, I);
+    if (!outer) {
+        emit(e, "@G(CblasRowMajor, CblasTrans, CblasNoTrans, %s, %s, B,", O, I);
+        emit(e, "            1.0@f, %s, %s, %s, %s, 0.0@f, grad.%s_W, %s);", dz, O, op->in, I, n, I);
+    }
     if (!op->in_is_data) {
         emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, %s, %s,", I, O);
         emit(e, "            1.0@f, %s, %s, param.%s_W, %s, 0.0@f, d_%s, %s);", dz, O, n, I, op->in, I);
