@@ -53,7 +53,7 @@ static const OptSpec specs[] = {
      NULL},
     {"--valid", "N|F", OPT_PART, FIELD(valid),
      "training samples held out for validation: a count, or a fraction below 1", NULL},
-    {"--threads", "N", OPT_COUNT, FIELD(threads), "threads of the products (GEMMs)",
+    {"--threads", "N", OPT_COUNT, FIELD(threads), "threads of the products (GEMMs) and passes",
      "the CPUs available"},
     {"--gemm", "KERNEL", OPT_STRING, FIELD(gemm),
      "who computes the products: auto, netc (AVX-512) or openblas", "auto"},
