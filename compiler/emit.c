@@ -368,9 +368,14 @@ static void emit_storage(Emitter *e)
             emit_commented(e, code, "where each window's maximum was, for the backward pass");
         }
         if (op->kind == IR_CONV) {
-            snprintf(code, sizeof code, "static @R %s_col[%s_IC * %s_K * %s_K * %s_OH * %s_OW];",
+            snprintf(code, sizeof code,
+                     "static @R %s_col[NETRT_MAX_THREADS][%s_IC * %s_K * %s_K * %s_OH * %s_OW];",
                      op->name, op->U, op->U, op->U, op->U, op->U);
-            emit_commented(e, code, "one sample's im2col matrix (scratch)");
+            emit_commented(e, code, "one sample's im2col matrix, a scratch per thread");
+            snprintf(code, sizeof code,
+                     "static @R %s_sums[(BATCH_MAX + %d) / %d][%s_OC * (%s_IC * %s_K * %s_K + 1)];",
+                     op->name, CONV_SAMPLES - 1, CONV_SAMPLES, op->U, op->U, op->U, op->U);
+            emit_commented(e, code, "each range of samples' sums of grad W and grad b");
         }
         if (op->kind == IR_DROPOUT) {
             snprintf(code, sizeof code, "static @R %s_mask[BATCH_MAX * %s];", op->name,

@@ -58,7 +58,9 @@ void emit_activation_kept(Emitter *e, const IrOp *op, const char *i);
 bool emit_no_input_gradient(Emitter *e, const IrOp *op);
 void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b);
 void emit_activation_helpers(Emitter *e);
-/* emit_conv.c: convolution and pooling */
+/* emit_conv.c: convolution and pooling. Their passes take the samples of a batch CONV_SAMPLES
+ * at a time, shared among the threads. */
+enum { CONV_SAMPLES = 4 };
 void emit_image_sizes(Emitter *e, const IrOp *op);
 void emit_image_forward(Emitter *e, const IrOp *op);
 void emit_image_backward(Emitter *e, const IrOp *op);

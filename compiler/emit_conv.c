@@ -3,7 +3,12 @@
  * A convolution is an im2col and one GEMM per sample: the K×K windows of the input are laid out
  * as the columns of a matrix, so that every output channel is a row of W times that matrix. Its
  * backward pass is the same GEMM transposed twice (for W and for the columns) and col2im, the
- * scatter that undoes im2col. The index math is written once, in the comment above im2col. */
+ * scatter that undoes im2col. The index math is written once, in the comment above im2col.
+ *
+ * Every pass takes the samples of the batch CONV_SAMPLES at a time, shared among the threads
+ * (netrt_parallel): a convolution's scratch is one per thread, and its parameter gradients are
+ * summed per range of samples, then the ranges in order, so the sums do not depend on the
+ * threads. */
 #include "emit.h"
 
 /* The size constants of one image layer: CONV1_IC, CONV1_OH, … */
@@ -41,6 +46,27 @@ void emit_image_sizes(Emitter *e, const IrOp *op)
          l->out_shape[1], n.OW, l->out_shape[2]);
     emit(e, "%s = %s * %s * %s, %s = %s * %s * %s,", op->I_name, n.IC, n.IH, n.IW, op->O_name,
          n.OC, n.OH, n.OW);
+}
+
+/* ---- passes over ranges of samples ------------------------------------------------------------ */
+
+/* Open NAME_PASS_samples(lo, hi, B), the pass over samples [lo, hi). */
+static void emit_samples_open(Emitter *e, const IrOp *op, const char *pass)
+{
+    emit_function(e, "static void %s_%s_samples(int lo, int hi, int B)", op->name, pass);
+}
+
+/* Close it, and open NAME_PASS(B), which runs it on the threads; `first` (or NULL) is its
+ * first line. */
+static void emit_samples_run(Emitter *e, const IrOp *op, const char *pass, const char *first)
+{
+    emit_close(e, NULL);
+    emit_blank(e);
+    emit_function(e, "static void %s_%s(int B)", op->name, pass);
+    if (first)
+        emit(e, "%s", first);
+    emit(e, "netrt_parallel(B, %d, %s_%s_samples, B); /* %d samples at a time, on the threads */",
+         CONV_SAMPLES, op->name, pass, CONV_SAMPLES);
 }
 
 /* ---- convolution ------------------------------------------------------------------------------ */
@@ -101,15 +127,18 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
         emit(e, " *   then %s = %s in the same pass as the bias%s%s%s.", op->out, a.math_fwd,
              op->z[0] ? ", " : "", op->z[0] ? a.keep_math : "", op->z[0] ? " kept" : "");
     }
-    emit(e, " * W is [%d,%d,%d,%d] = [out channel, in channel, i, j], as torch.nn.Conv2d. */", oc,
+    emit(e, " * W is [%d,%d,%d,%d] = [out channel, in channel, i, j], as torch.nn.Conv2d. The threads", oc,
          l->in_c, l->kernel, l->kernel);
-    emit_function(e, "static void %s_forward(int B)", nm);
+    emit(e, " * take the samples %d at a time, each with a col of its own. */", CONV_SAMPLES);
+    emit_samples_open(e, op, "forward");
     emit(e, "enum { CKK = %s * %s * %s, OHW = %s * %s };", n.IC, n.K, n.K, n.OH, n.OW);
-    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit(e, "@R *col = %s_col[netrt_thread()];", nm);
+    emit(e, "(void)B;");
+    emit_open(e, "for (int b = lo; b < hi; b++)");
     emit(e, "@R *out = &%s[b * %s];", op->out, op->O_name);
-    emit(e, "%s_im2col(&%s[b * %s], %s_col);", nm, op->in, op->I_name, nm);
+    emit(e, "%s_im2col(&%s[b * %s], col);", nm, op->in, op->I_name);
     emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasNoTrans, %s, OHW, CKK,", n.OC);
-    emit(e, "            1.0@f, param.%s_W, CKK, %s_col, OHW, 0.0@f, out, OHW);", nm, nm);
+    emit(e, "            1.0@f, param.%s_W, CKK, col, OHW, 0.0@f, out, OHW);", nm);
     if (op->z[0])
         emit(e, "@R *ks = &%s[b * %s];", op->z, op->O_name);
     emit_open(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
@@ -123,6 +152,7 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
     emit_close(e, NULL);
     emit_close(e, NULL);
+    emit_samples_run(e, op, "forward", NULL);
     emit_close(e, NULL);
 }
 
@@ -139,7 +169,9 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
         emit_close(e, NULL);
         emit_blank(e);
     }
-    emit(e, "/* backward, given d_%s = ∂L/∂%s, one sample b at a time:", op->out, op->out);
+    emit(e, "/* backward, given d_%s = ∂L/∂%s, one sample b at a time (the threads take %d", op->out,
+         op->out, CONV_SAMPLES);
+    emit(e, " * at a time), its parameter gradients summed by range of samples, then the ranges in order:");
     if (op->act)
         emit(e, " *   %s = %s", dz, op->z[0] ? activation(e, op->act).math_bwd_kept
                                              : activation(e, op->act).math_bwd);
@@ -154,13 +186,15 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
     else
         emit(e, " *   d_%s[b] = col2im(%s_Wᵀ · %s[b])    (the columns' gradient, scattered back) */",
              op->in, nm, dz);
-    emit_function(e, "static void %s_backward(int B)", nm);
+    emit_samples_open(e, op, "backward");
     emit(e, "enum { CKK = %s * %s * %s, OHW = %s * %s };", n.IC, n.K, n.K, n.OH, n.OW);
-    emit(e, "for (int i = 0; i < %s * CKK; i++)", n.OC);
-    emit(e, "    grad.%s_W[i] = 0.0@f;", nm);
-    emit(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
-    emit(e, "    grad.%s_b[oc] = 0.0@f;", nm);
-    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit(e, "@R *col = %s_col[netrt_thread()];", nm);
+    emit(e, "@R *gW = %s_sums[lo / %d], *gb = &gW[%s * CKK]; /* this range's sums */", nm,
+         CONV_SAMPLES, n.OC);
+    emit(e, "(void)B;");
+    emit(e, "for (int i = 0; i < %s * (CKK + 1); i++)", n.OC);
+    emit(e, "    gW[i] = 0.0@f;");
+    emit_open(e, "for (int b = lo; b < hi; b++)");
     if (op->act)
         emit_activation_inputs(e, op, "b");
     emit(e, "@R *dz = &%s[b * %s];", dz, op->O_name);
@@ -169,21 +203,35 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
     if (op->act)
         emit(e, "dz[o] = %s;", op->z[0] ? activation(e, op->act).bwd_kept
                                          : activation(e, op->act).backward);
-    emit(e, "grad.%s_b[oc] += dz[o];", nm);
+    emit(e, "gb[oc] += dz[o];");
     emit_close(e, NULL);
     emit_close(e, NULL);
-    emit(e, "%s_im2col(&%s[b * %s], %s_col);", nm, op->in, op->I_name, nm);
+    emit(e, "%s_im2col(&%s[b * %s], col);", nm, op->in, op->I_name);
     emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasTrans, %s, CKK, OHW,", n.OC);
-    emit(e, "            1.0@f, dz, OHW, %s_col, OHW, 1.0@f, grad.%s_W, CKK);", nm, nm);
+    emit(e, "            1.0@f, dz, OHW, col, OHW, 1.0@f, gW, CKK);");
     if (!op->in_is_data) {
         emit(e, "/* the columns' gradient, in the same scratch buffer: col's values are used up */");
         emit(e, "@G(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, %s,", n.OC);
-        emit(e, "            1.0@f, param.%s_W, CKK, dz, OHW, 0.0@f, %s_col, OHW);", nm, nm);
+        emit(e, "            1.0@f, param.%s_W, CKK, dz, OHW, 0.0@f, col, OHW);", nm);
         emit(e, "@R *dx = &d_%s[b * %s];", op->in, op->I_name);
         emit(e, "for (int i = 0; i < %s; i++)", op->I_name);
         emit(e, "    dx[i] = 0.0@f;");
-        emit(e, "%s_col2im(%s_col, dx);", nm, nm);
+        emit(e, "%s_col2im(col, dx);", nm);
     }
+    emit_close(e, NULL);
+    char ckk[200];
+    snprintf(ckk, sizeof ckk, "enum { CKK = %s * %s * %s };", n.IC, n.K, n.K);
+    emit_samples_run(e, op, "backward", ckk);
+    emit(e, "/* the ranges' sums, added in order: the same bits whatever the threads */");
+    emit(e, "for (int i = 0; i < %s * CKK; i++)", n.OC);
+    emit(e, "    grad.%s_W[i] = 0.0@f;", nm);
+    emit(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
+    emit(e, "    grad.%s_b[oc] = 0.0@f;", nm);
+    emit_open(e, "for (int r = 0; r < (B + %d) / %d; r++)", CONV_SAMPLES - 1, CONV_SAMPLES);
+    emit(e, "for (int i = 0; i < %s * CKK; i++)", n.OC);
+    emit(e, "    grad.%s_W[i] += %s_sums[r][i];", nm, nm);
+    emit(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
+    emit(e, "    grad.%s_b[oc] += %s_sums[r][%s * CKK + oc];", nm, nm, n.OC);
     emit_close(e, NULL);
     emit_close(e, NULL);
 }
@@ -221,8 +269,9 @@ static void emit_pool_forward(Emitter *e, const IrOp *op)
         emit(e, " *   %s[b,c,oh,ow] = 1/K² Σ_{i,j} x[b, c, oh·S + i, ow·S + j],  x = %s */", op->out,
              op->in);
     }
-    emit_function(e, "static void %s_forward(int B)", op->name);
-    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit_samples_open(e, op, "forward");
+    emit(e, "(void)B;");
+    emit_open(e, "for (int b = lo; b < hi; b++)");
     emit(e, "const @R *x = &%s[b * %s];", op->in, op->I_name);
     emit(e, "@R *y = &%s[b * %s];", op->out, op->O_name);
     if (max)
@@ -245,6 +294,7 @@ static void emit_pool_forward(Emitter *e, const IrOp *op)
     }
     emit_window_close(e);
     emit_close(e, NULL);
+    emit_samples_run(e, op, "forward", NULL);
     emit_close(e, NULL);
 }
 
@@ -258,8 +308,9 @@ static void emit_pool_backward(Emitter *e, const IrOp *op)
         emit(e, "/* backward: each output's gradient goes to the input pixel that was the maximum */");
     else
         emit(e, "/* backward: each output's gradient is spread evenly, 1/K² each, over its window */");
-    emit_function(e, "static void %s_backward(int B)", op->name);
-    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit_samples_open(e, op, "backward");
+    emit(e, "(void)B;");
+    emit_open(e, "for (int b = lo; b < hi; b++)");
     emit(e, "const @R *dy = &d_%s[b * %s];", op->out, op->O_name);
     emit(e, "@R *dx = &d_%s[b * %s];", op->in, op->I_name);
     emit(e, "for (int i = 0; i < %s; i++)", op->I_name);
@@ -277,6 +328,7 @@ static void emit_pool_backward(Emitter *e, const IrOp *op)
         emit_window_close(e);
     }
     emit_close(e, NULL);
+    emit_samples_run(e, op, "backward", NULL);
     emit_close(e, NULL);
 }
 

@@ -57,10 +57,15 @@ void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE tra
                  float beta, float *c, int ldc);
 
 /* body(lo, hi, arg) for the ranges [lo, hi) of [0, n), `chunk` long (the last one shorter),
- * shared among the trainer's threads: the passes of generated code over the columns of a
- * batch (arg its rows), each range independent of the others. Which thread runs a range never
- * changes its result. */
+ * shared among the trainer's threads: the passes of generated code over the columns or the
+ * samples of a batch (arg its rows), each range independent of the others. Which thread runs
+ * a range never changes its result. Products and passes inside a body run on its thread. */
 void netrt_parallel(int n, int chunk, void (*body)(int lo, int hi, int arg), int arg);
+
+/* The most threads a trainer runs, and the one running now (0 .. NETRT_MAX_THREADS - 1): the
+ * index of generated code's scratch buffers, one per thread. */
+#define NETRT_MAX_THREADS 16
+int netrt_thread(void);
 
 /* Element type of every tensor of a model: float for training, double for gradient checks. */
 typedef enum {

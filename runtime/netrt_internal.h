@@ -288,8 +288,6 @@ int netrt_blas_setup(int argc, char **argv, const char *blas_core_option,
 
 /* ---- threads.c: the threads of products and passes ------------------------------------------ */
 
-#define NETRT_MAX_THREADS 16
-
 /* Work cut into `units`; run(job, u, t) does unit u on thread t (0..threads-1). A job is
  * usually the first member of a larger struct that run() casts it back to. */
 typedef struct NetrtJob NetrtJob;
@@ -299,9 +297,11 @@ struct NetrtJob {
 };
 
 /* Run every unit of job on at most `threads` threads (and netrt_threads()), this one among
- * them; returns when all are done. Jobs of one unit, or of more than 65535, run here alone. */
+ * them; returns when all are done. Jobs of one unit, or of more than 65535, and jobs started
+ * by a unit of another job, run here alone. */
 void netrt_run_job(const NetrtJob *job, int threads);
-/* The threads of jobs and of netrt_parallel (clamped to 1..NETRT_MAX_THREADS); 1 at start. */
+/* The threads of jobs and of netrt_parallel (clamped to 1..NETRT_MAX_THREADS); 1 at start.
+ * netrt_threads() is 1 inside a unit of a job, whose own jobs run on its thread alone. */
 void netrt_set_threads(int threads);
 int netrt_threads(void);
 /* The CPUs this process may run on. */

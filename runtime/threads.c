@@ -31,6 +31,8 @@ static inline void relax(void) /* a spinning thread's hint to the core */
 }
 
 static int pool_threads = 1; /* netrt_set_threads */
+static _Thread_local int this_thread; /* 0: the caller; a worker's number */
+static _Thread_local int in_job;      /* running a unit: a job started now runs here alone */
 
 static struct {
     _Atomic uint64_t offer; /* job << 32 | units << 16 | next unit */
@@ -55,7 +57,9 @@ static void take_units(int t)
         if (!atomic_compare_exchange_weak_explicit(&pool.offer, &offer, offer + 1,
                                                    memory_order_acquire, memory_order_acquire))
             continue; /* offer now holds the word as it is */
+        in_job = 1;
         pool.job->run(pool.job, (int)(offer & MAX_UNITS), t);
+        in_job = 0;
         atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
         offer = atomic_load_explicit(&pool.offer, memory_order_acquire);
     }
@@ -64,6 +68,7 @@ static void take_units(int t)
 static void *worker(void *arg)
 {
     int t = (int)(size_t)arg;
+    this_thread = t;
     for (int spins = 0;; spins++) {
         if (t < atomic_load_explicit(&pool.nt, memory_order_relaxed) &&
             on_offer(atomic_load_explicit(&pool.offer, memory_order_acquire))) {
@@ -96,9 +101,9 @@ void netrt_run_job(const NetrtJob *job, int threads)
     }
     if (nt > pool.started + 1)
         nt = pool.started + 1;
-    if (nt <= 1 || job->units <= 1 || job->units > MAX_UNITS) {
+    if (nt <= 1 || job->units <= 1 || job->units > MAX_UNITS || in_job) {
         for (int u = 0; u < job->units; u++)
-            job->run(job, u, 0);
+            job->run(job, u, this_thread);
         return;
     }
     pool.job = job;
@@ -126,7 +131,12 @@ void netrt_set_threads(int threads)
 
 int netrt_threads(void)
 {
-    return pool_threads;
+    return in_job ? 1 : pool_threads;
+}
+
+int netrt_thread(void)
+{
+    return this_thread;
 }
 
 int netrt_cpus_available(void)

@@ -2,6 +2,8 @@
 # models.sh NETC ROOT WORKDIR: every .net under models/, examples/ and bench/rows/ is generated,
 # compiled with -Wall -Wextra -Werror, and trained for a few steps on its real data set. A file
 # whose comments hold a line `# netc-variants: a=x b=y` is also built once per `-D a=x`, `-D b=y`.
+# Each trains twice, with --threads 1 and --threads 3: where its products run on netc's kernel,
+# the two final lines must agree to the last digit (threads never change a result).
 set -u
 netc=$1 root=$2 work=$3
 mkdir -p "$work"
@@ -16,15 +18,22 @@ try() {
   if ! CFLAGS="-O2 -Wall -Wextra -Werror" "$netc" build "$net" "$@" -o "$exe" >"$work/$name.build.log" 2>&1; then
     echo "FAIL $name: build"; cat "$work/$name.build.log"; fail=$((fail + 1)); return
   fi
-  if ! "$exe" --epochs 1 --max-steps "$steps" >"$work/$name.log" 2>&1; then
-    echo "FAIL $name: training exited with $?"; tail -5 "$work/$name.log"; fail=$((fail + 1)); return
+  local threads line lines=()
+  for threads in 1 3; do
+    if ! "$exe" --epochs 1 --max-steps "$steps" --threads "$threads" >"$work/$name.$threads.log" 2>&1; then
+      echo "FAIL $name: training (--threads $threads) exited with $?"; tail -5 "$work/$name.$threads.log"
+      fail=$((fail + 1)); return
+    fi
+    line=$(grep -E '^test: loss [0-9.e+-]+  (accuracy [0-9.]+%|mse [0-9.e+-]+  mae [0-9.e+-]+)$' "$work/$name.$threads.log")
+    if [ -z "$line" ]; then
+      echo "FAIL $name: no final test line"; tail -5 "$work/$name.$threads.log"; fail=$((fail + 1)); return
+    fi
+    lines+=("$line")
+  done
+  if grep -q "^products  netc's AVX-512 kernel" "$work/$name.1.log" && [ "${lines[0]}" != "${lines[1]}" ]; then
+    echo "FAIL $name: --threads 1 gives '${lines[0]}', --threads 3 '${lines[1]}'"; fail=$((fail + 1)); return
   fi
-  local line
-  line=$(grep -E '^test: loss [0-9.e+-]+  (accuracy [0-9.]+%|mse [0-9.e+-]+  mae [0-9.e+-]+)$' "$work/$name.log")
-  if [ -z "$line" ]; then
-    echo "FAIL $name: no final test line"; tail -5 "$work/$name.log"; fail=$((fail + 1)); return
-  fi
-  echo "ok $name $* ($line)"; pass=$((pass + 1))
+  echo "ok $name $* (${lines[0]})"; pass=$((pass + 1))
 }
 
 for net in "$root"/models/*.net "$root"/examples/*.net "$root"/bench/rows/*.net; do

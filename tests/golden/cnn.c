@@ -62,7 +62,8 @@ static struct params param, grad, exp_avg, exp_avg_sq;
 static float input[BATCH_MAX * INPUT_SIZE];          /* a batch, written by the runtime */
 static int32_t labels[BATCH_MAX];                    /* its classes, written by the runtime */
 static float relu1_out[BATCH_MAX * CONV1_OUT];       /* conv1's output, through relu1 */
-static float conv1_col[CONV1_IC * CONV1_K * CONV1_K * CONV1_OH * CONV1_OW]; /* one sample's im2col matrix (scratch) */
+static float conv1_col[NETRT_MAX_THREADS][CONV1_IC * CONV1_K * CONV1_K * CONV1_OH * CONV1_OW]; /* one sample's im2col matrix, a scratch per thread */
+static float conv1_sums[(BATCH_MAX + 3) / 4][CONV1_OC * (CONV1_IC * CONV1_K * CONV1_K + 1)]; /* each range of samples' sums of grad W and grad b */
 static float d_conv1_out[BATCH_MAX * CONV1_OUT];     /* ∂L/∂(conv1's output before relu1) */
 static float d_relu1_out[BATCH_MAX * CONV1_OUT];     /* ∂L/∂relu1_out */
 static float maxpool1_out[BATCH_MAX * MAXPOOL1_OUT]; /* maxpool1's output */
@@ -70,7 +71,8 @@ static int32_t maxpool1_arg[BATCH_MAX * MAXPOOL1_OUT]; /* where each window's ma
 static float d_maxpool1_out[BATCH_MAX * MAXPOOL1_OUT]; /* ∂L/∂maxpool1_out */
 static float gelu1_out[BATCH_MAX * CONV2_OUT];       /* conv2's output, through gelu1 */
 static float conv2_z[BATCH_MAX * CONV2_OUT];         /* conv2's output before gelu1, for its backward pass */
-static float conv2_col[CONV2_IC * CONV2_K * CONV2_K * CONV2_OH * CONV2_OW]; /* one sample's im2col matrix (scratch) */
+static float conv2_col[NETRT_MAX_THREADS][CONV2_IC * CONV2_K * CONV2_K * CONV2_OH * CONV2_OW]; /* one sample's im2col matrix, a scratch per thread */
+static float conv2_sums[(BATCH_MAX + 3) / 4][CONV2_OC * (CONV2_IC * CONV2_K * CONV2_K + 1)]; /* each range of samples' sums of grad W and grad b */
 static float d_conv2_out[BATCH_MAX * CONV2_OUT];     /* ∂L/∂(conv2's output before gelu1) */
 static float d_gelu1_out[BATCH_MAX * CONV2_OUT];     /* ∂L/∂gelu1_out */
 static float avgpool1_out[BATCH_MAX * AVGPOOL1_OUT]; /* avgpool1's output */
@@ -129,15 +131,18 @@ static void conv1_im2col(const float *x, float *col)
 /* forward, one sample b at a time, a [4,9]·[9,144] product:
  *   relu1_out[b] [4, 12·12] = conv1_W [4, 1·3·3] · col [1·3·3, 12·12] + conv1_b per channel
  *   then relu1_out = max(0, z) in the same pass as the bias.
- * W is [4,1,3,3] = [out channel, in channel, i, j], as torch.nn.Conv2d. */
-static void conv1_forward(int B)
+ * W is [4,1,3,3] = [out channel, in channel, i, j], as torch.nn.Conv2d. The threads
+ * take the samples 4 at a time, each with a col of its own. */
+static void conv1_forward_samples(int lo, int hi, int B)
 {
     enum { CKK = CONV1_IC * CONV1_K * CONV1_K, OHW = CONV1_OH * CONV1_OW };
-    for (int b = 0; b < B; b++) {
+    float *col = conv1_col[netrt_thread()];
+    (void)B;
+    for (int b = lo; b < hi; b++) {
         float *out = &relu1_out[b * CONV1_OUT];
-        conv1_im2col(&input[b * CONV1_IN], conv1_col);
+        conv1_im2col(&input[b * CONV1_IN], col);
         netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, CONV1_OC, OHW, CKK,
-                    1.0f, param.conv1_W, CKK, conv1_col, OHW, 0.0f, out, OHW);
+                    1.0f, param.conv1_W, CKK, col, OHW, 0.0f, out, OHW);
         for (int oc = 0; oc < CONV1_OC; oc++) {
             for (int p = oc * OHW; p < (oc + 1) * OHW; p++) {
                 float z = out[p] + param.conv1_b[oc];
@@ -147,30 +152,54 @@ static void conv1_forward(int B)
     }
 }
 
-/* backward, given d_relu1_out = ∂L/∂relu1_out, one sample b at a time:
+static void conv1_forward(int B)
+{
+    netrt_parallel(B, 4, conv1_forward_samples, B); /* 4 samples at a time, on the threads */
+}
+
+/* backward, given d_relu1_out = ∂L/∂relu1_out, one sample b at a time (the threads take 4
+ * at a time), its parameter gradients summed by range of samples, then the ranges in order:
  *   d_conv1_out = dz = dy ⊙ [y > 0]
  *   grad.conv1_b[oc] += Σ_p d_conv1_out[b, oc, p]
  *   grad.conv1_W [4, 9] += d_conv1_out[b] [4, 144] · colᵀ [144, 9]   (col recomputed by im2col)
  *   (no d_input: the input is data) */
-static void conv1_backward(int B)
+static void conv1_backward_samples(int lo, int hi, int B)
 {
     enum { CKK = CONV1_IC * CONV1_K * CONV1_K, OHW = CONV1_OH * CONV1_OW };
-    for (int i = 0; i < CONV1_OC * CKK; i++)
-        grad.conv1_W[i] = 0.0f;
-    for (int oc = 0; oc < CONV1_OC; oc++)
-        grad.conv1_b[oc] = 0.0f;
-    for (int b = 0; b < B; b++) {
+    float *col = conv1_col[netrt_thread()];
+    float *gW = conv1_sums[lo / 4], *gb = &gW[CONV1_OC * CKK]; /* this range's sums */
+    (void)B;
+    for (int i = 0; i < CONV1_OC * (CKK + 1); i++)
+        gW[i] = 0.0f;
+    for (int b = lo; b < hi; b++) {
         const float *y = &relu1_out[b * CONV1_OUT], *dy = &d_relu1_out[b * CONV1_OUT];
         float *dz = &d_conv1_out[b * CONV1_OUT];
         for (int oc = 0; oc < CONV1_OC; oc++) {
             for (int o = oc * OHW; o < (oc + 1) * OHW; o++) {
                 dz[o] = y[o] > 0.0f ? dy[o] : 0.0f;
-                grad.conv1_b[oc] += dz[o];
+                gb[oc] += dz[o];
             }
         }
-        conv1_im2col(&input[b * CONV1_IN], conv1_col);
+        conv1_im2col(&input[b * CONV1_IN], col);
         netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, CONV1_OC, CKK, OHW,
-                    1.0f, dz, OHW, conv1_col, OHW, 1.0f, grad.conv1_W, CKK);
+                    1.0f, dz, OHW, col, OHW, 1.0f, gW, CKK);
+    }
+}
+
+static void conv1_backward(int B)
+{
+    enum { CKK = CONV1_IC * CONV1_K * CONV1_K };
+    netrt_parallel(B, 4, conv1_backward_samples, B); /* 4 samples at a time, on the threads */
+    /* the ranges' sums, added in order: the same bits whatever the threads */
+    for (int i = 0; i < CONV1_OC * CKK; i++)
+        grad.conv1_W[i] = 0.0f;
+    for (int oc = 0; oc < CONV1_OC; oc++)
+        grad.conv1_b[oc] = 0.0f;
+    for (int r = 0; r < (B + 3) / 4; r++) {
+        for (int i = 0; i < CONV1_OC * CKK; i++)
+            grad.conv1_W[i] += conv1_sums[r][i];
+        for (int oc = 0; oc < CONV1_OC; oc++)
+            grad.conv1_b[oc] += conv1_sums[r][CONV1_OC * CKK + oc];
     }
 }
 
@@ -178,9 +207,10 @@ static void conv1_backward(int B)
 /* forward: each output pixel is the maximum of its K×K window, channel by channel:
  *   maxpool1_out[b,c,oh,ow] = max_{i,j} x[b, c, oh·S + i, ow·S + j],  x = relu1_out
  * and maxpool1_arg remembers where the maximum was, for the backward pass. */
-static void maxpool1_forward(int B)
+static void maxpool1_forward_samples(int lo, int hi, int B)
 {
-    for (int b = 0; b < B; b++) {
+    (void)B;
+    for (int b = lo; b < hi; b++) {
         const float *x = &relu1_out[b * MAXPOOL1_IN];
         float *y = &maxpool1_out[b * MAXPOOL1_OUT];
         int32_t *arg = &maxpool1_arg[b * MAXPOOL1_OUT];
@@ -201,10 +231,16 @@ static void maxpool1_forward(int B)
     }
 }
 
-/* backward: each output's gradient goes to the input pixel that was the maximum */
-static void maxpool1_backward(int B)
+static void maxpool1_forward(int B)
 {
-    for (int b = 0; b < B; b++) {
+    netrt_parallel(B, 4, maxpool1_forward_samples, B); /* 4 samples at a time, on the threads */
+}
+
+/* backward: each output's gradient goes to the input pixel that was the maximum */
+static void maxpool1_backward_samples(int lo, int hi, int B)
+{
+    (void)B;
+    for (int b = lo; b < hi; b++) {
         const float *dy = &d_maxpool1_out[b * MAXPOOL1_OUT];
         float *dx = &d_relu1_out[b * MAXPOOL1_IN];
         for (int i = 0; i < MAXPOOL1_IN; i++)
@@ -213,6 +249,11 @@ static void maxpool1_backward(int B)
         for (int o = 0; o < MAXPOOL1_OUT; o++)
             dx[arg[o]] += dy[o];
     }
+}
+
+static void maxpool1_backward(int B)
+{
+    netrt_parallel(B, 4, maxpool1_backward_samples, B); /* 4 samples at a time, on the threads */
 }
 
 /* ---- conv2 + gelu1 (cnn.net:7) --------------------------------------------------------------- */
@@ -240,15 +281,18 @@ static void conv2_im2col(const float *x, float *col)
 /* forward, one sample b at a time, a [8,36]·[36,16] product:
  *   gelu1_out[b] [8, 4·4] = conv2_W [8, 4·3·3] · col [4·3·3, 4·4] + conv2_b per channel
  *   then gelu1_out = gelu(z) = z·Φ(z) = z/2 · (1 + erf(z/√2)) in the same pass as the bias, z kept.
- * W is [8,4,3,3] = [out channel, in channel, i, j], as torch.nn.Conv2d. */
-static void conv2_forward(int B)
+ * W is [8,4,3,3] = [out channel, in channel, i, j], as torch.nn.Conv2d. The threads
+ * take the samples 4 at a time, each with a col of its own. */
+static void conv2_forward_samples(int lo, int hi, int B)
 {
     enum { CKK = CONV2_IC * CONV2_K * CONV2_K, OHW = CONV2_OH * CONV2_OW };
-    for (int b = 0; b < B; b++) {
+    float *col = conv2_col[netrt_thread()];
+    (void)B;
+    for (int b = lo; b < hi; b++) {
         float *out = &gelu1_out[b * CONV2_OUT];
-        conv2_im2col(&maxpool1_out[b * CONV2_IN], conv2_col);
+        conv2_im2col(&maxpool1_out[b * CONV2_IN], col);
         netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, CONV2_OC, OHW, CKK,
-                    1.0f, param.conv2_W, CKK, conv2_col, OHW, 0.0f, out, OHW);
+                    1.0f, param.conv2_W, CKK, col, OHW, 0.0f, out, OHW);
         float *ks = &conv2_z[b * CONV2_OUT];
         for (int oc = 0; oc < CONV2_OC; oc++) {
             for (int p = oc * OHW; p < (oc + 1) * OHW; p++) {
@@ -258,6 +302,11 @@ static void conv2_forward(int B)
             }
         }
     }
+}
+
+static void conv2_forward(int B)
+{
+    netrt_parallel(B, 4, conv2_forward_samples, B); /* 4 samples at a time, on the threads */
 }
 
 /* col2im: the scatter that undoes im2col, adding each column entry back to the pixel
@@ -280,46 +329,66 @@ static void conv2_col2im(const float *col, float *dx)
     }
 }
 
-/* backward, given d_gelu1_out = ∂L/∂gelu1_out, one sample b at a time:
+/* backward, given d_gelu1_out = ∂L/∂gelu1_out, one sample b at a time (the threads take 4
+ * at a time), its parameter gradients summed by range of samples, then the ranges in order:
  *   d_conv2_out = dz = dy ⊙ gelu'(z)
  *   grad.conv2_b[oc] += Σ_p d_conv2_out[b, oc, p]
  *   grad.conv2_W [8, 36] += d_conv2_out[b] [8, 16] · colᵀ [16, 36]   (col recomputed by im2col)
  *   d_maxpool1_out[b] = col2im(conv2_Wᵀ · d_conv2_out[b])    (the columns' gradient, scattered back) */
-static void conv2_backward(int B)
+static void conv2_backward_samples(int lo, int hi, int B)
 {
     enum { CKK = CONV2_IC * CONV2_K * CONV2_K, OHW = CONV2_OH * CONV2_OW };
-    for (int i = 0; i < CONV2_OC * CKK; i++)
-        grad.conv2_W[i] = 0.0f;
-    for (int oc = 0; oc < CONV2_OC; oc++)
-        grad.conv2_b[oc] = 0.0f;
-    for (int b = 0; b < B; b++) {
+    float *col = conv2_col[netrt_thread()];
+    float *gW = conv2_sums[lo / 4], *gb = &gW[CONV2_OC * CKK]; /* this range's sums */
+    (void)B;
+    for (int i = 0; i < CONV2_OC * (CKK + 1); i++)
+        gW[i] = 0.0f;
+    for (int b = lo; b < hi; b++) {
         const float *k = &conv2_z[b * CONV2_OUT], *dy = &d_gelu1_out[b * CONV2_OUT];
         float *dz = &d_conv2_out[b * CONV2_OUT];
         for (int oc = 0; oc < CONV2_OC; oc++) {
             for (int o = oc * OHW; o < (oc + 1) * OHW; o++) {
                 dz[o] = dy[o] * gelu_grad(k[o]);
-                grad.conv2_b[oc] += dz[o];
+                gb[oc] += dz[o];
             }
         }
-        conv2_im2col(&maxpool1_out[b * CONV2_IN], conv2_col);
+        conv2_im2col(&maxpool1_out[b * CONV2_IN], col);
         netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, CONV2_OC, CKK, OHW,
-                    1.0f, dz, OHW, conv2_col, OHW, 1.0f, grad.conv2_W, CKK);
+                    1.0f, dz, OHW, col, OHW, 1.0f, gW, CKK);
         /* the columns' gradient, in the same scratch buffer: col's values are used up */
         netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, CONV2_OC,
-                    1.0f, param.conv2_W, CKK, dz, OHW, 0.0f, conv2_col, OHW);
+                    1.0f, param.conv2_W, CKK, dz, OHW, 0.0f, col, OHW);
         float *dx = &d_maxpool1_out[b * CONV2_IN];
         for (int i = 0; i < CONV2_IN; i++)
             dx[i] = 0.0f;
-        conv2_col2im(conv2_col, dx);
+        conv2_col2im(col, dx);
+    }
+}
+
+static void conv2_backward(int B)
+{
+    enum { CKK = CONV2_IC * CONV2_K * CONV2_K };
+    netrt_parallel(B, 4, conv2_backward_samples, B); /* 4 samples at a time, on the threads */
+    /* the ranges' sums, added in order: the same bits whatever the threads */
+    for (int i = 0; i < CONV2_OC * CKK; i++)
+        grad.conv2_W[i] = 0.0f;
+    for (int oc = 0; oc < CONV2_OC; oc++)
+        grad.conv2_b[oc] = 0.0f;
+    for (int r = 0; r < (B + 3) / 4; r++) {
+        for (int i = 0; i < CONV2_OC * CKK; i++)
+            grad.conv2_W[i] += conv2_sums[r][i];
+        for (int oc = 0; oc < CONV2_OC; oc++)
+            grad.conv2_b[oc] += conv2_sums[r][CONV2_OC * CKK + oc];
     }
 }
 
 /* ---- avgpool1 (cnn.net:8) -------------------------------------------------------------------- */
 /* forward: each output pixel is the mean of its K×K window, channel by channel:
  *   avgpool1_out[b,c,oh,ow] = 1/K² Σ_{i,j} x[b, c, oh·S + i, ow·S + j],  x = gelu1_out */
-static void avgpool1_forward(int B)
+static void avgpool1_forward_samples(int lo, int hi, int B)
 {
-    for (int b = 0; b < B; b++) {
+    (void)B;
+    for (int b = lo; b < hi; b++) {
         const float *x = &gelu1_out[b * AVGPOOL1_IN];
         float *y = &avgpool1_out[b * AVGPOOL1_OUT];
         for (int c = 0; c < AVGPOOL1_OC; c++) {
@@ -338,10 +407,16 @@ static void avgpool1_forward(int B)
     }
 }
 
-/* backward: each output's gradient is spread evenly, 1/K² each, over its window */
-static void avgpool1_backward(int B)
+static void avgpool1_forward(int B)
 {
-    for (int b = 0; b < B; b++) {
+    netrt_parallel(B, 4, avgpool1_forward_samples, B); /* 4 samples at a time, on the threads */
+}
+
+/* backward: each output's gradient is spread evenly, 1/K² each, over its window */
+static void avgpool1_backward_samples(int lo, int hi, int B)
+{
+    (void)B;
+    for (int b = lo; b < hi; b++) {
         const float *dy = &d_avgpool1_out[b * AVGPOOL1_OUT];
         float *dx = &d_gelu1_out[b * AVGPOOL1_IN];
         for (int i = 0; i < AVGPOOL1_IN; i++)
@@ -359,6 +434,11 @@ static void avgpool1_backward(int B)
             }
         }
     }
+}
+
+static void avgpool1_backward(int B)
+{
+    netrt_parallel(B, 4, avgpool1_backward_samples, B); /* 4 samples at a time, on the threads */
 }
 
 /* ---- dropout1 (cnn.net:10) ------------------------------------------------------------------- */
