@@ -297,7 +297,7 @@ struct NetrtJob {
 };
 
 /* Run every unit of job on at most `threads` threads (and netrt_threads()), this one among
- * them; returns when all are done. Jobs of one unit, or of more than 65535, and jobs started
+ * them; returns when all are done. One thread starts jobs: the trainer's. Jobs of one unit, or of more than 65535, and jobs started
  * by a unit of another job, run here alone. */
 void netrt_run_job(const NetrtJob *job, int threads);
 /* The threads of jobs and of netrt_parallel (clamped to 1..NETRT_MAX_THREADS); 1 at start.
