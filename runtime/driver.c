@@ -423,7 +423,8 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
     }
     printf("blas      OpenBLAS %s (%s), %d threads\n", blas->core, blas->detail,
            openblas_get_num_threads());
-    if (blas->remark[0])
+    /* advice on OpenBLAS's core, unless netc's own kernel computes every product */
+    if (blas->remark[0] && !(model->dtype == NETRT_F32 && gemm->own))
         printf("          %s\n", blas->remark);
     if (model->dtype == NETRT_F32)
         printf("products  %s\n", gemm->detail);

@@ -112,8 +112,8 @@ train "$tiny"
 expect_status 0 "the test's environment"
 blas_line | grep -Eq "$line_re" || fail "the test's environment: blas line: $(blas_line)"
 
-# a preset is kept, with advice when the CPU has more
-train env OPENBLAS_CORETYPE=Prescott "$tiny"
+# a preset is kept, with advice when the CPU has more and OpenBLAS computes the products
+train env OPENBLAS_CORETYPE=Prescott "$tiny" --gemm openblas
 expect_status 0 "OPENBLAS_CORETYPE=Prescott"
 expect_in "$(blas_line)" "blas      OpenBLAS Prescott (preset by OPENBLAS_CORETYPE), " "preset"
 if [ -n "$candidates" ]; then
@@ -122,6 +122,12 @@ if [ -n "$candidates" ]; then
           OPENBLAS_CORETYPE=Prescott is preset; this CPU has " "preset remark"
     expect_in "$out" ": --blas-core $best may be faster" "preset remark"
 fi
+# no such advice when netc's own kernel computes every product
+train env OPENBLAS_CORETYPE=Prescott "$tiny"
+expect_status 0 "OPENBLAS_CORETYPE=Prescott, own kernel"
+case $out in
+    *"products  netc's AVX-512 kernel"*) expect_not_in "$out" "may be faster" "own kernel" ;;
+esac
 
 # --blas-core
 if [ "$has_haswell" = yes ]; then
