@@ -307,32 +307,28 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
         emit(e, " *   d_%s[B,%d] = %s[B,%d] · %s_W[%d,%d] */", op->in, op->I, dz, op->O, n, op->O,
              op->I);
     bool shared = emit_columns_open(e, op, "backward", &lo, &hi);
-    if (outer) {
-        emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
+    emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
+    if (outer)
         emit(e, "    grad.%s_b[o] = grad.%s_W[o] = 0.0@f;", n, n);
-    } else {
-        emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
+    else
         emit(e, "    grad.%s_b[o] = 0.0@f;", n);
-    }
     emit_open(e, "for (int b = 0; b < B; b++)");
     if (op->act) {
         emit_activation_inputs(e, op, "b");
         emit(e, "@R *dz = &%s[b * %s];", dz, O);
+    } else {
+        emit(e, "const @R *dz = &%s[b * %s];", dz, O);
+    }
+    if (op->act || outer) {
         emit_open(e, "for (int o = %s; o < %s; o++)", lo, hi);
-        emit(e, "dz[o] = %s;", op->z[0] ? activation(e, op->act).bwd_kept
-                                         : activation(e, op->act).backward);
+        if (op->act)
+            emit(e, "dz[o] = %s;", op->z[0] ? activation(e, op->act).bwd_kept
+                                             : activation(e, op->act).backward);
         emit(e, "grad.%s_b[o] += dz[o];", n);
         if (outer)
             emit(e, "grad.%s_W[o] += dz[o] * %s[b];", n, op->in);
         emit_close(e, NULL);
-    } else if (outer) {
-        emit(e, "const @R *dz = &%s[b * %s];", dz, O);
-        emit_open(e, "for (int o = %s; o < %s; o++)", lo, hi);
-        emit(e, "grad.%s_b[o] += dz[o];", n);
-        emit(e, "grad.%s_W[o] += dz[o] * %s[b];", n, op->in);
-        emit_close(e, NULL);
     } else {
-        emit(e, "const @R *dz = &%s[b * %s];", dz, O);
         emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
         emit(e, "    grad.%s_b[o] += dz[o];", n);
     }

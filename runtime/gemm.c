@@ -47,7 +47,7 @@ enum {
     MR = 12,   /* rows of the micro-kernel: 12 × 2 accumulators + 2 loads of B + a broadcast  */
     NR = 32,   /* columns: two zmm registers                                                   */
     KC = 256,  /* depth of a block: an ap panel (12 KiB) and a bp panel (32 KiB) stay in L1    */
-    MC = 96,   /* rows of C computed against one B panel read in place, at least           */
+    MC = 96,   /* rows of a span at least: they share one B panel                          */
 };
 
 
