@@ -405,7 +405,7 @@ static void fill_rows(const NetrtJob *job, int u, int t)
     (void)t;
     for (int b = f->aug ? 0 : u * FILL_ROWS; b < b1; b++) {
         const uint8_t *pixels = split->pixels + (size_t)f->idx[b] * size;
-        if (b + 2 < f->B) { /* rows in shuffled order miss the caches: ask for one ahead */
+        if (b + 2 < f->B) { /* shuffled rows miss the caches: ask for the one two ahead */
             const uint8_t *ahead = split->pixels + (size_t)f->idx[b + 2] * size;
             for (size_t i = 0; i < size; i += 64)
                 __builtin_prefetch(ahead + i);
