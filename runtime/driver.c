@@ -591,6 +591,8 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     NetrtGemmStatus gemm;
     if (netrt_gemm_setup(opt.gemm, opt.threads, &gemm, &err) < 0)
         return fail(NULL, &err, 1);
+    if (model->dtype != NETRT_F32) /* OpenBLAS's products, whose idle threads spin: the */
+        netrt_set_threads(1);      /* passes on netc's threads would fight them           */
 
     Run *run = calloc(1, sizeof *run);
     if (!run) {
