@@ -109,28 +109,22 @@ static void transpose_rows(const float *src, size_t ld, int valid, int width, in
     }
 }
 
-/* ap[panel][p][r] = op(A)[i0 + panel·MR + r][p0 + p], zero past row i0 + mc. */
-static void pack_a(char ta, const float *a, int lda, int i0, int mc, int p0, int kc, float *ap)
+/* ap[p][r] = op(A)[i0 + r][p0 + p] for the mr < MR rows of A's short last panel, zero after. */
+static void pack_a(char ta, const float *a, int lda, int i0, int mr, int p0, int kc, float *ap)
 {
-    for (int ir = 0; ir < mc; ir += MR, ap += (size_t)MR * kc) {
-        int mr = mc - ir < MR ? mc - ir : MR;
-        if (ta == 'T')
-            copy_rows(a + (size_t)p0 * lda + i0 + ir, (size_t)lda, mr, MR, kc, ap);
-        else
-            transpose_rows(a + (size_t)(i0 + ir) * lda + p0, (size_t)lda, mr, MR, kc, ap);
-    }
+    if (ta == 'T')
+        copy_rows(a + (size_t)p0 * lda + i0, (size_t)lda, mr, MR, kc, ap);
+    else
+        transpose_rows(a + (size_t)i0 * lda + p0, (size_t)lda, mr, MR, kc, ap);
 }
 
-/* bp[panel][p][c] = op(B)[p0 + p][j0 + panel·NR + c], zero past column j0 + nc. */
-static void pack_b(char tb, const float *b, int ldb, int p0, int kc, int j0, int nc, float *bp)
+/* bp[p][c] = op(B)[p0 + p][j0 + c] for the nr ≤ NR columns of a panel, zero after. */
+static void pack_b(char tb, const float *b, int ldb, int p0, int kc, int j0, int nr, float *bp)
 {
-    for (int jr = 0; jr < nc; jr += NR, bp += (size_t)NR * kc) {
-        int nr = nc - jr < NR ? nc - jr : NR;
-        if (tb == 'N')
-            copy_rows(b + (size_t)p0 * ldb + j0 + jr, (size_t)ldb, nr, NR, kc, bp);
-        else
-            transpose_rows(b + (size_t)(j0 + jr) * ldb + p0, (size_t)ldb, nr, NR, kc, bp);
-    }
+    if (tb == 'N')
+        copy_rows(b + (size_t)p0 * ldb + j0, (size_t)ldb, nr, NR, kc, bp);
+    else
+        transpose_rows(b + (size_t)j0 * ldb + p0, (size_t)ldb, nr, NR, kc, bp);
 }
 
 /* A tile: C[mr×nr] = alpha·(A-panel · B-panel) + beta·C, mr ≤ MR, nr ≤ NR. Element (r, p) of
