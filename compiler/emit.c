@@ -229,6 +229,12 @@ static void emit_sizes(Emitter *e, int batch_max)
     emit(e, "BATCH_MAX = %d, /* rows of every buffer: the largest batch, training or evaluation */",
          batch_max);
     emit(e, "INPUT_SIZE = %d, /* one sample: %s */", in->out_size, shape);
+    bool images = false;
+    for (int i = 0; i < e->ir->nops; i++)
+        images |= e->ir->ops[i].kind == IR_CONV || e->ir->ops[i].kind == IR_POOL;
+    if (images)
+        emit(e, "SAMPLES = %d, /* samples a thread takes at a time in the image layers */",
+             CONV_SAMPLES);
     for (int i = 0; i < e->ir->nops; i++) {
         const IrOp *op = &e->ir->ops[i];
         if (op->kind == IR_DENSE)
@@ -373,8 +379,8 @@ static void emit_storage(Emitter *e)
                      op->name, op->U, op->U, op->U, op->U, op->U);
             emit_commented(e, code, "one sample's im2col matrix, a scratch per thread");
             snprintf(code, sizeof code,
-                     "static @R %s_sums[(BATCH_MAX + %d) / %d][%s_OC * (%s_IC * %s_K * %s_K + 1)];",
-                     op->name, CONV_SAMPLES - 1, CONV_SAMPLES, op->U, op->U, op->U, op->U);
+                     "static @R %s_sums[(BATCH_MAX + SAMPLES - 1) / SAMPLES][%s_OC * (%s_IC * %s_K * %s_K + 1)];",
+                     op->name, op->U, op->U, op->U, op->U);
             emit_commented(e, code, "each range of samples' sums of grad W and grad b");
         }
         if (op->kind == IR_DROPOUT) {

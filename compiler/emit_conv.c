@@ -65,8 +65,8 @@ static void emit_samples_run(Emitter *e, const IrOp *op, const char *pass, const
     emit_function(e, "static void %s_%s(int B)", op->name, pass);
     if (first)
         emit(e, "%s", first);
-    emit(e, "netrt_parallel(B, %d, %s_%s_samples, B); /* %d samples at a time, on the threads */",
-         CONV_SAMPLES, op->name, pass, CONV_SAMPLES);
+    emit(e, "netrt_parallel(B, SAMPLES, %s_%s_samples, B); /* shared among the threads */",
+         op->name, pass);
 }
 
 /* ---- convolution ------------------------------------------------------------------------------ */
@@ -129,7 +129,7 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
     }
     emit(e, " * W is [%d,%d,%d,%d] = [out channel, in channel, i, j], as torch.nn.Conv2d. The threads", oc,
          l->in_c, l->kernel, l->kernel);
-    emit(e, " * take the samples %d at a time, each with a col of its own. */", CONV_SAMPLES);
+    emit(e, " * take SAMPLES samples at a time, each with a col of its own. */");
     emit_samples_open(e, op, "forward");
     emit(e, "enum { CKK = %s * %s * %s, OHW = %s * %s };", n.IC, n.K, n.K, n.OH, n.OW);
     emit(e, "@R *col = %s_col[netrt_thread()];", nm);
@@ -169,9 +169,9 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
         emit_close(e, NULL);
         emit_blank(e);
     }
-    emit(e, "/* backward, given d_%s = ∂L/∂%s, one sample b at a time (the threads take %d", op->out,
-         op->out, CONV_SAMPLES);
-    emit(e, " * at a time), its parameter gradients summed by range of samples, then the ranges in order:");
+    emit(e, "/* backward, given d_%s = ∂L/∂%s, one sample b at a time, SAMPLES to a thread:", op->out,
+         op->out);
+    emit(e, " * the parameter gradients are summed per range of samples, then the ranges in order.");
     if (op->act)
         emit(e, " *   %s = %s", dz, op->z[0] ? activation(e, op->act).math_bwd_kept
                                              : activation(e, op->act).math_bwd);
@@ -189,8 +189,8 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
     emit_samples_open(e, op, "backward");
     emit(e, "enum { CKK = %s * %s * %s, OHW = %s * %s };", n.IC, n.K, n.K, n.OH, n.OW);
     emit(e, "@R *col = %s_col[netrt_thread()];", nm);
-    emit(e, "@R *gW = %s_sums[lo / %d], *gb = &gW[%s * CKK]; /* this range's sums */", nm,
-         CONV_SAMPLES, n.OC);
+    emit(e, "@R *gW = %s_sums[lo / SAMPLES], *gb = &gW[%s * CKK]; /* this range's sums */", nm,
+         n.OC);
     emit(e, "(void)B;");
     emit(e, "for (int i = 0; i < %s * (CKK + 1); i++)", n.OC);
     emit(e, "    gW[i] = 0.0@f;");
@@ -227,7 +227,7 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
     emit(e, "    grad.%s_W[i] = 0.0@f;", nm);
     emit(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
     emit(e, "    grad.%s_b[oc] = 0.0@f;", nm);
-    emit_open(e, "for (int r = 0; r < (B + %d) / %d; r++)", CONV_SAMPLES - 1, CONV_SAMPLES);
+    emit_open(e, "for (int r = 0; r < (B + SAMPLES - 1) / SAMPLES; r++)");
     emit(e, "for (int i = 0; i < %s * CKK; i++)", n.OC);
     emit(e, "    grad.%s_W[i] += %s_sums[r][i];", nm, nm);
     emit(e, "for (int oc = 0; oc < %s; oc++)", n.OC);

@@ -23,6 +23,7 @@
 enum {
     BATCH_MAX = 256, /* rows of every buffer: the largest batch, training or evaluation */
     INPUT_SIZE = 144, /* one sample: [1,12,12] */
+    SAMPLES = 4, /* samples a thread takes at a time in the image layers */
     CONV1_IC = 1, CONV1_IH = 12, CONV1_IW = 12, /* conv1's input image */
     CONV1_K = 3, CONV1_S = 1, CONV1_P = 1, /* kernel K×K, stride, padding */
     CONV1_OC = 4, CONV1_OH = 12, CONV1_OW = 12, /* its output image */
@@ -63,7 +64,7 @@ static float input[BATCH_MAX * INPUT_SIZE];          /* a batch, written by the 
 static int32_t labels[BATCH_MAX];                    /* its classes, written by the runtime */
 static float relu1_out[BATCH_MAX * CONV1_OUT];       /* conv1's output, through relu1 */
 static float conv1_col[NETRT_MAX_THREADS][CONV1_IC * CONV1_K * CONV1_K * CONV1_OH * CONV1_OW]; /* one sample's im2col matrix, a scratch per thread */
-static float conv1_sums[(BATCH_MAX + 3) / 4][CONV1_OC * (CONV1_IC * CONV1_K * CONV1_K + 1)]; /* each range of samples' sums of grad W and grad b */
+static float conv1_sums[(BATCH_MAX + SAMPLES - 1) / SAMPLES][CONV1_OC * (CONV1_IC * CONV1_K * CONV1_K + 1)]; /* each range of samples' sums of grad W and grad b */
 static float d_conv1_out[BATCH_MAX * CONV1_OUT];     /* ∂L/∂(conv1's output before relu1) */
 static float d_relu1_out[BATCH_MAX * CONV1_OUT];     /* ∂L/∂relu1_out */
 static float maxpool1_out[BATCH_MAX * MAXPOOL1_OUT]; /* maxpool1's output */
@@ -72,7 +73,7 @@ static float d_maxpool1_out[BATCH_MAX * MAXPOOL1_OUT]; /* ∂L/∂maxpool1_out *
 static float gelu1_out[BATCH_MAX * CONV2_OUT];       /* conv2's output, through gelu1 */
 static float conv2_z[BATCH_MAX * CONV2_OUT];         /* conv2's output before gelu1, for its backward pass */
 static float conv2_col[NETRT_MAX_THREADS][CONV2_IC * CONV2_K * CONV2_K * CONV2_OH * CONV2_OW]; /* one sample's im2col matrix, a scratch per thread */
-static float conv2_sums[(BATCH_MAX + 3) / 4][CONV2_OC * (CONV2_IC * CONV2_K * CONV2_K + 1)]; /* each range of samples' sums of grad W and grad b */
+static float conv2_sums[(BATCH_MAX + SAMPLES - 1) / SAMPLES][CONV2_OC * (CONV2_IC * CONV2_K * CONV2_K + 1)]; /* each range of samples' sums of grad W and grad b */
 static float d_conv2_out[BATCH_MAX * CONV2_OUT];     /* ∂L/∂(conv2's output before gelu1) */
 static float d_gelu1_out[BATCH_MAX * CONV2_OUT];     /* ∂L/∂gelu1_out */
 static float avgpool1_out[BATCH_MAX * AVGPOOL1_OUT]; /* avgpool1's output */
@@ -132,7 +133,7 @@ static void conv1_im2col(const float *x, float *col)
  *   relu1_out[b] [4, 12·12] = conv1_W [4, 1·3·3] · col [1·3·3, 12·12] + conv1_b per channel
  *   then relu1_out = max(0, z) in the same pass as the bias.
  * W is [4,1,3,3] = [out channel, in channel, i, j], as torch.nn.Conv2d. The threads
- * take the samples 4 at a time, each with a col of its own. */
+ * take SAMPLES samples at a time, each with a col of its own. */
 static void conv1_forward_samples(int lo, int hi, int B)
 {
     enum { CKK = CONV1_IC * CONV1_K * CONV1_K, OHW = CONV1_OH * CONV1_OW };
@@ -154,11 +155,11 @@ static void conv1_forward_samples(int lo, int hi, int B)
 
 static void conv1_forward(int B)
 {
-    netrt_parallel(B, 4, conv1_forward_samples, B); /* 4 samples at a time, on the threads */
+    netrt_parallel(B, SAMPLES, conv1_forward_samples, B); /* shared among the threads */
 }
 
-/* backward, given d_relu1_out = ∂L/∂relu1_out, one sample b at a time (the threads take 4
- * at a time), its parameter gradients summed by range of samples, then the ranges in order:
+/* backward, given d_relu1_out = ∂L/∂relu1_out, one sample b at a time, SAMPLES to a thread:
+ * the parameter gradients are summed per range of samples, then the ranges in order.
  *   d_conv1_out = dz = dy ⊙ [y > 0]
  *   grad.conv1_b[oc] += Σ_p d_conv1_out[b, oc, p]
  *   grad.conv1_W [4, 9] += d_conv1_out[b] [4, 144] · colᵀ [144, 9]   (col recomputed by im2col)
@@ -167,7 +168,7 @@ static void conv1_backward_samples(int lo, int hi, int B)
 {
     enum { CKK = CONV1_IC * CONV1_K * CONV1_K, OHW = CONV1_OH * CONV1_OW };
     float *col = conv1_col[netrt_thread()];
-    float *gW = conv1_sums[lo / 4], *gb = &gW[CONV1_OC * CKK]; /* this range's sums */
+    float *gW = conv1_sums[lo / SAMPLES], *gb = &gW[CONV1_OC * CKK]; /* this range's sums */
     (void)B;
     for (int i = 0; i < CONV1_OC * (CKK + 1); i++)
         gW[i] = 0.0f;
@@ -189,13 +190,13 @@ static void conv1_backward_samples(int lo, int hi, int B)
 static void conv1_backward(int B)
 {
     enum { CKK = CONV1_IC * CONV1_K * CONV1_K };
-    netrt_parallel(B, 4, conv1_backward_samples, B); /* 4 samples at a time, on the threads */
+    netrt_parallel(B, SAMPLES, conv1_backward_samples, B); /* shared among the threads */
     /* the ranges' sums, added in order: the same bits whatever the threads */
     for (int i = 0; i < CONV1_OC * CKK; i++)
         grad.conv1_W[i] = 0.0f;
     for (int oc = 0; oc < CONV1_OC; oc++)
         grad.conv1_b[oc] = 0.0f;
-    for (int r = 0; r < (B + 3) / 4; r++) {
+    for (int r = 0; r < (B + SAMPLES - 1) / SAMPLES; r++) {
         for (int i = 0; i < CONV1_OC * CKK; i++)
             grad.conv1_W[i] += conv1_sums[r][i];
         for (int oc = 0; oc < CONV1_OC; oc++)
@@ -233,7 +234,7 @@ static void maxpool1_forward_samples(int lo, int hi, int B)
 
 static void maxpool1_forward(int B)
 {
-    netrt_parallel(B, 4, maxpool1_forward_samples, B); /* 4 samples at a time, on the threads */
+    netrt_parallel(B, SAMPLES, maxpool1_forward_samples, B); /* shared among the threads */
 }
 
 /* backward: each output's gradient goes to the input pixel that was the maximum */
@@ -253,7 +254,7 @@ static void maxpool1_backward_samples(int lo, int hi, int B)
 
 static void maxpool1_backward(int B)
 {
-    netrt_parallel(B, 4, maxpool1_backward_samples, B); /* 4 samples at a time, on the threads */
+    netrt_parallel(B, SAMPLES, maxpool1_backward_samples, B); /* shared among the threads */
 }
 
 /* ---- conv2 + gelu1 (cnn.net:7) --------------------------------------------------------------- */
@@ -282,7 +283,7 @@ static void conv2_im2col(const float *x, float *col)
  *   gelu1_out[b] [8, 4·4] = conv2_W [8, 4·3·3] · col [4·3·3, 4·4] + conv2_b per channel
  *   then gelu1_out = gelu(z) = z·Φ(z) = z/2 · (1 + erf(z/√2)) in the same pass as the bias, z kept.
  * W is [8,4,3,3] = [out channel, in channel, i, j], as torch.nn.Conv2d. The threads
- * take the samples 4 at a time, each with a col of its own. */
+ * take SAMPLES samples at a time, each with a col of its own. */
 static void conv2_forward_samples(int lo, int hi, int B)
 {
     enum { CKK = CONV2_IC * CONV2_K * CONV2_K, OHW = CONV2_OH * CONV2_OW };
@@ -306,7 +307,7 @@ static void conv2_forward_samples(int lo, int hi, int B)
 
 static void conv2_forward(int B)
 {
-    netrt_parallel(B, 4, conv2_forward_samples, B); /* 4 samples at a time, on the threads */
+    netrt_parallel(B, SAMPLES, conv2_forward_samples, B); /* shared among the threads */
 }
 
 /* col2im: the scatter that undoes im2col, adding each column entry back to the pixel
@@ -329,8 +330,8 @@ static void conv2_col2im(const float *col, float *dx)
     }
 }
 
-/* backward, given d_gelu1_out = ∂L/∂gelu1_out, one sample b at a time (the threads take 4
- * at a time), its parameter gradients summed by range of samples, then the ranges in order:
+/* backward, given d_gelu1_out = ∂L/∂gelu1_out, one sample b at a time, SAMPLES to a thread:
+ * the parameter gradients are summed per range of samples, then the ranges in order.
  *   d_conv2_out = dz = dy ⊙ gelu'(z)
  *   grad.conv2_b[oc] += Σ_p d_conv2_out[b, oc, p]
  *   grad.conv2_W [8, 36] += d_conv2_out[b] [8, 16] · colᵀ [16, 36]   (col recomputed by im2col)
@@ -339,7 +340,7 @@ static void conv2_backward_samples(int lo, int hi, int B)
 {
     enum { CKK = CONV2_IC * CONV2_K * CONV2_K, OHW = CONV2_OH * CONV2_OW };
     float *col = conv2_col[netrt_thread()];
-    float *gW = conv2_sums[lo / 4], *gb = &gW[CONV2_OC * CKK]; /* this range's sums */
+    float *gW = conv2_sums[lo / SAMPLES], *gb = &gW[CONV2_OC * CKK]; /* this range's sums */
     (void)B;
     for (int i = 0; i < CONV2_OC * (CKK + 1); i++)
         gW[i] = 0.0f;
@@ -368,13 +369,13 @@ static void conv2_backward_samples(int lo, int hi, int B)
 static void conv2_backward(int B)
 {
     enum { CKK = CONV2_IC * CONV2_K * CONV2_K };
-    netrt_parallel(B, 4, conv2_backward_samples, B); /* 4 samples at a time, on the threads */
+    netrt_parallel(B, SAMPLES, conv2_backward_samples, B); /* shared among the threads */
     /* the ranges' sums, added in order: the same bits whatever the threads */
     for (int i = 0; i < CONV2_OC * CKK; i++)
         grad.conv2_W[i] = 0.0f;
     for (int oc = 0; oc < CONV2_OC; oc++)
         grad.conv2_b[oc] = 0.0f;
-    for (int r = 0; r < (B + 3) / 4; r++) {
+    for (int r = 0; r < (B + SAMPLES - 1) / SAMPLES; r++) {
         for (int i = 0; i < CONV2_OC * CKK; i++)
             grad.conv2_W[i] += conv2_sums[r][i];
         for (int oc = 0; oc < CONV2_OC; oc++)
@@ -409,7 +410,7 @@ static void avgpool1_forward_samples(int lo, int hi, int B)
 
 static void avgpool1_forward(int B)
 {
-    netrt_parallel(B, 4, avgpool1_forward_samples, B); /* 4 samples at a time, on the threads */
+    netrt_parallel(B, SAMPLES, avgpool1_forward_samples, B); /* shared among the threads */
 }
 
 /* backward: each output's gradient is spread evenly, 1/K² each, over its window */
@@ -438,7 +439,7 @@ static void avgpool1_backward_samples(int lo, int hi, int B)
 
 static void avgpool1_backward(int B)
 {
-    netrt_parallel(B, 4, avgpool1_backward_samples, B); /* 4 samples at a time, on the threads */
+    netrt_parallel(B, SAMPLES, avgpool1_backward_samples, B); /* shared among the threads */
 }
 
 /* ---- dropout1 (cnn.net:10) ------------------------------------------------------------------- */
