@@ -121,14 +121,20 @@ static int draw_shift(NetrtRng *rng, double shift, int size)
     return m > 0 ? (int)netrt_rng_below(rng, 2 * (uint64_t)m + 1) - (int)m : 0;
 }
 
-void netrt_augment_image(const NetrtAugment *aug, NetrtRng *rng, const uint8_t *src,
-                         uint8_t *dst, int c, int h, int w)
+void netrt_augment_draw(const NetrtAugment *aug, NetrtRng *rng, int h, int w, NetrtTransform *t)
 {
     /* Fixed order, and only for the transforms that are on: the same seed and settings give the
      * same images. */
-    int flip = aug->flip ? (int)netrt_rng_below(rng, 2) : 0;
-    double angle = aug->rotate > 0 ? (2 * netrt_rng_uniform(rng) - 1) * aug->rotate : 0;
-    int dx = aug->shift > 0 ? draw_shift(rng, aug->shift, w) : 0;
-    int dy = aug->shift > 0 ? draw_shift(rng, aug->shift, h) : 0;
-    netrt_augment_apply(src, dst, c, h, w, flip, angle, dx, dy);
+    t->flip = aug->flip ? (int)netrt_rng_below(rng, 2) : 0;
+    t->angle = aug->rotate > 0 ? (2 * netrt_rng_uniform(rng) - 1) * aug->rotate : 0;
+    t->dx = aug->shift > 0 ? draw_shift(rng, aug->shift, w) : 0;
+    t->dy = aug->shift > 0 ? draw_shift(rng, aug->shift, h) : 0;
+}
+
+void netrt_augment_image(const NetrtAugment *aug, NetrtRng *rng, const uint8_t *src,
+                         uint8_t *dst, int c, int h, int w)
+{
+    NetrtTransform t;
+    netrt_augment_draw(aug, rng, h, w, &t);
+    netrt_augment_apply(src, dst, c, h, w, t.flip, t.angle, t.dx, t.dy);
 }

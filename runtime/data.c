@@ -382,8 +382,9 @@ static void rows_fill(const NetrtModel *model, const NetrtSplit *split, const in
 }
 
 /* Rows of a batch of images, converted from their pixels: the batch is cut into ranges of
- * FILL_ROWS rows that the trainer's threads share (rows are independent of each other). */
-enum { FILL_ROWS = 32 };
+ * FILL_ROWS rows that the trainer's threads share (rows are independent of each other; an
+ * augmentation's random draws are made before, for every row in order). */
+enum { FILL_ROWS = 8 };
 typedef struct {
     NetrtJob job;
     const NetrtModel *model;
@@ -391,7 +392,7 @@ typedef struct {
     const NetrtSplit *split;
     const int32_t *idx;
     int B;
-    NetrtAugmenter *aug; /* NULL, or one range of every row: its random draws stay in order */
+    const NetrtAugmenter *aug; /* NULL, or the draws of every row */
 } Fill;
 
 static void fill_rows(const NetrtJob *job, int u, int t)
@@ -401,9 +402,8 @@ static void fill_rows(const NetrtJob *job, int u, int t)
     const NetrtSplit *split = f->split;
     size_t size = (size_t)split->size;
     const double scale = f->map->scale, offset = f->map->offset;
-    int b1 = f->aug ? f->B : (u + 1) * FILL_ROWS < f->B ? (u + 1) * FILL_ROWS : f->B;
-    (void)t;
-    for (int b = f->aug ? 0 : u * FILL_ROWS; b < b1; b++) {
+    int b1 = (u + 1) * FILL_ROWS < f->B ? (u + 1) * FILL_ROWS : f->B;
+    for (int b = u * FILL_ROWS; b < b1; b++) {
         const uint8_t *pixels = split->pixels + (size_t)f->idx[b] * size;
         if (b + 2 < f->B) { /* shuffled rows miss the caches: ask for the one two ahead */
             const uint8_t *ahead = split->pixels + (size_t)f->idx[b + 2] * size;
@@ -411,9 +411,11 @@ static void fill_rows(const NetrtJob *job, int u, int t)
                 __builtin_prefetch(ahead + i);
         }
         if (f->aug) {
-            netrt_augment_image(f->aug->settings, &f->aug->rng, pixels, f->aug->scratch,
-                                model->in_c, model->in_h, model->in_w);
-            pixels = f->aug->scratch;
+            const NetrtTransform *d = &f->aug->draw[b];
+            uint8_t *image = f->aug->scratch + (size_t)t * size;
+            netrt_augment_apply(pixels, image, model->in_c, model->in_h, model->in_w, d->flip,
+                                d->angle, d->dx, d->dy);
+            pixels = image;
         }
         if (model->dtype == NETRT_F32) {
             float *row = (float *)model->input + b * size;
@@ -435,7 +437,8 @@ void netrt_batch_fill(const NetrtModel *model, const NetrtPixelMap *map, const N
         rows_fill(model, split, idx, B);
         return;
     }
-    Fill f = {{fill_rows, aug ? 1 : (B + FILL_ROWS - 1) / FILL_ROWS}, model, map, split, idx, B,
-              aug};
+    for (int b = 0; aug && b < B; b++)
+        netrt_augment_draw(aug->settings, &aug->rng, model->in_h, model->in_w, &aug->draw[b]);
+    Fill f = {{fill_rows, (B + FILL_ROWS - 1) / FILL_ROWS}, model, map, split, idx, B, aug};
     netrt_run_job(&f.job, netrt_threads());
 }

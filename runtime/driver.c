@@ -525,6 +525,7 @@ static void run_free(Run *run)
     free(run->log);
     free(run->snapshot);
     free(run->aug.scratch);
+    free(run->aug.draw);
     free(run);
 }
 
@@ -645,8 +646,9 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     if (netrt_augment_is_on(&model->data.augment) && ds->train.pixels) {
         run->aug.settings = &model->data.augment;
         netrt_rng_seed(&run->aug.rng, netrt_rng_next(&init_rng));
-        run->aug.scratch = malloc((size_t)model->in_size);
-        if (!run->aug.scratch) {
+        run->aug.scratch = malloc((size_t)model->in_size * NETRT_MAX_THREADS);
+        run->aug.draw = malloc(sizeof *run->aug.draw * (size_t)model->batch_max);
+        if (!run->aug.scratch || !run->aug.draw) {
             netrt_err(&err, "out of memory");
             return fail(run, &err, 1);
         }

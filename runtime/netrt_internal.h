@@ -151,12 +151,21 @@ void netrt_pixel_map(NetrtPixelMap *map, double mean, double std);
  * column over its first n_train rows, applied to all rows; a column with one value throughout
  * (std 0) is only centred. mean and std (x_size each, the caller's) receive what was measured. */
 void netrt_rows_standardize(NetrtRows *rows, int n_train, double *mean, double *std);
-/* Random changes of training images, drawn from their own stream, made in one image-sized
- * scratch buffer as each sample is copied into its batch: the dataset is never copied. */
+/* One random change of an image: what netrt_augment_draw drew. */
+typedef struct {
+    int flip;
+    double angle; /* degrees */
+    int dx, dy;
+} NetrtTransform;
+
+/* Random changes of training images, drawn from their own stream, for a batch's rows in order,
+ * then made in an image-sized scratch buffer per thread as each sample is copied into its
+ * batch: the dataset is never copied. */
 typedef struct {
     const NetrtAugment *settings;
     NetrtRng rng;
-    uint8_t *scratch; /* in_c·in_h·in_w bytes */
+    uint8_t *scratch;     /* NETRT_MAX_THREADS images of in_c·in_h·in_w bytes */
+    NetrtTransform *draw; /* batch_max of them */
 } NetrtAugmenter;
 
 /* Samples idx[0..B-1] of split into model->input (as model->dtype) and, by model->task, into
@@ -175,6 +184,8 @@ int netrt_augment_is_on(const NetrtAugment *aug);
  * [-round(shift·h), round(shift·h)] (none when that bound is 0). */
 void netrt_augment_image(const NetrtAugment *aug, NetrtRng *rng, const uint8_t *src,
                          uint8_t *dst, int c, int h, int w);
+/* Its two halves: the draws (for an image h×w) and the transform they give. */
+void netrt_augment_draw(const NetrtAugment *aug, NetrtRng *rng, int h, int w, NetrtTransform *t);
 /* The transform itself, as netrt_augment_image applies it after drawing: mirror left-right when
  * flip, rotate by angle_deg (counter-clockwise on screen) about the centre, move by (dx, dy)
  * pixels (right, down); one resampling, bilinear unless angle_deg is 0; outside pixels are 0. */
