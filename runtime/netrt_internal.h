@@ -299,8 +299,9 @@ int netrt_blas_setup(int argc, char **argv, const char *blas_core_option,
 
 /* ---- threads.c: the threads of products and passes ------------------------------------------ */
 
-/* Work cut into `units`; run(job, u, t) does unit u on thread t (0..threads-1). A job is
- * usually the first member of a larger struct that run() casts it back to. */
+/* Work cut into `units`; run(job, u, t) does unit u on thread t (netrt_thread(): 0 for the
+ * trainer's, 1.. for workers). A job is the first member of a larger struct that run() casts it
+ * back to. */
 typedef struct NetrtJob NetrtJob;
 struct NetrtJob {
     void (*run)(const NetrtJob *job, int u, int t);
@@ -308,8 +309,8 @@ struct NetrtJob {
 };
 
 /* Run every unit of job on at most `threads` threads (and netrt_threads()), this one among
- * them; returns when all are done. One thread starts jobs: the trainer's. Jobs of one unit, or of more than 65535, and jobs started
- * by a unit of another job, run here alone. */
+ * them; returns when all are done. One thread starts jobs: the trainer's. Jobs of one unit or of
+ * more than 65535, and jobs started by a unit of another job, run here alone. */
 void netrt_run_job(const NetrtJob *job, int threads);
 /* The threads of jobs and of netrt_parallel (clamped to 1..NETRT_MAX_THREADS); 1 at start.
  * netrt_threads() is 1 inside a unit of a job, whose own jobs run on its thread alone. */
