@@ -54,17 +54,15 @@ void emit_image_sizes(Emitter *e, const IrOp *op)
 static void emit_samples_open(Emitter *e, const IrOp *op, const char *pass)
 {
     emit_function(e, "static void %s_%s_samples(int lo, int hi, int B)", op->name, pass);
+    emit(e, "(void)B; /* the batch's size: a range needs only its own bounds */");
 }
 
-/* Close it, and open NAME_PASS(B), which runs it on the threads; `first` (or NULL) is its
- * first line. */
-static void emit_samples_run(Emitter *e, const IrOp *op, const char *pass, const char *first)
+/* Close it, and open NAME_PASS(B), which runs it on the threads. */
+static void emit_samples_run(Emitter *e, const IrOp *op, const char *pass)
 {
     emit_close(e, NULL);
     emit_blank(e);
     emit_function(e, "static void %s_%s(int B)", op->name, pass);
-    if (first)
-        emit(e, "%s", first);
     emit(e, "netrt_parallel(B, SAMPLES, %s_%s_samples, B); /* shared among the threads */",
          op->name, pass);
 }
@@ -133,7 +131,6 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
     emit_samples_open(e, op, "forward");
     emit(e, "enum { CKK = %s * %s * %s, OHW = %s * %s };", n.IC, n.K, n.K, n.OH, n.OW);
     emit(e, "@R *col = %s_col[netrt_thread()];", nm);
-    emit(e, "(void)B;");
     emit_open(e, "for (int b = lo; b < hi; b++)");
     emit(e, "@R *out = &%s[b * %s];", op->out, op->O_name);
     emit(e, "%s_im2col(&%s[b * %s], col);", nm, op->in, op->I_name);
@@ -152,7 +149,7 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
     emit_close(e, NULL);
     emit_close(e, NULL);
-    emit_samples_run(e, op, "forward", NULL);
+    emit_samples_run(e, op, "forward");
     emit_close(e, NULL);
 }
 
@@ -191,7 +188,6 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
     emit(e, "@R *col = %s_col[netrt_thread()];", nm);
     emit(e, "@R *gW = %s_sums[lo / SAMPLES], *gb = &gW[%s * CKK]; /* this range's sums */", nm,
          n.OC);
-    emit(e, "(void)B;");
     emit(e, "for (int i = 0; i < %s * (CKK + 1); i++)", n.OC);
     emit(e, "    gW[i] = 0.0@f;");
     emit_open(e, "for (int b = lo; b < hi; b++)");
@@ -219,10 +215,9 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
         emit(e, "%s_col2im(col, dx);", nm);
     }
     emit_close(e, NULL);
-    char ckk[200];
-    snprintf(ckk, sizeof ckk, "enum { CKK = %s * %s * %s };", n.IC, n.K, n.K);
-    emit_samples_run(e, op, "backward", ckk);
+    emit_samples_run(e, op, "backward");
     emit(e, "/* the ranges' sums, added in order: the same bits whatever the threads */");
+    emit(e, "enum { CKK = %s * %s * %s };", n.IC, n.K, n.K);
     emit(e, "for (int i = 0; i < %s * CKK; i++)", n.OC);
     emit(e, "    grad.%s_W[i] = 0.0@f;", nm);
     emit(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
@@ -270,7 +265,6 @@ static void emit_pool_forward(Emitter *e, const IrOp *op)
              op->in);
     }
     emit_samples_open(e, op, "forward");
-    emit(e, "(void)B;");
     emit_open(e, "for (int b = lo; b < hi; b++)");
     emit(e, "const @R *x = &%s[b * %s];", op->in, op->I_name);
     emit(e, "@R *y = &%s[b * %s];", op->out, op->O_name);
@@ -294,7 +288,7 @@ static void emit_pool_forward(Emitter *e, const IrOp *op)
     }
     emit_window_close(e);
     emit_close(e, NULL);
-    emit_samples_run(e, op, "forward", NULL);
+    emit_samples_run(e, op, "forward");
     emit_close(e, NULL);
 }
 
@@ -309,7 +303,6 @@ static void emit_pool_backward(Emitter *e, const IrOp *op)
     else
         emit(e, "/* backward: each output's gradient is spread evenly, 1/K² each, over its window */");
     emit_samples_open(e, op, "backward");
-    emit(e, "(void)B;");
     emit_open(e, "for (int b = lo; b < hi; b++)");
     emit(e, "const @R *dy = &d_%s[b * %s];", op->out, op->O_name);
     emit(e, "@R *dx = &d_%s[b * %s];", op->in, op->I_name);
@@ -328,7 +321,7 @@ static void emit_pool_backward(Emitter *e, const IrOp *op)
         emit_window_close(e);
     }
     emit_close(e, NULL);
-    emit_samples_run(e, op, "backward", NULL);
+    emit_samples_run(e, op, "backward");
     emit_close(e, NULL);
 }
 

@@ -179,11 +179,11 @@ void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b)
  * the threads. */
 
 /* Columns per range of a pass over O columns: 16 or more (a cache line of floats per row),
- * about 8 ranges. O itself, when that is one range: the pass stays inline. */
+ * about 8 ranges. A pass of one range (O ≤ 16) stays inline. */
 static int column_chunk(int O)
 {
     int chunk = (O / 8 + 15) / 16 * 16;
-    return chunk < 16 ? 16 : chunk < O ? chunk : O;
+    return chunk < 16 ? 16 : chunk;
 }
 
 /* Open the function that holds a pass over the columns: `NAME_PASS_columns(lo, hi, B)` when

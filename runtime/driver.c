@@ -592,8 +592,10 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     NetrtGemmStatus gemm;
     if (netrt_gemm_setup(opt.gemm, opt.threads, &gemm, &err) < 0)
         return fail(NULL, &err, 1);
-    if (model->dtype != NETRT_F32) /* OpenBLAS's products, whose idle threads spin: the */
-        netrt_set_threads(1);      /* passes on netc's threads would fight them           */
+    /* Double precision: the products are OpenBLAS's, whose idle threads spin between calls;
+     * passes on netc's threads as well would fight them (docs/performance.md). */
+    if (model->dtype != NETRT_F32)
+        netrt_set_threads(1);
 
     Run *run = calloc(1, sizeof *run);
     if (!run) {

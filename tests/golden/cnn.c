@@ -136,9 +136,9 @@ static void conv1_im2col(const float *x, float *col)
  * take SAMPLES samples at a time, each with a col of its own. */
 static void conv1_forward_samples(int lo, int hi, int B)
 {
+    (void)B; /* the batch's size: a range needs only its own bounds */
     enum { CKK = CONV1_IC * CONV1_K * CONV1_K, OHW = CONV1_OH * CONV1_OW };
     float *col = conv1_col[netrt_thread()];
-    (void)B;
     for (int b = lo; b < hi; b++) {
         float *out = &relu1_out[b * CONV1_OUT];
         conv1_im2col(&input[b * CONV1_IN], col);
@@ -166,10 +166,10 @@ static void conv1_forward(int B)
  *   (no d_input: the input is data) */
 static void conv1_backward_samples(int lo, int hi, int B)
 {
+    (void)B; /* the batch's size: a range needs only its own bounds */
     enum { CKK = CONV1_IC * CONV1_K * CONV1_K, OHW = CONV1_OH * CONV1_OW };
     float *col = conv1_col[netrt_thread()];
     float *gW = conv1_sums[lo / SAMPLES], *gb = &gW[CONV1_OC * CKK]; /* this range's sums */
-    (void)B;
     for (int i = 0; i < CONV1_OC * (CKK + 1); i++)
         gW[i] = 0.0f;
     for (int b = lo; b < hi; b++) {
@@ -189,9 +189,9 @@ static void conv1_backward_samples(int lo, int hi, int B)
 
 static void conv1_backward(int B)
 {
-    enum { CKK = CONV1_IC * CONV1_K * CONV1_K };
     netrt_parallel(B, SAMPLES, conv1_backward_samples, B); /* shared among the threads */
     /* the ranges' sums, added in order: the same bits whatever the threads */
+    enum { CKK = CONV1_IC * CONV1_K * CONV1_K };
     for (int i = 0; i < CONV1_OC * CKK; i++)
         grad.conv1_W[i] = 0.0f;
     for (int oc = 0; oc < CONV1_OC; oc++)
@@ -210,7 +210,7 @@ static void conv1_backward(int B)
  * and maxpool1_arg remembers where the maximum was, for the backward pass. */
 static void maxpool1_forward_samples(int lo, int hi, int B)
 {
-    (void)B;
+    (void)B; /* the batch's size: a range needs only its own bounds */
     for (int b = lo; b < hi; b++) {
         const float *x = &relu1_out[b * MAXPOOL1_IN];
         float *y = &maxpool1_out[b * MAXPOOL1_OUT];
@@ -240,7 +240,7 @@ static void maxpool1_forward(int B)
 /* backward: each output's gradient goes to the input pixel that was the maximum */
 static void maxpool1_backward_samples(int lo, int hi, int B)
 {
-    (void)B;
+    (void)B; /* the batch's size: a range needs only its own bounds */
     for (int b = lo; b < hi; b++) {
         const float *dy = &d_maxpool1_out[b * MAXPOOL1_OUT];
         float *dx = &d_relu1_out[b * MAXPOOL1_IN];
@@ -286,9 +286,9 @@ static void conv2_im2col(const float *x, float *col)
  * take SAMPLES samples at a time, each with a col of its own. */
 static void conv2_forward_samples(int lo, int hi, int B)
 {
+    (void)B; /* the batch's size: a range needs only its own bounds */
     enum { CKK = CONV2_IC * CONV2_K * CONV2_K, OHW = CONV2_OH * CONV2_OW };
     float *col = conv2_col[netrt_thread()];
-    (void)B;
     for (int b = lo; b < hi; b++) {
         float *out = &gelu1_out[b * CONV2_OUT];
         conv2_im2col(&maxpool1_out[b * CONV2_IN], col);
@@ -338,10 +338,10 @@ static void conv2_col2im(const float *col, float *dx)
  *   d_maxpool1_out[b] = col2im(conv2_Wᵀ · d_conv2_out[b])    (the columns' gradient, scattered back) */
 static void conv2_backward_samples(int lo, int hi, int B)
 {
+    (void)B; /* the batch's size: a range needs only its own bounds */
     enum { CKK = CONV2_IC * CONV2_K * CONV2_K, OHW = CONV2_OH * CONV2_OW };
     float *col = conv2_col[netrt_thread()];
     float *gW = conv2_sums[lo / SAMPLES], *gb = &gW[CONV2_OC * CKK]; /* this range's sums */
-    (void)B;
     for (int i = 0; i < CONV2_OC * (CKK + 1); i++)
         gW[i] = 0.0f;
     for (int b = lo; b < hi; b++) {
@@ -368,9 +368,9 @@ static void conv2_backward_samples(int lo, int hi, int B)
 
 static void conv2_backward(int B)
 {
-    enum { CKK = CONV2_IC * CONV2_K * CONV2_K };
     netrt_parallel(B, SAMPLES, conv2_backward_samples, B); /* shared among the threads */
     /* the ranges' sums, added in order: the same bits whatever the threads */
+    enum { CKK = CONV2_IC * CONV2_K * CONV2_K };
     for (int i = 0; i < CONV2_OC * CKK; i++)
         grad.conv2_W[i] = 0.0f;
     for (int oc = 0; oc < CONV2_OC; oc++)
@@ -388,7 +388,7 @@ static void conv2_backward(int B)
  *   avgpool1_out[b,c,oh,ow] = 1/K² Σ_{i,j} x[b, c, oh·S + i, ow·S + j],  x = gelu1_out */
 static void avgpool1_forward_samples(int lo, int hi, int B)
 {
-    (void)B;
+    (void)B; /* the batch's size: a range needs only its own bounds */
     for (int b = lo; b < hi; b++) {
         const float *x = &gelu1_out[b * AVGPOOL1_IN];
         float *y = &avgpool1_out[b * AVGPOOL1_OUT];
@@ -416,7 +416,7 @@ static void avgpool1_forward(int B)
 /* backward: each output's gradient is spread evenly, 1/K² each, over its window */
 static void avgpool1_backward_samples(int lo, int hi, int B)
 {
-    (void)B;
+    (void)B; /* the batch's size: a range needs only its own bounds */
     for (int b = lo; b < hi; b++) {
         const float *dy = &d_avgpool1_out[b * AVGPOOL1_OUT];
         float *dx = &d_gelu1_out[b * AVGPOOL1_IN];
