@@ -2,14 +2,16 @@
  *
  * Exit status: 0 success, 1 an error in the .net file or the command line, 2 a failure outside
  * the user's file (cannot write the output, the C compiler failed). */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "netc.h"
+#include "outfile.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,55 +101,64 @@ static int parse_args(int argc, char **argv, Options *o)
     return 0;
 }
 
+static char *concat(Arena *arena, const char *x, const char *y)
+{
+    size_t nx = strlen(x), ny = strlen(y);
+    char *s = arena_alloc(arena, nx + ny + 1);
+    memcpy(s, x, nx);
+    memcpy(s + nx, y, ny + 1);
+    return s;
+}
+
 /* The file's base name without its extension: models/fmnist_mlp.net → fmnist_mlp */
-static void base_name(char *dst, size_t size, const char *path)
+static char *base_name(Arena *arena, const char *path)
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
     const char *dot = strrchr(base, '.');
-    int n = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-    snprintf(dst, size, "%.*s", n, base);
+    return arena_strndup(arena, base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
 }
 
-/* Write the C file to `path` through a temporary beside it, renamed only once complete, so a
- * full disk never leaves a half-written file under the real name. */
+/* An output must not overwrite the model it comes from, and a trainer (made by the linker, which
+ * replaces what it finds) must not take the place of a device, a pipe or a directory. */
+static bool output_allowed(const char *input, const char *out, bool trainer)
+{
+    if (netrt_same_file(input, out)) {
+        fprintf(stderr, "netc: %s is the model file itself: writing it would lose the model; "
+                        "name another output with -o\n", out);
+        return false;
+    }
+    struct stat st;
+    if (trainer && stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "netc: %s exists and is not a regular file; the trainer needs a file of "
+                        "its own (-o)\n", out);
+        return false;
+    }
+    return true;
+}
+
+/* Write the C file to `path` (outfile.h: a regular file is replaced only once complete, a device
+ * or a link is written through), or to standard output for "-". */
 static bool write_c(const char *path, const Source *src, const Net *net, const Ir *ir,
                     const EmitOptions *opt)
 {
     if (!strcmp(path, "-"))
         return emit_c(stdout, src, net, ir, opt) && fflush(stdout) == 0;
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return false;
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
+    NetrtOut out;
+    if (netrt_out_open(&out, path) != 0) {
         fprintf(stderr, "netc: cannot write %s: %s\n", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
         return false;
     }
-    bool ok = emit_c(f, src, net, ir, opt);
-    int saved = errno;
-    if (fclose(f) != 0) {
-        ok = false;
-        saved = errno;
+    if (!emit_c(out.f, src, net, ir, opt)) {
+        netrt_out_abort(&out);
+        fprintf(stderr, "netc: cannot write %s: %s; nothing written\n", path, strerror(errno));
+        return false;
     }
-    if (ok && rename(tmp, path) != 0) {
-        ok = false;
-        saved = errno;
+    if (netrt_out_commit(&out, false) != 0) {
+        fprintf(stderr, "netc: cannot write %s: %s; nothing written\n", path, strerror(errno));
+        return false;
     }
-    if (!ok) {
-        fprintf(stderr, "netc: cannot write %s: %s; nothing written\n", path, strerror(saved));
-        unlink(tmp);
-    }
-    free(tmp);
-    return ok;
+    return true;
 }
 
 /* Split a string at spaces into argv entries (CC="ccache gcc", CFLAGS="-O2 -g"). */
@@ -321,24 +332,42 @@ int main(int argc, char **argv)
         snprintf(command + used, sizeof command - (size_t)used, " %s", o.input);
     o.emit.command = command;
 
-    char base[256], path[1100];
-    base_name(base, sizeof base, o.input);
+    char *base = base_name(arena, o.input);
     if (!strcmp(o.command, "gen")) {
-        snprintf(path, sizeof path, "%s.c", base);
-        if (!write_c(o.output ? o.output : path, &src, &net, &ir, &o.emit))
+        const char *out = o.output ? o.output : concat(arena, base, ".c");
+        if (strcmp(out, "-") && !output_allowed(o.input, out, false))
+            status = 1;
+        else if (!write_c(out, &src, &net, &ir, &o.emit))
             status = 2;
         goto done;
     }
 
     /* build: TRAINER.c beside TRAINER, then the C compiler */
-    char exe[1024];
-    snprintf(exe, sizeof exe, "%s", o.output ? o.output : base);
-    snprintf(path, sizeof path, "%s.c", exe);
-    if (!write_c(path, &src, &net, &ir, &o.emit)) {
+    const char *exe = o.output ? o.output : base;
+    if (!strcmp(exe, "-")) {
+        fprintf(stderr, "netc: build writes a trainer file; '-o -' (standard output) is for gen\n");
+        status = 1;
+        goto done;
+    }
+    if (exe[0] == '-') /* a file name, never an option of the C compiler */
+        exe = concat(arena, "./", exe);
+    char *real = realpath(exe, NULL); /* a link: the file it names is the trainer, the link stays */
+    if (real) {
+        struct stat st;
+        if (lstat(exe, &st) == 0 && S_ISLNK(st.st_mode))
+            exe = concat(arena, real, "");
+        free(real);
+    }
+    const char *c_path = concat(arena, exe, ".c");
+    if (!output_allowed(o.input, exe, true) || !output_allowed(o.input, c_path, false)) {
+        status = 1;
+        goto done;
+    }
+    if (!write_c(c_path, &src, &net, &ir, &o.emit)) {
         status = 2;
         goto done;
     }
-    status = compile_trainer(path, exe);
+    status = compile_trainer(c_path, exe);
     if (status == 0)
         printf("%s%s\n", strchr(exe, '/') ? "" : "./", exe);
 

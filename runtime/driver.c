@@ -217,16 +217,15 @@ static void csv_cells(FILE *f, const NetrtModel *model, const Metrics *m, int ha
     }
 }
 
-/* Rewrite the whole CSV through path.tmp and a rename, so that the file is never half written.
+/* Rewrite the whole CSV (outfile.h: a regular file is replaced whole, never left half written).
  * Called on the printed epochs and at the end, at most about 50 times a run however long. */
 static int write_csv(const char *path, const NetrtModel *model, const EpochLog *log, int n,
                      NetrtErr *err)
 {
-    char tmp[NETRT_PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return netrt_err(err, "%s: %s", tmp, strerror(errno));
+    NetrtOut out;
+    if (netrt_out_open(&out, path) != 0)
+        return netrt_err(err, "%s: %s", path, strerror(errno));
+    FILE *f = out.f;
     if (model->task == NETRT_REGRESS)
         fprintf(f, "epoch,lr,train_loss,train_mse,train_mae,valid_loss,valid_mse,valid_mae,"
                    "test_loss,test_mse,test_mae,seconds\n");
@@ -240,19 +239,9 @@ static int write_csv(const char *path, const NetrtModel *model, const EpochLog *
         csv_cells(f, model, &log[e].test, log[e].has_test);
         fprintf(f, "%.6f\n", log[e].seconds);
     }
-    /* A full disk shows up at the latest when the buffer is flushed. */
-    int failed = fflush(f) != 0 || ferror(f);
-    int saved = errno;
-    if (fclose(f) != 0 && !failed) {
-        failed = 1;
-        saved = errno;
-    }
-    if (failed) {
-        remove(tmp);
-        return netrt_err(err, "%s: %s", tmp, strerror(saved));
-    }
-    if (rename(tmp, path) != 0)
-        return netrt_err(err, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+    /* a full disk shows up at the latest when the buffer is flushed, in the commit */
+    if (netrt_out_commit(&out, false) != 0)
+        return netrt_err(err, "%s: %s", path, strerror(errno));
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "netrt.h"
+#include "outfile.h"
 
 #define NETRT_PATH_MAX 4096
 

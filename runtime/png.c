@@ -16,8 +16,8 @@
  *     differ in scale. A constant tile is mid gray (128). Non-finite values (a diverged run) do
  *     not count toward the range: NaN and -inf are drawn 0, +inf 255.
  *
- * The file is written to path.tmp and renamed over path only when complete, so a failed write
- * (full disk, libpng error) never leaves a truncated image behind. */
+ * The file is written through outfile.h: a failed write (full disk, libpng error) never leaves a
+ * truncated image behind, and a device or a link is written through, never replaced. */
 #include <errno.h>
 #include <math.h>
 #include <png.h>
@@ -182,9 +182,6 @@ int netrt_weights_png(const char *path, const NetrtParam *param, NetrtDtype dtyp
                          "up to %ld pixels)", path, n < 0 ? tiles : (size_t)n, tile_h, tile_w,
                          PNG_MAX_SIDE);
 
-    char tmp[NETRT_PATH_MAX + 8];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return netrt_err(err, "%s: path too long", path);
     uint8_t *gray = malloc((size_t)n * tile_size), *row = malloc((size_t)width);
     if (!gray || !row) {
         free(gray);
@@ -195,36 +192,25 @@ int netrt_weights_png(const char *path, const NetrtParam *param, NetrtDtype dtyp
     for (int t = 0; t < n; t++)
         tile_gray(param, dtype, (size_t)t * tile_size, tile_size, gray + (size_t)t * tile_size);
 
-    Sink sink = {.f = fopen(tmp, "wb")};
-    if (!sink.f) {
-        netrt_err(err, "%s: cannot create %s: %s", path, tmp, strerror(errno));
+    NetrtOut out;
+    if (netrt_out_open(&out, path) != 0) {
+        netrt_err(err, "%s: %s", path, strerror(errno));
         free(gray);
         free(row);
         return -1;
     }
+    Sink sink = {.f = out.f};
     int failed = write_png(&sink, gray, n, cols, rows, tile_h, tile_w, s, row) != 0;
     free(gray);
     free(row);
-    /* A full disk shows up at the latest when stdio's buffer is flushed. */
-    errno = 0;
-    if (!failed && (fflush(sink.f) != 0 || ferror(sink.f))) {
-        failed = 1;
-        sink.errnum = errno ? errno : EIO;
-    }
-    if (fclose(sink.f) != 0 && !failed) {
-        failed = 1;
-        sink.errnum = errno ? errno : EIO;
-    }
     if (failed) {
-        remove(tmp);
+        netrt_out_abort(&out);
         if (sink.errnum)
             return netrt_err(err, "%s: %s", path, strerror(sink.errnum));
         return netrt_err(err, "%s: libpng: %s", path, sink.msg);
     }
-    if (rename(tmp, path) != 0) {
-        int saved = errno;
-        remove(tmp);
-        return netrt_err(err, "%s: cannot rename %s to it: %s", path, tmp, strerror(saved));
-    }
+    /* a full disk shows up at the latest when stdio's buffer is flushed, in the commit */
+    if (netrt_out_commit(&out, false) != 0)
+        return netrt_err(err, "%s: %s", path, strerror(errno));
     return 0;
 }

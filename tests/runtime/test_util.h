@@ -4,6 +4,7 @@
 #ifndef TEST_UTIL_H
 #define TEST_UTIL_H
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,19 @@ static int test_failures __attribute__((unused)); /* unused by make_tiny_data */
             test_failures++;                                                           \
         }                                                                              \
     } while (0)
+
+/* How many entries of directory `dir` have a name starting with `prefix`: an output file and
+ * any temporary left beside it. */
+static inline int count_entries(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
 
 /* Write an IDX file: magic, ndim big-endian dimensions, then the first n_bytes of data
  * (fewer than the dimensions promise makes a truncated file). gz selects gzip compression.
