@@ -1,4 +1,4 @@
-/* ast.c: the arena every front-end node is allocated from.
+/* ast.c: the arena every front-end node is allocated from, and the value nodes' constructor.
  *
  * A .net file is small, so the front end never frees a node on its own: parsing, checking and
  * lowering allocate here and everything goes at once with arena_free(). That also makes Bison's
@@ -54,6 +54,15 @@ char *arena_strndup(Arena *a, const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+Value *ast_new_value(Arena *a, ValueKind kind, Loc loc)
+{
+    Value *v = arena_alloc(a, sizeof *v);
+    v->kind = kind;
+    v->loc = loc;
+    v->depth = 1;
+    return v;
 }
 
 void arena_free(Arena *a)

@@ -23,7 +23,9 @@ typedef struct {
     const char *name;
     Loc loc;
     const Value *value;   /* as written, or as -D gave it                              */
-    bool from_define, used, resolving;
+    const Value *resolved;/* its meaning, once worked out: each let is resolved once, so
+                             `let b = a + a` over a chain of lets costs no more than its text */
+    bool from_define, used, resolving, failed;
 } Let;
 
 typedef struct {
@@ -125,9 +127,13 @@ static const Value *resolve(Checker *c, const Value *v)
                 return NULL;
             }
             let->used = true;
-            let->resolving = true;
-            const Value *r = resolve(c, let->value);
-            let->resolving = false;
+            if (!let->resolved && !let->failed) {
+                let->resolving = true;
+                let->resolved = resolve(c, let->value);
+                let->failed = !let->resolved;
+                let->resolving = false;
+            }
+            const Value *r = let->resolved;
             if (!r)
                 return NULL;
             Value *copy = arena_alloc(c->arena, sizeof *copy);
@@ -163,8 +169,15 @@ static const Value *resolve(Checker *c, const Value *v)
             tail = &item->next;
             numbers &= r->kind == VAL_NUMBER;
         }
-        if (!numbers || v->kind == VAL_LIST)
-            return copy;
+        bool is_math = false;
+        for (int i = 0; v->kind == VAL_CALL && math_functions[i]; i++)
+            is_math |= !strcmp(math_functions[i], v->str);
+        if (is_math && n != 1) {
+            error(c, v->loc, "'%s' takes one argument, got %d", v->str, n);
+            return NULL;
+        }
+        if (!numbers || n == 0 || v->kind == VAL_LIST)
+            return copy; /* normal(0.01), (2, 4), a function of x: their setting decides */
         double x = copy->args->num, y = n > 1 ? copy->args->next->num : 0, r;
         if (v->kind == VAL_NEG) {
             r = -x;
@@ -172,13 +185,10 @@ static const Value *resolve(Checker *c, const Value *v)
             char op = v->str[0];
             r = op == '+' ? x + y : op == '-' ? x - y : op == '*' ? x * y : op == '/' ? x / y
                                                                             : pow(x, y);
-        } else {
-            bool is_math = false;
-            for (int i = 0; math_functions[i]; i++)
-                is_math |= !strcmp(math_functions[i], v->str);
-            if (!is_math || n != 1)
-                return copy; /* normal(0.01) and its like: the checker of the setting decides */
+        } else if (is_math) {
             r = apply_math(v->str, x);
+        } else {
+            return copy;
         }
         if (!isfinite(r)) {
             error(c, v->loc, "this expression has no finite value (%g)", r);
@@ -201,6 +211,7 @@ typedef enum {
     SET_STRING,
     SET_PART,     /* a count (whole, ≥ 1) or a fraction in [0, 1): double                  */
     SET_CUSTOM,   /* checked by the spec's function                                       */
+    SET_BLOCK,    /* `key { … }`, checked by the spec's function                          */
 } SettingType;
 
 typedef struct SettingSpec {
@@ -209,7 +220,7 @@ typedef struct SettingSpec {
     double min, max;      /* SET_INT, SET_LONG, SET_NUMBER: the allowed range             */
     bool max_open;        /* the range excludes max: [min, max)                           */
     size_t offset;        /* where in Net the value goes                                  */
-    bool (*custom)(Checker *c, const Setting *s); /* SET_CUSTOM                           */
+    bool (*custom)(Checker *c, const Setting *s); /* SET_CUSTOM, SET_BLOCK                */
 } SettingSpec;
 
 #define NET_FIELD(f) offsetof(Net, f)
@@ -219,12 +230,12 @@ typedef struct SettingSpec {
 static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
 {
     char *field = (char *)c->net + spec->offset;
-    if (spec->type == SET_CUSTOM) {
-        spec->custom(c, s);
+    if (s->is_block && spec->type != SET_BLOCK) {
+        error(c, s->loc, "'%s' takes a value, not a block: '%s = …'", spec->key, spec->key);
         return;
     }
-    if (s->block) {
-        error(c, s->loc, "'%s' takes a value, not a block: '%s = …'", spec->key, spec->key);
+    if (spec->type == SET_CUSTOM || spec->type == SET_BLOCK) {
+        spec->custom(c, s);
         return;
     }
     const Value *v = resolve(c, s->value);
@@ -288,6 +299,7 @@ static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
         *(const char **)field = v->str;
         return;
     case SET_CUSTOM:
+    case SET_BLOCK:
         return;
     }
 }
@@ -321,7 +333,7 @@ static void apply_settings(Checker *c, const char *block, const SettingSpec *spe
             note(c, first->loc, "first set here");
             continue;
         }
-        if (s->value || s->block)
+        if (s->value || s->is_block)
             apply_setting(c, spec, s);
     }
 }
@@ -406,6 +418,10 @@ static bool set_milestones(Checker *c, const Setting *s)
         return false;
     Net *net = c->net;
     const Value *items = v->kind == VAL_LIST ? v->args : v;
+    if (!items) {
+        error(c, v->loc, "'milestones' is empty; it takes whole numbers ≥ 1, e.g. (30, 80)");
+        return false;
+    }
     for (const Value *m = items; m; m = v->kind == VAL_LIST ? m->next : NULL) {
         int max = (int)(sizeof net->milestones / sizeof net->milestones[0]);
         if (m->kind != VAL_NUMBER || m->num != floor(m->num) || m->num < 1 || m->num > 1e9) {
@@ -445,7 +461,7 @@ static const SettingSpec augment_settings[] = {
 /* augment { flip rotate shift } */
 static bool set_augment(Checker *c, const Setting *s)
 {
-    if (!s->block) {
+    if (!s->is_block) {
         error(c, s->loc, "'augment' takes a block, e.g. 'augment { flip = horizontal  rotate = 10 }'");
         return false;
     }
@@ -552,11 +568,29 @@ static double eval_at(const Value *v, double x)
     }
 }
 
-/* y = EXPR of x */
+/* The nodes of the tree under v, counting no further than `limit`: lets can make a tree far
+ * larger than its text (`let b = a * a`, `let c = b * b`, …). */
+static int count_nodes(const Value *v, int limit)
+{
+    int n = 1;
+    for (const Value *a = v->args; a && n <= limit; a = a->next)
+        n += count_nodes(a, limit - n);
+    return n;
+}
+
+/* y = EXPR of x, written out as C in the trainer: at most FUNCTION_MAX_NODES operations */
 static bool set_function(Checker *c, const Setting *s)
 {
+    enum { FUNCTION_MAX_NODES = 4096 };
     const Value *v = resolve(c, s->value);
-    if (!v || !check_function_of_x(c, v))
+    if (!v)
+        return false;
+    if (count_nodes(v, FUNCTION_MAX_NODES) > FUNCTION_MAX_NODES) {
+        error(c, v->loc, "the function has more than %d terms once its lets are put in",
+              FUNCTION_MAX_NODES);
+        return false;
+    }
+    if (!check_function_of_x(c, v))
         return false;
     c->net->function = v;
     return true;
@@ -621,7 +655,7 @@ static const SettingSpec train_settings[] = {
     {"normalize", SET_BOOL, 0, 0, false, NET_FIELD(normalize), NULL},                        \
     {"mean", SET_NUMBER, -1e6, 1e6, false, NET_FIELD(mean), NULL},                           \
     {"std", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(std), NULL},                            \
-    {"augment", SET_CUSTOM, 0, 0, false, 0, set_augment}
+    {"augment", SET_BLOCK, 0, 0, false, 0, set_augment}
 
 static const SettingSpec dataset_settings[] = {IMAGE_SETTINGS, END_SPECS};
 
@@ -1191,8 +1225,11 @@ static int flatten_layers(Checker *c, const Layer *list, const Layer **out, int 
             return -1;
         if (!l->body)
             warning(c, l->loc, "'repeat' of nothing");
-        for (int t = 0; t < times && n >= 0; t++)
+        for (int t = 0, before = n; t < times && n >= 0; t++) {
             n = flatten_layers(c, l->body, out, n, max);
+            if (n == before)
+                break; /* a body of empty repeats: the other passes would add nothing either */
+        }
         if (n < 0)
             return -1;
     }
@@ -1588,7 +1625,7 @@ static void check_lets(Checker *c, const Stmt *prog)
             error(c, s->name_loc, "too many lets");
             return;
         }
-        c->lets[c->nlets++] = (Let){s->name, s->name_loc, s->value, false, false, false};
+        c->lets[c->nlets++] = (Let){.name = s->name, .loc = s->name_loc, .value = s->value};
     }
     for (int i = 0; i < c->ndefines; i++) {
         const Define *d = &c->defines[i];

@@ -15,13 +15,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Format, then expand @R, @f, @X and @G (emit.h) into `out`. */
-static void expand(const Emitter *e, char *out, size_t size, const char *fmt, va_list ap)
+static char *vformat(Emitter *e, const char *fmt, va_list ap)
 {
-    char line[1024];
-    vsnprintf(line, sizeof line, fmt, ap);
-    size_t o = 0;
-    for (const char *p = line; *p && o + 12 < size; p++) {
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *text = arena_alloc(e->scratch, (size_t)(n > 0 ? n : 0) + 1);
+    vsnprintf(text, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return text;
+}
+
+char *emit_text(Emitter *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = vformat(e, fmt, ap);
+    va_end(ap);
+    return text;
+}
+
+/* `text` with @R, @f, @X and @G (emit.h) expanded. */
+static char *expand(Emitter *e, const char *text)
+{
+    size_t n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '@' ? 16 : 1;
+    char *out = arena_alloc(e->scratch, n + 1), *o = out;
+    for (const char *p = text; *p; p++) {
         const char *word = NULL;
         if (p[0] == '@' && p[1] == 'R')
             word = e->f64 ? "double" : "float";
@@ -32,19 +53,19 @@ static void expand(const Emitter *e, char *out, size_t size, const char *fmt, va
         else if (p[0] == '@' && p[1] == 'G')
             word = e->f64 ? "cblas_dgemm" : "netrt_sgemm";
         if (word) {
-            o += (size_t)snprintf(out + o, size - o, "%s", word);
+            o += sprintf(o, "%s", word);
             p++;
         } else {
-            out[o++] = *p;
+            *o++ = *p;
         }
     }
-    out[o] = '\0';
+    *o = '\0';
+    return out;
 }
 
 static void vemit(Emitter *e, const char *fmt, va_list ap)
 {
-    char line[1200];
-    expand(e, line, sizeof line, fmt, ap);
+    const char *line = expand(e, vformat(e, fmt, ap));
     if (line[0] != '\0')
         for (int i = 0; i < e->depth; i++)
             fputs("    ", e->out);
@@ -80,19 +101,9 @@ void emit_function(Emitter *e, const char *fmt, ...)
     e->depth++;
 }
 
-static void expand_line(const Emitter *e, char *out, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    expand(e, out, size, fmt, ap);
-    va_end(ap);
-}
-
 void emit_commented(Emitter *e, const char *code, const char *comment)
 {
-    char line[1200];
-    expand_line(e, line, sizeof line, "%s", code);
-    emit(e, "%-52s /* %s */", line, comment);
+    emit(e, "%-52s /* %s */", expand(e, code), comment);
 }
 
 const char *fmt_double(char buf[32], double x)
@@ -130,39 +141,44 @@ const char *fmt_count(char buf[32], long long n)
     return buf;
 }
 
-/* User text inside a C comment: a "*" followed by "/" would end the comment. */
-static void comment_text(char *dst, size_t size, const char *text)
+/* User text inside a C comment. It must not end the comment: a "*" followed by "/" gets a space
+ * between them, and so does "??", which C11 may read as a trigraph ("??/" is a backslash, which
+ * at the end of a line would join the next one to it). Control bytes become '?'. */
+static char *comment_text(Emitter *e, const char *text)
 {
-    size_t o = 0;
-    for (const char *p = text; *p && o + 3 < size; p++) {
-        dst[o++] = (unsigned char)*p < 0x20 ? '?' : *p;
-        if (p[0] == '*' && p[1] == '/')
-            dst[o++] = ' ';
+    char *dst = arena_alloc(e->scratch, 2 * strlen(text) + 1), *o = dst;
+    for (const char *p = text; *p; p++) {
+        *o++ = (unsigned char)*p < 0x20 ? '?' : *p;
+        if ((p[0] == '*' && p[1] == '/') || (p[0] == '?' && p[1] == '?'))
+            *o++ = ' ';
     }
-    dst[o] = '\0';
+    *o = '\0';
+    return dst;
 }
 
-/* Text inside a C string literal; bytes past ASCII are escaped unless `utf8` (netc's own text). */
-static void c_string(char *dst, size_t size, const char *text, bool utf8)
+/* User text inside a C string literal, which it can never leave: '"' and '\\' are escaped, and
+ * so is every '?' ("\\?"), since "??/" is a trigraph for '\\' in C11; control bytes and, unless
+ * `utf8` (netc's own text), bytes past ASCII become octal escapes. */
+static char *c_string(Emitter *e, const char *text, bool utf8)
 {
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)text; *p && o + 5 < size; p++) {
-        if (*p == '"' || *p == '\\')
-            o += (size_t)snprintf(dst + o, size - o, "\\%c", *p);
+    char *dst = arena_alloc(e->scratch, 4 * strlen(text) + 1), *o = dst;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '"' || *p == '\\' || *p == '?')
+            o += sprintf(o, "\\%c", *p);
         else if (*p < 0x20 || *p == 0x7f || (*p > 0x7f && !utf8))
-            o += (size_t)snprintf(dst + o, size - o, "\\%03o", *p);
+            o += sprintf(o, "\\%03o", *p);
         else
-            dst[o++] = (char)*p;
+            *o++ = (char)*p;
     }
-    dst[o] = '\0';
+    *o = '\0';
+    return dst;
 }
 
 void emit_banner(Emitter *e, const IrOp *op)
 {
-    char title[1400], where[600];
-    comment_text(where, sizeof where, e->src->path);
+    const char *where = comment_text(e, e->src->path), *title;
     if (op->kind == IR_LOSS) {
-        snprintf(title, sizeof title, "/* ---- loss (%s:%d) ", where, e->net->loss_loc.first_line);
+        title = emit_text(e, "/* ---- loss (%s:%d) ", where, e->net->loss_loc.first_line);
     } else {
         const Layer *first = op->layer->src, *last = op->act ? op->act->src : first;
         char lines[32];
@@ -170,8 +186,8 @@ void emit_banner(Emitter *e, const IrOp *op)
             snprintf(lines, sizeof lines, "%d-%d", first->loc.first_line, last->loc.first_line);
         else
             snprintf(lines, sizeof lines, "%d", first->loc.first_line);
-        snprintf(title, sizeof title, "/* ---- %s%s%s (%s:%s) ", op->layer->name,
-                 op->act ? " + " : "", op->act ? op->act->name : "", where, lines);
+        title = emit_text(e, "/* ---- %s%s%s (%s:%s) ", op->layer->name, op->act ? " + " : "",
+                          op->act ? op->act->name : "", where, lines);
     }
     /* pad the banner to 100 columns, counting characters, not bytes */
     int width = 0;
@@ -187,13 +203,11 @@ static void emit_header(Emitter *e, const EmitOptions *opt)
 {
     const Net *net = e->net;
     const Ir *ir = e->ir;
-    char path[600], desc[1024], n1[32], n2[32], n3[32];
-    comment_text(path, sizeof path, e->src->path);
-    ir_describe(net, desc, sizeof desc);
-    emit(e, "/* %s: generated by netc %s from %s; do not edit.", net->name, NETC_VERSION, path);
-    char command[1200];
-    comment_text(command, sizeof command, opt->command);
-    emit(e, " *   %s", command);
+    char n1[32], n2[32], n3[32];
+    const char *desc = comment_text(e, ir_describe(net, e->scratch));
+    emit(e, "/* %s: generated by netc %s from %s; do not edit.", net->name, NETC_VERSION,
+         comment_text(e, e->src->path));
+    emit(e, " *   %s", comment_text(e, opt->command));
     emit(e, " *");
     emit(e, " * Network:    %s", desc);
     emit(e, " * Parameters: %s", fmt_count(n1, ir->nparams));
@@ -426,50 +440,35 @@ static void emit_rng(Emitter *e)
 }
 
 /* An expression of x as C: every operation parenthesized, ^ as pow, abs as fabs. */
-static void expr_c(char *buf, size_t size, const Value *v)
+static const char *expr_c(Emitter *e, const Value *v)
 {
-    char a[1024], b[1024];
     switch (v->kind) {
     case VAL_NUMBER: {
         char num[32];
         fmt_double(num, v->num);
-        snprintf(buf, size, v->num < 0 ? "(%s%s)" : "%s%s", num, strpbrk(num, ".e") ? "" : ".0");
-        break;
+        return emit_text(e, v->num < 0 ? "(%s%s)" : "%s%s", num, strpbrk(num, ".e") ? "" : ".0");
     }
     case VAL_CALL:
-        expr_c(a, sizeof a, v->args);
-        snprintf(buf, size, "%s(%s)", strcmp(v->str, "abs") ? v->str : "fabs", a);
-        break;
+        return emit_text(e, "%s(%s)", strcmp(v->str, "abs") ? v->str : "fabs", expr_c(e, v->args));
     case VAL_BINOP:
-        expr_c(a, sizeof a, v->args);
-        expr_c(b, sizeof b, v->args->next);
         if (v->str[0] == '^')
-            snprintf(buf, size, "pow(%s, %s)", a, b);
-        else
-            snprintf(buf, size, "(%s %s %s)", a, v->str, b);
-        break;
-    case VAL_NEG:
-        expr_c(a, sizeof a, v->args);
-        snprintf(buf, size, "(-%s)", a);
-        break;
-    default: /* the name x */
-        snprintf(buf, size, "x");
-        break;
+            return emit_text(e, "pow(%s, %s)", expr_c(e, v->args), expr_c(e, v->args->next));
+        return emit_text(e, "(%s %s %s)", expr_c(e, v->args), v->str, expr_c(e, v->args->next));
+    case VAL_NEG: return emit_text(e, "(-%s)", expr_c(e, v->args));
+    default: return "x";
     }
 }
 
 /* The text of the source between two locations on one line (an expression as written). */
-static void source_text(const Source *src, Loc loc, char *buf, size_t size)
+static const char *source_text(Emitter *e, Loc loc)
 {
-    const char *p = src->text;
+    const char *p = e->src->text;
     for (int line = 1; line < loc.first_line && *p; p++)
         line += *p == '\n';
     int len = loc.last_line == loc.first_line ? loc.last_column - loc.first_column + 1 : 0;
-    if (loc.first_column < 1 || len <= 0 || (size_t)(loc.first_column - 1) > strlen(p)) {
-        snprintf(buf, size, "?");
-        return;
-    }
-    snprintf(buf, size, "%.*s", len, p + loc.first_column - 1);
+    if (loc.first_column < 1 || len <= 0 || (size_t)(loc.first_column - 1) > strlen(p))
+        return "?";
+    return emit_text(e, "%.*s", len, p + loc.first_column - 1);
 }
 
 /* data function { y = … }: the expression, as written and as C. */
@@ -477,15 +476,12 @@ static void emit_target_function(Emitter *e)
 {
     if (e->net->data != DATA_FUNCTION)
         return;
-    char c[4096], written[512], text[600];
-    expr_c(c, sizeof c, e->net->function);
-    source_text(e->src, e->net->function->loc, written, sizeof written);
-    comment_text(text, sizeof text, written);
+    const char *text = comment_text(e, source_text(e, e->net->function->loc));
     emit(e, "/* ---- the data: y = f(x), from the data block -------------------------------------------- */");
     emit(e, "/* y = %s, with x ~ %s(%g, %g), %d points */", text, e->net->linspace ? "linspace" : "U",
          e->net->x_lo, e->net->x_hi, e->net->n);
     emit_function(e, "static double target_function(double x)");
-    emit(e, "return %s;", c);
+    emit(e, "return %s;", expr_c(e, e->net->function));
     emit_close(e, NULL);
     emit_blank(e);
 }
@@ -575,11 +571,8 @@ static void emit_tables(Emitter *e)
     emit_close(e, ";");
     emit_blank(e);
 
-    char name[256], path[1200], desc[1024], cdesc[2048];
-    c_string(name, sizeof name, net->name, false);
-    c_string(path, sizeof path, e->src->path, false);
-    ir_describe(net, desc, sizeof desc);
-    c_string(cdesc, sizeof cdesc, desc, true);
+    const char *name = c_string(e, net->name, false), *path = c_string(e, e->src->path, false);
+    const char *desc = c_string(e, ir_describe(net, e->scratch), true);
     static const char *const data_enum[] = {"NETRT_DATA_FASHION_MNIST", "NETRT_DATA_MNIST",
                                             "NETRT_DATA_IDX", "NETRT_DATA_CSV",
                                             "NETRT_DATA_FUNCTION"};
@@ -588,11 +581,12 @@ static void emit_tables(Emitter *e)
     int h = in->out_rank >= 2 ? in->out_shape[in->out_rank - 2] : 1;
     int w = in->out_shape[in->out_rank - 1];
 
-    emit(e, "/* The model as the runtime sees it: buffers, steps, and the settings of %s. */", name);
+    emit(e, "/* The model as the runtime sees it: buffers, steps, and the settings of %s. */",
+         net->name);
     emit_open(e, "static const NetrtModel model =");
     emit(e, ".name = \"%s\",", name);
     emit(e, ".source = \"%s\",", path);
-    emit(e, ".summary = \"%s\",", cdesc);
+    emit(e, ".summary = \"%s\",", desc);
     emit(e, ".optimizer = \"%s\",", net->optimizer_name);
     emit(e, ".dtype = %s, .task = %s,", e->f64 ? "NETRT_F64" : "NETRT_F32",
          net->regression ? "NETRT_REGRESS" : "NETRT_CLASSIFY");
@@ -660,17 +654,13 @@ static void emit_tables(Emitter *e)
                                  net->csv};
     const char *const fields[] = {"images", "labels", "test_images", "test_labels", "csv"};
     for (int i = 0; i < 5; i++)
-        if (files[i]) {
-            c_string(path, sizeof path, files[i], false);
-            emit(e, ".%s = \"%s\",", fields[i], path);
-        }
+        if (files[i])
+            emit(e, ".%s = \"%s\",", fields[i], c_string(e, files[i], false));
     if (net->data == DATA_CSV)
         emit(e, ".csv_target = %d, .csv_header = %d,", net->csv_target, net->csv_header);
     if (net->data == DATA_FUNCTION) {
-        char written[512], quoted[1100];
-        source_text(e->src, net->function->loc, written, sizeof written);
-        c_string(quoted, sizeof quoted, written, false);
-        emit(e, ".function = {target_function, \"%s\",", quoted);
+        emit(e, ".function = {target_function, \"%s\",",
+             c_string(e, source_text(e, net->function->loc), false));
         emit(e, "             .linspace = %d, .lo = %s, .hi = %s, .n = %d},", net->linspace,
              fmt_double(x1, net->x_lo), fmt_double(x2, net->x_hi), net->n);
     }
@@ -692,7 +682,8 @@ static void emit_tables(Emitter *e)
 
 bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const EmitOptions *opt)
 {
-    Emitter e = {.out = out, .f64 = opt->f64, .src = src, .net = net, .ir = ir};
+    Emitter e = {.out = out, .f64 = opt->f64, .src = src, .net = net, .ir = ir,
+                 .scratch = arena_new()};
     /* Evaluation runs in batches of BATCH_MAX: 256 rows already keep the products at full
      * speed, and every activation buffer is BATCH_MAX rows (1024 would add 6 MiB to a 784-512-10
      * MLP's peak memory, a tenth of it). */
@@ -725,5 +716,6 @@ bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const Em
     emit_blank(&e);
     emit_target_function(&e);
     emit_tables(&e);
+    arena_free(e.scratch);
     return !ferror(out);
 }

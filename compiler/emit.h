@@ -11,6 +11,7 @@ typedef struct Emitter {
     const Source *src;
     const Net *net;
     const Ir *ir;
+    Arena *scratch;       /* the text of one file, of any length: freed when it is done */
 } Emitter;
 
 /* One line of C at the current depth. Besides printf's directives, the text may hold
@@ -26,6 +27,9 @@ void emit_open(Emitter *e, const char *fmt, ...);
 /* A function's opening line, then `{` on a line of its own, then one level deeper. */
 __attribute__((format(printf, 2, 3)))
 void emit_function(Emitter *e, const char *fmt, ...);
+/* printf into the scratch arena: text of any length, kept until the file is written. */
+__attribute__((format(printf, 2, 3)))
+char *emit_text(Emitter *e, const char *fmt, ...);
 /* `code` with `comment` beside it, the comments of neighbouring lines aligned. */
 void emit_commented(Emitter *e, const char *code, const char *comment);
 /* The shortest text that reads back as exactly x: 0.1, not 0.10000000000000001. */

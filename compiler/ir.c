@@ -120,10 +120,13 @@ Ir ir_lower(const Net *net, Arena *arena)
     return ir;
 }
 
-void ir_describe(const Net *net, char *buf, size_t size)
+char *ir_describe(const Net *net, Arena *arena)
 {
-    size_t used = 0;
-    for (int i = 0; i < net->nlayers && used < size; i++) {
+    size_t size = 64 + strlen(net->loss_name), used = 0;
+    for (int i = 0; i < net->nlayers; i++)
+        size += 64 + strlen(net->layers[i].name);
+    char *buf = arena_alloc(arena, size);
+    for (int i = 0; i < net->nlayers; i++) {
         const NetLayer *l = &net->layers[i];
         const char *sep = i ? " → " : "";
         if (l->kind == LAYER_INPUT && l->out_rank == 2)
@@ -143,6 +146,6 @@ void ir_describe(const Net *net, char *buf, size_t size)
         else
             used += (size_t)snprintf(buf + used, size - used, "%s%s", sep, l->name);
     }
-    if (used < size)
-        snprintf(buf + used, size - used, " → %s", net->loss_name);
+    snprintf(buf + used, size - used, " → %s", net->loss_name);
+    return buf;
 }

@@ -83,7 +83,14 @@ typedef struct Value {
                              VAL_BINOP (the operator: "+", "-", "*", "/", "^")      */
     struct Value *args;   /* VAL_CALL, VAL_LIST, VAL_BINOP, VAL_NEG: operands, by next */
     struct Value *next;
+    int depth;            /* levels of the tree this node heads: 1 for a leaf          */
 } Value;
+
+/* A value node of depth 1, located at loc; the parser sets the rest. */
+Value *ast_new_value(Arena *a, ValueKind kind, Loc loc);
+
+/* The deepest expression the parser takes: a tree walk per level, never near the stack's end. */
+enum { VALUE_MAX_DEPTH = 256 };
 
 /* `key = value`, in a settings block or after a layer (init=he_normal). */
 typedef struct Setting {
@@ -91,6 +98,7 @@ typedef struct Setting {
     Loc loc;              /* the key                                               */
     Value *value;         /* NULL when the parser already reported a missing '=',
                              or for a block                                          */
+    bool is_block;        /* written `key { … }`, even an empty one                   */
     struct Setting *block;/* `augment { flip = horizontal }`: a nested block          */
     struct Setting *next;
 } Setting;
@@ -330,7 +338,7 @@ typedef struct Ir {
 
 Ir ir_lower(const Net *net, Arena *arena);
 /* The network in one line: "input 784 → dense1 256 → relu1 → dense2 10 → cross_entropy" */
-void ir_describe(const Net *net, char *buf, size_t size);
+char *ir_describe(const Net *net, Arena *arena);
 
 /* ---- emit.c -------------------------------------------------------------------------------- */
 

@@ -5,11 +5,13 @@
  *       4 |   dnse 512 init=he_normal
  *         |   ^~~~
  */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #include "netc.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum { SOURCE_MAX_BYTES = 16 << 20 }; /* a model file is a page of text; refuse absurd input */
 
@@ -20,6 +22,12 @@ bool source_load(Source *src, const char *path)
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "netc: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "netc: %s: is a directory, not a .net file\n", path);
+        fclose(f);
         return false;
     }
     size_t cap = 4096, len = 0;
@@ -46,10 +54,11 @@ bool source_load(Source *src, const char *path)
             free(text);
         text = bigger;
     }
+    int saved = errno;
     bool failed = ferror(f);
     fclose(f);
     if (failed) {
-        fprintf(stderr, "netc: %s: read error\n", path);
+        fprintf(stderr, "netc: %s: cannot read: %s\n", path, strerror(saved));
         free(text);
         return false;
     }
@@ -65,9 +74,12 @@ void source_free(Source *src)
     src->text = NULL;
 }
 
-/* Print line `line` of the source behind a gutter, and a caret line under columns [col, end]. */
+/* Print line `line` of the source behind a gutter, and a caret line under columns [col, end].
+ * A line longer than QUOTE_WIDTH is shown from QUOTE_BEFORE columns before the caret, with
+ * "..." where it was cut. */
 static void quote_line(const Source *src, int line, int col, int end)
 {
+    enum { QUOTE_WIDTH = 160, QUOTE_BEFORE = 60 };
     const char *p = src->text, *limit = src->text + src->len;
     for (int l = 1; l < line && p < limit; p++)
         if (*p == '\n')
@@ -80,13 +92,19 @@ static void quote_line(const Source *src, int line, int col, int end)
     int n = (int)(eol - p);
     if (n > 0 && p[n - 1] == '\r')
         n--;
-    fprintf(stderr, "%5d | ", line);
-    for (int i = 0; i < n; i++) /* control bytes would garble the terminal: show them as '?' */
+    int from = 0;
+    if (n > QUOTE_WIDTH) {
+        from = col - 1 > QUOTE_BEFORE ? col - 1 - QUOTE_BEFORE : 0;
+        n = from + QUOTE_WIDTH < n ? from + QUOTE_WIDTH : n;
+    }
+    bool cut_end = p + n < eol && p[n] != '\r';
+    fprintf(stderr, "%5d | %s", line, from ? "..." : "");
+    for (int i = from; i < n; i++) /* control bytes would garble the terminal: show them as '?' */
         fputc((unsigned char)p[i] < 0x20 && p[i] != '\t' ? '?' : p[i], stderr);
-    fputs("\n      | ", stderr);
+    fprintf(stderr, "%s\n      | %s", cut_end ? "..." : "", from ? "   " : "");
     /* the caret line copies the prefix's tabs so that it lines up at any tab width */
     /* columns count bytes; a character of several UTF-8 bytes takes one column on screen */
-    for (int i = 0; i < col - 1 && i < n; i++)
+    for (int i = from; i < col - 1 && i < n; i++)
         if (((unsigned char)p[i] & 0xc0) != 0x80)
             fputc(p[i] == '\t' ? '\t' : ' ', stderr);
     fputc('^', stderr);
@@ -99,8 +117,8 @@ static void quote_line(const Source *src, int line, int col, int end)
 void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"error", "warning", "note"};
-    if (loc.first_line == 0) { /* about the whole file: nothing to quote */
-        fprintf(stderr, "%s: %s: ", src->path, names[kind]);
+    if (loc.first_line == 0) { /* about the whole file: placed at its start, nothing quoted */
+        fprintf(stderr, "%s:1:1: %s: ", src->path, names[kind]);
         vfprintf(stderr, fmt, ap);
         fputc('\n', stderr);
     } else {

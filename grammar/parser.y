@@ -46,6 +46,7 @@ typedef struct ParseState {
         bool is_word;             /* its value is a name (relu), not a number            */
     } lets[64];                   /* the names `let` has defined so far, for the scanner */
     int nlets;
+    bool too_deep;                /* "nested deeper than …" said for this statement       */
 } ParseState;
 }
 
@@ -61,18 +62,33 @@ static void report_unknown_statement(ParseState *ps, const char *word, const Loc
 
 static Value *new_value(ParseState *ps, ValueKind kind, const Loc *loc)
 {
-    Value *v = arena_alloc(ps->arena, sizeof *v);
-    v->kind = kind;
-    v->loc = *loc;
-    return v;
+    return ast_new_value(ps->arena, kind, *loc);
+}
+
+/* A node over its operands `args` (linked by next): one level deeper than the deepest. Past
+ * VALUE_MAX_DEPTH levels the expression is refused (once per statement), and the node stands as
+ * the number 0 so that nothing later walks a tree of any depth. */
+static Value *new_node(ParseState *ps, ValueKind kind, const Loc *loc, Value *args)
+{
+    Value *v = new_value(ps, kind, loc);
+    v->args = args;
+    for (const Value *a = args; a; a = a->next)
+        if (a->depth + 1 > v->depth)
+            v->depth = a->depth + 1;
+    if (v->depth <= VALUE_MAX_DEPTH)
+        return v;
+    if (!ps->too_deep)
+        diag(ps->src, *loc, DIAG_ERROR, "expression nested deeper than %d levels; split it "
+             "with 'let'", VALUE_MAX_DEPTH);
+    ps->too_deep = true;
+    return new_value(ps, VAL_NUMBER, loc);
 }
 
 static Value *new_binop(ParseState *ps, const char *op, Value *a, Value *b, const Loc *loc)
 {
-    Value *v = new_value(ps, VAL_BINOP, loc);
-    v->str = (char *)op;
-    v->args = a;
     a->next = b;
+    Value *v = new_node(ps, VAL_BINOP, loc, a);
+    v->str = (char *)op;
     return v;
 }
 
@@ -167,7 +183,13 @@ static Stmt *new_stmt(ParseState *ps, StmtKind kind, const Loc *loc)
 
 program:
   %empty
-| program stmt            { if ($2) { *ps->tail = $2; ps->tail = &$2->next; } }
+| program stmt {
+      if ($2) {
+          *ps->tail = $2;
+          ps->tail = &$2->next;
+      }
+      ps->too_deep = false;
+  }
 ;
 
 /* stmt: 'model' NAME '{' layers '}'
@@ -378,6 +400,7 @@ setting:
       $$ = arena_alloc(ps->arena, sizeof *$$);
       $$->key = $1;
       $$->loc = @1;
+      $$->is_block = true;
       $$->block = $2;
   }
 | IDENT value {
@@ -403,14 +426,13 @@ expr:
 | IDENT                   { $$ = new_value(ps, VAL_NAME, &@1); $$->str = $1; }
 | LETNUM                  { $$ = new_value(ps, VAL_NAME, &@1); $$->str = $1; }
 | LETWORD                 { $$ = new_value(ps, VAL_NAME, &@1); $$->str = $1; }
-| IDENT '(' args ')'      { $$ = new_value(ps, VAL_CALL, &@$); $$->str = $1; $$->args = $3; }
+| IDENT '(' args ')'      { $$ = new_node(ps, VAL_CALL, &@$, $3); $$->str = $1; }
 | '(' args ')' {
       if ($2 && !$2->next) { /* (x): grouping */
           $$ = $2;
           $$->loc = @$;
       } else {
-          $$ = new_value(ps, VAL_LIST, &@$);
-          $$->args = $2;
+          $$ = new_node(ps, VAL_LIST, &@$, $2);
       }
   }
 | expr '+' expr           { $$ = new_binop(ps, "+", $1, $3, &@$); }
@@ -424,8 +446,7 @@ expr:
           $$->num = -$$->num;
           $$->loc = @$;
       } else {
-          $$ = new_value(ps, VAL_NEG, &@$);
-          $$->args = $2;
+          $$ = new_node(ps, VAL_NEG, &@$, $2);
       }
   }
 ;
@@ -469,10 +490,16 @@ static void report_unknown_statement(ParseState *ps, const char *word, const Loc
     }
 }
 
+/* Bison's own messages: with parse.error custom, only "memory exhausted", when its stack of
+ * open constructs is full (thousands of '(' or '^' waiting for their other half). */
 static void yyerror(const Loc *loc, yyscan_t scanner, ParseState *ps, const char *msg)
 {
     (void)scanner;
-    diag(ps->src, *loc, DIAG_ERROR, "%s", msg);
+    if (!strcmp(msg, "memory exhausted"))
+        diag(ps->src, *loc, DIAG_ERROR, "nested too deeply: more than %d constructs open here",
+             YYMAXDEPTH);
+    else
+        diag(ps->src, *loc, DIAG_ERROR, "%s", msg);
 }
 
 /* "syntax error: expected A, B or C before 'x'". When a block is still open and the parser meets
