@@ -7,6 +7,7 @@
 #define NETRT_INTERNAL_H
 
 #include <stdio.h>
+#include <zlib.h>
 
 #include "netrt.h"
 
@@ -42,6 +43,12 @@ typedef struct {
 int netrt_idx_read(const char *images_path, const char *labels_path, int n_classes, NetrtIdx *out,
                    NetrtErr *err);
 void netrt_idx_free(NetrtIdx *idx);
+
+/* After gzread (zlib) failed or found the end of f, opened from path: 0 when the stream is
+ * intact, else -1 with err saying what zlib found ("path: truncated gzip file…", "corrupt gzip
+ * file…", a read error), then `where` (e.g. ", noticed at line 12", or ""). A truncated
+ * or damaged gzip stream often looks like a plain end of file to gzread: only this tells. */
+int netrt_gz_error(gzFile f, const char *path, const char *where, NetrtErr *err);
 
 /* ---- rng.c: the seeded random numbers (xoshiro256**, seeded through splitmix64) ----------- */
 
