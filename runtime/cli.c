@@ -1,11 +1,15 @@
 /* cli.c: the trainer's command line. One table lists every option: it drives the parsing, the
  * checks, "did you mean", and --help (which shows the values compiled in from the .net file). */
+#define _POSIX_C_SOURCE 200809L /* mkstemp */
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "netrt_internal.h"
 
@@ -398,4 +402,31 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
     }
     fprintf(out, "\n--batch can be at most %d, the size of this trainer's buffers; so can the "
                  "training split\nwith --batch full.\n", model->batch_max);
+}
+
+int netrt_check_output(const char *option, const char *path, NetrtErr *err)
+{
+    struct stat st;
+    size_t len = strlen(path);
+    if (len == 0 || path[len - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+        return netrt_err(err, "%s %s: is a directory; give a file name", option, path);
+    /* The file is written beside itself and renamed into place: what it needs is a directory
+     * where a new file can be made. So make one there, under a name nothing else uses, and
+     * remove it: a test that answers for a missing directory, permissions and read-only file
+     * systems alike (access() would say yes to root on a read-only one). */
+    char probe[NETRT_PATH_MAX], dir[NETRT_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    if ((size_t)snprintf(probe, sizeof probe, "%s/.netrt-probe-XXXXXX", dir) >= sizeof probe)
+        return netrt_err(err, "%s %s: path too long", option, path);
+    int fd = mkstemp(probe);
+    if (fd < 0)
+        return netrt_err(err, "%s %s: cannot create a file in %s: %s", option, path, dir,
+                         strerror(errno));
+    close(fd);
+    unlink(probe);
+    return 0;
 }

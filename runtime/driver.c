@@ -476,8 +476,9 @@ static void print_final(const NetrtModel *model, const char *split, const Metric
 
 /* --weights-png: the first layer's weights as a grid of tiles, one per unit or filter. A conv
  * weight [out, in, K, K] is out·in tiles of K×K; a dense weight [out, in] is one tile per unit
- * when its inputs form a square (784 = 28×28) or the input image. */
-static int draw_weights(const NetrtModel *model, const char *path, NetrtErr *err)
+ * when its inputs form a square (784 = 28×28) or the input image. draw 0 only checks that the
+ * weights can be drawn (at start-up, so that a model they cannot be fails before training). */
+static int draw_weights(const NetrtModel *model, const char *path, int draw, NetrtErr *err)
 {
     if (model->n_params == 0)
         return netrt_err(err, "%s: the model has no parameters to draw", path);
@@ -499,6 +500,8 @@ static int draw_weights(const NetrtModel *model, const char *path, NetrtErr *err
         return netrt_err(err, "%s: the first parameter, %s, is not a layer's weights", path,
                          w->name);
     }
+    if (!draw)
+        return 0;
     if (netrt_weights_png(path, w, model->dtype, tile_h, tile_w, max_tiles, err) < 0)
         return -1;
     int tiles = (int)(w->size / ((size_t)tile_h * tile_w));
@@ -587,6 +590,12 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         netrt_cli_help(model, argv[0], stdout);
         return 0;
     }
+    /* Output files that cannot be written fail now, not after the data is loaded or the
+     * model trained. */
+    if ((opt.csv && netrt_check_output("--csv", opt.csv, &err) < 0) ||
+        (opt.weights_png && (netrt_check_output("--weights-png", opt.weights_png, &err) < 0 ||
+                             draw_weights(model, opt.weights_png, 0, &err) < 0)))
+        return fail(NULL, &err, 1);
     if (opt.threads)
         openblas_set_num_threads(opt.threads);
     NetrtGemmStatus gemm;
@@ -800,7 +809,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         print_final(model, "valid", &final_valid);
     else
         print_final(model, "train", &final_train);
-    if (opt.weights_png && draw_weights(model, opt.weights_png, &err) < 0)
+    if (opt.weights_png && draw_weights(model, opt.weights_png, 1, &err) < 0)
         return fail(run, &err, 1);
     run_free(run);
     return 0;

@@ -363,4 +363,9 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
                     NetrtErr *err);
 void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out);
 
+/* Whether an output file given to option (--csv, --weights-png) can be made at path: not a
+ * directory, in a directory where a file can be created (tried). Checked at start-up, so that a
+ * bad path fails before training rather than after it. */
+int netrt_check_output(const char *option, const char *path, NetrtErr *err);
+
 #endif

@@ -317,9 +317,33 @@ header=epoch,lr,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,sec
 [ "$(grep -c '^[1-4],0\.5,[0-9.]*,[0-9.]*,,,[0-9.]*,[0-9.]*,[0-9.]*$' "$work/metrics.csv")" -eq 4 ] ||
     fail "--csv: expected 4 rows without valid columns, got: $(cat "$work/metrics.csv")"
 [ ! -e "$work/metrics.csv.tmp" ] || fail "--csv: metrics.csv.tmp left behind"
+# Output paths that cannot be written fail at start-up, before the data is read or a step is
+# taken: nothing on stdout.
 train --csv "$work/nodir/metrics.csv"
 expect_status 1 "--csv into a missing directory"
-expect_in "$err" "netrt: $work/nodir/metrics.csv.tmp: No such file or directory" "--csv, no dir"
+expect_in "$err" "netrt: --csv $work/nodir/metrics.csv: cannot create a file in $work/nodir: \
+No such file or directory" "--csv, no dir"
+[ -z "$out" ] || fail "--csv into a missing directory: output before failing: $out"
+train --weights-png "$work/nodir/w.png"
+expect_status 1 "--weights-png into a missing directory"
+expect_in "$err" "netrt: --weights-png $work/nodir/w.png: cannot create a file in $work/nodir: \
+No such file or directory" "--weights-png, no dir"
+[ -z "$out" ] || fail "--weights-png into a missing directory: trained first: $out"
+train --weights-png "$work/data/train-images-idx3-ubyte/w.png"
+expect_status 1 "--weights-png under a file"
+expect_in "$err" "cannot create a file in $work/data/train-images-idx3-ubyte: Not a directory" \
+    "--weights-png under a file"
+train --weights-png "$work" --csv "$work/ok.csv"
+expect_status 1 "--weights-png to a directory"
+expect_in "$err" "netrt: --weights-png $work: is a directory; give a file name" \
+    "--weights-png to a directory"
+[ -z "$out" ] || fail "--weights-png to a directory: trained first: $out"
+train --weights-png "$work/w.png" --epochs 1
+expect_status 0 "--weights-png"
+expect_in "$out" "weights   $work/w.png: 2 tiles of 4x4 from " "--weights-png"
+[ -s "$work/w.png" ] || fail "--weights-png: no $work/w.png"
+[ -z "$(ls -a "$work" | grep netrt-probe)" ] || fail "--weights-png: the probe file is left"
+
 # a full disk: the temporary file is a link to /dev/full
 if [ -w /dev/full ]; then
     ln -s /dev/full "$work/full.csv.tmp"
