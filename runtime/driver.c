@@ -256,6 +256,27 @@ static int write_csv(const char *path, const NetrtModel *model, const EpochLog *
     return 0;
 }
 
+/* --csv holds every epoch as it happens, so that a run killed mid-way keeps what it did, not
+ * only the printed epochs. Each write rewrites the whole file, so writing after each of
+ * thousands of tiny epochs would cost time quadratic in the run's length: the rewrites between
+ * printed epochs are paced to keep all of them under a twentieth of the run's time (spent:
+ * seconds in write_csv so far). Epochs that take longer than a rewrite are written each one;
+ * tiny ones every few, a rewrite's twenty times apart. due: write now (printed epochs, start). */
+typedef struct {
+    double start, spent;
+} CsvPace;
+
+static int csv_log(CsvPace *pace, int due, const char *path, const NetrtModel *model,
+                   const EpochLog *log, int n, NetrtErr *err)
+{
+    double t = now();
+    if (!due && pace->spent > (t - pace->start) / 20)
+        return 0;
+    int status = write_csv(path, model, log, n, err);
+    pace->spent += now() - t;
+    return status;
+}
+
 /* The "\r" progress line on stderr, shown only on a terminal, redrawn at most 10 times a second. */
 typedef struct {
     int on;
@@ -665,7 +686,8 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         }
     }
     /* An unwritable CSV path should fail now, not after the first epoch. */
-    if (opt.csv && write_csv(opt.csv, model, run->log, 0, &err) < 0)
+    CsvPace csv_pace = {now(), 0};
+    if (opt.csv && csv_log(&csv_pace, 1, opt.csv, model, run->log, 0, &err) < 0)
         return fail(run, &err, 1);
     if (!opt.quiet)
         print_startup(model, &opt, ds, batch, run_epochs, total_steps, &blas, &gemm);
@@ -753,8 +775,11 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
             }
         }
         int last = stop != STOP_NONE || epoch == run_epochs;
-        if (!(every == 1 || epoch == 1 || epoch % every == 0 || last))
+        if (!(every == 1 || epoch == 1 || epoch % every == 0 || last)) {
+            if (opt.csv && csv_log(&csv_pace, 0, opt.csv, model, run->log, epoch, &err) < 0)
+                return fail(run, &err, 1);
             continue;
+        }
         if (ds->valid.n && !log->has_valid) {
             log->valid = evaluate(model, &map, &ds->valid, run->seq);
             log->has_valid = 1;
@@ -765,7 +790,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         }
         if (!opt.quiet)
             print_epoch(model, log, epoch, run_epochs, n, show_lr);
-        if (opt.csv && write_csv(opt.csv, model, run->log, epoch, &err) < 0)
+        if (opt.csv && csv_log(&csv_pace, 1, opt.csv, model, run->log, epoch, &err) < 0)
             return fail(run, &err, 1);
     }
     int n_run = epoch - 1;

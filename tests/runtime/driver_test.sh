@@ -344,6 +344,26 @@ expect_in "$out" "weights   $work/w.png: 2 tiles of 4x4 from " "--weights-png"
 [ -s "$work/w.png" ] || fail "--weights-png: no $work/w.png"
 [ -z "$(ls -a "$work" | grep netrt-probe)" ] || fail "--weights-png: the probe file is left"
 
+# --csv keeps every epoch as it happens, also when only some are printed, so that a run killed
+# mid-way keeps the epochs it finished: 300000 epochs print every 10000th, yet the log shows
+# epoch 2 long before epoch 10000 (it used to be written only on printed epochs).
+rm -f "$work/killed.csv"
+"$tiny" --data-dir "$work/data" --epochs 300000 --quiet --csv "$work/killed.csv" >/dev/null 2>&1 &
+pid=$!
+rows=0 tries=0
+while [ "$rows" -lt 2 ] && [ "$tries" -lt 600 ]; do
+    sleep 0.05
+    [ -f "$work/killed.csv" ] && rows=$(($(wc -l <"$work/killed.csv") - 1))
+    tries=$((tries + 1))
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+rows=$(($(wc -l <"$work/killed.csv") - 1))
+if [ "$rows" -lt 2 ] || [ "$rows" -ge 10000 ]; then
+    fail "--csv, killed run: $rows rows when epoch 2 first showed (printed: every 10000th)"
+fi
+[ "$(tail -n 1 "$work/killed.csv" | cut -d, -f1)" = "$rows" ] ||
+    fail "--csv, killed run: the last of $rows rows is $(tail -n 1 "$work/killed.csv")"
 # a full disk: the temporary file is a link to /dev/full
 if [ -w /dev/full ]; then
     ln -s /dev/full "$work/full.csv.tmp"
