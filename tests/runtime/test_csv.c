@@ -309,6 +309,7 @@ static double square(double x) { return x * x; }
 static double log_x(double x) { return log(x); }
 static double sqrt_x(double x) { return sqrt(x); }
 static double exp_x(double x) { return exp(x); }
+static double one(double x) { return x * 0 + 1; }
 
 static void test_function(void)
 {
@@ -376,6 +377,20 @@ static void test_function(void)
     fn = (NetrtFunction){.f = square, .lo = 0, .hi = 1, .n = 0};
     CHECK(netrt_function_rows(&fn, &rng, &rows, &err) == -1);
     CHECK_CONTAINS(err.msg, "n = 0 points");
+    /* x is a float: an interval beyond its range made x = inf, and one within a float's
+     * rounding made n copies of one point */
+    fn = (NetrtFunction){.f = one, .lo = -1e300, .hi = 1e300, .n = 3};
+    CHECK(netrt_function_rows(&fn, &rng, &rows, &err) == -1);
+    CHECK_CONTAINS(err.msg, "function: the interval [-1e+300, 1e+300] of x is beyond the range of "
+                            "a float");
+    fn = (NetrtFunction){.f = one, .linspace = 1, .lo = 0, .hi = 1e39, .n = 3};
+    CHECK(netrt_function_rows(&fn, &rng, &rows, &err) == -1);
+    CHECK_CONTAINS(err.msg, "beyond the range of a float");
+    fn = (NetrtFunction){.f = one, .linspace = 1, .lo = 1, .hi = 1.00000001, .n = 100};
+    CHECK(netrt_function_rows(&fn, &rng, &rows, &err) == -1);
+    CHECK_CONTAINS(err.msg, "function: the interval [1, 1.00000001] of x is a single value as a "
+                            "float (1)");
+    CHECK(rows.x == NULL);
 }
 
 /* Every sample of split: x = (k, 10k) and y = -k for a k in [0, n), none seen before. */
