@@ -297,6 +297,9 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
     }
     if (momentum_given && check_momentum(model, opt, err) < 0)
         return -1;
+    if (opt->csv && opt->weights_png && !strcmp(opt->csv, opt->weights_png))
+        return netrt_err(err, "--csv and --weights-png: both name %s; the picture would "
+                         "overwrite the log", opt->csv);
     if (opt->train.batch > model->batch_max) {
         netrt_err(err, "--batch: %d is more than this trainer's buffers hold (%d)",
                   opt->train.batch, model->batch_max);

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "netrt_internal.h"
@@ -316,6 +317,20 @@ int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid_
 fail:
     netrt_data_free(ds);
     return -1;
+}
+
+const char *netrt_data_input_file(const NetrtDataset *ds, const char *path)
+{
+    struct stat out, in;
+    if (stat(path, &out) != 0)
+        return NULL; /* not there yet: no input file it can be */
+    const char *inputs[] = {ds->files.train_images, ds->files.train_labels,
+                            ds->files.test_images, ds->files.test_labels, ds->files.where};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+        if (inputs[i][0] && stat(inputs[i], &in) == 0 && in.st_dev == out.st_dev &&
+            in.st_ino == out.st_ino)
+            return inputs[i];
+    return NULL;
 }
 
 void netrt_data_free(NetrtDataset *ds)

@@ -637,6 +637,15 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         return fail(run, &err, 1);
     if (check_settings(model, &opt, ds, &err) < 0)
         return fail(run, &err, 1);
+    for (int o = 0; o < 2; o++) { /* --csv data.csv would have replaced the data by the log */
+        const char *path = o ? opt.weights_png : opt.csv;
+        const char *input = path ? netrt_data_input_file(ds, path) : NULL;
+        if (input) {
+            netrt_err(&err, "%s %s: is the data file %s, which it would overwrite",
+                      o ? "--weights-png" : "--csv", path, input);
+            return fail(run, &err, 1);
+        }
+    }
     const NetrtTrain *tr = &opt.train;
     int n = ds->train.n, batch = tr->batch ? tr->batch : n;
 

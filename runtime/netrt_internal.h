@@ -150,6 +150,9 @@ int netrt_data_locate(const NetrtData *data, const char *data_dir, NetrtDataFile
 int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid, uint64_t seed,
                     NetrtDataset *ds, NetrtErr *err);
 void netrt_data_free(NetrtDataset *ds);
+/* The data file of ds that path is (the same file, by device and inode, whatever the name
+ * path gives it), or NULL: an output file must not overwrite the data it was trained on. */
+const char *netrt_data_input_file(const NetrtDataset *ds, const char *path);
 
 /* Mean and (population) standard deviation of split's pixels scaled to [0, 1]. */
 void netrt_pixel_stats(const NetrtSplit *split, double *mean, double *std);

@@ -338,6 +338,17 @@ expect_status 1 "--weights-png to a directory"
 expect_in "$err" "netrt: --weights-png $work: is a directory; give a file name" \
     "--weights-png to a directory"
 [ -z "$out" ] || fail "--weights-png to a directory: trained first: $out"
+# an output file that is one of the data files (under any name) would overwrite the data
+cp "$work/data/train-labels-idx1-ubyte" "$work/labels.copy"
+train --csv "$work/data/../data/train-labels-idx1-ubyte"
+expect_status 1 "--csv onto the data"
+expect_in "$err" "netrt: --csv $work/data/../data/train-labels-idx1-ubyte: is the data file \
+$work/data/train-labels-idx1-ubyte, which it would overwrite" "--csv onto the data"
+cmp -s "$work/data/train-labels-idx1-ubyte" "$work/labels.copy" ||
+    fail "--csv onto the data: the labels file was overwritten"
+train --weights-png "$work/data/t10k-images-idx3-ubyte.gz"
+expect_status 1 "--weights-png onto the data"
+expect_in "$err" "is the data file $work/data/t10k-images-idx3-ubyte.gz" "--weights-png onto the data"
 train --weights-png "$work/w.png" --epochs 1
 expect_status 0 "--weights-png"
 expect_in "$out" "weights   $work/w.png: 2 tiles of 4x4 from " "--weights-png"

@@ -126,10 +126,25 @@ static void test_momentum(void)
     CHECK(parse(&model, "--momentum", "0.5", &opt, &err) == 0);
 }
 
+/* --csv and --weights-png may not name one file. */
+static void test_outputs(void)
+{
+    NetrtModel model = model_with("sgd");
+    NetrtOptions opt;
+    NetrtErr err = {0};
+    char *argv[] = {"prog", "--csv", "out.csv", "--weights-png", "out.csv", NULL};
+    CHECK(netrt_cli_parse(&model, 5, argv, &opt, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--csv and --weights-png: both name out.csv; the picture would "
+                            "overwrite the log");
+    argv[4] = "out.png";
+    CHECK(netrt_cli_parse(&model, 5, argv, &opt, &err) == 0);
+}
+
 int main(void)
 {
     test_numbers();
     test_momentum();
+    test_outputs();
     if (test_failures)
         fprintf(stderr, "test_cli: %d checks failed\n", test_failures);
     return test_failures;
