@@ -553,6 +553,17 @@ static void run_free(Run *run)
     free(run);
 }
 
+/* Whether what was printed could not all be written (a full disk, a closed pipe): the final
+ * line is the run's result, so losing it is a failure, not a success with nothing to show. */
+static int stdout_failed(NetrtErr *err)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    netrt_err(err, "standard output: %s", errno ? strerror(errno) : "write error");
+    return 1;
+}
+
 static int fail(Run *run, const NetrtErr *err, int status)
 {
     netrt_err_print(err);
@@ -609,7 +620,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         return fail(NULL, &err, 1);
     if (opt.help) {
         netrt_cli_help(model, argv[0], stdout);
-        return 0;
+        return stdout_failed(&err) ? fail(NULL, &err, 1) : 0;
     }
     /* Output files that cannot be written fail now, not after the data is loaded or the
      * model trained. */
@@ -844,6 +855,8 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     else
         print_final(model, "train", &final_train);
     if (opt.weights_png && draw_weights(model, opt.weights_png, 1, &err) < 0)
+        return fail(run, &err, 1);
+    if (stdout_failed(&err))
         return fail(run, &err, 1);
     run_free(run);
     return 0;

@@ -375,12 +375,22 @@ if [ "$rows" -lt 2 ] || [ "$rows" -ge 10000 ]; then
 fi
 [ "$(tail -n 1 "$work/killed.csv" | cut -d, -f1)" = "$rows" ] ||
     fail "--csv, killed run: the last of $rows rows is $(tail -n 1 "$work/killed.csv")"
-# a full disk: the temporary file is a link to /dev/full
-if [ -w /dev/full ]; then
-    ln -s /dev/full "$work/full.csv.tmp"
+# A full disk, through a stand-in for /dev/full made here (mknod, as root; never the real node):
+# the CSV's temporary file is a link to it, then standard output is, which fails the run too
+# (its last line is the result).
+if mknod "$work/full" c 1 7 2>/dev/null; then
+    ln -s "$work/full" "$work/full.csv.tmp"
     train --csv "$work/full.csv"
     expect_status 1 "--csv on a full disk"
     expect_in "$err" "netrt: $work/full.csv.tmp: No space left on device" "--csv, disk full"
+    "$tiny" --data-dir "$work/data" --epochs 1 --quiet >"$work/full" 2>"$work/err"
+    status=$? err=$(cat "$work/err")
+    expect_status 1 "stdout on a full disk"
+    expect_in "$err" "netrt: standard output: No space left on device" "stdout on a full disk"
+    "$tiny" --help >"$work/full" 2>"$work/err"
+    status=$? err=$(cat "$work/err")
+    expect_status 1 "--help on a full disk"
+    rm -f "$work/full" "$work/full.csv.tmp"
 fi
 
 [ "$failures" -eq 0 ] || echo "driver_test.sh: $failures checks failed" >&2
