@@ -46,7 +46,7 @@ int netrt_gz_error(gzFile f, const char *path, const char *where, NetrtErr *err)
     case Z_STREAM_END:
         return 0;
     case Z_ERRNO:
-        return netrt_err(err, "%s: read error: %s%s", path, strerror(errno), where);
+        return netrt_err(err, "%s: read error: %s", path, strerror(errno));
     case Z_BUF_ERROR: /* what gzread says when the compressed stream stops short */
         return netrt_err(err, "%s: truncated gzip file (zlib: %s)%s", path, msg, where);
     case Z_DATA_ERROR:

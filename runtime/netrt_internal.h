@@ -46,7 +46,7 @@ void netrt_idx_free(NetrtIdx *idx);
 
 /* After gzread (zlib) failed or found the end of f, opened from path: 0 when the stream is
  * intact, else -1 with err saying what zlib found ("path: truncated gzip file…", "corrupt gzip
- * file…", a read error), then `where` (e.g. ", noticed at line 12", or ""). A truncated
+ * file…", then `where`, e.g. ", noticed at line 12", or ""), or a read error. A truncated
  * or damaged gzip stream often looks like a plain end of file to gzread: only this tells. */
 int netrt_gz_error(gzFile f, const char *path, const char *where, NetrtErr *err);
 
