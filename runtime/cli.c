@@ -1,17 +1,22 @@
 /* cli.c: the trainer's command line. One table lists every option: it drives the parsing, the
  * checks, "did you mean", and --help (which shows the values compiled in from the .net file). */
+#define _POSIX_C_SOURCE 200809L /* mkstemp */
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "netrt_internal.h"
 
 /* What an option's value must be; also says the type of the NetrtOptions field it sets. */
 typedef enum {
     OPT_COUNT,       /* int >= 1           */
+    OPT_THREADS,     /* int in [1, NETRT_MAX_THREADS] */
     OPT_NONNEG_INT,  /* int >= 0           */
     OPT_BATCH,       /* int >= 0, or "full" for 0 */
     OPT_STEPS,       /* long >= 0          */
@@ -34,6 +39,8 @@ typedef struct {
 } OptSpec;
 
 #define FIELD(f) offsetof(NetrtOptions, f)
+#define NETRT_STR_(x) #x
+#define NETRT_STR(x) NETRT_STR_(x)
 static const OptSpec specs[] = {
     {"--epochs", "N", OPT_COUNT, FIELD(train.epochs), "passes over the training set", NULL},
     {"--batch", "N|full", OPT_BATCH, FIELD(train.batch),
@@ -53,8 +60,9 @@ static const OptSpec specs[] = {
      NULL},
     {"--valid", "N|F", OPT_PART, FIELD(valid),
      "training samples held out for validation: a count, or a fraction below 1", NULL},
-    {"--threads", "N", OPT_COUNT, FIELD(threads), "threads of the products (GEMMs) and passes",
-     "the CPUs available"},
+    {"--threads", "N", OPT_THREADS, FIELD(threads),
+     "threads of the products (GEMMs) and passes, 1 to " NETRT_STR(NETRT_MAX_THREADS),
+     "the CPUs available, at most " NETRT_STR(NETRT_MAX_THREADS)},
     {"--gemm", "KERNEL", OPT_STRING, FIELD(gemm),
      "who computes the products: auto, netc (AVX-512) or openblas", "auto"},
     {"--blas-core", "NAME", OPT_STRING, FIELD(blas_core),
@@ -114,6 +122,18 @@ static int unknown_option(const char *argv0, const char *arg, size_t len, NetrtE
     return -1;
 }
 
+/* Whether text is written as a plain decimal number: digits, with a sign, a point and an
+ * exponent where `real`. strtol and strtod also take leading spaces (so " -1" slipped past a
+ * check of text[0] and wrapped to 2^64 - 1 as a seed), hex, "nan" and "inf"; none of them is
+ * a value a user means to give here, so they are refused before strtol or strtod sees them. */
+static int is_plain_number(const char *text, int real)
+{
+    const char *p = text + (*text == '-' || *text == '+');
+    if (!(*p >= '0' && *p <= '9') && !(real && *p == '.'))
+        return 0;
+    return strspn(p, real ? "0123456789.eE+-" : "0123456789") == strlen(p);
+}
+
 /* Check text against spec and store it in the options. */
 static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, NetrtErr *err)
 {
@@ -122,14 +142,16 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
     errno = 0;
     switch (spec->kind) {
     case OPT_COUNT:
+    case OPT_THREADS:
     case OPT_NONNEG_INT: {
-        long v = strtol(text, &end, 10);
-        if (end == text || *end)
+        long v = is_plain_number(text, 0) ? strtol(text, &end, 10) : 0;
+        if (!is_plain_number(text, 0) || *end)
             return netrt_err(err, "%s: '%s' is not a whole number", spec->name, text);
-        long min = spec->kind == OPT_COUNT ? 1 : 0;
-        if (errno == ERANGE || v < min || v > INT_MAX)
-            return netrt_err(err, "%s: must be a whole number from %ld to %d, got %s", spec->name,
-                             min, INT_MAX, text);
+        long min = spec->kind == OPT_NONNEG_INT ? 0 : 1;
+        long max = spec->kind == OPT_THREADS ? NETRT_MAX_THREADS : INT_MAX;
+        if (errno == ERANGE || v < min || v > max)
+            return netrt_err(err, "%s: must be a whole number from %ld to %ld, got %s", spec->name,
+                             min, max, text);
         *(int *)field = (int)v;
         return 0;
     }
@@ -138,16 +160,16 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
             *(int *)field = 0;
             return 0;
         }
-        long v = strtol(text, &end, 10);
-        if (end == text || *end || errno == ERANGE || v < 0 || v > INT_MAX)
+        long v = is_plain_number(text, 0) ? strtol(text, &end, 10) : -1;
+        if (v < 0 || *end || errno == ERANGE || v > INT_MAX)
             return netrt_err(err, "%s: must be a whole number from 1 to %d, or 'full' (also 0) "
                              "for the whole training split, got %s", spec->name, INT_MAX, text);
         *(int *)field = (int)v;
         return 0;
     }
     case OPT_STEPS: {
-        long v = strtol(text, &end, 10);
-        if (end == text || *end)
+        long v = is_plain_number(text, 0) ? strtol(text, &end, 10) : 0;
+        if (!is_plain_number(text, 0) || *end)
             return netrt_err(err, "%s: '%s' is not a whole number", spec->name, text);
         if (errno == ERANGE || v < 0)
             return netrt_err(err, "%s: must be a whole number from 0 to %ld, got %s", spec->name,
@@ -156,9 +178,10 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
         return 0;
     }
     case OPT_SEED: {
-        /* strtoull would quietly wrap "-1" around to 2^64 - 1 */
-        unsigned long long v = strtoull(text, &end, 10);
-        if (end == text || *end || text[0] == '-' || errno == ERANGE)
+        /* digits only: strtoull would quietly wrap "-1" (and " -1") around to 2^64 - 1 */
+        int digits = text[0] >= '0' && text[0] <= '9' && is_plain_number(text, 0);
+        unsigned long long v = digits ? strtoull(text, &end, 10) : 0;
+        if (!digits || *end || errno == ERANGE)
             return netrt_err(err, "%s: '%s' is not a whole number from 0 to 2^64 - 1", spec->name,
                              text);
         *(uint64_t *)field = v;
@@ -168,9 +191,10 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
     case OPT_NONNEG:
     case OPT_FRACTION:
     case OPT_PART: {
-        double v = strtod(text, &end);
-        if (end == text || *end)
+        double v = is_plain_number(text, 1) ? strtod(text, &end) : 0;
+        if (!is_plain_number(text, 1) || *end)
             return netrt_err(err, "%s: '%s' is not a number", spec->name, text);
+        /* overflow, or an underflow that lost the value: either way not what was written */
         if (!isfinite(v) || errno == ERANGE)
             return netrt_err(err, "%s: '%s' is out of range", spec->name, text);
         if (spec->kind == OPT_POSITIVE && v <= 0)
@@ -182,7 +206,7 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
         if (spec->kind == OPT_PART && (v < 0 || (v >= 1 && v != floor(v)) || v > INT_MAX))
             return netrt_err(err, "%s: must be a fraction in [0, 1) or a whole count, got %s",
                              spec->name, text);
-        *(double *)field = v;
+        *(double *)field = v + 0.0; /* -0 is 0 */
         return 0;
     }
     case OPT_STRING:
@@ -193,6 +217,36 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
     case OPT_FLAG:
         *(int *)field = 1;
         return 0;
+    }
+    return 0;
+}
+
+/* --momentum must mean something to this trainer: its optimizer must have a momentum (SGD and
+ * RMSprop; Adagrad, Adam and AdamW have none), Nesterov's needs one above 0, and a one_cycle
+ * schedule that cycles the momentum sets it at every step. */
+static int check_momentum(const NetrtModel *model, const NetrtOptions *opt, NetrtErr *err)
+{
+    static const char *const without[] = {"adagrad", "adam", "adamw"};
+    const char *name = model->optimizer ? model->optimizer : "sgd";
+    for (size_t i = 0; i < sizeof without / sizeof without[0]; i++)
+        if (!strcmp(name, without[i])) {
+            netrt_err(err, "--momentum: this trainer's optimizer is %s, which has no momentum",
+                      name);
+            netrt_err_hint(err, "momentum is a setting of sgd, momentum, nesterov and rmsprop");
+            return -1;
+        }
+    if (!strcmp(name, "nesterov") && opt->train.momentum == 0)
+        return netrt_err(err, "--momentum: this trainer's optimizer is nesterov, which needs a "
+                         "momentum above 0");
+    const NetrtSchedule *s = &opt->train.schedule;
+    if (s->kind == NETRT_SCHED_ONE_CYCLE && s->cycle_momentum) {
+        netrt_err(err, "--momentum: this trainer's one_cycle schedule sets the momentum at every "
+                  "step (from %g down to %g and back), so --momentum would be ignored",
+                  s->max_momentum > 0 ? s->max_momentum : 0.95,
+                  s->base_momentum > 0 ? s->base_momentum : 0.85);
+        netrt_err_hint(err, "set base_momentum and max_momentum in the schedule of %s",
+                       model->source ? model->source : "the .net file");
+        return -1;
     }
     return 0;
 }
@@ -208,6 +262,7 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
                     NetrtErr *err)
 {
     defaults(model, opt);
+    int momentum_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (arg[0] != '-') {
@@ -238,7 +293,13 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
         }
         if (set_value(spec, value, opt, err) < 0)
             return -1;
+        momentum_given |= spec->offset == FIELD(train.momentum);
     }
+    if (momentum_given && check_momentum(model, opt, err) < 0)
+        return -1;
+    if (opt->csv && opt->weights_png && !strcmp(opt->csv, opt->weights_png))
+        return netrt_err(err, "--csv and --weights-png: both name %s; the picture would "
+                         "overwrite the log", opt->csv);
     if (opt->train.batch > model->batch_max) {
         netrt_err(err, "--batch: %d is more than this trainer's buffers hold (%d)",
                   opt->train.batch, model->batch_max);
@@ -304,6 +365,7 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
         snprintf(left, sizeof left, "%s %s", spec->name, spec->arg ? spec->arg : "");
         switch (spec->kind) {
         case OPT_COUNT:
+        case OPT_THREADS:
         case OPT_NONNEG_INT:
         case OPT_BATCH:
             if (*(const int *)field == 0 && spec->unset)
@@ -343,4 +405,31 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
     }
     fprintf(out, "\n--batch can be at most %d, the size of this trainer's buffers; so can the "
                  "training split\nwith --batch full.\n", model->batch_max);
+}
+
+int netrt_check_output(const char *option, const char *path, NetrtErr *err)
+{
+    struct stat st;
+    size_t len = strlen(path);
+    if (len == 0 || path[len - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+        return netrt_err(err, "%s %s: is a directory; give a file name", option, path);
+    /* The file is written beside itself and renamed into place: what it needs is a directory
+     * where a new file can be made. So make one there, under a name nothing else uses, and
+     * remove it: a test that answers for a missing directory, permissions and read-only file
+     * systems alike (access() would say yes to root on a read-only one). */
+    char probe[NETRT_PATH_MAX], dir[NETRT_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    if ((size_t)snprintf(probe, sizeof probe, "%s/.netrt-probe-XXXXXX", dir) >= sizeof probe)
+        return netrt_err(err, "%s %s: path too long", option, path);
+    int fd = mkstemp(probe);
+    if (fd < 0)
+        return netrt_err(err, "%s %s: cannot create a file in %s: %s", option, path, dir,
+                         strerror(errno));
+    close(fd);
+    unlink(probe);
+    return 0;
 }

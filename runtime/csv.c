@@ -191,7 +191,7 @@ static int read_rows(Reader *r, const NetrtModel *model, double *vals, NetrtRows
     int header = model->data.csv_header;
     long header_line = 0, first_line = 0; /* 0: none yet */
     size_t cap = 0;
-    Cell cell;
+    Cell cell, target_cell;
     for (;;) {
         long line = r->line;
         read_cell(r, &cell);
@@ -221,9 +221,8 @@ static int read_rows(Reader *r, const NetrtModel *model, double *vals, NetrtRows
                                        "true", line);
                     return -1;
                 }
-                if (count == target && classify &&
-                    check_class(r, line, &cell, vals[count], model->out_size, err) < 0)
-                    return -1;
+                if (count == target)
+                    target_cell = cell; /* its class is checked once the row's width is */
             } else if (cell.len == 0) { /* "1,2,3,": the comma at the end is the mistake */
                 return cell_value(r, line, &cell, &vals[0], err);
             } else if (count == width) {
@@ -253,6 +252,8 @@ static int read_rows(Reader *r, const NetrtModel *model, double *vals, NetrtRows
                              r->path, line, count > width ? extra_col : end_col, count,
                              first_line, width);
         }
+        if (classify && check_class(r, line, &target_cell, vals[target], model->out_size, err) < 0)
+            return -1;
         if (reserve_row(out, &cap, r->path, err) < 0)
             return -1;
         float *x = out->x + (size_t)out->n * (size_t)out->x_size;
@@ -300,11 +301,21 @@ int netrt_csv_read(const char *path, const NetrtModel *model, NetrtRows *out, Ne
         status = netrt_err(err, "%s: %s", path, errno ? strerror(errno) : "cannot open");
     } else {
         status = read_rows(r, model, vals, out, err);
-        if (status == -2) { /* the read failed: say so, not what the cut-off row looked like */
-            int code;
-            const char *msg = gzerror(r->f, &code);
-            status = netrt_err(err, "%s:%ld: read error: %s", path, r->line,
-                               code == Z_ERRNO ? strerror(errno) : msg);
+        /* A damaged gzip stream decodes to plausible text up to where zlib notices, maybe only
+         * at the checksum at its end, and a truncated one ends as if the file did: a bad row
+         * may be the damage, and fewer rows no error at all. So after a bad row the rest is
+         * read too, and zlib's verdict on the stream comes before anything about the rows. */
+        if (status == -1)
+            while (next_byte(r) != EOF)
+                continue;
+        char where[48];
+        snprintf(where, sizeof where, ", noticed at line %ld", r->line);
+        NetrtErr gz_err;
+        if (netrt_gz_error(r->f, path, where, &gz_err) < 0) {
+            *err = gz_err;
+            status = -1;
+        } else if (status == -2) {
+            status = netrt_err(err, "%s:%ld: read error", path, r->line);
         }
         gzclose(r->f);
     }

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "netrt_internal.h"
@@ -126,15 +127,20 @@ int netrt_data_locate(const NetrtData *data, const char *data_dir, NetrtDataFile
     return 0;
 }
 
-/* The images of idx must be what the model takes. */
+/* The images of idx must be what the model takes: as many values, and for a model of images
+ * (convolutions, augmentation) the same shape, since 16x49 images read as 28x28 ones would be
+ * garbage. idx.c bounds rows·cols by 2^31 - 1. */
 static int check_size(const NetrtModel *model, const NetrtIdx *idx, const char *path,
                       NetrtErr *err)
 {
-    if (idx->rows * idx->cols == model->in_size)
-        return 0;
-    return netrt_err(err, "%s: images are %dx%d = %d values, but model '%s' takes inputs of %d",
-                     path, idx->rows, idx->cols, idx->rows * idx->cols, model->name,
-                     model->in_size);
+    int size = idx->rows * idx->cols;
+    if (size != model->in_size)
+        return netrt_err(err, "%s: images are %dx%d = %d values, but model '%s' takes inputs of "
+                         "%d", path, idx->rows, idx->cols, size, model->name, model->in_size);
+    if (model->in_h > 1 && (idx->rows != model->in_h || idx->cols != model->in_w))
+        return netrt_err(err, "%s: images are %dx%d, but model '%s' takes %dx%d images", path,
+                         idx->rows, idx->cols, model->name, model->in_h, model->in_w);
+    return 0;
 }
 
 /* Samples [first, first + n) of idx; an empty split when idx holds nothing (no test set). */
@@ -147,14 +153,22 @@ static NetrtSplit split_of(const NetrtIdx *idx, int first, int n)
                         .labels = idx->labels + first, .n = n, .size = size};
 }
 
-/* A held-out part of n samples: a count (≥ 1), or a fraction below 1 of n rounded to nearest. */
-static int part_of(double part, int n)
+/* A held-out part of n samples: a count (≥ 1), or a fraction below 1 of n rounded to nearest.
+ * A fraction that rounds to no sample at all is refused rather than silently dropped: who asks
+ * for a validation split expects one. name is "valid" or "test", where the file. */
+static int part_of(double part, int n, const char *name, const char *where, int *out,
+                   NetrtErr *err)
 {
+    *out = 0;
     if (!(part > 0))
         return 0;
-    if (part < 1)
-        return (int)lround(part * n);
-    return part < n ? (int)part : n;
+    *out = part >= 1 ? (part < n ? (int)part : n) : (int)lround(part * n);
+    if (*out > 0)
+        return 0;
+    netrt_err(err, "%s: %s = %g of %d samples is no sample at all", where, name, part, n);
+    netrt_err_hint(err, "hold out a count (at least 1) or a larger fraction%s",
+                   name[0] == 'v' ? " with --valid, or none with --valid 0" : "");
+    return -1;
 }
 
 /* Rows (a CSV file's or y = f(x)'s) into ds: shuffled, split, normalized. */
@@ -213,7 +227,10 @@ static int load_rows(const NetrtModel *model, const char *data_dir, double valid
     rows->x = x;
     rows->y = y;
 
-    int valid = part_of(valid_part, n), test = part_of(data->test, n);
+    int valid, test;
+    if (part_of(valid_part, n, "valid", what, &valid, err) < 0 ||
+        part_of(data->test, n, "test", what, &test, err) < 0)
+        return -1;
     if ((long)valid + test >= n) {
         netrt_err(err, "%s: holding out %d samples for validation and %d for test leaves none for "
                   "training: there are %d", what, valid, test, n);
@@ -269,7 +286,9 @@ int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid_
          check_size(model, &ds->test_file, files->test_images, err) < 0))
         goto fail;
     int n = ds->train_file.n;
-    int valid = part_of(valid_part, n);
+    int valid;
+    if (part_of(valid_part, n, "valid", files->train_images, &valid, err) < 0)
+        goto fail;
     if (valid >= n) {
         netrt_err(err, "%s: holding out %d samples for validation leaves none for training: the "
                   "file has %d", files->train_images, valid, n);
@@ -298,6 +317,20 @@ int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid_
 fail:
     netrt_data_free(ds);
     return -1;
+}
+
+const char *netrt_data_input_file(const NetrtDataset *ds, const char *path)
+{
+    struct stat out, in;
+    if (stat(path, &out) != 0)
+        return NULL; /* not there yet: no input file it can be */
+    const char *inputs[] = {ds->files.train_images, ds->files.train_labels,
+                            ds->files.test_images, ds->files.test_labels, ds->files.where};
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
+        if (inputs[i][0] && stat(inputs[i], &in) == 0 && in.st_dev == out.st_dev &&
+            in.st_ino == out.st_ino)
+            return inputs[i];
+    return NULL;
 }
 
 void netrt_data_free(NetrtDataset *ds)

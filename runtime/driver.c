@@ -217,8 +217,8 @@ static void csv_cells(FILE *f, const NetrtModel *model, const Metrics *m, int ha
     }
 }
 
-/* Rewrite the whole CSV (outfile.h: a regular file is replaced whole, never left half written).
- * Called on the printed epochs and at the end, at most about 50 times a run however long. */
+/* Rewrite the whole CSV (outfile.h: a regular file is replaced whole, never left half written),
+ * when csv_log below decides. */
 static int write_csv(const char *path, const NetrtModel *model, const EpochLog *log, int n,
                      NetrtErr *err)
 {
@@ -243,6 +243,27 @@ static int write_csv(const char *path, const NetrtModel *model, const EpochLog *
     if (netrt_out_commit(&out, false) != 0)
         return netrt_err(err, "%s: %s", path, strerror(errno));
     return 0;
+}
+
+/* --csv holds every epoch as it happens, so that a run killed mid-way keeps what it did, not
+ * only the printed epochs. Each write rewrites the whole file, so writing after each of
+ * thousands of tiny epochs would cost time quadratic in the run's length: the rewrites between
+ * printed epochs are paced to keep all of them under a twentieth of the run's time (spent:
+ * seconds in write_csv so far). Epochs that take longer than a rewrite are written each one;
+ * tiny ones every few, a rewrite's twenty times apart. due: write now (printed epochs, start). */
+typedef struct {
+    double start, spent;
+} CsvPace;
+
+static int csv_log(CsvPace *pace, int due, const char *path, const NetrtModel *model,
+                   const EpochLog *log, int n, NetrtErr *err)
+{
+    double t = now();
+    if (!due && pace->spent > (t - pace->start) / 20)
+        return 0;
+    int status = write_csv(path, model, log, n, err);
+    pace->spent += now() - t;
+    return status;
 }
 
 /* The "\r" progress line on stderr, shown only on a terminal, redrawn at most 10 times a second. */
@@ -465,8 +486,9 @@ static void print_final(const NetrtModel *model, const char *split, const Metric
 
 /* --weights-png: the first layer's weights as a grid of tiles, one per unit or filter. A conv
  * weight [out, in, K, K] is out·in tiles of K×K; a dense weight [out, in] is one tile per unit
- * when its inputs form a square (784 = 28×28) or the input image. */
-static int draw_weights(const NetrtModel *model, const char *path, NetrtErr *err)
+ * when its inputs form a square (784 = 28×28) or the input image. draw 0 only checks that the
+ * weights can be drawn (at start-up, so that a model they cannot be fails before training). */
+static int draw_weights(const NetrtModel *model, const char *path, int draw, NetrtErr *err)
 {
     if (model->n_params == 0)
         return netrt_err(err, "%s: the model has no parameters to draw", path);
@@ -488,6 +510,8 @@ static int draw_weights(const NetrtModel *model, const char *path, NetrtErr *err
         return netrt_err(err, "%s: the first parameter, %s, is not a layer's weights", path,
                          w->name);
     }
+    if (!draw)
+        return 0;
     if (netrt_weights_png(path, w, model->dtype, tile_h, tile_w, max_tiles, err) < 0)
         return -1;
     int tiles = (int)(w->size / ((size_t)tile_h * tile_w));
@@ -516,6 +540,17 @@ static void run_free(Run *run)
     free(run->aug.scratch);
     free(run->aug.draw);
     free(run);
+}
+
+/* Whether what was printed could not all be written (a full disk, a closed pipe): the final
+ * line is the run's result, so losing it is a failure, not a success with nothing to show. */
+static int stdout_failed(NetrtErr *err)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    netrt_err(err, "standard output: %s", errno ? strerror(errno) : "write error");
+    return 1;
 }
 
 static int fail(Run *run, const NetrtErr *err, int status)
@@ -574,8 +609,14 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         return fail(NULL, &err, 1);
     if (opt.help) {
         netrt_cli_help(model, argv[0], stdout);
-        return 0;
+        return stdout_failed(&err) ? fail(NULL, &err, 1) : 0;
     }
+    /* Output files that cannot be written fail now, not after the data is loaded or the
+     * model trained. */
+    if ((opt.csv && netrt_check_output("--csv", opt.csv, &err) < 0) ||
+        (opt.weights_png && (netrt_check_output("--weights-png", opt.weights_png, &err) < 0 ||
+                             draw_weights(model, opt.weights_png, 0, &err) < 0)))
+        return fail(NULL, &err, 1);
     if (opt.threads)
         openblas_set_num_threads(opt.threads);
     NetrtGemmStatus gemm;
@@ -596,6 +637,15 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         return fail(run, &err, 1);
     if (check_settings(model, &opt, ds, &err) < 0)
         return fail(run, &err, 1);
+    for (int o = 0; o < 2; o++) { /* --csv data.csv would have replaced the data by the log */
+        const char *path = o ? opt.weights_png : opt.csv;
+        const char *input = path ? netrt_data_input_file(ds, path) : NULL;
+        if (input) {
+            netrt_err(&err, "%s %s: is the data file %s, which it would overwrite",
+                      o ? "--weights-png" : "--csv", path, input);
+            return fail(run, &err, 1);
+        }
+    }
     const NetrtTrain *tr = &opt.train;
     int n = ds->train.n, batch = tr->batch ? tr->batch : n;
 
@@ -645,7 +695,8 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         }
     }
     /* An unwritable CSV path should fail now, not after the first epoch. */
-    if (opt.csv && write_csv(opt.csv, model, run->log, 0, &err) < 0)
+    CsvPace csv_pace = {now(), 0};
+    if (opt.csv && csv_log(&csv_pace, 1, opt.csv, model, run->log, 0, &err) < 0)
         return fail(run, &err, 1);
     if (!opt.quiet)
         print_startup(model, &opt, ds, batch, run_epochs, total_steps, &blas, &gemm);
@@ -733,8 +784,11 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
             }
         }
         int last = stop != STOP_NONE || epoch == run_epochs;
-        if (!(every == 1 || epoch == 1 || epoch % every == 0 || last))
+        if (!(every == 1 || epoch == 1 || epoch % every == 0 || last)) {
+            if (opt.csv && csv_log(&csv_pace, 0, opt.csv, model, run->log, epoch, &err) < 0)
+                return fail(run, &err, 1);
             continue;
+        }
         if (ds->valid.n && !log->has_valid) {
             log->valid = evaluate(model, &map, &ds->valid, run->seq);
             log->has_valid = 1;
@@ -745,7 +799,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         }
         if (!opt.quiet)
             print_epoch(model, log, epoch, run_epochs, n, show_lr);
-        if (opt.csv && write_csv(opt.csv, model, run->log, epoch, &err) < 0)
+        if (opt.csv && csv_log(&csv_pace, 1, opt.csv, model, run->log, epoch, &err) < 0)
             return fail(run, &err, 1);
     }
     int n_run = epoch - 1;
@@ -789,7 +843,9 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         print_final(model, "valid", &final_valid);
     else
         print_final(model, "train", &final_train);
-    if (opt.weights_png && draw_weights(model, opt.weights_png, &err) < 0)
+    if (opt.weights_png && draw_weights(model, opt.weights_png, 1, &err) < 0)
+        return fail(run, &err, 1);
+    if (stdout_failed(&err))
         return fail(run, &err, 1);
     run_free(run);
     return 0;

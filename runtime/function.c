@@ -20,6 +20,15 @@ int netrt_function_rows(const NetrtFunction *fn, NetrtRng *rng, NetrtRows *out, 
     if (!(isfinite(fn->lo) && isfinite(fn->hi) && fn->lo < fn->hi))
         return netrt_err(err, "function: the interval [%g, %g] of x needs finite lo < hi", fn->lo,
                          fn->hi);
+    /* x is a float: beyond FLT_MAX it would be inf (data that only looks like a divergence
+     * later), and an interval that rounds to one float gives n copies of one point. */
+    if (fabs(fn->lo) > FLT_MAX || fabs(fn->hi) > FLT_MAX)
+        return netrt_err(err, "function: the interval [%g, %g] of x is beyond the range of a "
+                         "float (%g in magnitude)", fn->lo, fn->hi, FLT_MAX);
+    if ((float)fn->lo == (float)fn->hi)
+        return netrt_err(err, "function: the interval [%.9g, %.9g] of x is a single value as a "
+                         "float (%.9g): every point would be the same", fn->lo, fn->hi,
+                         (float)fn->lo);
     out->x = malloc((size_t)fn->n * sizeof *out->x);
     out->y = malloc((size_t)fn->n * sizeof *out->y);
     if (!out->x || !out->y) {

@@ -33,11 +33,40 @@ static long long read_bytes(gzFile f, void *buf, size_t n)
     return (long long)done;
 }
 
-static int read_error(gzFile f, const char *path, NetrtErr *err)
+int netrt_gz_error(gzFile f, const char *path, const char *where, NetrtErr *err)
 {
     int code;
     const char *msg = gzerror(f, &code);
-    return netrt_err(err, "%s: read error: %s", path, code == Z_ERRNO ? strerror(errno) : msg);
+    /* zlib's message starts with the path it was opened with: keep only what follows */
+    size_t len = strlen(path);
+    if (!strncmp(msg, path, len) && !strncmp(msg + len, ": ", 2))
+        msg += len + 2;
+    switch (code) {
+    case Z_OK:
+    case Z_STREAM_END:
+        return 0;
+    case Z_ERRNO:
+        return netrt_err(err, "%s: read error: %s", path, strerror(errno));
+    case Z_BUF_ERROR: /* what gzread says when the compressed stream stops short */
+        return netrt_err(err, "%s: truncated gzip file (zlib: %s)%s", path, msg, where);
+    case Z_DATA_ERROR:
+        return netrt_err(err, "%s: corrupt gzip file (zlib: %s)%s", path, msg, where);
+    case Z_MEM_ERROR:
+        return netrt_err(err, "%s: out of memory reading it%s", path, where);
+    default:
+        return netrt_err(err, "%s: read error (zlib: %s)%s", path, msg, where);
+    }
+}
+
+/* After a read that returned got, fewer bytes than asked: -1 with err set when the stream is
+ * damaged or unreadable, 0 when the file simply ended there. */
+static int stream_failed(gzFile f, const char *path, long long got, NetrtErr *err)
+{
+    if (netrt_gz_error(f, path, "", err) < 0)
+        return -1;
+    if (got < 0)
+        return netrt_err(err, "%s: read error", path);
+    return 0;
 }
 
 /* Open path and read its header: the magic must be `magic`, and its ndim dimensions go to dims.
@@ -67,14 +96,10 @@ static gzFile open_idx(const char *path, uint32_t magic, uint32_t *dims, NetrtEr
         if (got >= 0)
             got += 4;
     }
-    if (got < 0) {
-        read_error(f, path, err);
-        gzclose(f);
-        return NULL;
-    }
-    if ((size_t)got < head_len) {
-        netrt_err(err, "%s: truncated: expected a %zu-byte header, got %lld bytes", path,
-                  head_len, got);
+    if (got < (long long)head_len) {
+        if (stream_failed(f, path, got, err) == 0)
+            netrt_err(err, "%s: truncated: expected a %zu-byte header, got %lld bytes", path,
+                      head_len, got);
         gzclose(f);
         return NULL;
     }
@@ -85,21 +110,53 @@ static gzFile open_idx(const char *path, uint32_t magic, uint32_t *dims, NetrtEr
     return f;
 }
 
-/* Read the body of f into a new buffer of n bytes; what is one of "pixels" or "labels". */
-static uint8_t *read_body(gzFile f, const char *path, size_t n, const char *what, NetrtErr *err)
+/* Read the body of f, which its header says is n bytes; what is "pixels" or "labels", shape
+ * how the header puts it ("60000 images of 28x28"). The buffer grows with the bytes that
+ * actually arrive, so a header that promises more than the file holds costs no more memory
+ * than the file; and the file must end with the body, since bytes beyond it mean the header
+ * does not describe the file. A gzip stream is read to its end, where its checksum is. */
+static uint8_t *read_body(gzFile f, const char *path, size_t n, const char *what,
+                          const char *shape, NetrtErr *err)
 {
-    uint8_t *buf = malloc(n);
-    if (!buf) {
-        netrt_err(err, "%s: out of memory for %zu bytes of %s", path, n, what);
+    uint8_t *buf = NULL;
+    size_t cap = 0, done = 0;
+    while (done < n) {
+        if (done == cap) {
+            size_t want = cap ? 2 * cap : 1u << 20;
+            if (want > n)
+                want = n;
+            uint8_t *grown = realloc(buf, want);
+            if (!grown) {
+                free(buf);
+                netrt_err(err, "%s: out of memory for %zu bytes of %s", path, want, what);
+                return NULL;
+            }
+            buf = grown;
+            cap = want;
+        }
+        long long got = read_bytes(f, buf + done, cap - done);
+        if (got <= 0) {
+            if (stream_failed(f, path, got, err) == 0)
+                netrt_err(err, "%s: truncated: expected %zu bytes of %s after the header (%s), "
+                          "got %zu", path, n, what, shape, done);
+            free(buf);
+            return NULL;
+        }
+        done += (size_t)got;
+    }
+    unsigned char extra[4096];
+    long long more = read_bytes(f, extra, sizeof extra), total = 0;
+    while (more > 0) {
+        total += more;
+        more = read_bytes(f, extra, sizeof extra);
+    }
+    if (stream_failed(f, path, more, err) < 0) {
+        free(buf);
         return NULL;
     }
-    long long got = read_bytes(f, buf, n);
-    if (got < 0 || (size_t)got < n) {
-        if (got < 0)
-            read_error(f, path, err);
-        else
-            netrt_err(err, "%s: truncated: expected %zu bytes of %s after the header, got %lld",
-                      path, n, what, got);
+    if (total > 0) {
+        netrt_err(err, "%s: %lld byte%s more than the header says: %s, %zu bytes of %s", path,
+                  total, total == 1 ? "" : "s", shape, n, what);
         free(buf);
         return NULL;
     }
@@ -112,14 +169,30 @@ static int read_images(const char *path, NetrtIdx *out, NetrtErr *err)
     gzFile f = open_idx(path, IDX_IMAGES_MAGIC, dims, err);
     if (!f)
         return -1;
-    unsigned long long bytes = (unsigned long long)dims[0] * dims[1] * dims[2];
-    if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0 || bytes > IDX_MAX_BYTES) {
+    /* Every size from here on comes from the file: each is bounded before it is multiplied
+     * further, so that nothing wraps (n·rows·cols can pass 2^64, rows·cols an int). */
+    unsigned long long size = (unsigned long long)dims[1] * dims[2]; /* < 2^64 */
+    const char *bad = NULL;
+    char why[96];
+    if (dims[0] == 0 || dims[1] == 0 || dims[2] == 0) {
+        bad = "no pixels";
+    } else if (dims[0] > INT32_MAX) {
+        bad = "more than 2^31 - 1 images";
+    } else if (size > INT32_MAX) {
+        snprintf(why, sizeof why, "an image of %llu values, more than 2^31 - 1", size);
+        bad = why;
+    } else if (size * dims[0] > IDX_MAX_BYTES) { /* < 2^31 · 2^31: no wrap */
+        snprintf(why, sizeof why, "%llu bytes of pixels, more than 2 GiB", size * dims[0]);
+        bad = why;
+    }
+    if (bad) {
         gzclose(f);
         return netrt_err(err, "%s: absurd dimensions %ux%ux%u in the header (%s)", path,
-                         dims[0], dims[1], dims[2],
-                         bytes ? "more than 2 GiB of pixels" : "no pixels");
+                         dims[0], dims[1], dims[2], bad);
     }
-    out->pixels = read_body(f, path, (size_t)bytes, "pixels", err);
+    char shape[80];
+    snprintf(shape, sizeof shape, "%u images of %ux%u", dims[0], dims[1], dims[2]);
+    out->pixels = read_body(f, path, (size_t)(size * dims[0]), "pixels", shape, err);
     gzclose(f);
     if (!out->pixels)
         return -1;
@@ -137,16 +210,18 @@ static int read_labels(const char *path, const char *images_path, int n_classes,
     gzFile f = open_idx(path, IDX_LABELS_MAGIC, &n, err);
     if (!f)
         return -1;
-    if (n == 0 || n > IDX_MAX_BYTES) {
+    if (n == 0 || n > INT32_MAX) {
         gzclose(f);
         return netrt_err(err, "%s: absurd number of labels %u in the header", path, n);
     }
-    if ((int)n != out->n) {
+    if (n != (uint32_t)out->n) {
         gzclose(f);
         return netrt_err(err, "%s: %u labels, but %s has %d images", path, n, images_path,
                          out->n);
     }
-    out->labels = read_body(f, path, n, "labels", err);
+    char shape[40];
+    snprintf(shape, sizeof shape, "%u labels", n);
+    out->labels = read_body(f, path, n, "labels", shape, err);
     gzclose(f);
     if (!out->labels)
         return -1;

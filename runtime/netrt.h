@@ -45,7 +45,8 @@ static inline float netrt_expf(float x)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    union { int32_t i; float f; } scale = {.i = ((int32_t)n + 127) << 23};
+    /* unsigned: for x NaN, n + 127 is negative, and shifting that left is undefined */
+    union { uint32_t u; float f; } scale = {.u = (uint32_t)((int32_t)n + 127) << 23};
     return p * scale.f;
 }
 

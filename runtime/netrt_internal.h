@@ -7,6 +7,7 @@
 #define NETRT_INTERNAL_H
 
 #include <stdio.h>
+#include <zlib.h>
 
 #include "netrt.h"
 #include "outfile.h"
@@ -43,6 +44,12 @@ typedef struct {
 int netrt_idx_read(const char *images_path, const char *labels_path, int n_classes, NetrtIdx *out,
                    NetrtErr *err);
 void netrt_idx_free(NetrtIdx *idx);
+
+/* After gzread (zlib) failed or found the end of f, opened from path: 0 when the stream is
+ * intact, else -1 with err saying what zlib found ("path: truncated gzip file…", "corrupt gzip
+ * file…", then `where`, e.g. ", noticed at line 12", or ""), or a read error. A truncated
+ * or damaged gzip stream often looks like a plain end of file to gzread: only this tells. */
+int netrt_gz_error(gzFile f, const char *path, const char *where, NetrtErr *err);
 
 /* ---- rng.c: the seeded random numbers (xoshiro256**, seeded through splitmix64) ----------- */
 
@@ -144,6 +151,9 @@ int netrt_data_locate(const NetrtData *data, const char *data_dir, NetrtDataFile
 int netrt_data_load(const NetrtModel *model, const char *data_dir, double valid, uint64_t seed,
                     NetrtDataset *ds, NetrtErr *err);
 void netrt_data_free(NetrtDataset *ds);
+/* The data file of ds that path is (the same file, by device and inode, whatever the name
+ * path gives it), or NULL: an output file must not overwrite the data it was trained on. */
+const char *netrt_data_input_file(const NetrtDataset *ds, const char *path);
 
 /* Mean and (population) standard deviation of split's pixels scaled to [0, 1]. */
 void netrt_pixel_stats(const NetrtSplit *split, double *mean, double *std);
@@ -356,5 +366,10 @@ typedef struct {
 int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions *opt,
                     NetrtErr *err);
 void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out);
+
+/* Whether an output file given to option (--csv, --weights-png) can be made at path: not a
+ * directory, in a directory where a file can be created (tried). Checked at start-up, so that a
+ * bad path fails before training rather than after it. */
+int netrt_check_output(const char *option, const char *path, NetrtErr *err);
 
 #endif

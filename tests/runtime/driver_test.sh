@@ -317,11 +317,67 @@ header=epoch,lr,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,sec
 [ "$(grep -c '^[1-4],0\.5,[0-9.]*,[0-9.]*,,,[0-9.]*,[0-9.]*,[0-9.]*$' "$work/metrics.csv")" -eq 4 ] ||
     fail "--csv: expected 4 rows without valid columns, got: $(cat "$work/metrics.csv")"
 [ "$(ls "$work" | grep -c '^metrics\.csv')" -eq 1 ] || fail "--csv: a temporary left beside metrics.csv"
+# Output paths that cannot be written fail at start-up, before the data is read or a step is
+# taken: nothing on stdout.
 train --csv "$work/nodir/metrics.csv"
 expect_status 1 "--csv into a missing directory"
-expect_in "$err" "netrt: $work/nodir/metrics.csv: No such file or directory" "--csv, no dir"
-# devices are written through, never replaced: stand-ins for /dev/null and /dev/full (as root,
-# never the real nodes), and a link to the null stand-in, which stays a link
+expect_in "$err" "netrt: --csv $work/nodir/metrics.csv: cannot create a file in $work/nodir: \
+No such file or directory" "--csv, no dir"
+[ -z "$out" ] || fail "--csv into a missing directory: output before failing: $out"
+train --weights-png "$work/nodir/w.png"
+expect_status 1 "--weights-png into a missing directory"
+expect_in "$err" "netrt: --weights-png $work/nodir/w.png: cannot create a file in $work/nodir: \
+No such file or directory" "--weights-png, no dir"
+[ -z "$out" ] || fail "--weights-png into a missing directory: trained first: $out"
+train --weights-png "$work/data/train-images-idx3-ubyte/w.png"
+expect_status 1 "--weights-png under a file"
+expect_in "$err" "cannot create a file in $work/data/train-images-idx3-ubyte: Not a directory" \
+    "--weights-png under a file"
+train --weights-png "$work" --csv "$work/ok.csv"
+expect_status 1 "--weights-png to a directory"
+expect_in "$err" "netrt: --weights-png $work: is a directory; give a file name" \
+    "--weights-png to a directory"
+[ -z "$out" ] || fail "--weights-png to a directory: trained first: $out"
+# an output file that is one of the data files (under any name) would overwrite the data
+cp "$work/data/train-labels-idx1-ubyte" "$work/labels.copy"
+train --csv "$work/data/../data/train-labels-idx1-ubyte"
+expect_status 1 "--csv onto the data"
+expect_in "$err" "netrt: --csv $work/data/../data/train-labels-idx1-ubyte: is the data file \
+$work/data/train-labels-idx1-ubyte, which it would overwrite" "--csv onto the data"
+cmp -s "$work/data/train-labels-idx1-ubyte" "$work/labels.copy" ||
+    fail "--csv onto the data: the labels file was overwritten"
+train --weights-png "$work/data/t10k-images-idx3-ubyte.gz"
+expect_status 1 "--weights-png onto the data"
+expect_in "$err" "is the data file $work/data/t10k-images-idx3-ubyte.gz" "--weights-png onto the data"
+train --weights-png "$work/w.png" --epochs 1
+expect_status 0 "--weights-png"
+expect_in "$out" "weights   $work/w.png: 2 tiles of 4x4 from " "--weights-png"
+[ -s "$work/w.png" ] || fail "--weights-png: no $work/w.png"
+[ -z "$(ls -a "$work" | grep netrt-probe)" ] || fail "--weights-png: the probe file is left"
+
+# --csv keeps every epoch as it happens, also when only some are printed, so that a run killed
+# mid-way keeps the epochs it finished: 300000 epochs print every 10000th, yet the log shows
+# epoch 2 long before epoch 10000 (it used to be written only on printed epochs).
+rm -f "$work/killed.csv"
+"$tiny" --data-dir "$work/data" --epochs 300000 --quiet --csv "$work/killed.csv" >/dev/null 2>&1 &
+pid=$!
+rows=0 tries=0
+while [ "$rows" -lt 2 ] && [ "$tries" -lt 600 ]; do
+    sleep 0.05
+    [ -f "$work/killed.csv" ] && rows=$(($(wc -l <"$work/killed.csv") - 1))
+    tries=$((tries + 1))
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+rows=$(($(wc -l <"$work/killed.csv") - 1))
+if [ "$rows" -lt 2 ] || [ "$rows" -ge 10000 ]; then
+    fail "--csv, killed run: $rows rows when epoch 2 first showed (printed: every 10000th)"
+fi
+[ "$(tail -n 1 "$work/killed.csv" | cut -d, -f1)" = "$rows" ] ||
+    fail "--csv, killed run: the last of $rows rows is $(tail -n 1 "$work/killed.csv")"
+# Devices are written through, never replaced: stand-ins for /dev/null and /dev/full made here
+# (mknod, as root; never the real nodes), and a link to the null one, which stays a link. A full
+# disk fails the CSV, and standard output, which fails the run too (its last line is the result).
 rm -f "$work/null" "$work/full" "$work/null.link"
 if mknod "$work/null" c 1 3 2>/dev/null && mknod "$work/full" c 1 7 2>/dev/null; then
     ln -s null "$work/null.link"
@@ -334,6 +390,14 @@ if mknod "$work/null" c 1 3 2>/dev/null && mknod "$work/full" c 1 7 2>/dev/null;
     expect_status 1 "--csv on a full disk"
     expect_in "$err" "netrt: $work/full: No space left on device" "--csv, disk full"
     [ -c "$work/full" ] || fail "--csv: the full device was replaced"
+    "$tiny" --data-dir "$work/data" --epochs 1 --quiet >"$work/full" 2>"$work/err"
+    status=$? err=$(cat "$work/err")
+    expect_status 1 "stdout on a full disk"
+    expect_in "$err" "netrt: standard output: No space left on device" "stdout on a full disk"
+    "$tiny" --help >"$work/full" 2>"$work/err"
+    status=$? err=$(cat "$work/err")
+    expect_status 1 "--help on a full disk"
+    rm -f "$work/null" "$work/full" "$work/null.link"
 else
     echo "driver_test.sh: mknod not permitted: device checks skipped" >&2
 fi

@@ -187,6 +187,13 @@ static void test_bad_rows(void)
     check_bad("1,2,9\n1,2,2.5\n", &model, ":2:5: class '2.5' is not a whole number");
     model.data.csv_target = 0;
     check_bad("3,1,2\n12,1,2\n", &model, ":2:1: class '12' is out of range");
+    /* a row too wide is that, whatever its cell in the target column holds */
+    model = csv_model(2, 3, NETRT_CLASSIFY, -1, 0);
+    check_bad("1,2,7,4\n", &model, DIR "/bad.csv:1:7: 4 columns, but model 'm' takes 2 inputs "
+                                    "and 1 target: 3 columns");
+    check_bad("1,2,1\n1,2,7,4\n", &model, DIR "/bad.csv:2:7: 4 columns, but the first row "
+                                           "(line 1) has 3");
+    check_bad("1,2,1\n1,2,7\n", &model, DIR "/bad.csv:2:5: class '7' is out of range");
 
     /* regression takes one target column */
     model = csv_model(2, 2, NETRT_REGRESS, -1, 0);
@@ -200,7 +207,43 @@ static void test_bad_rows(void)
     CHECK(netrt_csv_read(DIR "/none.csv", &model, &rows, &err) == -1);
     CHECK_CONTAINS(err.msg, DIR "/none.csv: No such file or directory");
     CHECK(netrt_csv_read(DIR, &model, &rows, &err) == -1);
-    CHECK_CONTAINS(err.msg, DIR ":1: read error: Is a directory");
+    CHECK_CONTAINS(err.msg, DIR ": read error: Is a directory");
+    CHECK(rows.x == NULL);
+}
+
+/* A damaged .csv.gz is named as such, not by the rows it decodes to: one cut short (at the end
+ * of a line, where it used to read as a shorter file, and in a row), and one whose checksum
+ * does not match (its rows all parse). */
+static void test_bad_gzip(void)
+{
+    NetrtModel model = csv_model(2, 1, NETRT_REGRESS, -1, 0);
+    char text[4000], *p = text;
+    for (int i = 0; i < 300; i++)
+        p += sprintf(p, "%d,%d,%d\n", i, i % 7, i % 3);
+    gzFile gz = gzopen(DIR "/whole.csv.gz", "wb");
+    CHECK(gz && gzwrite(gz, text, (unsigned)(p - text)) == (int)(p - text) && gzclose(gz) == Z_OK);
+    FILE *f = fopen(DIR "/whole.csv.gz", "rb");
+    unsigned char packed[4000];
+    size_t len = f ? fread(packed, 1, sizeof packed, f) : 0;
+    CHECK(f && fclose(f) == 0 && len > 100);
+    NetrtRows rows;
+    NetrtErr err = {0};
+    CHECK(netrt_csv_read(DIR "/whole.csv.gz", &model, &rows, &err) == 0 && rows.n == 300);
+    netrt_rows_free(&rows);
+
+    /* without the 8-byte trailer every row is there, but the stream is cut */
+    CHECK(write_file(DIR "/cut.csv.gz", packed, len - 8) == 0);
+    CHECK(netrt_csv_read(DIR "/cut.csv.gz", &model, &rows, &err) == -1);
+    CHECK_CONTAINS(err.msg, DIR "/cut.csv.gz: truncated gzip file (zlib: unexpected end of file), "
+                            "noticed at line 301");
+    CHECK(rows.x == NULL);
+    CHECK(write_file(DIR "/half.csv.gz", packed, len / 2) == 0);
+    CHECK(netrt_csv_read(DIR "/half.csv.gz", &model, &rows, &err) == -1);
+    CHECK_CONTAINS(err.msg, DIR "/half.csv.gz: truncated gzip file (zlib: unexpected end of file)");
+    packed[len - 6] ^= 0x5a; /* in the CRC-32 */
+    CHECK(write_file(DIR "/crc.csv.gz", packed, len) == 0);
+    CHECK(netrt_csv_read(DIR "/crc.csv.gz", &model, &rows, &err) == -1);
+    CHECK_CONTAINS(err.msg, DIR "/crc.csv.gz: corrupt gzip file (zlib: incorrect data check)");
     CHECK(rows.x == NULL);
 }
 
@@ -266,6 +309,7 @@ static double square(double x) { return x * x; }
 static double log_x(double x) { return log(x); }
 static double sqrt_x(double x) { return sqrt(x); }
 static double exp_x(double x) { return exp(x); }
+static double one(double x) { return x * 0 + 1; }
 
 static void test_function(void)
 {
@@ -333,6 +377,20 @@ static void test_function(void)
     fn = (NetrtFunction){.f = square, .lo = 0, .hi = 1, .n = 0};
     CHECK(netrt_function_rows(&fn, &rng, &rows, &err) == -1);
     CHECK_CONTAINS(err.msg, "n = 0 points");
+    /* x is a float: an interval beyond its range made x = inf, and one within a float's
+     * rounding made n copies of one point */
+    fn = (NetrtFunction){.f = one, .lo = -1e300, .hi = 1e300, .n = 3};
+    CHECK(netrt_function_rows(&fn, &rng, &rows, &err) == -1);
+    CHECK_CONTAINS(err.msg, "function: the interval [-1e+300, 1e+300] of x is beyond the range of "
+                            "a float");
+    fn = (NetrtFunction){.f = one, .linspace = 1, .lo = 0, .hi = 1e39, .n = 3};
+    CHECK(netrt_function_rows(&fn, &rng, &rows, &err) == -1);
+    CHECK_CONTAINS(err.msg, "beyond the range of a float");
+    fn = (NetrtFunction){.f = one, .linspace = 1, .lo = 1, .hi = 1.00000001, .n = 100};
+    CHECK(netrt_function_rows(&fn, &rng, &rows, &err) == -1);
+    CHECK_CONTAINS(err.msg, "function: the interval [1, 1.00000001] of x is a single value as a "
+                            "float (1)");
+    CHECK(rows.x == NULL);
 }
 
 /* Every sample of split: x = (k, 10k) and y = -k for a k in [0, n), none seen before. */
@@ -567,6 +625,7 @@ int main(void)
     test_good();
     test_bad_cells();
     test_bad_rows();
+    test_bad_gzip();
     test_robust();
     test_function();
     test_load();

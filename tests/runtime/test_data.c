@@ -186,6 +186,23 @@ static void test_load(void)
     CHECK_CONTAINS(err.msg, "train-images-idx3-ubyte: images are 2x2 = 4 values, but model 'm' "
                             "takes inputs of 784");
 
+    /* a model of images takes them in its own shape, not only as many values */
+    model.in_size = 4, model.in_c = 1, model.in_h = 4, model.in_w = 1;
+    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0, 1, &ds, &err) == -1);
+    CHECK_CONTAINS(err.msg, "train-images-idx3-ubyte: images are 2x2, but model 'm' takes 4x1 "
+                            "images");
+    model.in_h = 2, model.in_w = 2;
+    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0, 1, &ds, &err) == 0);
+    netrt_data_free(&ds);
+
+    /* a fraction that holds out no sample of the 3 is refused, not silently none */
+    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0.1, 1, &ds, &err) == -1);
+    CHECK_CONTAINS(err.msg, "train-images-idx3-ubyte: valid = 0.1 of 3 samples is no sample at "
+                            "all");
+    CHECK(netrt_data_load(&model, "data_test_files/mnist", 0.2, 1, &ds, &err) == 0);
+    CHECK(ds.valid.n == 1);
+    netrt_data_free(&ds);
+
     /* label 2 is out of range for 2 classes */
     model.in_size = 4;
     model.out_size = 2;

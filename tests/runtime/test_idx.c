@@ -70,7 +70,7 @@ int main(void)
     check_good(DIR "/images.gz", DIR "/labels");
 
     check_bad(DIR "/short_images", DIR "/labels", 10, DIR "/short_images: truncated",
-              "expected 12 bytes of pixels after the header, got 7");
+              "expected 12 bytes of pixels after the header (2 images of 3x2), got 7");
     check_bad(DIR "/short_images.gz", DIR "/labels", 10, DIR "/short_images.gz: truncated",
               "got 7");
     /* an images header has 3 dimensions (16 bytes); this one has 1 */
@@ -106,6 +106,49 @@ int main(void)
     CHECK(netrt_idx_read(DIR "/cut.gz", DIR "/labels", 10, &idx, &err) == -1);
     CHECK_CONTAINS(err.msg, DIR "/cut.gz: ");
     CHECK(strstr(err.msg, "read error") || strstr(err.msg, "truncated"));
+
+    /* Headers from untrusted files: every size is checked before it is multiplied further.
+     * 565416777·2028277859·934475184 wraps past 2^64 to 905121680 bytes, and rows·cols wraps
+     * an int to 784: a reader that multiplied blindly allocated 905 MB and the pixel
+     * statistics then read 565416777·784 bytes of it. */
+    const uint32_t wrap[3] = {565416777u, 2028277859u, 934475184u};
+    const uint32_t many_images[3] = {3000000000u, 1, 1}, wide[3] = {2, 65536, 65536};
+    const uint32_t too_many_labels[1] = {3000000000u};
+    CHECK(write_idx(DIR "/wrap", 0, 0x803, wrap, 3, pixels, 12) == 0);
+    CHECK(write_idx(DIR "/many_images", 0, 0x803, many_images, 3, pixels, 12) == 0);
+    CHECK(write_idx(DIR "/wide", 0, 0x803, wide, 3, pixels, 12) == 0);
+    CHECK(write_idx(DIR "/many_labels", 0, 0x801, too_many_labels, 1, labels, 2) == 0);
+    check_bad(DIR "/wrap", DIR "/labels", 10,
+              DIR "/wrap: absurd dimensions 565416777x2028277859x934475184",
+              "an image of 1895375325492151056 values, more than 2^31 - 1");
+    check_bad(DIR "/many_images", DIR "/labels", 10, "absurd dimensions 3000000000x1x1",
+              "more than 2^31 - 1 images");
+    check_bad(DIR "/wide", DIR "/labels", 10, "absurd dimensions 2x65536x65536",
+              "an image of 4294967296 values");
+    check_bad(DIR "/images", DIR "/many_labels", 10, DIR "/many_labels: absurd number of labels "
+              "3000000000", "");
+    /* a header that promises 2 GB over 12 bytes: refused as truncated, without that memory */
+    const uint32_t big[3] = {2000, 1000, 1000};
+    CHECK(write_idx(DIR "/big", 0, 0x803, big, 3, pixels, 12) == 0);
+    check_bad(DIR "/big", DIR "/labels", 10, DIR "/big: truncated: expected 2000000000 bytes of "
+              "pixels after the header (2000 images of 1000x1000), got 12", "");
+    /* more bytes than the header accounts for: the header does not describe the file */
+    uint8_t more[14] = {0};
+    CHECK(write_idx(DIR "/long_images", 0, 0x803, image_dims, 3, more, 14) == 0);
+    CHECK(write_idx(DIR "/long_labels.gz", 1, 0x801, label_dims, 1, more, 3) == 0);
+    check_bad(DIR "/long_images", DIR "/labels", 10, DIR "/long_images: 2 bytes more than the "
+              "header says: 2 images of 3x2, 12 bytes of pixels", "");
+    check_bad(DIR "/images", DIR "/long_labels.gz", 10, DIR "/long_labels.gz: 1 byte more "
+              "than the header says: 2 labels", "");
+
+    /* damaged gzip streams are named as such, with zlib's word for it */
+    check_bad(DIR "/cut.gz", DIR "/labels", 10, DIR "/cut.gz: truncated gzip file",
+              "unexpected end of file");
+    CHECK(write_idx(DIR "/crc.gz", 1, 0x803, many_dims, 3, many, sizeof many) == 0);
+    FILE *f = fopen(DIR "/crc.gz", "r+b");
+    CHECK(f && fseek(f, -6, SEEK_END) == 0 && fputc(0x5a, f) != EOF && fclose(f) == 0);
+    check_bad(DIR "/crc.gz", DIR "/labels", 10, DIR "/crc.gz: corrupt gzip file",
+              "(zlib: incorrect data check)");
 
     if (test_failures)
         fprintf(stderr, "test_idx: %d checks failed\n", test_failures);
