@@ -141,15 +141,17 @@ const char *fmt_count(char buf[32], long long n)
     return buf;
 }
 
-/* User text inside a C comment. It must not end the comment: a "*" followed by "/" gets a space
- * between them, and so does "??", which C11 may read as a trigraph ("??/" is a backslash, which
- * at the end of a line would join the next one to it). Control bytes become '?'. */
+/* User text inside a C comment. It must not end the comment: "*" then "/" gets a space between
+ * them, and so do "/" then "*" (which -Wcomment reports) and "??", which C11 may read as a
+ * trigraph ("??/" is a backslash, which at the end of a line would join the next one to it).
+ * Control bytes become '?'. */
 static char *comment_text(Emitter *e, const char *text)
 {
     char *dst = arena_alloc(e->scratch, 2 * strlen(text) + 1), *o = dst;
     for (const char *p = text; *p; p++) {
         *o++ = (unsigned char)*p < 0x20 ? '?' : *p;
-        if ((p[0] == '*' && p[1] == '/') || (p[0] == '?' && p[1] == '?'))
+        if ((p[0] == '*' && p[1] == '/') || (p[0] == '/' && p[1] == '*') ||
+            (p[0] == '?' && p[1] == '?'))
             *o++ = ' ';
     }
     *o = '\0';
@@ -680,10 +682,8 @@ static void emit_tables(Emitter *e)
     emit(e, "#endif");
 }
 
-bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const EmitOptions *opt)
+int emit_batch_max(const Net *net, const EmitOptions *opt)
 {
-    Emitter e = {.out = out, .f64 = opt->f64, .src = src, .net = net, .ir = ir,
-                 .scratch = arena_new()};
     /* Evaluation runs in batches of BATCH_MAX: 256 rows already keep the products at full
      * speed, and every activation buffer is BATCH_MAX rows (1024 would add 6 MiB to a 784-512-10
      * MLP's peak memory, a tenth of it). */
@@ -693,6 +693,14 @@ bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const Em
                                               : eval_batch;
     if (net->batch == 0 && !opt->batch_max && net->data == DATA_FUNCTION)
         batch_max = net->n > batch_max ? net->n : batch_max; /* full batch: every point at once */
+    return batch_max;
+}
+
+bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const EmitOptions *opt)
+{
+    Emitter e = {.out = out, .f64 = opt->f64, .src = src, .net = net, .ir = ir,
+                 .scratch = arena_new()};
+    int batch_max = emit_batch_max(net, opt);
 
     emit_header(&e, opt);
     emit_sizes(&e, batch_max);

@@ -149,3 +149,73 @@ char *ir_describe(const Net *net, Arena *arena)
     snprintf(buf + used, size - used, " → %s", net->loss_name);
     return buf;
 }
+
+/* The most a generated trainer may declare in static buffers. Static data past 2 GiB does not
+ * link with the default code model ("relocation truncated to fit"); 1 GiB leaves room. */
+static const double STORAGE_MAX_BYTES = 1024.0 * 1024 * 1024;
+enum { STORAGE_MAX_THREADS = 16, STORAGE_INSTANCES = 4 }; /* NETRT_MAX_THREADS; param, grad, and
+                                                              up to two optimizer states */
+
+typedef struct {
+    const char *what;
+    double count, row; /* values in all, and in the longest row an int indexes */
+} StorageArray;
+
+/* The arrays op declares (emit_storage), in values: each one's row (what generated code indexes
+ * with an int) is checked, and the total returned. */
+static double op_storage(Source *src, const IrOp *op, int batch_max, bool *ok)
+{
+    const NetLayer *l = op->layer;
+    double rows = (double)batch_max * op->O;
+    StorageArray arrays[8];
+    int n = 0;
+    arrays[n++] = (StorageArray){"outputs", rows, rows};
+    arrays[n++] = (StorageArray){"output gradients", rows, rows};
+    if (op->z[0])
+        arrays[n++] = (StorageArray){"kept pre-activations", rows, rows};
+    if (op->act)
+        arrays[n++] = (StorageArray){"gradients before the activation", rows, rows};
+    if (op->kind == IR_DROPOUT || l->kind == LAYER_MAXPOOL)
+        arrays[n++] = (StorageArray){"kept masks", rows, rows};
+    if (op->kind == IR_CONV) {
+        double ckk = (double)l->in_c * l->kernel * l->kernel;
+        double col = ckk * l->out_shape[1] * l->out_shape[2], sums = l->out_shape[0] * (ckk + 1);
+        arrays[n++] = (StorageArray){"im2col scratch", STORAGE_MAX_THREADS * col, col};
+        arrays[n++] = (StorageArray){"gradient sums", (batch_max + 3) / 4 * sums, sums};
+    }
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+        if (arrays[i].row > 2147483647.0 && *ok) {
+            diag(src, l->src->loc, DIAG_ERROR, "%s's %s take %.0f values for batches of up to "
+                 "%d, past what a C int indexes (2^31 - 1): lower the batch or this layer's size",
+                 l->name, arrays[i].what, arrays[i].row, batch_max);
+            *ok = false;
+        }
+        total += arrays[i].count;
+    }
+    return total;
+}
+
+bool ir_check_storage(Source *src, const Ir *ir, int batch_max, int value_bytes)
+{
+    bool ok = true;
+    double total = (double)ir->nparams * STORAGE_INSTANCES, largest = 0;
+    const IrOp *big = NULL;
+    for (int i = 0; i < ir->nops && ok; i++) {
+        if (ir->ops[i].kind == IR_LOSS)
+            continue;
+        double n = op_storage(src, &ir->ops[i], batch_max, &ok);
+        total += n;
+        if (n > largest)
+            largest = n, big = &ir->ops[i];
+    }
+    double bytes = total * value_bytes, gib = 1024.0 * 1024 * 1024;
+    if (ok && bytes > STORAGE_MAX_BYTES && big) {
+        diag(src, big->layer->src->loc, DIAG_ERROR, "the trainer's buffers would take %.1f GiB "
+             "for batches of up to %d, %.1f GiB of it %s's; netc keeps them under %.0f GiB: lower "
+             "the batch (or --batch-max) or the layers' sizes", bytes / gib, batch_max,
+             largest * value_bytes / gib, big->layer->name, STORAGE_MAX_BYTES / gib);
+        ok = false;
+    }
+    return ok;
+}

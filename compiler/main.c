@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,29 +216,40 @@ static int compile_trainer(const char *c_path, const char *exe)
     return 0;
 }
 
-/* -D NAME=VALUE as the checker takes it: VALUE a number or a name. */
+/* -D NAME=VALUE as the checker takes it: VALUE a finite number, written as in a .net file, or a
+ * name; each NAME once. */
 static bool parse_defines(const Options *o, Arena *arena, Define *out)
 {
     for (int i = 0; i < o->ndefines; i++) {
-        const char *eq = strchr(o->defines[i], '=');
+        const char *d = o->defines[i], *eq = strchr(d, '='), *text = eq + 1;
         Value *v = arena_alloc(arena, sizeof *v);
         char *end;
-        v->num = strtod(eq + 1, &end);
+        v->num = strtod(text, &end);
         v->kind = VAL_NUMBER;
-        if (eq[1] == '\0' || *end) {
-            bool word = eq[1] != '\0' && !isdigit((unsigned char)eq[1]);
-            for (const char *p = eq + 1; *p; p++)
+        bool number_like = *text && strspn(text, "0123456789.eE+-") == strlen(text);
+        if (number_like && (*end || !isfinite(v->num))) {
+            fprintf(stderr, "netc: -D %s: '%s' is not a finite number\n", d, text);
+            return false;
+        }
+        if (!number_like) {
+            bool word = *text && !isdigit((unsigned char)*text);
+            for (const char *p = text; *p; p++)
                 word &= isalnum((unsigned char)*p) || *p == '_';
             if (!word) {
-                fprintf(stderr, "netc: -D %s: the value must be a number or a name\n",
-                        o->defines[i]);
+                fprintf(stderr, "netc: -D %s: the value must be a number or a name\n", d);
                 return false;
             }
             v->kind = VAL_NAME;
-            v->str = arena_strndup(arena, eq + 1, strlen(eq + 1));
+            v->str = arena_strndup(arena, text, strlen(text));
         }
-        out[i].name = arena_strndup(arena, o->defines[i], (size_t)(eq - o->defines[i]));
+        out[i].name = arena_strndup(arena, d, (size_t)(eq - d));
         out[i].value = v;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(out[j].name, out[i].name)) {
+                fprintf(stderr, "netc: -D %s: '%s' is already set by -D %s\n", d, out[i].name,
+                        o->defines[j]);
+                return false;
+            }
     }
     return true;
 }
@@ -314,6 +326,12 @@ int main(int argc, char **argv)
         goto done;
     }
     Ir ir = ir_lower(&net, arena);
+    if (!ir_check_storage(&src, &ir, emit_batch_max(&net, &o.emit), o.emit.f64 ? 8 : 4)) {
+        fprintf(stderr, "netc: %d error%s in %s; %s\n", src.nerrors, src.nerrors == 1 ? "" : "s",
+                src.path, strcmp(o.command, "check") ? "no C written" : "not valid");
+        status = 1;
+        goto done;
+    }
 
     if (!strcmp(o.command, "check")) {
         print_summary(&src, &net, &ir);

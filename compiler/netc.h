@@ -337,6 +337,9 @@ typedef struct Ir {
 } Ir;
 
 Ir ir_lower(const Net *net, Arena *arena);
+/* Whether the trainer's static buffers fit (each array indexable by an int, all of them under
+ * 1 GiB) for batches of up to batch_max; errors are reported against the layer at fault. */
+bool ir_check_storage(Source *src, const Ir *ir, int batch_max, int value_bytes);
 /* The network in one line: "input 784 → dense1 256 → relu1 → dense2 10 → cross_entropy" */
 char *ir_describe(const Net *net, Arena *arena);
 
@@ -348,6 +351,8 @@ typedef struct {
     const char *command;        /* the command line, for the header comment                   */
 } EmitOptions;
 
+/* The rows of every buffer: the largest batch the trainer takes, in training or evaluation. */
+int emit_batch_max(const Net *net, const EmitOptions *opt);
 /* "1,215,488": a count with thousands separators, for people */
 const char *fmt_count(char buf[32], long long n);
 
