@@ -122,6 +122,32 @@ static void define_let(ParseState *ps, const char *name, const Loc *loc, const V
     ps->nlets++;
 }
 
+/* Lists grow at their front while they are read, one step per item however long they get, and
+ * are turned around once, when complete. */
+static Value *reverse_values(Value *v)
+{
+    Value *out = NULL;
+    for (Value *next; v; v = next)
+        next = v->next, v->next = out, out = v;
+    return out;
+}
+
+static Setting *reverse_settings(Setting *s)
+{
+    Setting *out = NULL;
+    for (Setting *next; s; s = next)
+        next = s->next, s->next = out, out = s;
+    return out;
+}
+
+static Layer *reverse_layers(Layer *l)
+{
+    Layer *out = NULL;
+    for (Layer *next; l; l = next)
+        next = l->next, l->next = out, out = l;
+    return out;
+}
+
 static Stmt *new_stmt(ParseState *ps, StmtKind kind, const Loc *loc)
 {
     Stmt *s = arena_alloc(ps->arena, sizeof *s);
@@ -206,7 +232,7 @@ stmt:
       $$ = new_stmt(ps, STMT_MODEL, &@1);
       $$->name = $2;
       $$->name_loc = @2;
-      $$->layers = $4;
+      $$->layers = reverse_layers($4);
       ps->model_end = @5;
   }
 | LOSS value opt_block {
@@ -270,16 +296,14 @@ skipped_token:
 | skipped_block
 ;
 
-/* layers: layer*            in a model, in order */
+/* layers: layer*            in a model, in order (read backwards: see reverse_values) */
 layers:
   %empty                  { $$ = NULL; }
 | layers layer {
       $$ = $1;
       if ($2) {
-          Layer **tail = &$$;
-          while (*tail)
-              tail = &(*tail)->next;
-          *tail = $2;
+          $2->next = $1;
+          $$ = $2;
       }
   }
 ;
@@ -291,23 +315,23 @@ layer:
       $$ = arena_alloc(ps->arena, sizeof *$$);
       $$->kind = $1;
       $$->loc = @1;
-      $$->arg = $2;
-      if ($2) {
-          $$->extra_args = $2->next;
-          $2->next = NULL;
+      $$->arg = reverse_values($2);
+      if ($$->arg) {
+          $$->extra_args = $$->arg->next;
+          $$->arg->next = NULL;
       }
-      $$->opts = $3;
+      $$->opts = reverse_settings($3);
   }
 | REPEAT positional '{' layers '}' {
       $$ = arena_alloc(ps->arena, sizeof *$$);
       $$->kind = "repeat";
       $$->loc = @1;
-      $$->arg = $2;
-      if ($2) {
-          $$->extra_args = $2->next;
-          $2->next = NULL;
+      $$->arg = reverse_values($2);
+      if ($$->arg) {
+          $$->extra_args = $$->arg->next;
+          $$->arg->next = NULL;
       }
-      $$->body = $4;
+      $$->body = reverse_layers($4);
   }
 | error                   { $$ = NULL; }
 ;
@@ -318,51 +342,34 @@ layer_kind:
 ;
 
 /* positional: (NUMBER | '-' NUMBER | SIZE | LETNUM | '(' expr ')')*
- *             the first is the layer's argument, more are errors */
+ *             the first is the layer's argument, more are errors (read backwards) */
 positional:
   %empty                  { $$ = NULL; }
-| positional NUMBER       { $$ = $1; Value **t = &$$; while (*t) t = &(*t)->next; *t = $2; }
-| positional SIZE         { $$ = $1; Value **t = &$$; while (*t) t = &(*t)->next; *t = $2; }
+| positional NUMBER       { $$ = $2; $$->next = $1; }
+| positional SIZE         { $$ = $2; $$->next = $1; }
 | positional LETNUM {
-      Value *v = new_value(ps, VAL_NAME, &@2);
-      v->str = $2;
-      $$ = $1;
-      Value **t = &$$;
-      while (*t)
-          t = &(*t)->next;
-      *t = v;
+      $$ = new_value(ps, VAL_NAME, &@2);
+      $$->str = $2;
+      $$->next = $1;
   }
-| positional '(' expr ')' {
-      $$ = $1;
-      Value **t = &$$;
-      while (*t)
-          t = &(*t)->next;
-      *t = $3;
-  }
+| positional '(' expr ')' { $$ = $3; $$->next = $1; }
 | positional '-' NUMBER { /* never a valid size, but the checker words it best */
       $3->num = -$3->num;
       $3->loc = (Loc){@2.first_line, @2.first_column, @3.last_line, @3.last_column};
-      $$ = $1;
-      Value **t = &$$;
-      while (*t)
-          t = &(*t)->next;
-      *t = $3;
+      $$ = $3;
+      $$->next = $1;
   }
 ;
 
-/* options: (KEY '=' value)* */
+/* options: (KEY '=' value)*  (read backwards) */
 options:
   %empty                  { $$ = NULL; }
 | options KEY value {
-      Setting *s = arena_alloc(ps->arena, sizeof *s);
-      s->key = $2;
-      s->loc = @2;
-      s->value = $3;
-      $$ = $1;
-      Setting **t = &$$;
-      while (*t)
-          t = &(*t)->next;
-      *t = s;
+      $$ = arena_alloc(ps->arena, sizeof *$$);
+      $$->key = $2;
+      $$->loc = @2;
+      $$->value = $3;
+      $$->next = $1;
   }
 ;
 
@@ -373,7 +380,7 @@ opt_block:
 
 /* block: '{' (KEY '=' value)* '}' */
 block:
-  '{' settings '}'        { $$ = $2; }
+  '{' settings '}'        { $$ = reverse_settings($2); }
 ;
 
 settings:
@@ -381,10 +388,8 @@ settings:
 | settings setting {
       $$ = $1;
       if ($2) {
-          Setting **t = &$$;
-          while (*t)
-              t = &(*t)->next;
-          *t = $2;
+          $2->next = $1;
+          $$ = $2;
       }
   }
 ;
@@ -426,13 +431,13 @@ expr:
 | IDENT                   { $$ = new_value(ps, VAL_NAME, &@1); $$->str = $1; }
 | LETNUM                  { $$ = new_value(ps, VAL_NAME, &@1); $$->str = $1; }
 | LETWORD                 { $$ = new_value(ps, VAL_NAME, &@1); $$->str = $1; }
-| IDENT '(' args ')'      { $$ = new_node(ps, VAL_CALL, &@$, $3); $$->str = $1; }
+| IDENT '(' args ')'      { $$ = new_node(ps, VAL_CALL, &@$, reverse_values($3)); $$->str = $1; }
 | '(' args ')' {
       if ($2 && !$2->next) { /* (x): grouping */
           $$ = $2;
           $$->loc = @$;
       } else {
-          $$ = new_node(ps, VAL_LIST, &@$, $2);
+          $$ = new_node(ps, VAL_LIST, &@$, reverse_values($2));
       }
   }
 | expr '+' expr           { $$ = new_binop(ps, "+", $1, $3, &@$); }
@@ -451,16 +456,11 @@ expr:
   }
 ;
 
+/* args: the values of a call or a list, read backwards */
 args:
   %empty                  { $$ = NULL; }
 | value                   { $$ = $1; }
-| args ',' value {
-      $$ = $1;
-      Value **t = &$$;
-      while (*t)
-          t = &(*t)->next;
-      *t = $3;
-  }
+| args ',' value          { $$ = $3; $$->next = $1; }
 ;
 
 %%
