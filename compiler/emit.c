@@ -222,7 +222,16 @@ static void emit_header(Emitter *e, const EmitOptions *opt)
     emit(e, " *   W[o][i]  a dense layer's weight is [out, in], so out = in · Wᵀ + b, as torch.nn.Linear.");
     emit(e, " *   d_x      ∂L/∂x, L being the mean loss over the batch. Each backward pass overwrites (=)");
     emit(e, " *            the gradients; nothing accumulates across steps.");
-    emit(e, " *   NCHW     an image input is [channels, height, width] per sample; 'flatten' is free.");
+    bool images = false;
+    for (int i = 0; i < ir->nops; i++)
+        images |= ir->ops[i].kind == IR_CONV || ir->ops[i].kind == IR_POOL;
+    if (images)
+        emit(e, " *   NCHW     an image input is [channels, height, width] per sample; 'flatten' is free.");
+    emit(e, " *   GEMM     %s(order, opA, opB, M, N, K, α, A, lda, B, ldb, β, C, ldc) computes",
+         e->f64 ? "cblas_dgemm" : "netrt_sgemm");
+    emit(e, " *            C[M,N] = α·opA(A)[M,K]·opB(B)[K,N] + β·C, opX(X) = X or Xᵀ (CblasTrans),");
+    emit(e, " *            lda, ldb, ldc the length of a row of A, B, C in memory (row-major). The");
+    emit(e, " *            comment above each call gives the loop it stands for.");
     emit(e, " *   %s   every tensor (%s precision%s).", e->f64 ? "double" : "float ",
          e->f64 ? "double" : "single", e->f64 ? ", for gradient checks" : "");
     emit(e, " */");
@@ -380,9 +389,9 @@ static void emit_storage(Emitter *e)
         emit_commented(e, code, comment);
         if (op->z[0]) {
             snprintf(code, sizeof code, "static @R %s[BATCH_MAX * %s];", op->z, op->O_name);
-            snprintf(comment, sizeof comment, "%s's output before %s, for its backward pass",
-                     op->name, op->act->name);
-            emit_commented(e, code, comment);
+            emit_commented(e, code, emit_text(e, "%s, z being %s's output before %s, kept for "
+                                              "the backward pass", activation(e, op->act).keep_math,
+                                              op->name, op->act->name));
         }
         if (op->kind == IR_POOL && op->layer->kind == LAYER_MAXPOOL) {
             snprintf(code, sizeof code, "static int32_t %s_arg[BATCH_MAX * %s];", op->name,

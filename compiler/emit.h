@@ -62,6 +62,8 @@ void emit_activation_kept(Emitter *e, const IrOp *op, const char *i);
 bool emit_no_input_gradient(Emitter *e, const IrOp *op);
 void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b);
 void emit_activation_helpers(Emitter *e);
+/* A comment "GEMM: LOOP" above a product's call: the loop it stands for. */
+void emit_gemm_loop(Emitter *e, const char *loop);
 /* emit_conv.c: convolution and pooling. Their passes take the samples of a batch CONV_SAMPLES
  * at a time, shared among the threads. */
 enum { CONV_SAMPLES = 4 };

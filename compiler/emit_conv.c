@@ -134,6 +134,7 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
     emit_open(e, "for (int b = lo; b < hi; b++)");
     emit(e, "@R *out = &%s[b * %s];", op->out, op->O_name);
     emit(e, "%s_im2col(&%s[b * %s], col);", nm, op->in, op->I_name);
+    emit_gemm_loop(e, emit_text(e, "for oc, p: out[oc,p] = Σ_k %s_W[oc,k] · col[k,p]", nm));
     emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasNoTrans, %s, OHW, CKK,", n.OC);
     emit(e, "            1.0@f, param.%s_W, CKK, col, OHW, 0.0@f, out, OHW);", nm);
     if (op->z[0])
@@ -203,10 +204,12 @@ static void emit_conv_backward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
     emit_close(e, NULL);
     emit(e, "%s_im2col(&%s[b * %s], col);", nm, op->in, op->I_name);
+    emit_gemm_loop(e, "for oc, k: gW[oc,k] += Σ_p dz[oc,p] · col[k,p]");
     emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasTrans, %s, CKK, OHW,", n.OC);
     emit(e, "            1.0@f, dz, OHW, col, OHW, 1.0@f, gW, CKK);");
     if (!op->in_is_data) {
         emit(e, "/* the columns' gradient, in the same scratch buffer: col's values are used up */");
+        emit_gemm_loop(e, emit_text(e, "for k, p: col[k,p] = Σ_oc %s_W[oc,k] · dz[oc,p]", nm));
         emit(e, "@G(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, %s,", n.OC);
         emit(e, "            1.0@f, param.%s_W, CKK, dz, OHW, 0.0@f, col, OHW);", nm);
         emit(e, "@R *dx = &d_%s[b * %s];", op->in, op->I_name);

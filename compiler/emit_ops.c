@@ -90,15 +90,20 @@ Activation activation(const Emitter *e, const NetLayer *l)
     return a;
 }
 
-/* The helper functions of the activations that need them, each written once, before the layers. */
+/* The helper functions of the activations that call them, each written once, before the
+ * layers: gelu's wherever it is; silu's only for a silu of its own, since a fused one keeps σ(z)
+ * and writes its formulas out (emit_activation_kept). */
 void emit_activation_helpers(Emitter *e)
 {
     bool gelu = false, gelu_tanh = false, silu = false;
-    for (int i = 0; i < e->net->nlayers; i++) {
-        const NetLayer *l = &e->net->layers[i];
+    for (int i = 0; i < e->ir->nops; i++) {
+        const IrOp *op = &e->ir->ops[i];
+        const NetLayer *l = op->kind == IR_ACT ? op->layer : op->act;
+        if (!l)
+            continue;
         gelu |= l->kind == LAYER_GELU && !l->tanh_approx;
         gelu_tanh |= l->kind == LAYER_GELU && l->tanh_approx;
-        silu |= l->kind == LAYER_SILU;
+        silu |= l->kind == LAYER_SILU && op->kind == IR_ACT;
     }
     if (gelu) {
         emit(e, "/* gelu(z) = z·Φ(z), Φ the standard normal CDF: z/2 · (1 + erf(z/√2)), as torch.nn.GELU().");
@@ -218,9 +223,17 @@ static void emit_columns_run(Emitter *e, const IrOp *op, const char *pass)
          op->O_name, column_chunk(op->O), op->name, pass, column_chunk(op->O));
 }
 
+/* The loop a GEMM call stands for, on the line above it (the header says how to read a call). */
+void emit_gemm_loop(Emitter *e, const char *loop)
+{
+    emit(e, "/* GEMM: %s */", loop);
+}
+
 static void emit_dense_gemm_forward(Emitter *e, const IrOp *op)
 {
     const char *n = op->name, *I = op->I_name, *O = op->O_name;
+    emit_gemm_loop(e, emit_text(e, "for b, o: %s[b,o] = Σ_i %s[b,i] · %s_W[o,i]", op->out, op->in,
+                                n));
     emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasTrans, B, %s, %s,", O, I);
     emit(e, "            1.0@f, %s, %s, param.%s_W, %s, 0.0@f, %s, %s);", op->in, I, n, I, op->out, O);
 }
@@ -229,11 +242,12 @@ static void emit_dense_forward(Emitter *e, const IrOp *op)
 {
     const char *n = op->name, *O = op->O_name, *lo, *hi;
     bool outer = op->I == 1; /* the product is an outer product: written into the pass */
-    emit(e, "/* forward:  %s_out[B,%d] = %s[B,%d] · %s_Wᵀ[%d,%d] + %s_b[%d]", n, op->O, op->in, op->I,
-         n, op->I, op->O, n, op->O);
+    /* with an activation, the product + bias is z, which has no buffer of its own */
+    emit(e, "/* forward:  %s[B,%d] = %s[B,%d] · %s_Wᵀ[%d,%d] + %s_b[%d]", op->act ? "z" : op->out,
+         op->O, op->in, op->I, n, op->I, op->O, n, op->O);
     const char *keep = op->act && op->z[0] ? activation(e, op->act).keep_math : NULL;
     if (op->act)
-        emit(e, " *           %s = %s, z = %s_out", op->out, activation(e, op->act).math_fwd, n);
+        emit(e, " *           %s[B,%d] = %s", op->out, op->O, activation(e, op->act).math_fwd);
     if (outer && op->act)
         emit(e, " * One input: z[b,o] = %s[b]·%s_W[o] + %s_b[o], an outer product, computed in the\n"
              " * pass that applies %s%s%s%s. */", op->in, n, n, op->act->name,
@@ -338,10 +352,14 @@ static void emit_dense_backward(Emitter *e, const IrOp *op)
         emit_columns_run(e, op, "backward");
     }
     if (!outer) {
+        emit_gemm_loop(e, emit_text(e, "for o, i: grad.%s_W[o,i] = Σ_b %s[b,o] · %s[b,i]", n, dz,
+                                    op->in));
         emit(e, "@G(CblasRowMajor, CblasTrans, CblasNoTrans, %s, %s, B,", O, I);
         emit(e, "            1.0@f, %s, %s, %s, %s, 0.0@f, grad.%s_W, %s);", dz, O, op->in, I, n, I);
     }
     if (!op->in_is_data) {
+        emit_gemm_loop(e, emit_text(e, "for b, i: d_%s[b,i] = Σ_o %s[b,o] · %s_W[o,i]", op->in,
+                                    dz, n));
         emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, %s, %s,", I, O);
         emit(e, "            1.0@f, %s, %s, param.%s_W, %s, 0.0@f, d_%s, %s);", dz, O, n, I, op->in, I);
     }
@@ -710,6 +728,9 @@ static void emit_multi_margin(Emitter *e, const IrOp *op)
 void emit_loss(Emitter *e, const IrOp *op)
 {
     emit_banner(e, op);
+    emit(e, "/* L is the mean over the batch, so its gradient below is divided by B (by B·K where the");
+    emit(e, " * mean is over every output too): that 1/B starts the chain rule, once, and each layer's");
+    emit(e, " * backward pass carries it along without dividing again. */");
     switch (e->net->loss) {
     case LOSS_CROSS_ENTROPY: emit_cross_entropy(e, op); break;
     case LOSS_NLL:
@@ -760,9 +781,10 @@ static void emit_step_function(Emitter *e)
             emit(e, " *   θ = θ - η·(g + μ·v)       Nesterov: the step looks ahead along v */");
         else
             emit(e, " *   θ = θ - η·v               learning rate η (θ - η·g when μ = 0) */");
-        emit_function(e, "static void sgd_step(@R *theta, const @R *grad, @R *v, int n, @R lr, @R mu, @R wd, long step)");
-        if (!net->dampening)
-            emit(e, "(void)step;");
+        if (net->dampening) /* the first step sets v = g */
+            emit_function(e, "static void sgd_step(@R *theta, const @R *grad, @R *v, int n, @R lr, @R mu, @R wd, long step)");
+        else
+            emit_function(e, "static void sgd_step(@R *theta, const @R *grad, @R *v, int n, @R lr, @R mu, @R wd)");
         emit_open(e, "for (int i = 0; i < n; i++)");
         emit(e, "@R g = grad[i] + wd * theta[i];");
         emit_open(e, "if (mu != 0.0@f)");
@@ -864,8 +886,8 @@ static void emit_step_call(Emitter *e, const char *tensor, const char *size, con
     const Net *net = e->net;
     switch (net->optimizer) {
     case OPT_SGD:
-        emit(e, "sgd_step(param.%s, grad.%s, momentum_buffer.%s, %s, lr, mu, %s, h->step);", tensor,
-             tensor, tensor, size, wd);
+        emit(e, "sgd_step(param.%s, grad.%s, momentum_buffer.%s, %s, lr, mu, %s%s);", tensor,
+             tensor, tensor, size, wd, net->dampening ? ", h->step" : "");
         break;
     case OPT_ADAGRAD:
         emit(e, "adagrad_step(param.%s, grad.%s, sum.%s, %s, lr, %s, h->step);", tensor, tensor,

@@ -12,6 +12,10 @@
  *   d_x      ∂L/∂x, L being the mean loss over the batch. Each backward pass overwrites (=)
  *            the gradients; nothing accumulates across steps.
  *   NCHW     an image input is [channels, height, width] per sample; 'flatten' is free.
+ *   GEMM     netrt_sgemm(order, opA, opB, M, N, K, α, A, lda, B, ldb, β, C, ldc) computes
+ *            C[M,N] = α·opA(A)[M,K]·opB(B)[K,N] + β·C, opX(X) = X or Xᵀ (CblasTrans),
+ *            lda, ldb, ldc the length of a row of A, B, C in memory (row-major). The
+ *            comment above each call gives the loop it stands for.
  *   float    every tensor (single precision).
  */
 #include <math.h>
@@ -71,7 +75,7 @@ static float maxpool1_out[BATCH_MAX * MAXPOOL1_OUT]; /* maxpool1's output */
 static int32_t maxpool1_arg[BATCH_MAX * MAXPOOL1_OUT]; /* where each window's maximum was, for the backward pass */
 static float d_maxpool1_out[BATCH_MAX * MAXPOOL1_OUT]; /* ∂L/∂maxpool1_out */
 static float gelu1_out[BATCH_MAX * CONV2_OUT];       /* conv2's output, through gelu1 */
-static float conv2_z[BATCH_MAX * CONV2_OUT];         /* conv2's output before gelu1, for its backward pass */
+static float conv2_z[BATCH_MAX * CONV2_OUT];         /* z, z being conv2's output before gelu1, kept for the backward pass */
 static float conv2_col[NETRT_MAX_THREADS][CONV2_IC * CONV2_K * CONV2_K * CONV2_OH * CONV2_OW]; /* one sample's im2col matrix, a scratch per thread */
 static float conv2_sums[(BATCH_MAX + SAMPLES - 1) / SAMPLES][CONV2_OC * (CONV2_IC * CONV2_K * CONV2_K + 1)]; /* each range of samples' sums of grad W and grad b */
 static float d_conv2_out[BATCH_MAX * CONV2_OUT];     /* ∂L/∂(conv2's output before gelu1) */
@@ -142,6 +146,7 @@ static void conv1_forward_samples(int lo, int hi, int B)
     for (int b = lo; b < hi; b++) {
         float *out = &relu1_out[b * CONV1_OUT];
         conv1_im2col(&input[b * CONV1_IN], col);
+        /* GEMM: for oc, p: out[oc,p] = Σ_k conv1_W[oc,k] · col[k,p] */
         netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, CONV1_OC, OHW, CKK,
                     1.0f, param.conv1_W, CKK, col, OHW, 0.0f, out, OHW);
         for (int oc = 0; oc < CONV1_OC; oc++) {
@@ -182,6 +187,7 @@ static void conv1_backward_samples(int lo, int hi, int B)
             }
         }
         conv1_im2col(&input[b * CONV1_IN], col);
+        /* GEMM: for oc, k: gW[oc,k] += Σ_p dz[oc,p] · col[k,p] */
         netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, CONV1_OC, CKK, OHW,
                     1.0f, dz, OHW, col, OHW, 1.0f, gW, CKK);
     }
@@ -292,6 +298,7 @@ static void conv2_forward_samples(int lo, int hi, int B)
     for (int b = lo; b < hi; b++) {
         float *out = &gelu1_out[b * CONV2_OUT];
         conv2_im2col(&maxpool1_out[b * CONV2_IN], col);
+        /* GEMM: for oc, p: out[oc,p] = Σ_k conv2_W[oc,k] · col[k,p] */
         netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, CONV2_OC, OHW, CKK,
                     1.0f, param.conv2_W, CKK, col, OHW, 0.0f, out, OHW);
         float *ks = &conv2_z[b * CONV2_OUT];
@@ -354,9 +361,11 @@ static void conv2_backward_samples(int lo, int hi, int B)
             }
         }
         conv2_im2col(&maxpool1_out[b * CONV2_IN], col);
+        /* GEMM: for oc, k: gW[oc,k] += Σ_p dz[oc,p] · col[k,p] */
         netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, CONV2_OC, CKK, OHW,
                     1.0f, dz, OHW, col, OHW, 1.0f, gW, CKK);
         /* the columns' gradient, in the same scratch buffer: col's values are used up */
+        /* GEMM: for k, p: col[k,p] = Σ_oc conv2_W[oc,k] · dz[oc,p] */
         netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CKK, OHW, CONV2_OC,
                     1.0f, param.conv2_W, CKK, dz, OHW, 0.0f, col, OHW);
         float *dx = &d_maxpool1_out[b * CONV2_IN];
@@ -467,6 +476,7 @@ static void dropout1_backward(int B)
  * The GEMM writes into dense1_out; one pass adds the bias. */
 static void dense1_forward(int B)
 {
+    /* GEMM: for b, o: dense1_out[b,o] = Σ_i dropout1_out[b,i] · dense1_W[o,i] */
     netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
                 1.0f, dropout1_out, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, dense1_out, DENSE1_OUT);
     for (int b = 0; b < B; b++) {
@@ -489,13 +499,18 @@ static void dense1_backward(int B)
         for (int o = 0; o < DENSE1_OUT; o++)
             grad.dense1_b[o] += dz[o];
     }
+    /* GEMM: for o, i: grad.dense1_W[o,i] = Σ_b d_dense1_out[b,o] · dropout1_out[b,i] */
     netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE1_OUT, DENSE1_IN, B,
                 1.0f, d_dense1_out, DENSE1_OUT, dropout1_out, DENSE1_IN, 0.0f, grad.dense1_W, DENSE1_IN);
+    /* GEMM: for b, i: d_dropout1_out[b,i] = Σ_o d_dense1_out[b,o] · dense1_W[o,i] */
     netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE1_IN, DENSE1_OUT,
                 1.0f, d_dense1_out, DENSE1_OUT, param.dense1_W, DENSE1_IN, 0.0f, d_dropout1_out, DENSE1_IN);
 }
 
 /* ---- loss (cnn.net:13) ----------------------------------------------------------------------- */
+/* L is the mean over the batch, so its gradient below is divided by B (by B·K where the
+ * mean is over every output too): that 1/B starts the chain rule, once, and each layer's
+ * backward pass carries it along without dividing again. */
 /* softmax cross-entropy, fused, as torch.nn.CrossEntropyLoss (mean over the batch):
  *   p[b,k] = e^(z[b,k] - m_b) / Σ_j e^(z[b,j] - m_b)      z = dense1_out, m_b = max_j z[b,j]
  *   L = (1/B) Σ_b -log p[b, y_b] = (1/B) Σ_b (log Σ_j e^(z[b,j] - m_b) - (z[b,y_b] - m_b))

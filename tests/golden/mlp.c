@@ -11,7 +11,10 @@
  *   W[o][i]  a dense layer's weight is [out, in], so out = in · Wᵀ + b, as torch.nn.Linear.
  *   d_x      ∂L/∂x, L being the mean loss over the batch. Each backward pass overwrites (=)
  *            the gradients; nothing accumulates across steps.
- *   NCHW     an image input is [channels, height, width] per sample; 'flatten' is free.
+ *   GEMM     netrt_sgemm(order, opA, opB, M, N, K, α, A, lda, B, ldb, β, C, ldc) computes
+ *            C[M,N] = α·opA(A)[M,K]·opB(B)[K,N] + β·C, opX(X) = X or Xᵀ (CblasTrans),
+ *            lda, ldb, ldc the length of a row of A, B, C in memory (row-major). The
+ *            comment above each call gives the loop it stands for.
  *   float    every tensor (single precision).
  */
 #include <math.h>
@@ -55,8 +58,8 @@ static float dense3_out[BATCH_MAX * DENSE3_OUT];     /* dense3's output */
 static float d_dense3_out[BATCH_MAX * DENSE3_OUT];   /* ∂L/∂dense3_out */
 
 /* ---- dense1 + relu1 (mlp.net:6-7) ------------------------------------------------------------ */
-/* forward:  dense1_out[B,32] = input[B,64] · dense1_Wᵀ[64,32] + dense1_b[32]
- *           relu1_out = max(0, z), z = dense1_out
+/* forward:  z[B,32] = input[B,64] · dense1_Wᵀ[64,32] + dense1_b[32]
+ *           relu1_out[B,32] = max(0, z)
  * The GEMM writes z into relu1_out; one pass then adds the bias and applies relu1 in
  * place. */
 static void dense1_forward_columns(int lo, int hi, int B)
@@ -72,6 +75,7 @@ static void dense1_forward_columns(int lo, int hi, int B)
 
 static void dense1_forward(int B)
 {
+    /* GEMM: for b, o: relu1_out[b,o] = Σ_i input[b,i] · dense1_W[o,i] */
     netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
                 1.0f, input, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, relu1_out, DENSE1_OUT);
     netrt_parallel(DENSE1_OUT, 16, dense1_forward_columns, B); /* 16 columns at a time, on the threads */
@@ -99,17 +103,19 @@ static void dense1_backward_columns(int lo, int hi, int B)
 static void dense1_backward(int B)
 {
     netrt_parallel(DENSE1_OUT, 16, dense1_backward_columns, B); /* 16 columns at a time, on the threads */
+    /* GEMM: for o, i: grad.dense1_W[o,i] = Σ_b d_dense1_out[b,o] · input[b,i] */
     netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE1_OUT, DENSE1_IN, B,
                 1.0f, d_dense1_out, DENSE1_OUT, input, DENSE1_IN, 0.0f, grad.dense1_W, DENSE1_IN);
 }
 
 /* ---- dense2 + tanh1 (mlp.net:8-9) ------------------------------------------------------------ */
-/* forward:  dense2_out[B,16] = relu1_out[B,32] · dense2_Wᵀ[32,16] + dense2_b[16]
- *           tanh1_out = tanh(z), z = dense2_out
+/* forward:  z[B,16] = relu1_out[B,32] · dense2_Wᵀ[32,16] + dense2_b[16]
+ *           tanh1_out[B,16] = tanh(z)
  * The GEMM writes z into tanh1_out; one pass then adds the bias and applies tanh1 in
  * place. */
 static void dense2_forward(int B)
 {
+    /* GEMM: for b, o: tanh1_out[b,o] = Σ_i relu1_out[b,i] · dense2_W[o,i] */
     netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE2_OUT, DENSE2_IN,
                 1.0f, relu1_out, DENSE2_IN, param.dense2_W, DENSE2_IN, 0.0f, tanh1_out, DENSE2_OUT);
     for (int b = 0; b < B; b++) {
@@ -138,8 +144,10 @@ static void dense2_backward(int B)
             grad.dense2_b[o] += dz[o];
         }
     }
+    /* GEMM: for o, i: grad.dense2_W[o,i] = Σ_b d_dense2_out[b,o] · relu1_out[b,i] */
     netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE2_OUT, DENSE2_IN, B,
                 1.0f, d_dense2_out, DENSE2_OUT, relu1_out, DENSE2_IN, 0.0f, grad.dense2_W, DENSE2_IN);
+    /* GEMM: for b, i: d_relu1_out[b,i] = Σ_o d_dense2_out[b,o] · dense2_W[o,i] */
     netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE2_IN, DENSE2_OUT,
                 1.0f, d_dense2_out, DENSE2_OUT, param.dense2_W, DENSE2_IN, 0.0f, d_relu1_out, DENSE2_IN);
 }
@@ -149,6 +157,7 @@ static void dense2_backward(int B)
  * The GEMM writes into dense3_out; one pass adds the bias. */
 static void dense3_forward(int B)
 {
+    /* GEMM: for b, o: dense3_out[b,o] = Σ_i tanh1_out[b,i] · dense3_W[o,i] */
     netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE3_OUT, DENSE3_IN,
                 1.0f, tanh1_out, DENSE3_IN, param.dense3_W, DENSE3_IN, 0.0f, dense3_out, DENSE3_OUT);
     for (int b = 0; b < B; b++) {
@@ -171,13 +180,18 @@ static void dense3_backward(int B)
         for (int o = 0; o < DENSE3_OUT; o++)
             grad.dense3_b[o] += dz[o];
     }
+    /* GEMM: for o, i: grad.dense3_W[o,i] = Σ_b d_dense3_out[b,o] · tanh1_out[b,i] */
     netrt_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE3_OUT, DENSE3_IN, B,
                 1.0f, d_dense3_out, DENSE3_OUT, tanh1_out, DENSE3_IN, 0.0f, grad.dense3_W, DENSE3_IN);
+    /* GEMM: for b, i: d_tanh1_out[b,i] = Σ_o d_dense3_out[b,o] · dense3_W[o,i] */
     netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE3_IN, DENSE3_OUT,
                 1.0f, d_dense3_out, DENSE3_OUT, param.dense3_W, DENSE3_IN, 0.0f, d_tanh1_out, DENSE3_IN);
 }
 
 /* ---- loss (mlp.net:12) ----------------------------------------------------------------------- */
+/* L is the mean over the batch, so its gradient below is divided by B (by B·K where the
+ * mean is over every output too): that 1/B starts the chain rule, once, and each layer's
+ * backward pass carries it along without dividing again. */
 /* softmax cross-entropy, fused, as torch.nn.CrossEntropyLoss (mean over the batch):
  *   p[b,k] = e^(z[b,k] - m_b) / Σ_j e^(z[b,j] - m_b)      z = dense3_out, m_b = max_j z[b,j]
  *   L = (1/B) Σ_b -log p[b, y_b] = (1/B) Σ_b (log Σ_j e^(z[b,j] - m_b) - (z[b,y_b] - m_b))
@@ -227,9 +241,8 @@ static void backward(int B)
  *   g = grad + λ·θ            weight decay λ (L2)
  *   v = μ·v + g               momentum μ, v starting at 0 (none when μ = 0)
  *   θ = θ - η·v               learning rate η (θ - η·g when μ = 0) */
-static void sgd_step(float *theta, const float *grad, float *v, int n, float lr, float mu, float wd, long step)
+static void sgd_step(float *theta, const float *grad, float *v, int n, float lr, float mu, float wd)
 {
-    (void)step;
     for (int i = 0; i < n; i++) {
         float g = grad[i] + wd * theta[i];
         if (mu != 0.0f) {
@@ -245,12 +258,12 @@ static void sgd_step(float *theta, const float *grad, float *v, int n, float lr,
 static void update(const NetrtHyper *h)
 {
     const float lr = (float)h->lr, mu = (float)h->momentum, wd = (float)h->weight_decay;
-    sgd_step(param.dense1_W, grad.dense1_W, momentum_buffer.dense1_W, DENSE1_OUT * DENSE1_IN, lr, mu, wd, h->step);
-    sgd_step(param.dense1_b, grad.dense1_b, momentum_buffer.dense1_b, DENSE1_OUT, lr, mu, wd, h->step);
-    sgd_step(param.dense2_W, grad.dense2_W, momentum_buffer.dense2_W, DENSE2_OUT * DENSE2_IN, lr, mu, wd, h->step);
-    sgd_step(param.dense2_b, grad.dense2_b, momentum_buffer.dense2_b, DENSE2_OUT, lr, mu, wd, h->step);
-    sgd_step(param.dense3_W, grad.dense3_W, momentum_buffer.dense3_W, DENSE3_OUT * DENSE3_IN, lr, mu, wd, h->step);
-    sgd_step(param.dense3_b, grad.dense3_b, momentum_buffer.dense3_b, DENSE3_OUT, lr, mu, wd, h->step);
+    sgd_step(param.dense1_W, grad.dense1_W, momentum_buffer.dense1_W, DENSE1_OUT * DENSE1_IN, lr, mu, wd);
+    sgd_step(param.dense1_b, grad.dense1_b, momentum_buffer.dense1_b, DENSE1_OUT, lr, mu, wd);
+    sgd_step(param.dense2_W, grad.dense2_W, momentum_buffer.dense2_W, DENSE2_OUT * DENSE2_IN, lr, mu, wd);
+    sgd_step(param.dense2_b, grad.dense2_b, momentum_buffer.dense2_b, DENSE2_OUT, lr, mu, wd);
+    sgd_step(param.dense3_W, grad.dense3_W, momentum_buffer.dense3_W, DENSE3_OUT * DENSE3_IN, lr, mu, wd);
+    sgd_step(param.dense3_b, grad.dense3_b, momentum_buffer.dense3_b, DENSE3_OUT, lr, mu, wd);
 }
 
 /* ---- for the runtime ----------------------------------------------------------------------- */

@@ -11,7 +11,10 @@
  *   W[o][i]  a dense layer's weight is [out, in], so out = in · Wᵀ + b, as torch.nn.Linear.
  *   d_x      ∂L/∂x, L being the mean loss over the batch. Each backward pass overwrites (=)
  *            the gradients; nothing accumulates across steps.
- *   NCHW     an image input is [channels, height, width] per sample; 'flatten' is free.
+ *   GEMM     cblas_dgemm(order, opA, opB, M, N, K, α, A, lda, B, ldb, β, C, ldc) computes
+ *            C[M,N] = α·opA(A)[M,K]·opB(B)[K,N] + β·C, opX(X) = X or Xᵀ (CblasTrans),
+ *            lda, ldb, ldc the length of a row of A, B, C in memory (row-major). The
+ *            comment above each call gives the loop it stands for.
  *   double   every tensor (double precision, for gradient checks).
  */
 #include <math.h>
@@ -52,12 +55,13 @@ static double softmax1_out[BATCH_MAX * SOFTMAX1_SIZE]; /* softmax1's output */
 static double d_softmax1_out[BATCH_MAX * SOFTMAX1_SIZE]; /* ∂L/∂softmax1_out */
 
 /* ---- dense1 + sigmoid1 (softmax_mse.net:4-5) ------------------------------------------------- */
-/* forward:  dense1_out[B,5] = input[B,6] · dense1_Wᵀ[6,5] + dense1_b[5]
- *           sigmoid1_out = σ(z) = 1 / (1 + e^-z), z = dense1_out
+/* forward:  z[B,5] = input[B,6] · dense1_Wᵀ[6,5] + dense1_b[5]
+ *           sigmoid1_out[B,5] = σ(z) = 1 / (1 + e^-z)
  * The GEMM writes z into sigmoid1_out; one pass then adds the bias and applies sigmoid1 in
  * place. */
 static void dense1_forward(int B)
 {
+    /* GEMM: for b, o: sigmoid1_out[b,o] = Σ_i input[b,i] · dense1_W[o,i] */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
                 1.0, input, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0, sigmoid1_out, DENSE1_OUT);
     for (int b = 0; b < B; b++) {
@@ -86,6 +90,7 @@ static void dense1_backward(int B)
             grad.dense1_b[o] += dz[o];
         }
     }
+    /* GEMM: for o, i: grad.dense1_W[o,i] = Σ_b d_dense1_out[b,o] · input[b,i] */
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE1_OUT, DENSE1_IN, B,
                 1.0, d_dense1_out, DENSE1_OUT, input, DENSE1_IN, 0.0, grad.dense1_W, DENSE1_IN);
 }
@@ -95,6 +100,7 @@ static void dense1_backward(int B)
  * The GEMM writes into dense2_out; one pass adds the bias. */
 static void dense2_forward(int B)
 {
+    /* GEMM: for b, o: dense2_out[b,o] = Σ_i sigmoid1_out[b,i] · dense2_W[o,i] */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE2_OUT, DENSE2_IN,
                 1.0, sigmoid1_out, DENSE2_IN, param.dense2_W, DENSE2_IN, 0.0, dense2_out, DENSE2_OUT);
     for (int b = 0; b < B; b++) {
@@ -117,8 +123,10 @@ static void dense2_backward(int B)
         for (int o = 0; o < DENSE2_OUT; o++)
             grad.dense2_b[o] += dz[o];
     }
+    /* GEMM: for o, i: grad.dense2_W[o,i] = Σ_b d_dense2_out[b,o] · sigmoid1_out[b,i] */
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, DENSE2_OUT, DENSE2_IN, B,
                 1.0, d_dense2_out, DENSE2_OUT, sigmoid1_out, DENSE2_IN, 0.0, grad.dense2_W, DENSE2_IN);
+    /* GEMM: for b, i: d_sigmoid1_out[b,i] = Σ_o d_dense2_out[b,o] · dense2_W[o,i] */
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, DENSE2_IN, DENSE2_OUT,
                 1.0, d_dense2_out, DENSE2_OUT, param.dense2_W, DENSE2_IN, 0.0, d_sigmoid1_out, DENSE2_IN);
 }
@@ -159,6 +167,9 @@ static void softmax1_backward(int B)
 }
 
 /* ---- loss (softmax_mse.net:9) ---------------------------------------------------------------- */
+/* L is the mean over the batch, so its gradient below is divided by B (by B·K where the
+ * mean is over every output too): that 1/B starts the chain rule, once, and each layer's
+ * backward pass carries it along without dividing again. */
 /* mean squared error, as torch.nn.MSELoss (mean over all B·K values, K = CLASSES):
  *   t[b,k] = [k = y_b], one-hot
  *   L = 1/(B·K) Σ_b Σ_k (softmax1_out[b,k] - t[b,k])²
@@ -205,9 +216,8 @@ static void backward(int B)
  *   g = grad + λ·θ            weight decay λ (L2)
  *   v = μ·v + g               momentum μ, v starting at 0 (none when μ = 0)
  *   θ = θ - η·v               learning rate η (θ - η·g when μ = 0) */
-static void sgd_step(double *theta, const double *grad, double *v, int n, double lr, double mu, double wd, long step)
+static void sgd_step(double *theta, const double *grad, double *v, int n, double lr, double mu, double wd)
 {
-    (void)step;
     for (int i = 0; i < n; i++) {
         double g = grad[i] + wd * theta[i];
         if (mu != 0.0) {
@@ -223,10 +233,10 @@ static void sgd_step(double *theta, const double *grad, double *v, int n, double
 static void update(const NetrtHyper *h)
 {
     const double lr = (double)h->lr, mu = (double)h->momentum, wd = (double)h->weight_decay;
-    sgd_step(param.dense1_W, grad.dense1_W, momentum_buffer.dense1_W, DENSE1_OUT * DENSE1_IN, lr, mu, wd, h->step);
-    sgd_step(param.dense1_b, grad.dense1_b, momentum_buffer.dense1_b, DENSE1_OUT, lr, mu, wd, h->step);
-    sgd_step(param.dense2_W, grad.dense2_W, momentum_buffer.dense2_W, DENSE2_OUT * DENSE2_IN, lr, mu, wd, h->step);
-    sgd_step(param.dense2_b, grad.dense2_b, momentum_buffer.dense2_b, DENSE2_OUT, lr, mu, wd, h->step);
+    sgd_step(param.dense1_W, grad.dense1_W, momentum_buffer.dense1_W, DENSE1_OUT * DENSE1_IN, lr, mu, wd);
+    sgd_step(param.dense1_b, grad.dense1_b, momentum_buffer.dense1_b, DENSE1_OUT, lr, mu, wd);
+    sgd_step(param.dense2_W, grad.dense2_W, momentum_buffer.dense2_W, DENSE2_OUT * DENSE2_IN, lr, mu, wd);
+    sgd_step(param.dense2_b, grad.dense2_b, momentum_buffer.dense2_b, DENSE2_OUT, lr, mu, wd);
 }
 
 /* ---- for the runtime ----------------------------------------------------------------------- */
