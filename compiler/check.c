@@ -7,6 +7,7 @@
  */
 #include "netc.h"
 
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -612,6 +613,14 @@ static bool set_x_range(Checker *c, const Setting *s)
     if (!(v->args->num < v->args->next->num)) {
         error(c, v->loc, "the interval of 'x' needs lo < hi, got [%.16g, %.16g]", v->args->num,
               v->args->next->num);
+        return false;
+    }
+    /* the trainer holds x as a float: the interval must be one of floats, and more than one */
+    if (fabs(v->args->num) > FLT_MAX || fabs(v->args->next->num) > FLT_MAX ||
+        !((float)v->args->num < (float)v->args->next->num)) {
+        error(c, v->loc, "the interval of 'x', [%.16g, %.16g], is not an interval of floats "
+              "(up to %g in magnitude, lo < hi once rounded)", v->args->num, v->args->next->num,
+              FLT_MAX);
         return false;
     }
     c->net->linspace = !strcmp(v->str, "linspace");
