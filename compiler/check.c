@@ -83,6 +83,14 @@ static const char *value_text(const Value *v, char *buf, size_t size)
 static const char *const math_functions[] = {"sin",  "cos",   "tan",   "exp",  "log", "log2",
                                              "log10", "sqrt", "abs",   "tanh", NULL};
 
+bool check_is_math_function(const char *name)
+{
+    for (int i = 0; math_functions[i]; i++)
+        if (!strcmp(math_functions[i], name))
+            return true;
+    return false;
+}
+
 static double apply_math(const char *f, double x)
 {
     return !strcmp(f, "sin")     ? sin(x)
@@ -170,9 +178,7 @@ static const Value *resolve(Checker *c, const Value *v)
             tail = &item->next;
             numbers &= r->kind == VAL_NUMBER;
         }
-        bool is_math = false;
-        for (int i = 0; v->kind == VAL_CALL && math_functions[i]; i++)
-            is_math |= !strcmp(math_functions[i], v->str);
+        bool is_math = v->kind == VAL_CALL && check_is_math_function(v->str);
         if (is_math && n != 1) {
             error(c, v->loc, "'%s' takes one argument, got %d", v->str, n);
             return NULL;
@@ -531,10 +537,7 @@ static bool check_function_of_x(Checker *c, const Value *v)
               v->str);
         return false;
     case VAL_CALL: {
-        bool known = false;
-        for (int i = 0; math_functions[i]; i++)
-            known |= !strcmp(math_functions[i], v->str);
-        if (!known) {
+        if (!check_is_math_function(v->str)) {
             error_unknown(c, v->loc, "function", v->str, "", math_functions);
             return false;
         }
@@ -1316,7 +1319,7 @@ static int check_choice(Checker *c, const Value *raw, const char *what, const ch
     {"clip_norm", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(clip_norm), NULL}
 #define LR_SETTING {"lr", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(lr), NULL}
 #define WD_SETTING {"weight_decay", SET_NUMBER, 0, 1e6, false, NET_FIELD(weight_decay), NULL}
-#define EPS_SETTING {"eps", SET_NUMBER, 1e-300, 1, false, NET_FIELD(eps), NULL}
+#define EPS_SETTING {"eps", SET_NUMBER, 1e-30, 1, false, NET_FIELD(eps), NULL} /* a float's */
 
 static const SettingSpec sgd_settings[] = {
     LR_SETTING,

@@ -470,6 +470,17 @@ static const char *expr_c(Emitter *e, const Value *v)
     }
 }
 
+/* Does the expression read x? */
+static bool uses_x(const Value *v)
+{
+    if (v->kind == VAL_NAME)
+        return true; /* the only name a checked function of x keeps */
+    for (const Value *a = v->args; a; a = a->next)
+        if (uses_x(a))
+            return true;
+    return false;
+}
+
 /* The text of the source between two locations on one line (an expression as written). */
 static const char *source_text(Emitter *e, Loc loc)
 {
@@ -492,6 +503,8 @@ static void emit_target_function(Emitter *e)
     emit(e, "/* y = %s, with x ~ %s(%g, %g), %d points */", text, e->net->linspace ? "linspace" : "U",
          e->net->x_lo, e->net->x_hi, e->net->n);
     emit_function(e, "static double target_function(double x)");
+    if (!uses_x(e->net->function))
+        emit(e, "(void)x; /* a constant function */");
     emit(e, "return %s;", expr_c(e, e->net->function));
     emit_close(e, NULL);
     emit_blank(e);

@@ -287,6 +287,8 @@ bool activation_needs_z(LayerKind k);
 
 /* Is `word` a kind of layer? (The parser asks, to word an error.) */
 bool check_is_layer(const char *word);
+/* Is `name` a function an expression may call (sin, log2, sqrt, …)? */
+bool check_is_math_function(const char *name);
 
 /* `netc -D NAME=value`: replaces the value of `let NAME` in the file. */
 typedef struct {

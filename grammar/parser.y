@@ -92,6 +92,25 @@ static Value *new_binop(ParseState *ps, const char *op, Value *a, Value *b, cons
     return v;
 }
 
+/* Whether a let of this value stands for a word (relu, normal(0.01), a path) rather than a number
+ * or a size: a name is a word unless it is pi, e, or a let of a number; a call is a word unless
+ * it is one of the math functions (sqrt(64)). */
+static bool value_is_word(const ParseState *ps, const Value *v)
+{
+    switch (v->kind) {
+    case VAL_NAME:
+        if (!strcmp(v->str, "pi") || !strcmp(v->str, "e"))
+            return false;
+        for (int i = 0; i < ps->nlets; i++)
+            if (!strcmp(ps->lets[i].name, v->str))
+                return ps->lets[i].is_word;
+        return true;
+    case VAL_CALL: return !check_is_math_function(v->str);
+    case VAL_STRING: return true;
+    default: return false;
+    }
+}
+
 /* `let NAME = value`: from here on the scanner reads NAME as LETNUM or LETWORD. A name that is
  * a layer kind, or the x, pi and e of expressions, would change what the file means. */
 static void define_let(ParseState *ps, const char *name, const Loc *loc, const Value *value)
@@ -117,8 +136,7 @@ static void define_let(ParseState *ps, const char *name, const Loc *loc, const V
         return;
     }
     snprintf(ps->lets[ps->nlets].name, sizeof ps->lets[0].name, "%s", name);
-    ps->lets[ps->nlets].is_word = value->kind == VAL_NAME || value->kind == VAL_CALL ||
-                                  value->kind == VAL_STRING;
+    ps->lets[ps->nlets].is_word = value_is_word(ps, value);
     ps->nlets++;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# long.sh NETC WORKDIR: valid models whose C used to be cut at 1024 characters a line compile with
-# -Wall -Wextra -Werror and train: 78 layers (a one-line summary of every layer), a model file
-# 1,000 characters deep in directories, and a function of 200 terms.
+# long.sh NETC WORKDIR: valid models that netc used to refuse or turn into C that did not compile
+# now compile with -Wall -Wextra -Werror and train: 78 layers, a model file 1,000 characters deep
+# in directories and a function of 200 terms (lines were cut at 1024 characters); lets of lets,
+# of pi and of sqrt(64) as sizes, and a constant function (its x unused).
 set -u
 netc=$1 work=$2
 rm -rf "$work"
@@ -43,5 +44,17 @@ train { epochs = 2  batch = 20 }
 data function { y = x$terms  x = uniform(0, 1)  n = 100 }
 NET
 try sum sum.net
+cat >lets.net <<'NET'
+let a = 5
+let b = a
+let c = sqrt(64)
+let d = pi
+model lets { input 1  dense b tanh  dense c  dense 1 init=uniform(d) }
+loss mse
+optimizer adam { lr = 0.01 }
+train { epochs = 1  batch = 10 }
+data function { y = 2  x = uniform(0, 1)  n = 50 }
+NET
+try lets lets.net
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -eq 3 ]
+[ "$failed" -eq 0 ] && [ "$passed" -eq 4 ]
