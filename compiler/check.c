@@ -748,6 +748,15 @@ static const LayerSpec *find_layer(const char *word)
     return NULL;
 }
 
+/* An unknown layer word. torch.nn's Linear is netc's dense, a name no spelling rule finds. */
+static void unknown_layer(Checker *c, Loc loc, const char *word)
+{
+    if (!strcmp(word, "Linear") || !strcmp(word, "linear"))
+        error(c, loc, "unknown layer '%s'; did you mean 'dense'? (torch.nn.Linear)", word);
+    else
+        error_unknown(c, loc, "layer", word, "", layer_words);
+}
+
 bool check_is_layer(const char *word)
 {
     return find_layer(word) != NULL || !strcmp(word, "repeat");
@@ -1046,7 +1055,7 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
         return false;
     const LayerSpec *spec = find_layer(word);
     if (!spec) {
-        error_unknown(c, src->loc, "layer", word, "", layer_words);
+        unknown_layer(c, src->loc, word);
         return false;
     }
     l->kind = spec->kind;
@@ -1271,7 +1280,7 @@ static void check_model(Checker *c, const Stmt *s)
         NetLayer *l = &net->layers[net->nlayers];
         if (!shapes_ok) { /* still say which words are unknown, but infer no more shapes */
             if (!find_layer(src->kind) && !find_let(c, src->kind))
-                error_unknown(c, src->loc, "layer", src->kind, "", layer_words);
+                unknown_layer(c, src->loc, src->kind);
             continue;
         }
         if (!check_layer(c, src, prev, l, ordinal)) {

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L /* fileno */
 #include "netc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,8 +181,32 @@ static int edit_distance(const char *a, const char *b)
     return d[n][m];
 }
 
+/* A word as PyTorch or Keras might spell it, brought to netc's spelling: lower case, no '_',
+ * no "Loss" or "2d" at the end: CrossEntropyLoss → crossentropy (cross_entropy), LeakyReLU →
+ * leakyrelu, MaxPool2d → maxpool. */
+static void plain_spelling(char *dst, size_t size, const char *word)
+{
+    size_t n = 0;
+    for (const char *p = word; *p && n + 1 < size; p++)
+        if (*p != '_')
+            dst[n++] = (char)tolower((unsigned char)*p);
+    dst[n] = '\0';
+    if (n > 4 && !strcmp(dst + n - 4, "loss"))
+        dst[n -= 4] = '\0';
+    if (n > 2 && !strcmp(dst + n - 2, "2d"))
+        dst[n - 2] = '\0';
+}
+
 const char *suggest(const char *word, const char *const *candidates)
 {
+    /* the same word in another spelling (ReLU, SGD, CrossEntropyLoss) is the answer */
+    char plain[64], other[64];
+    plain_spelling(plain, sizeof plain, word);
+    for (const char *const *c = candidates; *c; c++) {
+        plain_spelling(other, sizeof other, *c);
+        if (!strcmp(plain, other))
+            return *c;
+    }
     int len = (int)strlen(word);
     int limit = len / 3 > 1 ? len / 3 : 1;
     const char *best = NULL;

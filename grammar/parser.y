@@ -47,6 +47,8 @@ typedef struct ParseState {
     } lets[64];                   /* the names `let` has defined so far, for the scanner */
     int nlets;
     bool too_deep;                /* "nested deeper than …" said for this statement       */
+    int nstmts;                   /* statements read whole so far                         */
+    int nstmts_at_error;          /* nstmts when the last syntax error was reported, or -1 */
 } ParseState;
 }
 
@@ -231,6 +233,7 @@ program:
       if ($2) {
           *ps->tail = $2;
           ps->tail = &$2->next;
+          ps->nstmts++;
       }
       ps->too_deep = false;
   }
@@ -309,7 +312,7 @@ skipped:
 ;
 
 skipped_token:
-  IDENT | KEY | NUMBER | SIZE | STRING | '(' | ')' | ',' | '-' | '+' | '*' | '/' | '^'
+  IDENT | KEY | NUMBER | SIZE | STRING | '(' | ')' | ',' | ':' | '-' | '+' | '*' | '/' | '^'
 | LETNUM | LETWORD | MODEL | LOSS | OPTIMIZER | TRAIN | DATA | SCHEDULE | LET | REPEAT
 | skipped_block
 ;
@@ -431,6 +434,11 @@ setting:
       diag(ps->src, @1, DIAG_ERROR, "expected '=' after '%s'", $1);
       $$ = NULL;
   }
+| IDENT ':' value {
+      /* and the Python or YAML habit: `lr: 0.1` */
+      diag(ps->src, @2, DIAG_ERROR, "expected '=' after '%s', got ':'", $1);
+      $$ = NULL;
+  }
 | error                   { $$ = NULL; }
 ;
 
@@ -549,6 +557,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     /* an unterminated string, reported already, may have taken the '}' the parser misses */
     if (got == YYSYMBOL_YYEOF && ps->ate_rest_of_line)
         return 0;
+    /* a '}' with no block open, and no statement read whole since the last syntax error: the
+     * end of the block whose opening that error was about (`model m` with no '{') */
+    const char *got_name = yysymbol_name(got);
+    if (!strcmp(got_name, "'}'") && ps->nopen == 0 && ps->nstmts == ps->nstmts_at_error)
+        return 0;
+    ps->nstmts_at_error = ps->nstmts;
 
     bool at_statement = got == YYSYMBOL_YYEOF || got == YYSYMBOL_MODEL || got == YYSYMBOL_LOSS ||
                         got == YYSYMBOL_OPTIMIZER || got == YYSYMBOL_TRAIN ||
@@ -559,6 +573,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
              ps->open[i].word, ps->open[i].loc.first_line);
         diag(ps->src, ps->open[i].loc, DIAG_NOTE, "'%s' opened here", ps->open[i].word);
         ps->nopen = 0;
+        return 0;
+    }
+
+    /* `lr = 0.1, momentum = 0.9`: a comma where the next setting may start */
+    bool setting_may_start = false;
+    for (int i = 0; i < nall; i++)
+        setting_may_start |= all[i] == YYSYMBOL_KEY;
+    if (!strcmp(got_name, "','") && setting_may_start) {
+        diag(ps->src, loc, DIAG_ERROR, "settings are separated by spaces, not ','");
         return 0;
     }
 
