@@ -59,6 +59,19 @@ bool source_load(Source *src, const char *path)
     return true;
 }
 
+bool source_from_memory(Source *src, const char *path, const char *text, size_t len)
+{
+    memset(src, 0, sizeof *src);
+    src->path = path;
+    src->text = malloc(len + 1);
+    if (!src->text)
+        return false;
+    memcpy(src->text, text, len);
+    src->text[len] = '\0';
+    src->len = len;
+    return true;
+}
+
 void source_free(Source *src)
 {
     free(src->text);
@@ -99,6 +112,8 @@ static void quote_line(const Source *src, int line, int col, int end)
 void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"error", "warning", "note"};
+    if (src->keep_going && src->nerrors >= DIAG_MAX_ERRORS) /* the rest is not printed */
+        return;
     if (loc.first_line == 0) { /* about the whole file: nothing to quote */
         fprintf(stderr, "%s: %s: ", src->path, names[kind]);
         vfprintf(stderr, fmt, ap);
@@ -121,7 +136,8 @@ void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
         src->nwarnings++;
     if (kind == DIAG_ERROR && ++src->nerrors >= DIAG_MAX_ERRORS) {
         fprintf(stderr, "netc: too many errors in %s, stopping\n", src->path);
-        exit(1);
+        if (!src->keep_going)
+            exit(1);
     }
 }
 

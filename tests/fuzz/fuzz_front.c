@@ -1,0 +1,53 @@
+/* fuzz_front.c: the fuzz target over netc's front end. The input bytes are the text of a .net
+ * file; it goes through what `netc gen` does (parse, check, lower, emit the C file, in f32 and
+ * in f64), with the C written to memory. A crash, a sanitizer report, a leak or a hang is a bug
+ * in netc: any input must give either C or error messages.
+ *
+ * Built by tests/fuzz/run.sh with clang -fsanitize=fuzzer,address,undefined (libFuzzer), or
+ * with afl-clang-fast, whose driver calls the same function (docs/testing.md). */
+#define _POSIX_C_SOURCE 200809L
+#include "netc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+/* The front end aborts when memory runs out (arena_alloc); a .net file is a page of text, so
+ * longer inputs are not worth the fuzzer's time and would only find out-of-memory exits. */
+enum { FUZZ_MAX_BYTES = 64 << 10 };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > FUZZ_MAX_BYTES)
+        return 0;
+    Source src;
+    if (!source_from_memory(&src, "fuzz.net", (const char *)data, size))
+        return 0;
+    src.keep_going = true; /* too many errors: netc exits, which libFuzzer would call a crash */
+    Arena *arena = arena_new();
+    Stmt *prog = parse_source(&src, arena);
+    Net net;
+    /* as main.c: the checker runs on a program that parsed without errors */
+    if (src.nerrors == 0 && check_program(&src, arena, prog, NULL, 0, &net)) {
+        Ir ir = ir_lower(&net, arena);
+        char text[1024];
+        ir_describe(&net, text, sizeof text);
+        for (int i = 0; i < net.nlayers; i++) /* what `netc check` prints */
+            net_shape_text(&net.layers[i], text, sizeof text);
+        for (int f64 = 0; f64 <= 1; f64++) {
+            char *c = NULL;
+            size_t len = 0;
+            FILE *out = open_memstream(&c, &len);
+            if (!out)
+                break;
+            EmitOptions opt = {.f64 = f64, .command = "netc gen fuzz.net"};
+            emit_c(out, &src, &net, &ir, &opt);
+            fclose(out);
+            free(c);
+        }
+    }
+    arena_free(arena);
+    source_free(&src);
+    return 0;
+}
