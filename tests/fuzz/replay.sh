@@ -3,7 +3,8 @@
 #
 #   bash tests/fuzz/replay.sh NETC DIR
 #
-# Every file in DIR (tests/fuzz/crashes/) must make `NETC check FILE` exit 0 or 1 within 10 s:
+# Every file in DIR (tests/fuzz/crashes/) must make `NETC gen FILE` exit 0 or 1 within 10 s (gen,
+# not check: it runs the checker and the emitter too, as the fuzz target does):
 # no signal, no sanitizer report (under the NETC_SANITIZE build, a report exits 1 too, so the
 # output is searched for one), no hang. Unfixed reproducers wait in tests/fuzz/pending/, not run.
 set -u
@@ -23,7 +24,7 @@ for f in "$dir"/*; do
     [ -f "$f" ] || continue
     case ${f##*/} in README*) continue ;; esac
     count=$((count + 1))
-    timeout 10 "$netc" check "$f" >"$work/out" 2>&1
+    timeout 10 "$netc" gen "$f" -o "$work/out.c" >"$work/out" 2>&1
     status=$?
     why=""
     if [ "$status" -eq 124 ]; then
