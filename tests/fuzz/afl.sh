@@ -27,7 +27,8 @@ if [ ! -d "$build/afl/default/queue" ]; then
     input=$build/seeds
     rm -rf "$input"
     mkdir -p "$input"
-    (cd "$src" && find models examples tests -name '*.net' -type f -not -path 'tests/fuzz/pending/*') | while read -r f; do
+    (cd "$src" && find models examples tests -name '*.net' -type f -size -16k \
+    -not -path 'tests/fuzz/pending/*') | while read -r f; do
         cp "$src/$f" "$input/$(printf '%s' "$f" | tr / _)"
     done
 fi
