@@ -28,7 +28,7 @@ if [ ! -d "$build/afl/default/queue" ]; then
     rm -rf "$input"
     mkdir -p "$input"
     (cd "$src" && find models examples tests -name '*.net' -type f -size -16k \
-    -not -path 'tests/fuzz/pending/*') | while read -r f; do
+        -not -path 'tests/fuzz/pending/*') | while read -r f; do
         cp "$src/$f" "$input/$(printf '%s' "$f" | tr / _)"
     done
 fi
