@@ -112,7 +112,7 @@ static void quote_line(const Source *src, int line, int col, int end)
 void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"error", "warning", "note"};
-    if (src->keep_going && src->nerrors >= DIAG_MAX_ERRORS) /* the rest is not printed */
+    if (src->keep_going && src->nerrors >= DIAG_MAX_ERRORS) /* past the limit: not printed */
         return;
     if (loc.first_line == 0) { /* about the whole file: nothing to quote */
         fprintf(stderr, "%s: %s: ", src->path, names[kind]);

@@ -10,12 +10,55 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The front end aborts when memory runs out (arena_alloc); a .net file is a page of text, so
  * longer inputs are not worth the fuzzer's time and would only find out-of-memory exits. */
 enum { FUZZ_MAX_BYTES = 64 << 10 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* An oracle on the C written, beyond "no crash": outside comments, strings and character
+ * constants its parentheses, brackets and braces nest and close. Text cut short by a fixed
+ * buffer, or a fragment left out, breaks that before it breaks the C compiler. */
+static void check_nesting(const char *c, size_t len, const uint8_t *data, size_t size)
+{
+    static char stack[FUZZ_MAX_BYTES]; /* the closing bracket each open one expects */
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (c[i] == '/' && i + 1 < len && c[i + 1] == '*') {
+            const char *end = strstr(c + i + 2, "*/");
+            i = end ? (size_t)(end - c) + 1 : len;
+        } else if (c[i] == '/' && i + 1 < len && c[i + 1] == '/') {
+            while (i < len && c[i] != '\n')
+                i++;
+        } else if (c[i] == '"' || c[i] == '\'') {
+            char q = c[i];
+            for (i++; i < len && c[i] != q; i++)
+                if (c[i] == '\\')
+                    i++;
+        } else if (strchr("([{", c[i]) && c[i]) {
+            if (depth == (int)sizeof stack)
+                return; /* deeper than any C netc writes: not checked */
+            stack[depth++] = c[i] == '(' ? ')' : c[i] == '[' ? ']' : '}';
+        } else if (strchr(")]}", c[i]) && c[i]) {
+            if (depth > 0 && stack[depth - 1] == c[i]) {
+                depth--;
+                continue;
+            }
+            fprintf(stderr, "fuzz_front: the C written has an unmatched '%c' at byte %zu\n", c[i],
+                    i);
+            goto bad;
+        }
+    }
+    if (depth == 0)
+        return;
+    fprintf(stderr, "fuzz_front: the C written ends with %d brackets open\n", depth);
+bad:
+    fprintf(stderr, "fuzz_front: input of %zu bytes: %.*s\n", size,
+            (int)(size < 2000 ? size : 2000), (const char *)data);
+    abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             EmitOptions opt = {.f64 = f64, .command = "netc gen fuzz.net"};
             emit_c(out, &src, &net, &ir, &opt);
             fclose(out);
+            check_nesting(c, len, data, size);
             free(c);
         }
     }
