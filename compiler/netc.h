@@ -33,6 +33,8 @@ typedef struct Source {
     size_t len;
     int nerrors;      /* errors reported so far against this file */
     int nwarnings;
+    bool keep_going;  /* past DIAG_MAX_ERRORS: count errors silently rather than exit (the
+                         fuzz harness, for which exit() is a crash); netc leaves it false */
 } Source;
 
 typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagKind;
@@ -40,9 +42,12 @@ typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagKind;
 enum { DIAG_MAX_ERRORS = 20 }; /* after this many errors netc stops */
 
 bool source_load(Source *src, const char *path); /* false: message printed */
+/* The source from a copy of `len` bytes at `text` (the fuzz harness); false: out of memory. */
+bool source_from_memory(Source *src, const char *path, const char *text, size_t len);
 void source_free(Source *src);
 
-/* path:line:col: kind: message, then the line and a caret under loc. Exits after too many errors. */
+/* path:line:col: kind: message, then the line and a caret under loc. Exits after too many errors
+ * (unless src->keep_going). */
 __attribute__((format(printf, 4, 5)))
 void diag(Source *src, Loc loc, DiagKind kind, const char *fmt, ...);
 void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap);

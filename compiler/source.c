@@ -69,6 +69,19 @@ bool source_load(Source *src, const char *path)
     return true;
 }
 
+bool source_from_memory(Source *src, const char *path, const char *text, size_t len)
+{
+    memset(src, 0, sizeof *src);
+    src->path = path;
+    src->text = malloc(len + 1);
+    if (!src->text)
+        return false;
+    memcpy(src->text, text, len);
+    src->text[len] = '\0';
+    src->len = len;
+    return true;
+}
+
 void source_free(Source *src)
 {
     free(src->text);
@@ -118,6 +131,8 @@ static void quote_line(const Source *src, int line, int col, int end)
 void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"error", "warning", "note"};
+    if (src->keep_going && src->nerrors >= DIAG_MAX_ERRORS) /* past the limit: not printed */
+        return;
     if (loc.first_line == 0) { /* about the whole file: placed at its start, nothing quoted */
         fprintf(stderr, "%s:1:1: %s: ", src->path, names[kind]);
         vfprintf(stderr, fmt, ap);
@@ -140,7 +155,8 @@ void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
         src->nwarnings++;
     if (kind == DIAG_ERROR && ++src->nerrors >= DIAG_MAX_ERRORS) {
         fprintf(stderr, "netc: too many errors in %s, stopping\n", src->path);
-        exit(1);
+        if (!src->keep_going)
+            exit(1);
     }
 }
 

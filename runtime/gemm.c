@@ -40,8 +40,10 @@
 static int use_own = 0; /* netrt_gemm_use_own */
 
 #if HAVE_AVX512_KERNEL
-#pragma GCC push_options
-#pragma GCC target("avx512f")
+/* Every function of the kernel is compiled for AVX-512 whatever the flags of the build (the
+ * CPU is checked at run time, in netrt_gemm_setup). A function attribute, not GCC's
+ * `#pragma GCC target`, which Clang does not know. */
+#define AVX512 __attribute__((target("avx512f")))
 
 enum {
     MR = 12,   /* rows of the micro-kernel: 12 × 2 accumulators + 2 loads of B + a broadcast  */
@@ -54,6 +56,7 @@ enum {
 /* Transpose a block of `rows` ≤ 16 rows of `cols` ≤ 16 floats (row i at src + i·ld; rows past
  * `rows` read as zero) into `cols` vectors of 16, column q stored at dst + q·dst_ld under
  * `keep`: 4×4 blocks within 128-bit lanes (unpack), then the lanes (shuffle_f32x4). */
+AVX512
 static void transpose16(const float *src, size_t ld, int rows, int cols, float *dst,
                         size_t dst_ld, __mmask16 keep)
 {
@@ -87,6 +90,7 @@ static void transpose16(const float *src, size_t ld, int rows, int cols, float *
 }
 
 /* dst[p][0..width) = the `valid` ≤ width floats at src + p·ld, zero after them, for p < kc. */
+AVX512
 static void copy_rows(const float *src, size_t ld, int valid, int width, int kc, float *dst)
 {
     for (int p = 0; p < kc; p++, src += ld, dst += width) {
@@ -97,6 +101,7 @@ static void copy_rows(const float *src, size_t ld, int valid, int width, int kc,
 
 /* dst[p][c] = the transpose of `valid` ≤ width rows of kc floats at src + c·ld (columns past
  * `valid` zero), width = 12 or 32. */
+AVX512
 static void transpose_rows(const float *src, size_t ld, int valid, int width, int kc, float *dst)
 {
     for (int c0 = 0; c0 < width; c0 += 16) {
@@ -110,6 +115,7 @@ static void transpose_rows(const float *src, size_t ld, int valid, int width, in
 }
 
 /* ap[p][r] = op(A)[i0 + r][p0 + p] for the mr < MR rows of A's short last panel, zero after. */
+AVX512
 static void pack_a(char ta, const float *a, int lda, int i0, int mr, int p0, int kc, float *ap)
 {
     if (ta == 'T')
@@ -119,6 +125,7 @@ static void pack_a(char ta, const float *a, int lda, int i0, int mr, int p0, int
 }
 
 /* bp[p][c] = op(B)[p0 + p][j0 + c] for the nr ≤ NR columns of a panel, zero after. */
+AVX512
 static void pack_b(char tb, const float *b, int ldb, int p0, int kc, int j0, int nr, float *bp)
 {
     if (tb == 'N')
@@ -131,6 +138,7 @@ static void pack_b(char tb, const float *b, int ldb, int p0, int kc, int j0, int
  * the A panel is at a[r·ars + p·aks]; row p of the B panel is the NR floats at b + p·bks (only
  * the first nr are read). One of ars and aks is 1: the two instances below fix which, so that
  * the other offsets are constants. */
+AVX512
 static inline __attribute__((always_inline)) void tile(int kc, const float *a, size_t ars,
                                                        size_t aks, const float *b, size_t bks,
                                                        float *c, int ldc, int mr, int nr,
@@ -166,6 +174,7 @@ static inline __attribute__((always_inline)) void tile(int kc, const float *a, s
 
 /* A panel with its MR values of a depth side by side: packed (aks = MR), or op(A) = Aᵀ read in
  * place (aks = lda). */
+AVX512
 static void tile_by_depth(int kc, const float *a, size_t aks, const float *b, size_t bks,
                           float *c, int ldc, int mr, int nr, float alpha, float beta)
 {
@@ -173,6 +182,7 @@ static void tile_by_depth(int kc, const float *a, size_t aks, const float *b, si
 }
 
 /* A panel of MR rows of A read in place (ars = lda), each along the depth. */
+AVX512
 static void tile_by_row(int kc, const float *a, size_t ars, const float *b, size_t bks,
                         float *c, int ldc, int mr, int nr, float alpha, float beta)
 {
@@ -201,6 +211,7 @@ static float my_a[NETRT_MAX_THREADS][MR * KC] __attribute__((aligned(64)));
  * buffer: no thread waits for another, and nothing packed moves between cores. Every element
  * of C gets the same sums in the same order whichever thread computes it (KC depths at a
  * time, into C), so the result does not depend on the number of threads. */
+AVX512
 static void product_unit(const NetrtJob *job, int u, int t)
 {
     const Product *q = (const Product *)job;
@@ -234,6 +245,7 @@ static void product_unit(const NetrtJob *job, int u, int t)
     }
 }
 
+AVX512
 static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const float *a,
                       int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
@@ -264,7 +276,6 @@ static void own_sgemm(char ta, char tb, int m, int n, int k, float alpha, const 
     netrt_run_job(&q.job, nt);
 }
 
-#pragma GCC pop_options
 #endif /* HAVE_AVX512_KERNEL */
 
 void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
