@@ -14,7 +14,7 @@
  * and regression), optimizer, schedule, init and data source, and the spelling of values: lets
  * (of numbers, words, strings, sizes, calls; names up to the 31 characters the parser allows,
  * some named like settings), arithmetic, unary minus, pi and e, numbers as 8., .5, 1E-3,
- * boundary constants (eps = 1e-300, beta2 = 0.999999), long model names, comments, tabs, CRLF.
+ * boundary constants (lr = 1e-12, beta2 = 0.999999), long model names, comments, tabs, CRLF.
  *
  * --smooth leaves out what a finite difference cannot follow (see README.md): maxpool behind a
  * trainable layer, and relu, leaky_relu, elu with alpha != 1, hinge and multi_margin with p = 1
@@ -59,8 +59,7 @@ static bool chance(double p)
 /* a size: mostly small, sometimes up to max */
 static int small_size(int max)
 {
-    int n = chance(0.8) ? between(1, max < 8 ? max : 8) : between(1, max);
-    return n;
+    return chance(0.8) ? between(1, max < 8 ? max : 8) : between(1, max);
 }
 
 #define PICK(array) (array)[rnd((int)(sizeof(array) / sizeof((array)[0])))]
@@ -526,7 +525,7 @@ static bool kinky_act(const Layer *l)
 }
 
 /* A random activation; in smooth mode one without a kink, once a parameter is upstream. */
-static Layer random_act(bool params_upstream)
+static Layer random_act(bool upstream)
 {
     Layer l;
     do {
@@ -537,13 +536,13 @@ static Layer random_act(bool params_upstream)
             l.act_param = PICK_REAL(1e-12, 0.3, 1, 1.5);
         if (l.act == A_GELU)
             l.gelu_mode = rnd(3);
-    } while (smooth && params_upstream && kinky_act(&l));
+    } while (smooth && upstream && kinky_act(&l));
     return l;
 }
 
 static bool params_upstream; /* a dense or conv layer comes before the one being made */
 
-/* One layer valid on `in` (not a repeat), or one of kind L_REPEAT with n == 0 if none fits. */
+/* One layer valid on `in`, not a repeat; flatten when no conv or pool geometry fits the image. */
 static Layer random_layer(Shape in, bool allow_warn)
 {
     Layer l = {0};
@@ -558,9 +557,9 @@ static Layer random_layer(Shape in, bool allow_warn)
         } else if (r < 88) {
             l.kind = L_DROPOUT;
             /* 1/(1-p) scales what is kept: at p = 0.999999 by 1e6, and the loss with it, whose
-             * rounding the finite differences then see (README.md: conditioning) */
+             * rounding the finite differences of the gradient check then see */
             l.prob = smooth ? PICK_REAL(0, 0.1, 0.25, 0.5) : PICK_REAL(0, 0.1, 0.5, 0.9, 1 - 1e-6);
-        } else if (r < 93 && in.d[0] <= 64) { /* not over 784 pixels: see README.md */
+        } else if (r < 93 && in.d[0] <= 64) { /* over 784 pixels: the same rounding */
             l.kind = L_SOFTMAX;
         } else if ((r < 98 || !allow_warn) && in.d[0] <= 64) {
             l.kind = L_LOG_SOFTMAX;
@@ -1231,7 +1230,7 @@ int main(int argc, char **argv)
 
     /* model NAME { input …  layers } */
     {
-        int len = PICK(((const int[]){1, 5, 8, 12, 31, 32, 63, 255, 1000}));
+        int len = PICK(((const int[]){1, 5, 8, 12, 31, 32, 63, 255, 1000, 3000}));
         char *name = malloc((size_t)len + 16);
         name[0] = "mABZ_"[rnd(5)];
         for (int i = 1; i < len; i++)
@@ -1292,8 +1291,7 @@ int main(int argc, char **argv)
     /* optimizer, schedule */
     int ok = rnd(7);
     put_optimizer(&opt, ok);
-    bool has_schedule = chance(0.6);
-    if (has_schedule)
+    if (chance(0.6))
         put_schedule(&sched, ok);
 
     /* data */
@@ -1433,8 +1431,7 @@ int main(int argc, char **argv)
     put(&data, " }");
 
     /* train */
-    bool has_train = chance(0.7);
-    if (has_train) {
+    if (chance(0.7)) {
         put(&train, "train {");
         if (chance(0.5)) {
             put_key(&train, "epochs", false);
@@ -1444,6 +1441,11 @@ int main(int argc, char **argv)
             put_key(&train, "batch", false);
             /* the largest batch only with small layers: every buffer has that many rows */
             int r = rnd(10);
+            /* Known bug 5: `batch = full` on `data function` gives every static buffer n rows;
+             * with n = 1e8 (allowed) they pass 2 GB and the link fails ("relocation truncated
+             * to fit"). With 1000 points they are small. */
+            if (r == 0 && dk == D_FUNCTION && npoints > 1000 && !known_bugs)
+                r = 2;
             if (r == 0)
                 put_word(&train, "full");
             else if (r == 1 && all < 8 && dk > D_MNIST && shape_size(in) <= 64)
@@ -1508,7 +1510,5 @@ int main(int argc, char **argv)
             putchar('\r');
         putchar(out.s[i]);
     }
-    (void)has_schedule;
-    (void)has_train;
     return 0;
 }

@@ -176,6 +176,10 @@ else
     echo "randprog: base seed $base, $count programs (seeds $base..$((base + count - 1))), randnet $flags"
 fi
 
+for seed in "${seeds[@]}"; do # what an earlier run kept of these seeds is stale now
+    rm -f "$failed_dir/$seed.net" "$failed_dir/$seed.log"
+done
+
 jobs_max=${NETC_RANDPROG_JOBS:-2}
 running=0
 for seed in "${seeds[@]}"; do
