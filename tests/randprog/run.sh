@@ -207,6 +207,8 @@ for seed in "${seeds[@]}"; do
     fi
     report "$seed"
 done
+[ "${NETC_RANDPROG_SABOTAGE:-0}" = 1 ] && echo "randprog: with a wrong gradient planted (--sabotage)," \
+    "a program passes when its gradient check fails"
 echo "randprog: ${#seeds[@]} programs, $passed passed (checked, compiled f64 and f32," \
      "gradient-checked; $retried of them only at another ε), $failed failed," \
      "$(($(date +%s) - start)) s"
