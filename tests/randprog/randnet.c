@@ -17,8 +17,8 @@
  * boundary constants (lr = 1e-12, beta2 = 0.999999), long model names, comments, tabs, CRLF.
  *
  * --smooth leaves out what a finite difference cannot follow (see README.md): maxpool behind a
- * trainable layer, and relu, leaky_relu, elu with alpha != 1, hinge and multi_margin with p = 1
- * anywhere a parameter moves their input. Those have kinks; a perturbation of 1e-4 that crosses
+ * trainable layer, and relu, leaky_relu, elu, hinge and multi_margin with p = 1 anywhere a
+ * parameter moves their input. Those have kinks; a perturbation of 1e-4 that crosses
  * one makes the numeric gradient wrong, not netc's.
  */
 #include <math.h>
@@ -64,7 +64,7 @@ static int small_size(int max)
 
 #define PICK(array) (array)[rnd((int)(sizeof(array) / sizeof((array)[0])))]
 
-/* ---- text buffers ------------------------------------------------------------------------------ */
+/* ---------------------------------------------------------------------------------------------- */
 
 typedef struct {
     char *s;
@@ -98,7 +98,7 @@ static void space(Buf *b)
     put(b, r < 15 ? " " : r < 17 ? "  " : r < 19 ? "\t" : "\n    ");
 }
 
-/* ---- lets: created as values are written, so every one is used --------------------------------- */
+/* ---------------------------------------------------------------------------------------------- */
 
 static Buf lets;
 static char let_names[64][32];
@@ -156,7 +156,7 @@ static bool can_let(int depth)
     return nlets < 56 && depth < 3;
 }
 
-/* ---- numbers, written many ways, each evaluating to exactly the value meant ----------------------- */
+/* ---------------------------------------------------------------------------------------------- */
 
 typedef enum { IN_VALUE, IN_POSITION } Where; /* a layer's size takes '(' expr ')' */
 
@@ -410,7 +410,7 @@ static double pick_real(const double *values, int n)
 #define PICK_REAL(...) pick_real((const double[]){__VA_ARGS__}, \
                                  (int)(sizeof((const double[]){__VA_ARGS__}) / sizeof(double)))
 
-/* ---- layers and shapes ------------------------------------------------------------------------- */
+/* ---------------------------------------------------------------------------------------------- */
 
 typedef struct {
     int rank, d[3]; /* [n], [h, w], [c, h, w] */
@@ -517,11 +517,12 @@ static void count(const Layer *l, int *trainable, int *all)
     *all += 1;
 }
 
-/* Does this activation have a kink (a jump in its derivative)? elu's alpha is 1 unless written. */
+/* Does this activation have a kink? relu and leaky_relu in the derivative, elu in it (alpha
+ * other than 1) or in the second (alpha = 1: 1 on the right, e^z on the left), which the
+ * five-point difference over thousands of units still sees, at every step. */
 static bool kinky_act(const Layer *l)
 {
-    return l->act == A_RELU || l->act == A_LEAKY || (l->act == A_ELU && l->act_param >= 0 &&
-                                                     l->act_param != 1);
+    return l->act == A_RELU || l->act == A_LEAKY || l->act == A_ELU;
 }
 
 /* A random activation; in smooth mode one without a kink, once a parameter is upstream. */
@@ -658,7 +659,7 @@ static int random_layers(Layer *list, int max, Shape in, Shape *out, int depth, 
     return n;
 }
 
-/* ---- writing the model ------------------------------------------------------------------------- */
+/* ---------------------------------------------------------------------------------------------- */
 
 static void put_init(Buf *b)
 {
@@ -826,7 +827,7 @@ static void put_layers(Buf *b, const Layer *list, int n, int indent)
     }
 }
 
-/* ---- the program -------------------------------------------------------------------------------- */
+/* ---------------------------------------------------------------------------------------------- */
 
 typedef enum { D_FASHION, D_MNIST, D_IDX, D_CSV_CLASSES, D_CSV_REGRESS, D_FUNCTION } DataKind;
 typedef enum {
@@ -1237,8 +1238,8 @@ int main(int argc, char **argv)
             name[i] = "abcdefghijklmnopqrstuvwxyz_0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[rnd(63)];
         name[len] = '\0';
         if (chance(0.05)) /* any name will do, even a word of the language */
-            snprintf(name, (size_t)len + 16, "%s", PICK(((const char *[]){"relu", "dense", "x", "pi",
-                                                                        "adam", "mse"})));
+            snprintf(name, (size_t)len + 16, "%s",
+                     PICK(((const char *[]){"relu", "dense", "x", "pi", "adam", "mse"})));
         put(&model, "model %s {\n  input ", name);
         free(name);
         char size[64];

@@ -8,11 +8,11 @@
 #
 # For each seed: randnet writes SEED.net; `netc check` must exit 0 with nothing on stderr (or
 # only warnings, when the file says `# expect: warnings`); `netc gen --dtype f64` and the
-# gradient check compiled against it with -Wall -Wextra -Werror must pass; `netc build` (f32)
-# must compile with the same flags (a gradient check that fails only at its usual step and passes
-# at another is rounding, see other_steps). A failing seed's files are kept in BUILD_DIR/tests/randprog/
-# failed/ and its replay command printed. NETC_RANDPROG_JOBS runs that many seeds at once (2);
-# NETC_RANDPROG_FLAGS are randnet's options (--smooth).
+# gradient check compiled against it with -Wall -Wextra -Werror must pass (one that fails only at
+# its usual step and passes at another is rounding: see other_steps); `netc build` (f32) must
+# compile with the same flags. A failing seed's files are kept in
+# BUILD_DIR/tests/randprog/failed/ and its replay command printed. NETC_RANDPROG_JOBS runs that
+# many seeds at once (2); NETC_RANDPROG_FLAGS are randnet's options (--smooth).
 set -u
 export LC_ALL=C
 
@@ -57,7 +57,8 @@ other_steps() {
         sed "s/EPS = 1e-4,/EPS = $eps,/; s/TOLERANCE = 1e-6;/TOLERANCE = $tol;/" \
             "$GRADCHECK_C" >"$d/gradcheck_eps.c"
         if ! grep -q "EPS = $eps, .*TOLERANCE = $tol;" "$d/gradcheck_eps.c"; then
-            echo "run.sh: gradcheck.c no longer says 'EPS = 1e-4, … TOLERANCE = 1e-6;': no retry" >>"$log"
+            echo "run.sh: gradcheck.c no longer says 'EPS = 1e-4, … TOLERANCE = 1e-6;':" \
+                 "no retry" >>"$log"
             return 1
         fi
         step "(gradcheck.c with EPS = $eps, TOLERANCE = $tol) $d/gradcheck_eps"
@@ -95,7 +96,8 @@ one() {
     cat "$d/check.err" >>"$log"
     [ $rc -ge 124 ] && { fail "netc check crashed or hung (exit $rc)"; return 1; }
     [ $rc -ne 0 ] && { fail "netc check rejects a valid program (exit $rc)"; return 1; }
-    diagnostics_ok "$net" "$d/check.err" || { fail "netc check says something unexpected"; return 1; }
+    diagnostics_ok "$net" "$d/check.err" ||
+        { fail "netc check says something unexpected"; return 1; }
 
     step "$NETC gen --dtype f64 $net -o $d/f64.c"
     timeout 20 "$NETC" gen --dtype f64 "$net" -o "$d/f64.c" 2>"$d/gen.err"
@@ -120,7 +122,8 @@ one() {
     local note=
     if [ -n "$sabotage" ]; then
         # the check must catch the wrong gradient that --sabotage plants
-        [ $rc -eq 1 ] || { fail "gradcheck --sabotage passed (exit $rc): the check cannot fail"; return 1; }
+        [ $rc -eq 1 ] ||
+            { fail "gradcheck --sabotage passed (exit $rc): the check cannot fail"; return 1; }
     else
         [ $rc -ge 124 ] && { fail "gradcheck crashed or hung (exit $rc)"; return 1; }
         if [ $rc -ne 0 ]; then
@@ -173,7 +176,8 @@ else
     esac
     seeds=()
     for ((i = 0; i < count; i++)); do seeds+=($((base + i))); done
-    echo "randprog: base seed $base, $count programs (seeds $base..$((base + count - 1))), randnet $flags"
+    echo "randprog: base seed $base, $count programs (seeds $base..$((base + count - 1)))," \
+         "randnet $flags"
 fi
 
 for seed in "${seeds[@]}"; do # what an earlier run kept of these seeds is stale now
@@ -207,8 +211,9 @@ for seed in "${seeds[@]}"; do
     fi
     report "$seed"
 done
-[ "${NETC_RANDPROG_SABOTAGE:-0}" = 1 ] && echo "randprog: with a wrong gradient planted (--sabotage)," \
-    "a program passes when its gradient check fails"
+[ "${NETC_RANDPROG_SABOTAGE:-0}" = 1 ] &&
+    echo "randprog: with a wrong gradient planted (--sabotage), a program passes when its" \
+         "gradient check fails"
 echo "randprog: ${#seeds[@]} programs, $passed passed (checked, compiled f64 and f32," \
      "gradient-checked; $retried of them only at another ε), $failed failed," \
      "$(($(date +%s) - start)) s"
