@@ -317,16 +317,14 @@ int main(int argc, char **argv)
         source_free(&src);
         return 1;
     }
-    bool ok = src.nerrors == 0 && check_program(&src, arena, prog, defines, o.ndefines, &net);
     int status = 0;
-    if (!ok) {
-        fprintf(stderr, "netc: %d error%s in %s; %s\n", src.nerrors, src.nerrors == 1 ? "" : "s",
-                src.path, strcmp(o.command, "check") ? "no C written" : "not valid");
-        status = 1;
-        goto done;
+    bool ok = src.nerrors == 0 && check_program(&src, arena, prog, defines, o.ndefines, &net);
+    Ir ir = {0};
+    if (ok) { /* the file means something; then its trainer's buffers must fit */
+        ir = ir_lower(&net, arena);
+        ok = ir_check_storage(&src, &ir, emit_batch_max(&net, &o.emit), o.emit.f64 ? 8 : 4);
     }
-    Ir ir = ir_lower(&net, arena);
-    if (!ir_check_storage(&src, &ir, emit_batch_max(&net, &o.emit), o.emit.f64 ? 8 : 4)) {
+    if (!ok) {
         fprintf(stderr, "netc: %d error%s in %s; %s\n", src.nerrors, src.nerrors == 1 ? "" : "s",
                 src.path, strcmp(o.command, "check") ? "no C written" : "not valid");
         status = 1;
@@ -339,16 +337,13 @@ int main(int argc, char **argv)
     }
 
     /* the command as the header comment records it: only what changes the output */
-    char command[1200], batch_opt[32] = "";
+    char batch_opt[32] = "";
     if (o.emit.batch_max)
         snprintf(batch_opt, sizeof batch_opt, " --batch-max %d", o.emit.batch_max);
-    int used = snprintf(command, sizeof command, "netc gen%s%s", o.emit.f64 ? " --dtype f64" : "",
-                        batch_opt);
-    for (int i = 0; i < o.ndefines && used < (int)sizeof command; i++)
-        used += snprintf(command + used, sizeof command - (size_t)used, " -D %s", o.defines[i]);
-    if (used < (int)sizeof command)
-        snprintf(command + used, sizeof command - (size_t)used, " %s", o.input);
-    o.emit.command = command;
+    char *command = concat(arena, o.emit.f64 ? "netc gen --dtype f64" : "netc gen", batch_opt);
+    for (int i = 0; i < o.ndefines; i++)
+        command = concat(arena, concat(arena, command, " -D "), o.defines[i]);
+    o.emit.command = concat(arena, concat(arena, command, " "), o.input);
 
     char *base = base_name(arena, o.input);
     if (!strcmp(o.command, "gen")) {
