@@ -18,8 +18,8 @@
  *
  * --smooth leaves out what a finite difference cannot follow (see README.md): maxpool behind a
  * trainable layer, and relu, leaky_relu, elu, hinge and multi_margin with p = 1 anywhere a
- * parameter moves their input. Those have kinks; a perturbation of 1e-4 that crosses
- * one makes the numeric gradient wrong, not netc's.
+ * parameter moves their input, and huber's corner (delta = 1e12). Those have kinks; a
+ * perturbation of 1e-4 that crosses one makes the numeric gradient wrong, not netc's.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -1248,10 +1248,11 @@ int main(int argc, char **argv)
         }
         if (margin || p)
             put(&loss, " }");
-    } else if (lk == LO_HUBER && chance(0.6)) {
+    } else if (lk == LO_HUBER && (smooth || chance(0.6))) {
+        /* huber's second derivative jumps where |d| = delta: smooth keeps it quadratic */
         put(&loss, " {");
         put_key(&loss, "delta", false);
-        put_real(&loss, PICK_REAL(1e-12, 0.2, 1, 5, 1e12), IN_VALUE, 0);
+        put_real(&loss, smooth ? 1e12 : PICK_REAL(1e-12, 0.2, 1, 5, 1e12), IN_VALUE, 0);
         put(&loss, " }");
     } else if (chance(0.1)) {
         put(&loss, " {}");
@@ -1342,7 +1343,8 @@ int main(int argc, char **argv)
     if (dk == D_FUNCTION) {
         double lo, hi;
         Node *y;
-        for (;;) { /* a function with a value at every point the checker tries */
+        for (;;) { /* an interval of floats (the trainer's x), a function with a value at
+                    * every point the checker tries */
             lo = PICK_REAL(-3, -1, 0, 0.5, 1, -1e-7);
             hi = lo + PICK_REAL(1e-7, 0.5, 1, 2, 10);
             y = random_node(0);
@@ -1351,7 +1353,7 @@ int main(int argc, char **argv)
                 double v;
                 finite = eval(y, lo + (hi - lo) * i / 1000, &v);
             }
-            if (finite)
+            if (finite && (float)lo < (float)hi)
                 break;
         }
         put_key(&data, "y", false);
