@@ -372,4 +372,26 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out);
  * bad path fails before training rather than after it. */
 int netrt_check_output(const char *option, const char *path, NetrtErr *err);
 
+/* ---- safetensors.c: tensors in a safetensors file ------------------------------------------- */
+
+/* A tensor as the file holds it: its name (PyTorch's: "0.weight"), element type, shape and
+ * values (count of them, row-major). */
+typedef struct {
+    const char *name;
+    NetrtDtype dtype;
+    int rank;
+    int shape[4];
+    size_t count;
+    void *data;
+} NetrtTensor;
+
+/* Write n tensors and the metadata (key, value, key, value, …, NULL) to path, atomically and
+ * durably (outfile.h, fsync): a full disk or a kill leaves the old file. 0, or -1 with err. */
+int netrt_safetensors_write(const char *path, const NetrtTensor *t, int n,
+                            const char *const *metadata, NetrtErr *err);
+/* Read the values of n tensors from path, each found by name with the same dtype and shape,
+ * and nothing else in the file; any difference is refused naming the first tensor that differs,
+ * before a value is read. 0, or -1 with err. */
+int netrt_safetensors_read(const char *path, NetrtTensor *t, int n, NetrtErr *err);
+
 #endif

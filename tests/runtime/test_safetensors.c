@@ -1,0 +1,198 @@
+/* test_safetensors.c: tensors through a safetensors file and back, the file's bytes as the
+ * format says, and files of another network or of no network refused with the first tensor
+ * that differs, before a value is read. */
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "netrt_internal.h"
+#include "test_util.h"
+
+#define DIR "safetensors_test_files"
+
+static float w[6] = {1, -2, 3.5f, 0, 1e-8f, -1e8f}, b[3] = {0.25f, 0.5f, 0.75f};
+static double d[2] = {3.141592653589793, -2.718281828459045};
+
+static void model(NetrtTensor t[3], float *w_to, float *b_to, double *d_to)
+{
+    t[0] = (NetrtTensor){"0.weight", NETRT_F32, 2, {3, 2}, 6, w_to ? (void *)w_to : w};
+    t[1] = (NetrtTensor){"0.bias", NETRT_F32, 1, {3}, 3, b_to ? (void *)b_to : b};
+    t[2] = (NetrtTensor){"2.running_mean", NETRT_F64, 1, {2}, 2, d_to ? (void *)d_to : d};
+}
+
+static long file_bytes(const char *path, unsigned char *buf, long size)
+{
+    FILE *f = fopen(path, "rb");
+    long n = f ? (long)fread(buf, 1, (size_t)size, f) : -1;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static void write_bytes(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(data, 1, n, f);
+        fclose(f);
+    }
+}
+
+static void test_round_trip(void)
+{
+    NetrtTensor t[3], back[3];
+    NetrtErr err = {0};
+    const char *meta[] = {"model", "m\"x", "epoch", "3", NULL};
+    model(t, NULL, NULL, NULL);
+    CHECK(netrt_safetensors_write(DIR "/m.safetensors", t, 3, meta, &err) == 0);
+
+    /* the bytes: length, JSON, padding to 8, then the values in order */
+    static unsigned char bytes[4096];
+    long n = file_bytes(DIR "/m.safetensors", bytes, sizeof bytes);
+    const char *json = "{\"__metadata__\":{\"model\":\"m\\\"x\",\"epoch\":\"3\"},"
+                       "\"0.weight\":{\"dtype\":\"F32\",\"shape\":[3,2],\"data_offsets\":[0,24]},"
+                       "\"0.bias\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[24,36]},"
+                       "\"2.running_mean\":{\"dtype\":\"F64\",\"shape\":[2],"
+                       "\"data_offsets\":[36,52]}}";
+    size_t len = strlen(json), padded = (len + 7) / 8 * 8;
+    uint64_t header = 0;
+    for (int i = 0; i < 8; i++)
+        header |= (uint64_t)bytes[i] << (8 * i);
+    CHECK(header == padded);
+    CHECK(n == (long)(8 + padded + 52));
+    CHECK(memcmp(bytes + 8, json, len) == 0);
+    for (size_t i = len; i < padded; i++)
+        CHECK(bytes[8 + i] == ' ');
+    CHECK(memcmp(bytes + 8 + padded, w, 24) == 0);
+    CHECK(memcmp(bytes + 8 + padded + 36, d, 16) == 0);
+
+    float w2[6] = {0}, b2[3] = {0};
+    double d2[2] = {0};
+    model(back, w2, b2, d2);
+    CHECK(netrt_safetensors_read(DIR "/m.safetensors", back, 3, &err) == 0);
+    CHECK(memcmp(w2, w, sizeof w) == 0 && memcmp(b2, b, sizeof b) == 0 &&
+          memcmp(d2, d, sizeof d) == 0);
+    /* the file's tensors in another order, as PyTorch may write them: found by name */
+    NetrtTensor swapped[3] = {back[2], back[0], back[1]};
+    memset(w2, 0, sizeof w2);
+    CHECK(netrt_safetensors_read(DIR "/m.safetensors", swapped, 3, &err) == 0);
+    CHECK(memcmp(w2, w, sizeof w) == 0);
+}
+
+/* Each file must be refused with a message holding `why`, and no value read. */
+static void refused(const char *what, const void *data, size_t n, const char *why)
+{
+    NetrtTensor t[3];
+    NetrtErr err = {0};
+    float w2[6] = {0}, b2[3] = {0};
+    double d2[2] = {0};
+    model(t, w2, b2, d2);
+    write_bytes(DIR "/bad.safetensors", data, n);
+    int status = netrt_safetensors_read(DIR "/bad.safetensors", t, 3, &err);
+    CHECK(status == -1);
+    if (status == -1 && !strstr(err.msg, why))
+        fprintf(stderr, "  %s: \"%s\" lacks \"%s\"\n", what, err.msg, why);
+    CHECK(status == -1 && strstr(err.msg, why));
+    CHECK(w2[0] == 0 && b2[0] == 0 && d2[0] == 0);
+}
+
+/* A file of a header (padded to 8 by the caller or not) and `data` bytes of zeros. */
+static void refused_header(const char *what, const char *json, size_t data, const char *why)
+{
+    size_t len = strlen(json);
+    unsigned char *buf = calloc(1, 8 + len + data);
+    for (int i = 0; i < 8; i++)
+        buf[i] = (unsigned char)((uint64_t)len >> (8 * i));
+    memcpy(buf + 8, json, len);
+    refused(what, buf, 8 + len + data, why);
+    free(buf);
+}
+
+static void test_refusals(void)
+{
+    refused("empty", "", 0, "not a safetensors file");
+    refused("length past the file", "\xff\xff\x00\x00\x00\x00\x00\x00{}", 10,
+            "a header of 65535 bytes in a file of 10");
+    const char *w_ = "\"0.weight\":{\"dtype\":\"F32\",\"shape\":[3,2],\"data_offsets\":[0,24]}";
+    const char *b_ = "\"0.bias\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[24,36]}";
+    const char *d_ = "\"2.running_mean\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[36,52]}";
+    char json[1024];
+    snprintf(json, sizeof json, "{%s,%s}", w_, b_);
+    refused_header("a tensor missing", json, 36, "no tensor '2.running_mean'");
+    snprintf(json, sizeof json, "{%s,%s,%s,%s}", w_, b_, d_,
+             "\"3.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[52,56]}");
+    refused_header("a tensor too many", json, 56, "more tensors than the model has");
+    snprintf(json, sizeof json, "{%s,%s,%s}",
+             "\"0.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]}", b_, d_);
+    refused_header("a transposed weight", json, 52,
+                   "tensor '0.weight' is F32 [2, 3], the model's is F32 [3, 2]");
+    snprintf(json, sizeof json, "{%s,%s,%s}", w_,
+             "\"0.bias\":{\"dtype\":\"F64\",\"shape\":[3],\"data_offsets\":[24,48]}", d_);
+    refused_header("another dtype", json, 64, "tensor '0.bias' is F64 [3], the model's is F32 [3]");
+    snprintf(json, sizeof json, "{%s,%s,%s}", w_, b_,
+             "\"2.running_mean\":{\"dtype\":\"F64\",\"shape\":[2],\"data_offsets\":[36,5200]}");
+    refused_header("offsets past the data", json, 52, "data_offsets [36, 5200]");
+    snprintf(json, sizeof json, "{%s,%s,%s}", w_, b_, d_);
+    refused_header("data cut short", json, 40, "not 16 bytes within the 40 of data");
+    snprintf(json, sizeof json, "{%s,%s,%s,%s}", w_, b_, d_,
+             "\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}");
+    refused_header("a foreign tensor", json, 52, "more tensors than the model has");
+    /* malformed JSON, each at a place of its own */
+    refused_header("not JSON", "[1, 2]", 0, "the header is not a JSON object");
+    refused_header("unterminated", "{\"0.weight", 0, "a string that does not end");
+    refused_header("no colon", "{\"0.weight\" {}}", 0, "expected ':'");
+    refused_header("unknown key", "{\"0.weight\":{\"dtype\":\"F32\",\"x\":1}}", 0,
+                   "an unknown key in a tensor");
+    refused_header("negative size", "{\"0.weight\":{\"dtype\":\"F32\",\"shape\":[-3,2],"
+                   "\"data_offsets\":[0,24]}}", 24, "expected a whole number");
+    refused_header("huge size", "{\"0.weight\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999],"
+                   "\"data_offsets\":[0,24]}}", 24, "expected a whole number");
+    refused_header("offsets backwards", "{\"0.weight\":{\"dtype\":\"F32\",\"shape\":[3,2],"
+                   "\"data_offsets\":[24,0]}}", 24, "data_offsets is not [begin, end]");
+    refused_header("trailing text", "{} x", 0, "text after the header's object");
+    refused_header("bad escape", "{\"a\\q\":1}", 0, "a bad escape in a string");
+    refused_header("escape past ASCII", "{\"a\\u00e9\":1}", 0, "a \\u escape past ASCII");
+}
+
+/* Every byte of a good file changed to each of a few telling values, one at a time: the reader
+ * answers 0 or -1 and never reads out of bounds (the suite runs this under ASan too); a change
+ * inside the values only is read back as it is. */
+static void test_every_byte(void)
+{
+    static unsigned char good[4096], bad[4096];
+    long n = file_bytes(DIR "/m.safetensors", good, sizeof good);
+    CHECK(n > 8);
+    const unsigned char values[] = {0, 0xff, '"', '\\', '{', '}', '[', ']', ':', ',', '9', '-', ' '};
+    int refusals = 0, reads = 0;
+    for (long i = 0; i < n; i++)
+        for (size_t v = 0; v < sizeof values; v++) {
+            if (good[i] == values[v])
+                continue;
+            memcpy(bad, good, (size_t)n);
+            bad[i] = values[v];
+            write_bytes(DIR "/bad.safetensors", bad, (size_t)n);
+            NetrtTensor t[3];
+            float w2[6], b2[3];
+            double d2[2];
+            model(t, w2, b2, d2);
+            NetrtErr err = {0};
+            int status = netrt_safetensors_read(DIR "/bad.safetensors", t, 3, &err);
+            CHECK(status == 0 || status == -1);
+            refusals += status == -1;
+            reads += status == 0;
+        }
+    CHECK(refusals > 0 && reads > 0); /* the data bytes read back; most header bytes refused */
+}
+
+int main(void)
+{
+    if (system("rm -rf " DIR) != 0 || mkdir(DIR, 0777) != 0) {
+        fprintf(stderr, "test_safetensors: cannot create %s\n", DIR);
+        return 1;
+    }
+    test_round_trip();
+    test_refusals();
+    test_every_byte();
+    if (test_failures)
+        fprintf(stderr, "test_safetensors: %d checks failed\n", test_failures);
+    return test_failures;
+}
