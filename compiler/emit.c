@@ -572,7 +572,8 @@ static void emit_tables(Emitter *e)
         [INIT_TORCH] = "NETRT_INIT_UNIFORM",
     };
     emit(e, "/* ---- for the runtime ----------------------------------------------------------------------- */");
-    emit(e, "/* The parameter table: what the runtime initialises, counts and reports. */");
+    emit(e, "/* The parameter table: what the runtime initialises, counts, reports and saves; --save");
+    emit(e, " * writes each tensor under its name in the state_dict of the same torch.nn.Sequential. */");
     emit_open(e, "static const NetrtParam param_table[] =");
     int nparams = 0;
     for (int i = 0; i < ir->nops; i++) {
@@ -582,14 +583,18 @@ static void emit_tables(Emitter *e)
             continue;
         Init wi = op->layer->init, bi = op->layer->bias_init;
         char wa[32], wb[32], ba[32], bb[32];
+        /* torch.nn.Sequential numbers its modules from 0: every layer after the input is one */
+        int module = (int)(op->layer - net->layers) - 1;
         emit(e, "{\"%s_W\", %d, %s, %s, param.%s_W, grad.%s_W,", op->name, w.rank, w.w_shape,
              w.w_size, op->name, op->name);
         init_args(wi, w.fan_in, wa, wb);
-        emit(e, " {%s, %s, %s}, %d, %d},", init_enum[wi.kind], wa, wb, w.fan_in, w.fan_out);
+        emit(e, " {%s, %s, %s}, %d, %d, \"%d.weight\"},", init_enum[wi.kind], wa, wb, w.fan_in,
+             w.fan_out, module);
         emit(e, "{\"%s_b\", 1, {%s}, %s, param.%s_b, grad.%s_b,", op->name, w.b_size, w.b_size,
              op->name, op->name);
         init_args(bi, w.fan_in, ba, bb);
-        emit(e, " {%s, %s, %s}, %d, %d},", init_enum[bi.kind], ba, bb, w.fan_in, w.fan_out);
+        emit(e, " {%s, %s, %s}, %d, %d, \"%d.bias\"},", init_enum[bi.kind], ba, bb, w.fan_in,
+             w.fan_out, module);
         nparams += 2;
     }
     emit_close(e, ";");

@@ -70,6 +70,14 @@ static const OptSpec specs[] = {
     {"--csv", "FILE", OPT_STRING, FIELD(csv), "write the metrics of every epoch to FILE", "none"},
     {"--weights-png", "FILE", OPT_STRING, FIELD(weights_png),
      "after training, draw the first layer's weights into FILE (PNG)", "none"},
+    {"--save", "FILE", OPT_STRING, FIELD(save),
+     "after training, write the parameters to FILE (safetensors, with the names of the same "
+     "torch.nn.Sequential's state_dict)", "none"},
+    {"--init-from", "FILE", OPT_STRING, FIELD(init_from),
+     "start from the parameters in FILE (safetensors) instead of initializing them", "none"},
+    {"--eval", "FILE", OPT_STRING, FIELD(eval),
+     "evaluate the parameters in FILE (safetensors) on the test split, and exit: no training",
+     "none"},
     {"--quiet", NULL, OPT_FLAG, FIELD(quiet), "print only the final test line", NULL},
     {"--help", NULL, OPT_FLAG, FIELD(help), "show this help and exit", NULL},
 };

@@ -163,6 +163,50 @@ static int init_params(const NetrtModel *model, NetrtRng *rng, NetrtErr *err)
     return 0;
 }
 
+/* The parameters as tensors of a safetensors file, under PyTorch's names where the model has
+ * them (the state_dict of the same torch.nn.Sequential). t holds model->n_params. */
+static void param_tensors(const NetrtModel *model, NetrtTensor *t)
+{
+    for (int p = 0; p < model->n_params; p++) {
+        const NetrtParam *param = &model->params[p];
+        t[p] = (NetrtTensor){param->torch ? param->torch : param->name, model->dtype,
+                             param->rank, {0}, param->size, param->value};
+        memcpy(t[p].shape, param->shape, sizeof param->shape);
+    }
+}
+
+/* --init-from, --eval: the parameters from a safetensors file, every one of them. */
+static int load_params(const NetrtModel *model, const char *path, NetrtErr *err)
+{
+    NetrtTensor *t = calloc((size_t)model->n_params, sizeof *t);
+    if (!t)
+        return netrt_err(err, "out of memory");
+    param_tensors(model, t);
+    int status = netrt_safetensors_read(path, t, model->n_params, err);
+    free(t);
+    return status;
+}
+
+/* --save: the parameters, with what they are in the metadata. */
+static int save_params(const NetrtModel *model, const char *path, int epochs, long steps,
+                       NetrtErr *err)
+{
+    NetrtTensor *t = calloc((size_t)model->n_params, sizeof *t);
+    if (!t)
+        return netrt_err(err, "out of memory");
+    param_tensors(model, t);
+    char epoch_text[24], step_text[24];
+    snprintf(epoch_text, sizeof epoch_text, "%d", epochs);
+    snprintf(step_text, sizeof step_text, "%ld", steps);
+    const char *meta[] = {"model", model->name ? model->name : "",
+                          "source", model->source ? model->source : "",
+                          "network", model->summary ? model->summary : "",
+                          "epoch", epoch_text, "step", step_text, "written_by", "netc", NULL};
+    int status = netrt_safetensors_write(path, t, model->n_params, meta, err);
+    free(t);
+    return status;
+}
+
 /* Bytes of all parameter values: the size of a keep_best snapshot. */
 static size_t params_bytes(const NetrtModel *model)
 {
@@ -613,7 +657,8 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     }
     /* Output files that cannot be written fail now, not after the data is loaded or the
      * model trained. */
-    if ((opt.csv && netrt_check_output("--csv", opt.csv, &err) < 0) ||
+    if ((opt.save && netrt_check_output("--save", opt.save, &err) < 0) ||
+        (opt.csv && netrt_check_output("--csv", opt.csv, &err) < 0) ||
         (opt.weights_png && (netrt_check_output("--weights-png", opt.weights_png, &err) < 0 ||
                              draw_weights(model, opt.weights_png, 0, &err) < 0)))
         return fail(NULL, &err, 1);
@@ -637,12 +682,15 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         return fail(run, &err, 1);
     if (check_settings(model, &opt, ds, &err) < 0)
         return fail(run, &err, 1);
-    for (int o = 0; o < 2; o++) { /* --csv data.csv would have replaced the data by the log */
-        const char *path = o ? opt.weights_png : opt.csv;
+    /* --csv data.csv would have replaced the data by the log */
+    const char *outputs[][2] = {{"--csv", opt.csv}, {"--weights-png", opt.weights_png},
+                                {"--save", opt.save}};
+    for (int o = 0; o < 3; o++) {
+        const char *path = outputs[o][1];
         const char *input = path ? netrt_data_input_file(ds, path) : NULL;
         if (input) {
             netrt_err(&err, "%s %s: is the data file %s, which it would overwrite",
-                      o ? "--weights-png" : "--csv", path, input);
+                      outputs[o][0], path, input);
             return fail(run, &err, 1);
         }
     }
@@ -681,6 +729,19 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     netrt_rng_seed(&shuffle_rng, netrt_rng_next(&init_rng));
     if (init_params(model, &init_rng, &err) < 0)
         return fail(run, &err, 1);
+    /* a saved model: in place of the initial values (the random streams are drawn all the same,
+     * so the data's order does not depend on where the parameters came from) */
+    const char *from = opt.eval ? opt.eval : opt.init_from;
+    if (from && load_params(model, from, &err) < 0)
+        return fail(run, &err, 1);
+    if (opt.eval) { /* the final line a training run would print, of these parameters */
+        const NetrtSplit *split = ds->test.n ? &ds->test : ds->valid.n ? &ds->valid : &ds->train;
+        Metrics m = evaluate(model, &map, split, split == &ds->train ? run->order : run->seq);
+        print_final(model, ds->test.n ? "test" : ds->valid.n ? "valid" : "train", &m);
+        int failed = stdout_failed(&err);
+        run_free(run);
+        return failed ? fail(NULL, &err, 1) : 0;
+    }
     /* The model's own draws (dropout) and the augmentation have streams of their own too. */
     if (model->rng)
         *model->rng = netrt_rng_next(&init_rng);
@@ -844,6 +905,8 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
     else
         print_final(model, "train", &final_train);
     if (opt.weights_png && draw_weights(model, opt.weights_png, 1, &err) < 0)
+        return fail(run, &err, 1);
+    if (opt.save && save_params(model, opt.save, epoch - 1, step, &err) < 0)
         return fail(run, &err, 1);
     if (stdout_failed(&err))
         return fail(run, &err, 1);

@@ -109,6 +109,8 @@ typedef struct {
     void *grad;        /* grad.<name>: same layout                                       */
     NetrtInit init;    /* how the runtime fills value before training                    */
     int fan_in, fan_out;
+    const char *torch; /* its name in the state_dict of the same torch.nn.Sequential, e.g.
+                          "0.weight", as --save writes it; NULL: name                      */
 } NetrtParam;
 
 /* Where the samples come from. */

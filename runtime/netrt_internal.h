@@ -357,6 +357,9 @@ typedef struct {
     int threads;          /* 0: the CPUs available (OpenBLAS's own choice) */
     const char *csv;      /* NULL: no CSV */
     const char *weights_png; /* NULL: no picture of the first layer's weights */
+    const char *save;        /* --save: the parameters after training, as safetensors */
+    const char *init_from;   /* --init-from: start from these parameters (safetensors) */
+    const char *eval;        /* --eval: evaluate these parameters, no training */
     const char *blas_core;   /* --blas-core: NULL for auto (blas.c acts on it before parsing) */
     const char *gemm;        /* --gemm auto|netc|openblas; NULL: auto */
     int quiet;            /* only the final test line on stdout */

@@ -623,20 +623,21 @@ static void update(const NetrtHyper *h)
 }
 
 /* ---- for the runtime ----------------------------------------------------------------------- */
-/* The parameter table: what the runtime initialises, counts and reports. */
+/* The parameter table: what the runtime initialises, counts, reports and saves; --save
+ * writes each tensor under its name in the state_dict of the same torch.nn.Sequential. */
 static const NetrtParam param_table[] = {
     {"conv1_W", 4, {CONV1_OC, CONV1_IC, CONV1_K, CONV1_K}, CONV1_OC * CONV1_IC * CONV1_K * CONV1_K, param.conv1_W, grad.conv1_W,
-     {NETRT_INIT_UNIFORM, -0.3333333333333333, 0.3333333333333333}, 9, 36},
+     {NETRT_INIT_UNIFORM, -0.3333333333333333, 0.3333333333333333}, 9, 36, "0.weight"},
     {"conv1_b", 1, {CONV1_OC}, CONV1_OC, param.conv1_b, grad.conv1_b,
-     {NETRT_INIT_UNIFORM, -0.3333333333333333, 0.3333333333333333}, 9, 36},
+     {NETRT_INIT_UNIFORM, -0.3333333333333333, 0.3333333333333333}, 9, 36, "0.bias"},
     {"conv2_W", 4, {CONV2_OC, CONV2_IC, CONV2_K, CONV2_K}, CONV2_OC * CONV2_IC * CONV2_K * CONV2_K, param.conv2_W, grad.conv2_W,
-     {NETRT_INIT_UNIFORM, -0.16666666666666666, 0.16666666666666666}, 36, 72},
+     {NETRT_INIT_UNIFORM, -0.16666666666666666, 0.16666666666666666}, 36, 72, "3.weight"},
     {"conv2_b", 1, {CONV2_OC}, CONV2_OC, param.conv2_b, grad.conv2_b,
-     {NETRT_INIT_UNIFORM, -0.16666666666666666, 0.16666666666666666}, 36, 72},
+     {NETRT_INIT_UNIFORM, -0.16666666666666666, 0.16666666666666666}, 36, 72, "3.bias"},
     {"dense1_W", 2, {DENSE1_OUT, DENSE1_IN}, DENSE1_OUT * DENSE1_IN, param.dense1_W, grad.dense1_W,
-     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 10},
+     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 10, "8.weight"},
     {"dense1_b", 1, {DENSE1_OUT}, DENSE1_OUT, param.dense1_b, grad.dense1_b,
-     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 10},
+     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 10, "8.bias"},
 };
 
 /* The model as the runtime sees it: buffers, steps, and the settings of cnn. */

@@ -267,20 +267,21 @@ static void update(const NetrtHyper *h)
 }
 
 /* ---- for the runtime ----------------------------------------------------------------------- */
-/* The parameter table: what the runtime initialises, counts and reports. */
+/* The parameter table: what the runtime initialises, counts, reports and saves; --save
+ * writes each tensor under its name in the state_dict of the same torch.nn.Sequential. */
 static const NetrtParam param_table[] = {
     {"dense1_W", 2, {DENSE1_OUT, DENSE1_IN}, DENSE1_OUT * DENSE1_IN, param.dense1_W, grad.dense1_W,
-     {NETRT_INIT_HE_NORMAL, 0, 0}, 64, 32},
+     {NETRT_INIT_HE_NORMAL, 0, 0}, 64, 32, "1.weight"},
     {"dense1_b", 1, {DENSE1_OUT}, DENSE1_OUT, param.dense1_b, grad.dense1_b,
-     {NETRT_INIT_ZEROS, 0, 0}, 64, 32},
+     {NETRT_INIT_ZEROS, 0, 0}, 64, 32, "1.bias"},
     {"dense2_W", 2, {DENSE2_OUT, DENSE2_IN}, DENSE2_OUT * DENSE2_IN, param.dense2_W, grad.dense2_W,
-     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 16},
+     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 16, "3.weight"},
     {"dense2_b", 1, {DENSE2_OUT}, DENSE2_OUT, param.dense2_b, grad.dense2_b,
-     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 16},
+     {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 16, "3.bias"},
     {"dense3_W", 2, {DENSE3_OUT, DENSE3_IN}, DENSE3_OUT * DENSE3_IN, param.dense3_W, grad.dense3_W,
-     {NETRT_INIT_XAVIER_UNIFORM, 0, 0}, 16, 10},
+     {NETRT_INIT_XAVIER_UNIFORM, 0, 0}, 16, 10, "5.weight"},
     {"dense3_b", 1, {DENSE3_OUT}, DENSE3_OUT, param.dense3_b, grad.dense3_b,
-     {NETRT_INIT_ZEROS, 0, 0}, 16, 10},
+     {NETRT_INIT_ZEROS, 0, 0}, 16, 10, "5.bias"},
 };
 
 /* The model as the runtime sees it: buffers, steps, and the settings of mlp. */

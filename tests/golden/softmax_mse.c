@@ -240,16 +240,17 @@ static void update(const NetrtHyper *h)
 }
 
 /* ---- for the runtime ----------------------------------------------------------------------- */
-/* The parameter table: what the runtime initialises, counts and reports. */
+/* The parameter table: what the runtime initialises, counts, reports and saves; --save
+ * writes each tensor under its name in the state_dict of the same torch.nn.Sequential. */
 static const NetrtParam param_table[] = {
     {"dense1_W", 2, {DENSE1_OUT, DENSE1_IN}, DENSE1_OUT * DENSE1_IN, param.dense1_W, grad.dense1_W,
-     {NETRT_INIT_NORMAL, 0, 0.1}, 6, 5},
+     {NETRT_INIT_NORMAL, 0, 0.1}, 6, 5, "0.weight"},
     {"dense1_b", 1, {DENSE1_OUT}, DENSE1_OUT, param.dense1_b, grad.dense1_b,
-     {NETRT_INIT_ZEROS, 0, 0}, 6, 5},
+     {NETRT_INIT_ZEROS, 0, 0}, 6, 5, "0.bias"},
     {"dense2_W", 2, {DENSE2_OUT, DENSE2_IN}, DENSE2_OUT * DENSE2_IN, param.dense2_W, grad.dense2_W,
-     {NETRT_INIT_UNIFORM, -0.4472135954999579, 0.4472135954999579}, 5, 10},
+     {NETRT_INIT_UNIFORM, -0.4472135954999579, 0.4472135954999579}, 5, 10, "2.weight"},
     {"dense2_b", 1, {DENSE2_OUT}, DENSE2_OUT, param.dense2_b, grad.dense2_b,
-     {NETRT_INIT_UNIFORM, -0.4472135954999579, 0.4472135954999579}, 5, 10},
+     {NETRT_INIT_UNIFORM, -0.4472135954999579, 0.4472135954999579}, 5, 10, "2.bias"},
 };
 
 /* The model as the runtime sees it: buffers, steps, and the settings of softmax_mse. */

@@ -402,5 +402,34 @@ else
     echo "driver_test.sh: mknod not permitted: device checks skipped" >&2
 fi
 
+# --save, --eval, --init-from: the parameters in a safetensors file, under the model's PyTorch
+# names; evaluating the saved file gives the final line of the run that saved it, to the digit.
+train --epochs 3 --quiet --save "$work/m.safetensors"
+expect_status 0 "--save"
+saved_line=$out
+[ -s "$work/m.safetensors" ] || fail "--save: no file"
+grep -q '"0.weight":{"dtype":"F32"' "$work/m.safetensors" || fail "--save: no tensor 0.weight"
+train --eval "$work/m.safetensors"
+expect_status 0 "--eval"
+[ "$out" = "$saved_line" ] || fail "--eval: '$out', the run that saved the file: '$saved_line'"
+train --init-from "$work/m.safetensors" --epochs 1 --quiet
+expect_status 0 "--init-from"
+# a file of another network: refused, naming the first tensor that differs
+json='{"0.weight":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"0.bias":{"dtype":"F32","shape":[2],"data_offsets":[16,24]}}'
+{ printf "\\$(printf %03o ${#json})"; head -c 7 /dev/zero; printf '%s' "$json"; head -c 24 /dev/zero; } >"$work/other.safetensors"
+train --eval "$work/other.safetensors"
+expect_status 1 "--eval of another network"
+expect_in "$err" "netrt: $work/other.safetensors: tensor '0.weight' is F32 [2, 2], the model's is F32 [" \
+    "--eval of another network"
+train --init-from "$work/data/train-labels-idx1-ubyte"
+expect_status 1 "--init-from a data file"
+expect_in "$err" "not a safetensors file" "--init-from a data file"
+train --save "$work/data/train-labels-idx1-ubyte" --epochs 1
+expect_status 1 "--save onto the data"
+expect_in "$err" "is the data file" "--save onto the data"
+train --save "$work/nodir/m.safetensors"
+expect_status 1 "--save into a missing directory"
+[ -z "$out" ] || fail "--save into a missing directory: trained first: $out"
+
 [ "$failures" -eq 0 ] || echo "driver_test.sh: $failures checks failed" >&2
 exit "$failures"

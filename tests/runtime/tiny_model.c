@@ -94,8 +94,9 @@ static void update(const NetrtHyper *h)
 
 static const NetrtParam params[] = {
     {"W", 2, {CLASSES, IN}, CLASSES * IN, param.W, grad.W, {NETRT_INIT_XAVIER_UNIFORM, 0, 0}, IN,
-     CLASSES},
-    {"b", 1, {CLASSES}, CLASSES, param.b, grad.b, {NETRT_INIT_ZEROS, 0, 0}, IN, CLASSES},
+     CLASSES, "0.weight"},
+    {"b", 1, {CLASSES}, CLASSES, param.b, grad.b, {NETRT_INIT_ZEROS, 0, 0}, IN, CLASSES,
+     "0.bias"},
 };
 
 int main(int argc, char **argv)

@@ -59,8 +59,8 @@ static double line(double x)
 }
 
 static const NetrtParam params[] = {
-    {"w", 2, {1, 1}, 1, param.w, grad.w, {NETRT_INIT_XAVIER_UNIFORM, 0, 0}, 1, 1},
-    {"b", 1, {1}, 1, param.b, grad.b, {NETRT_INIT_ZEROS, 0, 0}, 1, 1},
+    {"w", 2, {1, 1}, 1, param.w, grad.w, {NETRT_INIT_XAVIER_UNIFORM, 0, 0}, 1, 1, NULL},
+    {"b", 1, {1}, 1, param.b, grad.b, {NETRT_INIT_ZEROS, 0, 0}, 1, 1, NULL},
 };
 
 int main(int argc, char **argv)
