@@ -150,6 +150,9 @@ copy_tree() {
 suite() {
     local stop=(--stop-on-failure)
     [ "$all_tests" -eq 1 ] && stop=()
+    # without its record of past runs, ctest runs the tests in the order they are declared, the
+    # quick unit tests first and e2e_models (serial, ~50 s) last, so a caught mutant stops early
+    rm -f "$scratch/w$1/build/Testing/Temporary/CTestCostData.txt"
     ctest --test-dir "$scratch/w$1/build" -E '^golden$' -j"$ctest_j" --timeout "$timeout" \
         "${stop[@]}" >"$2" 2>&1
     sed -n '/The following tests FAILED:/,$p' "$2" | sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) .*/\1/p'
@@ -174,11 +177,11 @@ worker() {
         fi
         echo "baseline: the unmutated suite passes"
     fi
-    local id file t0 status detail
+    local id file t0 t_build status detail
     for id in "$@"; do
         [ -e "$scratch/baseline_failed" ] && return 1
         file=$src/${m_file[$id]}
-        t0=$SECONDS
+        t0=$SECONDS t_build=0
         if [ ! -f "$file" ]; then
             status="NOT APPLIED" detail="no file ${m_file[$id]}"
         else
@@ -191,6 +194,7 @@ worker() {
                 status="build failed" detail="see the build log"
             else
                 local failed
+                t_build=$((SECONDS - t0))
                 failed=$(suite "$w" "$scratch/results/$id.ctest.log")
                 if [ -n "$failed" ]; then
                     status="caught" detail=$(echo $failed)
@@ -204,7 +208,7 @@ worker() {
             cat "$dir.orig" >"$file"
         fi
         printf '%s\t%s\t%s\n' "$status" "$detail" "$((SECONDS - t0))" >"$scratch/results/$id"
-        printf '%-32s %-12s %s  (%ss)\n' "$id" "$status" "$detail" "$((SECONDS - t0))"
+        printf '%-32s %-12s %s  (%ss, build %ss)\n' "$id" "$status" "$detail" "$((SECONDS - t0))" "$t_build"
     done
 }
 
@@ -221,7 +225,7 @@ for p in "${pids[@]}"; do wait "$p"; done
 if [ -e "$scratch/baseline_failed" ]; then exit 2; fi
 
 # ---- the table and the score ----
-caught=0 survived=0 broken=0 skipped=0
+caught=0 survived=0 broken=0 skipped=0 unrun=0
 echo
 echo "| mutant | file | bug | result |"
 echo "|---|---|---|---|"
@@ -235,6 +239,7 @@ for id in "${selected[@]}"; do
         caught) caught=$((caught + 1)); result="caught by $detail" ;;
         SURVIVED) survived=$((survived + 1)); result="**SURVIVED**" ;;
         "build failed") broken=$((broken + 1)); result="build failed" ;;
+        "not run") unrun=$((unrun + 1)); result="not run (interrupted)" ;;
         *) skipped=$((skipped + 1)); result="$status${detail:+ ($detail)}" ;;
     esac
     echo "| $id | ${m_file[$id]} | ${m_bug[$id]} | $result |"
@@ -243,8 +248,8 @@ applied=$((caught + survived + broken))
 echo
 if [ "$applied" -gt 0 ]; then
     echo "score: $caught of $applied caught ($((100 * caught / applied))%); $survived survived," \
-         "$broken failed to build, $skipped not applied"
+         "$broken failed to build, $skipped not applied$([ "$unrun" -gt 0 ] && echo ", $unrun not run")"
 else
     echo "score: no mutant applied ($skipped not applied)"
 fi
-[ "$survived" -eq 0 ] && [ "$broken" -eq 0 ] && [ "$skipped" -eq 0 ]
+[ "$survived" -eq 0 ] && [ "$broken" -eq 0 ] && [ "$skipped" -eq 0 ] && [ "$unrun" -eq 0 ]
