@@ -191,7 +191,7 @@ worker() {
             elif cmp -s "$file" "$dir.orig"; then
                 status="NOT APPLIED" detail="the replacement changes nothing"
             elif ! cmake --build "$build" -j"$ctest_j" >"$scratch/results/$id.build.log" 2>&1; then
-                status="build failed" detail="see the build log"
+                status="build failed" detail="$(grep -m1 'error' "$scratch/results/$id.build.log")"
             else
                 local failed
                 t_build=$((SECONDS - t0))
