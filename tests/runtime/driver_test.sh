@@ -286,6 +286,11 @@ if [ -z "$best" ]; then
 else
     acc=$(epoch_lines | sed -n "${best}p" | sed 's/.*valid loss [0-9.]* acc \([0-9.]*\)%.*/\1/')
     expect_in "$out" "restored the parameters of epoch $best (valid acc $acc%)" "keep_best"
+    # the best is the first epoch with the highest valid acc: a later tie is not better (this run
+    # has one: 95% at epochs 2, 3 and 4)
+    epoch_lines | sed 's/.*valid loss [0-9.]* acc \([0-9.]*\)%.*/\1/' | awk -v b="$best" \
+        '{ v[NR] = $1 } END { for (i = 1; i <= NR; i++) if (i < b ? v[i] >= v[b] : v[i] > v[b]) exit 1 }' ||
+        fail "keep_best: epoch $best is not the first with the highest valid acc: $out"
     final=$(echo "$out" | tail -n 1 | sed -n 's/^test: loss \([0-9.]*\)  accuracy [0-9.]*%$/\1/p')
     at_best=$(awk -F, -v r=$((best + 1)) 'NR == r { printf "%.4f", $7 }' "$work/best.csv")
     at_last=$(tail -n 1 "$work/best.csv" | awk -F, '{ printf "%.4f", $7 }')

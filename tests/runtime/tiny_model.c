@@ -9,7 +9,12 @@
  * Built a second time with -DTINY_CATALOGUE, it has what the command line cannot set: buffers of
  * 1024 rows (room for a full batch of the 900 or 1000 training samples), a StepLR schedule
  * (every epoch, gamma 0.5), and keep_best watching the valid accuracy. With -DTINY_ONE_CYCLE as
- * well, the schedule is OneCycleLR instead, peaking at 0.5, which moves every step. */
+ * well, the schedule is OneCycleLR instead, peaking at 0.5, which moves every step.
+ *
+ * Built with -DTINY_STATS, it checks the normalization the driver applies: normalize = 1 asks for
+ * (x - mean) / std with the training split's own statistics, so the inputs of the training passes,
+ * which see every training sample once an epoch, must have a mean of 0 and a standard deviation
+ * of 1. It prints both and exits with 1 when either is off by more than 1e-3. */
 #include <math.h>
 
 #include "netrt.h"
@@ -31,10 +36,22 @@ struct params {
 };
 static struct params param, grad, mom;
 
+#ifdef TINY_STATS
+static double seen_sum, seen_sq; /* over every input value of the training passes */
+static long seen_n;
+#endif
+
 /* logits[B,2] = input[B,16] · Wᵀ + b */
 static void forward(int B, int training)
 {
     (void)training;
+#ifdef TINY_STATS
+    for (int i = 0; training && i < B * IN; i++) {
+        seen_sum += input[i];
+        seen_sq += (double)input[i] * input[i];
+        seen_n++;
+    }
+#endif
     for (int n = 0; n < B; n++)
         for (int o = 0; o < CLASSES; o++) {
             float sum = param.b[o];
@@ -130,5 +147,17 @@ int main(int argc, char **argv)
                  .test_labels = "t10k-labels-idx1-ubyte.gz",
                  .valid = 100, .normalize = 1},
     };
+#ifdef TINY_STATS
+    int status = netrt_main(&model, argc, argv);
+    double mean = seen_n ? seen_sum / seen_n : NAN;
+    double std = seen_n ? sqrt(seen_sq / seen_n - mean * mean) : NAN;
+    printf("training inputs: %ld values, mean %.6f, std %.6f\n", seen_n, mean, std);
+    if (status == 0 && !(fabs(mean) < 1e-3 && fabs(std - 1) < 1e-3)) {
+        fprintf(stderr, "tiny_stats: normalized inputs should have mean 0 and std 1\n");
+        return 1;
+    }
+    return status;
+#else
     return netrt_main(&model, argc, argv);
+#endif
 }
