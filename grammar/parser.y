@@ -41,6 +41,8 @@ typedef struct ParseState {
         Loc loc;
     } open[16];                   /* blocks whose '{' is not yet closed, outermost first */
     int nopen;
+    char inner_word[32];          /* inside a block, the last word: what a '{' belongs to */
+    Loc inner_loc;
     struct {
         char name[32];
         bool is_word;             /* its value is a name (relu), not a number            */
