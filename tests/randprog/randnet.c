@@ -426,7 +426,8 @@ enum { MAX_BODY = 64, MAX_VALUES = 3000 };
 /* Is `l` valid on `in`, and without a warning unless `warn` may be set? Its output in *out. */
 static bool apply(const Layer *l, Shape in, Shape *out, bool *warn)
 {
-    int c = in.rank == 3 ? in.d[0] : 1, h = in.d[in.rank - 2], w = in.d[in.rank - 1];
+    int c = in.rank == 3 ? in.d[0] : 1, h = in.rank >= 2 ? in.d[in.rank - 2] : 1,
+        w = in.d[in.rank - 1];
     switch (l->kind) {
     case L_DENSE:
         if (in.rank != 1)
