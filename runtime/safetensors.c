@@ -360,6 +360,14 @@ end:
     return n;
 }
 
+static const Entry *find_entry(const Entry *entries, int count, const char *name)
+{
+    for (int k = 0; k < count; k++)
+        if (!strcmp(entries[k].name, name))
+            return &entries[k];
+    return NULL;
+}
+
 static void shape_text(char *buf, size_t size, int rank, const int64_t *shape)
 {
     size_t used = (size_t)snprintf(buf, size, "[");
@@ -415,10 +423,7 @@ int netrt_safetensors_read(const char *path, NetrtTensor *t, int n, NetrtErr *er
     uint64_t data_size = file_size - 8 - len;
     /* every tensor of the model, by name, with its dtype and shape; nothing else in the file */
     for (int i = 0; i < n; i++) {
-        const Entry *e = NULL;
-        for (int k = 0; k < count && !e; k++)
-            if (!strcmp(entries[k].name, t[i].name))
-                e = &entries[k];
+        const Entry *e = find_entry(entries, count, t[i].name);
         if (!e) {
             netrt_err(err, "%s: no tensor '%s' (%s, of the model's %d); is it this network's "
                       "file?", path, t[i].name, i ? "a later one" : "the first", n);
@@ -463,10 +468,7 @@ int netrt_safetensors_read(const char *path, NetrtTensor *t, int n, NetrtErr *er
     }
     /* all checked: now the values */
     for (int i = 0; i < n; i++) {
-        const Entry *e = NULL;
-        for (int k = 0; k < count && !e; k++)
-            if (!strcmp(entries[k].name, t[i].name))
-                e = &entries[k];
+        const Entry *e = find_entry(entries, count, t[i].name);
         if (fseek(f, (long)(8 + len + e->begin), SEEK_SET) != 0 ||
             fread(t[i].data, dtype_size(t[i].dtype), t[i].count, f) != t[i].count) {
             netrt_err(err, "%s: cannot read tensor '%s'", path, t[i].name);

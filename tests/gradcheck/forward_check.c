@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "netrt_internal.h"
+#include "../splitmix.h"
 
 /* cnn_nonsquare.net: input 2x4x6; conv 3 k3 s1 p1 -> [3,4,6]; maxpool 2 s2 -> [3,2,3];
  * conv 2 k2 s1 p1 -> [2,3,4]; avgpool 2 s1 -> [2,2,3]; flatten 12; dense 3 */
@@ -27,13 +28,9 @@ enum { B_CHECK = 5, C0 = 2, H0 = 4, W0 = 6, C1 = 3, H1 = 4, W1 = 6, H2 = 2, W2 =
 
 static uint64_t rng_state = 0x2545f4914f6cdd1du;
 
-static double uniform(double lo, double hi) /* splitmix64 */
+static double uniform(double lo, double hi)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    z ^= z >> 31;
-    return lo + (hi - lo) * (double)(z >> 11) / 9007199254740992.0;
+    return splitmix_uniform(&rng_state, lo, hi);
 }
 
 static int failures = 0;

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "netrt_internal.h"
+#include "../splitmix.h"
 
 /* 37 samples: gradients summed over a batch of some size, as in training */
 enum { B_CHECK = 37, COORDS_PER_TENSOR = 20 };
@@ -34,13 +35,9 @@ static const double EPS = 1e-4, DIRECTION_EPS = 1e-5, TOLERANCE = 1e-6;
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
-static double uniform(double lo, double hi) /* splitmix64 */
+static double uniform(double lo, double hi)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    z ^= z >> 31;
-    return lo + (hi - lo) * (double)(z >> 11) / 9007199254740992.0;
+    return splitmix_uniform(&rng_state, lo, hi);
 }
 
 /* The loss at the current parameters; dropout draws the same mask every time. */

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../splitmix.h"
 
 enum { STEPS = 3, MAX_VALUES = 256 };
 static const double TOLERANCE = 1e-12;
@@ -211,13 +212,9 @@ static bool reference_clip(const Config *c, double *g, int n)
 
 static uint64_t rng_state = 0x2545f4914f6cdd1du;
 
-static double uniform(double lo, double hi) /* splitmix64 */
+static double uniform(double lo, double hi)
 {
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    z ^= z >> 31;
-    return lo + (hi - lo) * (double)(z >> 11) / 9007199254740992.0;
+    return splitmix_uniform(&rng_state, lo, hi);
 }
 
 static void dump(const char *what, const double *x, int n)
