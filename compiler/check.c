@@ -5,19 +5,14 @@
  * from the input to the loss. Errors point at the word at fault and the checker keeps going, so
  * one run reports every mistake it can; a bad layer stops shape inference only after it.
  */
-#include "netc.h"
+#include "ops/op.h"
 
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
 
-enum {
-    MAX_DIM = 1 << 20,            /* largest size of one dimension                      */
-    MAX_LAYER_SIZE = 1 << 24,     /* largest activation per sample, in values           */
-    MAX_BATCH = 1 << 16,
-};
-static const double MAX_PARAMS = 1 << 28; /* 1 GiB of float parameters */
+enum { MAX_BATCH = 1 << 16 };
 
 /* A `let NAME = value`, and whether anything used it. */
 typedef struct {
@@ -29,7 +24,7 @@ typedef struct {
     bool from_define, used, resolving, failed;
 } Let;
 
-typedef struct {
+struct Checker {
     Source *src;
     Arena *arena;
     Net *net;
@@ -37,7 +32,7 @@ typedef struct {
     int nlets;
     const Define *defines;
     int ndefines;
-} Checker;
+};
 
 #define error(c, loc, ...) diag((c)->src, (loc), DIAG_ERROR, __VA_ARGS__)
 #define note(c, loc, ...) diag((c)->src, (loc), DIAG_NOTE, __VA_ARGS__)
@@ -59,7 +54,7 @@ static void error_unknown(Checker *c, Loc loc, const char *what, const char *wor
     }
 }
 
-static const char *value_text(const Value *v, char *buf, size_t size)
+const char *check_value_text(const Value *v, char *buf, size_t size)
 {
     switch (v->kind) {
     case VAL_NUMBER: snprintf(buf, size, "%.16g", v->num); break;
@@ -125,7 +120,7 @@ static Value *number_at(Checker *c, double x, Loc loc)
 /* What `v` means: a let's name becomes its value (located at the use), pi and e numbers, and
  * an expression of numbers one number. Anything else (x, a call of an init) stays as it is,
  * its parts resolved. Returns NULL after reporting an error. */
-static const Value *resolve(Checker *c, const Value *v)
+const Value *check_resolve(Checker *c, const Value *v)
 {
     switch (v->kind) {
     case VAL_NAME: {
@@ -138,7 +133,7 @@ static const Value *resolve(Checker *c, const Value *v)
             let->used = true;
             if (!let->resolved && !let->failed) {
                 let->resolving = true;
-                let->resolved = resolve(c, let->value);
+                let->resolved = check_resolve(c, let->value);
                 let->failed = !let->resolved;
                 let->resolving = false;
             }
@@ -168,7 +163,7 @@ static const Value *resolve(Checker *c, const Value *v)
         bool numbers = true;
         int n = 0;
         for (const Value *a = v->args; a; a = a->next, n++) {
-            const Value *r = resolve(c, a);
+            const Value *r = check_resolve(c, a);
             if (!r)
                 return NULL;
             Value *item = arena_alloc(c->arena, sizeof *item);
@@ -245,7 +240,7 @@ static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
         spec->custom(c, s);
         return;
     }
-    const Value *v = resolve(c, s->value);
+    const Value *v = check_resolve(c, s->value);
     if (!v)
         return;
     char text[64];
@@ -256,7 +251,7 @@ static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
     case SET_PART:
         if (v->kind != VAL_NUMBER) {
             error(c, v->loc, "'%s' takes a number, got '%s'", spec->key,
-                  value_text(v, text, sizeof text));
+                  check_value_text(v, text, sizeof text));
             return;
         }
         if ((spec->type == SET_INT || spec->type == SET_LONG) && v->num != floor(v->num)) {
@@ -292,7 +287,7 @@ static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
             return;
         }
         error(c, v->loc, "'%s' takes true or false, got '%s'", spec->key,
-              value_text(v, text, sizeof text));
+              check_value_text(v, text, sizeof text));
         return;
     case SET_STRING:
         if (v->kind != VAL_STRING) {
@@ -346,7 +341,7 @@ static void apply_settings(Checker *c, const char *block, const SettingSpec *spe
 }
 
 /* Is `key` among the settings? (for required ones) */
-static const Setting *find_setting(const Setting *settings, const char *key)
+const Setting *check_find_setting(const Setting *settings, const char *key)
 {
     for (const Setting *s = settings; s; s = s->next)
         if (!strcmp(s->key, key))
@@ -357,7 +352,7 @@ static const Setting *find_setting(const Setting *settings, const char *key)
 /* The name a setting takes, from `words`: its index, or -1 after an error. */
 static int setting_choice(Checker *c, const Setting *s, const char *const *words)
 {
-    const Value *v = s->value ? resolve(c, s->value) : NULL;
+    const Value *v = s->value ? check_resolve(c, s->value) : NULL;
     if (!v)
         return -1;
     if (v->kind == VAL_NAME)
@@ -372,7 +367,7 @@ static int setting_choice(Checker *c, const Setting *s, const char *const *words
         char list[256];
         join_words(list, sizeof list, words);
         error(c, v->loc, "'%s' takes one of %s, got '%s'", s->key, list,
-              value_text(v, text, sizeof text));
+              check_value_text(v, text, sizeof text));
     }
     return -1;
 }
@@ -382,7 +377,7 @@ static int setting_choice(Checker *c, const Setting *s, const char *const *words
 /* batch = N | full */
 static bool set_batch(Checker *c, const Setting *s)
 {
-    const Value *v = resolve(c, s->value);
+    const Value *v = check_resolve(c, s->value);
     if (!v)
         return false;
     if (v->kind == VAL_NAME && !strcmp(v->str, "full")) {
@@ -392,7 +387,7 @@ static bool set_batch(Checker *c, const Setting *s)
     if (v->kind != VAL_NUMBER || v->num != floor(v->num) || v->num < 1 || v->num > MAX_BATCH) {
         char text[64];
         error(c, v->loc, "'batch' takes a whole number in [1, %d] or 'full', got '%s'", MAX_BATCH,
-              value_text(v, text, sizeof text));
+              check_value_text(v, text, sizeof text));
         return false;
     }
     c->net->batch = (int)v->num;
@@ -420,7 +415,7 @@ static bool set_per(Checker *c, const Setting *s)
 /* milestones = (2, 4, 6): increasing whole numbers */
 static bool set_milestones(Checker *c, const Setting *s)
 {
-    const Value *v = resolve(c, s->value);
+    const Value *v = check_resolve(c, s->value);
     if (!v)
         return false;
     Net *net = c->net;
@@ -490,7 +485,7 @@ static bool set_split(Checker *c, const Setting *s)
     parts[n++] = v;
     double p[3];
     for (int i = 0; i < n; i++) {
-        const Value *r = resolve(c, parts[n - 1 - i]);
+        const Value *r = check_resolve(c, parts[n - 1 - i]);
         if (!r)
             return false;
         if (r->kind != VAL_NUMBER || r->num < 0) {
@@ -550,7 +545,7 @@ static bool check_function_of_x(Checker *c, const Value *v)
     case VAL_BINOP: return check_function_of_x(c, v->args) && check_function_of_x(c, v->args->next);
     case VAL_NEG: return check_function_of_x(c, v->args);
     default:
-        error(c, v->loc, "'%s' has no place in a function of x", value_text(v, text, sizeof text));
+        error(c, v->loc, "'%s' has no place in a function of x", check_value_text(v, text, sizeof text));
         return false;
     }
 }
@@ -586,7 +581,7 @@ static int count_nodes(const Value *v, int limit)
 static bool set_function(Checker *c, const Setting *s)
 {
     enum { FUNCTION_MAX_NODES = 4096 };
-    const Value *v = resolve(c, s->value);
+    const Value *v = check_resolve(c, s->value);
     if (!v)
         return false;
     if (count_nodes(v, FUNCTION_MAX_NODES) > FUNCTION_MAX_NODES) {
@@ -603,7 +598,7 @@ static bool set_function(Checker *c, const Setting *s)
 /* x = uniform(lo, hi) | linspace(lo, hi) */
 static bool set_x_range(Checker *c, const Setting *s)
 {
-    const Value *v = resolve(c, s->value);
+    const Value *v = check_resolve(c, s->value);
     if (!v)
         return false;
     bool ok = v->kind == VAL_CALL && (!strcmp(v->str, "uniform") || !strcmp(v->str, "linspace")) &&
@@ -635,7 +630,7 @@ static bool set_x_range(Checker *c, const Setting *s)
 /* target = last | N (a 0-based column) */
 static bool set_target(Checker *c, const Setting *s)
 {
-    const Value *v = resolve(c, s->value);
+    const Value *v = check_resolve(c, s->value);
     if (!v)
         return false;
     if (v->kind == VAL_NAME && !strcmp(v->str, "last")) {
@@ -703,50 +698,7 @@ static const SettingSpec function_settings[] = {
     END_SPECS,
 };
 
-/* ---- layers -------------------------------------------------------------------------------- */
-
-typedef enum { ARG_NONE, ARG_SIZE, ARG_PROB, ARG_KERNEL } LayerArg;
-
-typedef struct {
-    const char *word;
-    LayerKind kind;
-    LayerArg arg;         /* `dense 512`, `input 784`, `dropout 0.5`                   */
-    const char *options[7]; /* the `key=value` it takes                                */
-} LayerSpec;
-
-static const LayerSpec layer_specs[] = {
-    {"input", LAYER_INPUT, ARG_SIZE, {NULL}},
-    {"dense", LAYER_DENSE, ARG_SIZE, {"init", "bias", "weight_decay", NULL}},
-    {"flatten", LAYER_FLATTEN, ARG_NONE, {NULL}},
-    {"dropout", LAYER_DROPOUT, ARG_PROB, {NULL}},
-    {"relu", LAYER_RELU, ARG_NONE, {NULL}},
-    {"leaky_relu", LAYER_LEAKY_RELU, ARG_NONE, {"slope", NULL}},
-    {"elu", LAYER_ELU, ARG_NONE, {"alpha", NULL}},
-    {"sigmoid", LAYER_SIGMOID, ARG_NONE, {NULL}},
-    {"tanh", LAYER_TANH, ARG_NONE, {NULL}},
-    {"gelu", LAYER_GELU, ARG_NONE, {"approximate", NULL}},
-    {"silu", LAYER_SILU, ARG_NONE, {NULL}},
-    {"swish", LAYER_SILU, ARG_NONE, {NULL}},
-    {"softmax", LAYER_SOFTMAX, ARG_NONE, {NULL}},
-    {"log_softmax", LAYER_LOG_SOFTMAX, ARG_NONE, {NULL}},
-    {"conv", LAYER_CONV, ARG_SIZE,
-     {"kernel", "stride", "padding", "init", "bias", "weight_decay", NULL}},
-    {"maxpool", LAYER_MAXPOOL, ARG_KERNEL, {"stride", NULL}},
-    {"avgpool", LAYER_AVGPOOL, ARG_KERNEL, {"stride", NULL}},
-};
-enum { NLAYER_SPECS = sizeof layer_specs / sizeof layer_specs[0] };
-static const char *const layer_words[] = {
-    "input", "dense", "flatten", "dropout", "relu", "leaky_relu", "elu", "sigmoid", "tanh",
-    "gelu",  "silu",  "swish",   "softmax", "log_softmax", "conv",    "maxpool",
-    "avgpool", "repeat", NULL};
-
-static const LayerSpec *find_layer(const char *word)
-{
-    for (int i = 0; i < NLAYER_SPECS; i++)
-        if (!strcmp(layer_specs[i].word, word))
-            return &layer_specs[i];
-    return NULL;
-}
+/* ---- layers: each kind described by its OpDesc (compiler/ops/) ------------------------------- */
 
 /* An unknown layer word. torch.nn's Linear is netc's dense, a name no spelling rule finds. */
 static void unknown_layer(Checker *c, Loc loc, const char *word)
@@ -754,12 +706,12 @@ static void unknown_layer(Checker *c, Loc loc, const char *word)
     if (!strcmp(word, "Linear") || !strcmp(word, "linear"))
         error(c, loc, "unknown layer '%s'; did you mean 'dense'? (torch.nn.Linear)", word);
     else
-        error_unknown(c, loc, "layer", word, "", layer_words);
+        error_unknown(c, loc, "layer", word, "", op_words());
 }
 
 bool check_is_layer(const char *word)
 {
-    return find_layer(word) != NULL || !strcmp(word, "repeat");
+    return op_find(word) != NULL || !strcmp(word, "repeat");
 }
 
 static const struct {
@@ -790,7 +742,7 @@ static bool check_init(Checker *c, const char *key, const Value *v, Init *init)
     if (v->kind != VAL_NAME && v->kind != VAL_CALL) {
         char text[64];
         error(c, v->loc, "'%s' takes an initializer such as he_normal, got '%s'", key,
-              value_text(v, text, sizeof text));
+              check_value_text(v, text, sizeof text));
         return false;
     }
     for (size_t i = 0; i < sizeof init_specs / sizeof init_specs[0]; i++) {
@@ -852,45 +804,35 @@ void net_shape_text(const NetLayer *l, char *buf, size_t size)
         snprintf(buf, size, "[%d,%d,%d]", l->out_shape[0], l->out_shape[1], l->out_shape[2]);
 }
 
-static void set_vector(NetLayer *l, int n)
+void set_vector(NetLayer *l, int n)
 {
     l->out_rank = 1;
     l->out_shape[0] = n;
     l->out_size = n;
 }
 
-/* A whole number in [1, max] for `what`, or -1 after an error. */
-static int size_value(Checker *c, const Value *raw, const char *what, int max)
+void keep_shape(LayerCheck *lc)
 {
-    const Value *v = resolve(c, raw);
+    memcpy(lc->l->out_shape, lc->prev->out_shape, sizeof lc->l->out_shape);
+    lc->l->out_rank = lc->prev->out_rank;
+    lc->l->out_size = lc->prev->out_size;
+}
+
+int check_size(Checker *c, const Value *raw, const char *what, int max)
+{
+    const Value *v = check_resolve(c, raw);
     if (!v)
         return -1;
     if (v->kind != VAL_NUMBER || v->num != floor(v->num) || v->num < 1 || v->num > max) {
         char text[64];
         error(c, v->loc, "%s takes a whole number in [1, %d], got '%s'", what, max,
-              value_text(v, text, sizeof text));
+              check_value_text(v, text, sizeof text));
         return -1;
     }
     return (int)v->num;
 }
 
-/* A number in [min, max] for option `key`, or NAN after an error. */
-static double option_number(Checker *c, const Setting *o, double min, double max)
-{
-    const Value *v = resolve(c, o->value);
-    if (!v)
-        return NAN;
-    if (v->kind != VAL_NUMBER || v->num < min || v->num > max) {
-        char text[64];
-        error(c, v->loc, "'%s' takes a number in [%g, %g], got '%s'", o->key, min, max,
-              value_text(v, text, sizeof text));
-        return NAN;
-    }
-    return v->num;
-}
-
-/* A square kernel: K or KxK. Returns K, or -1 after an error. */
-static int kernel_value(Checker *c, const Value *v, const char *what)
+int check_kernel(Checker *c, const Value *v, const char *what)
 {
     if (v->kind == VAL_SIZE) {
         if (v->ndims != 2 || v->dims[0] != v->dims[1] || v->dims[0] < 1) {
@@ -899,54 +841,96 @@ static int kernel_value(Checker *c, const Value *v, const char *what)
         }
         return v->dims[0];
     }
-    return size_value(c, v, what, MAX_DIM);
+    return check_size(c, v, what, MAX_DIM);
 }
 
-/* One option of a layer, known to be one the layer takes. */
-static bool check_option(Checker *c, const Setting *o, NetLayer *l)
+/* One option of a layer, by its spec: type, then range; stored where the spec says. */
+static bool check_option(Checker *c, const OptionSpec *spec, const Setting *o, NetLayer *l,
+                         double *slot)
 {
     if (!o->value) {
         error(c, o->loc, "'%s' takes a value: '%s=…'", o->key, o->key);
         return false;
     }
-    if (!strcmp(o->key, "init") || !strcmp(o->key, "bias")) {
-        const Value *v = resolve(c, o->value);
-        return v && check_init(c, o->key, v, !strcmp(o->key, "init") ? &l->init : &l->bias_init);
-    }
-    if (!strcmp(o->key, "kernel")) {
-        const Value *v = resolve(c, o->value);
-        return v && (l->kernel = kernel_value(c, v, "'kernel'")) > 0;
-    }
-    if (!strcmp(o->key, "stride") || !strcmp(o->key, "padding")) {
-        const Value *v = resolve(c, o->value);
-        bool stride = !strcmp(o->key, "stride");
-        if (!v || v->kind != VAL_NUMBER || v->num != floor(v->num) || v->num < (stride ? 1 : 0) ||
-            v->num > MAX_DIM) {
-            char text[64];
-            if (v)
-                error(c, v->loc, "'%s' takes a whole number %s, got '%s'", o->key,
-                      stride ? "≥ 1" : "≥ 0", value_text(v, text, sizeof text));
-            return false;
-        }
-        *(stride ? &l->stride : &l->padding) = (int)v->num;
-        return true;
-    }
-    if (!strcmp(o->key, "approximate")) {
-        static const char *const words[] = {"none", "tanh", NULL};
-        int k = setting_choice(c, o, words);
-        l->tanh_approx = k == 1;
+    if (spec->type == OPT_CHOICE) {
+        int k = setting_choice(c, o, spec->choices);
+        *slot = k;
         return k >= 0;
     }
-    double x = !strcmp(o->key, "weight_decay") ? option_number(c, o, 0, 1e6)
-               : !strcmp(o->key, "slope")      ? option_number(c, o, 0, 1e6)
-                                               : option_number(c, o, 1e-12, 1e6); /* alpha */
-    if (isnan(x))
+    const Value *v = check_resolve(c, o->value);
+    if (!v)
         return false;
-    if (!strcmp(o->key, "weight_decay"))
-        l->weight_decay = x;
-    else
-        l->param = x;
-    return true;
+    char text[64];
+    switch (spec->type) {
+    case OPT_INIT:
+        return check_init(c, o->key, v, &l->init[spec->slot]);
+    case OPT_KERNEL:
+        return (*slot = check_kernel(c, v, "'kernel'")) > 0;
+    case OPT_WHOLE:
+        if (v->kind != VAL_NUMBER || v->num != floor(v->num) || v->num < spec->min ||
+            v->num > spec->max) {
+            error(c, v->loc, "'%s' takes a whole number ≥ %g, got '%s'", o->key, spec->min,
+                  check_value_text(v, text, sizeof text));
+            return false;
+        }
+        *slot = v->num;
+        return true;
+    case OPT_NUMBER:
+    case OPT_WEIGHT_DECAY:
+        if (v->kind != VAL_NUMBER || v->num < spec->min || v->num > spec->max) {
+            error(c, v->loc, "'%s' takes a number in [%g, %g], got '%s'", o->key, spec->min,
+                  spec->max, check_value_text(v, text, sizeof text));
+            return false;
+        }
+        *(spec->type == OPT_WEIGHT_DECAY ? &l->weight_decay : slot) = v->num;
+        return true;
+    case OPT_CHOICE:
+        break;
+    }
+    return false;
+}
+
+/* The layer's options, `key=value`: each one its op takes, each once. False after an error. */
+static bool check_options(Checker *c, const Layer *src, const char *word, NetLayer *l)
+{
+    const OpDesc *op = l->op;
+    const char *keys[OP_MAX_OPTIONS + 1] = {NULL};
+    for (int i = 0; i < OP_MAX_OPTIONS && op->options[i].key; i++) {
+        keys[i] = op->options[i].key;
+        l->opt[i] = op->options[i].def;
+    }
+    bool ok = true, init_named = false, bias_named = false;
+    for (const Setting *o = src->opts; o; o = o->next) {
+        int k = 0;
+        while (keys[k] && strcmp(keys[k], o->key))
+            k++;
+        const Setting *first = src->opts;
+        while (strcmp(first->key, o->key))
+            first = first->next;
+        if (!keys[k] && !keys[0]) {
+            error(c, o->loc, "'%s' takes no options", word);
+            ok = false;
+        } else if (!keys[k]) {
+            char where[48];
+            snprintf(where, sizeof where, " for '%s'", word);
+            error_unknown(c, o->loc, "option", o->key, where, keys);
+            ok = false;
+        } else if (first != o) {
+            error(c, o->loc, "'%s' is set twice", o->key);
+            note(c, first->loc, "first set here");
+            ok = false;
+        } else if (!check_option(c, &op->options[k], o, l, &l->opt[k])) {
+            ok = false;
+        }
+        if (keys[k] && op->options[k].type == OPT_INIT) {
+            init_named |= op->options[k].slot == 0;
+            bias_named |= op->options[k].slot == 1;
+        }
+    }
+    /* a named init for W starts b at zero, as most texts do; torch's default keeps both */
+    if (init_named && !bias_named)
+        l->init[1] = (Init){INIT_ZEROS, 0, 0};
+    return ok;
 }
 
 /* The kind word of a layer: as written, or the value of the let it names (`let act = relu`). */
@@ -955,94 +939,16 @@ static const char *layer_word(Checker *c, const Layer *src)
     if (!find_let(c, src->kind))
         return src->kind;
     Value name = {.kind = VAL_NAME, .loc = src->loc, .str = src->kind};
-    const Value *v = resolve(c, &name);
+    const Value *v = check_resolve(c, &name);
     if (!v)
         return NULL;
     if (v->kind != VAL_NAME) {
         char text[64];
         error(c, src->loc, "'%s' is '%s', not a layer kind", src->kind,
-              value_text(v, text, sizeof text));
+              check_value_text(v, text, sizeof text));
         return NULL;
     }
     return v->str;
-}
-
-/* conv OUT kernel=K [stride=S] [padding=P], maxpool K [stride=S], avgpool K [stride=S]:
- * an image [C,H,W] in (HxW counts as one channel), an image [OUT or C, Ho, Wo] out, with
- * Ho = ⌊(H + 2P - K) / S⌋ + 1, as torch.nn.Conv2d and MaxPool2d compute it. */
-static bool check_image_layer(Checker *c, const Layer *src, const NetLayer *prev, NetLayer *l,
-                              const char *word, bool ok)
-{
-    char shape[64];
-    net_shape_text(prev, shape, sizeof shape);
-    if (prev->out_rank == 1) {
-        error(c, src->loc, "'%s' expects an image [C,H,W], got the vector %s from '%s' (line %d)",
-              word, shape, prev->name, prev->src->loc.first_line);
-        if (prev->kind == LAYER_FLATTEN)
-            note(c, prev->src->loc, "image layers go before 'flatten'");
-        return false;
-    }
-    l->in_c = prev->out_rank == 3 ? prev->out_shape[0] : 1;
-    l->in_h = prev->out_shape[prev->out_rank - 2];
-    l->in_w = prev->out_shape[prev->out_rank - 1];
-    int out_c = l->in_c;
-    if (l->kind == LAYER_CONV) {
-        out_c = size_value(c, src->arg, "'conv'", MAX_DIM);
-        if (out_c < 0)
-            return false;
-        if (!find_setting(src->opts, "kernel")) {
-            error(c, src->loc, "'conv' needs a kernel size, e.g. 'conv %d kernel=5'", out_c);
-            return false;
-        }
-        if (!l->stride)
-            l->stride = 1;
-    } else {
-        const Value *k = resolve(c, src->arg);
-        if (!k || (l->kernel = kernel_value(c, k, src->kind)) < 0)
-            return false;
-        if (!l->stride)
-            l->stride = l->kernel; /* torch's default: windows side by side */
-    }
-    if (!ok || l->kernel <= 0)
-        return false;
-    int K = l->kernel, S = l->stride, P = l->padding;
-    if (P >= K) {
-        error(c, find_setting(src->opts, "padding")->value->loc, "padding %d is not smaller than "
-              "the %dx%d kernel: whole windows would see only padding", P, K, K);
-        return false;
-    }
-    if (K > l->in_h + 2 * P || K > l->in_w + 2 * P) {
-        error(c, src->loc, "the %dx%d %s of '%s' is larger than its input %s%s", K, K,
-              l->kind == LAYER_CONV ? "kernel" : "window", word, shape,
-              P ? " with its padding" : "");
-        return false;
-    }
-    int ho = (l->in_h + 2 * P - K) / S + 1, wo = (l->in_w + 2 * P - K) / S + 1;
-    int rest_h = (l->in_h + 2 * P - K) % S, rest_w = (l->in_w + 2 * P - K) % S;
-    if (rest_h || rest_w) {
-        if (l->kind == LAYER_CONV) {
-            warning(c, src->loc, "stride %d does not divide %s evenly: the last %d row%s and %d "
-                    "column%s are never read", S, shape, rest_h, rest_h == 1 ? "" : "s", rest_w,
-                    rest_w == 1 ? "" : "s");
-        } else {
-            error(c, src->loc, "'%s %d' with stride %d does not tile %s: %d row%s and %d "
-                  "column%s would be left out", word, K, S, shape, rest_h, rest_h == 1 ? "" : "s",
-                  rest_w, rest_w == 1 ? "" : "s");
-            return false;
-        }
-    }
-    l->out_rank = 3;
-    l->out_shape[0] = out_c;
-    l->out_shape[1] = ho;
-    l->out_shape[2] = wo;
-    double size = (double)out_c * ho * wo;
-    if (size > MAX_LAYER_SIZE) {
-        error(c, src->loc, "'%s' output of %.0f values is too large (at most %d)", word, size,
-              MAX_LAYER_SIZE);
-        return false;
-    }
-    l->out_size = (int)size;
-    return true;
 }
 
 /* One layer after `prev` (NULL for the first): its kind, argument, options, output shape.
@@ -1053,176 +959,53 @@ static bool check_layer(Checker *c, const Layer *src, const NetLayer *prev, NetL
     const char *word = layer_word(c, src);
     if (!word)
         return false;
-    const LayerSpec *spec = find_layer(word);
-    if (!spec) {
+    const OpDesc *op = op_find(word);
+    if (!op) {
         unknown_layer(c, src->loc, word);
         return false;
     }
-    l->kind = spec->kind;
-    l->word = spec->word;
+    l->op = op;
+    l->word = word;
     l->src = src;
-    l->init = l->bias_init = (Init){INIT_TORCH, 0, 0};
+    l->init[0] = l->init[1] = (Init){INIT_TORCH, 0, 0};
     l->weight_decay = -1;
-    l->param = spec->kind == LAYER_LEAKY_RELU ? 0.01 : spec->kind == LAYER_ELU ? 1.0 : 0;
-    snprintf(l->name, sizeof l->name, "%s%d", spec->word, ++ordinal[spec->kind]);
-    if (spec->kind == LAYER_INPUT)
+    if (op->is_input)
         snprintf(l->name, sizeof l->name, "input");
+    else
+        snprintf(l->name, sizeof l->name, "%s%d", word, ++ordinal[op_index(op)]);
 
     bool ok = true;
-    /* positional: `input N | HxW | CxHxW`, `dense N`, `dropout P`; other layers take none */
+    /* positional: `input N | HxW | CxHxW`, `dense N`, `dropout P`, `maxpool K` */
     if (src->extra_args) {
         error(c, src->extra_args->loc, "'%s' takes one argument, got more", word);
         ok = false;
     }
-    if (spec->arg == ARG_NONE && src->arg) {
+    if (op->arg == ARG_NONE && src->arg) {
         error(c, src->arg->loc, "'%s' takes no size", word);
         ok = false;
     }
-    if (spec->arg != ARG_NONE && !src->arg) {
-        error(c, src->loc, "'%s' needs %s, e.g. '%s'", word,
-              spec->arg == ARG_PROB     ? "a probability"
-              : spec->arg == ARG_KERNEL ? "a window size"
-              : spec->kind == LAYER_CONV ? "a number of output channels"
-                                         : "a size",
-              spec->kind == LAYER_INPUT     ? "input 784"
-              : spec->kind == LAYER_DROPOUT ? "dropout 0.5"
-              : spec->kind == LAYER_CONV    ? "conv 6 kernel=5"
-              : spec->arg == ARG_KERNEL     ? "maxpool 2"
-                                            : "dense 128");
+    if (op->arg != ARG_NONE && !src->arg) {
+        error(c, src->loc, "'%s' needs %s, e.g. '%s'", word, op->arg_what, op->example);
         return false;
     }
-    /* options: `key=value`, each one the layer takes, each once */
-    bool init_named = false, bias_named = false;
-    for (const Setting *o = src->opts; o; o = o->next) {
-        bool known = false;
-        for (int i = 0; spec->options[i]; i++)
-            known |= !strcmp(spec->options[i], o->key);
-        const Setting *first = src->opts;
-        while (strcmp(first->key, o->key))
-            first = first->next;
-        if (!known && !spec->options[0]) {
-            error(c, o->loc, "'%s' takes no options", word);
-            ok = false;
-        } else if (!known) {
-            char where[48];
-            snprintf(where, sizeof where, " for '%s'", word);
-            error_unknown(c, o->loc, "option", o->key, where, spec->options);
-            ok = false;
-        } else if (first != o) {
-            error(c, o->loc, "'%s' is set twice", o->key);
-            note(c, first->loc, "first set here");
-            ok = false;
-        } else if (!check_option(c, o, l)) {
-            ok = false;
-        }
-        init_named |= !strcmp(o->key, "init");
-        bias_named |= !strcmp(o->key, "bias");
-    }
-    /* a named init for W starts b at zero, as most texts do; torch's default keeps both */
-    if (init_named && !bias_named)
-        l->bias_init = (Init){INIT_ZEROS, 0, 0};
+    ok &= check_options(c, src, word, l);
 
-    if (spec->kind == LAYER_INPUT) {
-        if (prev) {
-            error(c, src->loc, "'input' must be the first layer, and only the first");
-            return false;
-        }
-        const Value *a = resolve(c, src->arg);
-        if (!a)
-            return false;
-        if (a->kind != VAL_SIZE) {
-            int n = size_value(c, a, "'input'", MAX_LAYER_SIZE);
-            if (n < 0)
-                return false;
-            set_vector(l, n);
-        } else {
-            double size = 1;
-            for (int i = 0; i < a->ndims; i++) {
-                if (a->dims[i] < 1 || a->dims[i] > MAX_DIM) {
-                    error(c, a->loc, "every dimension must be in [1, %d]", MAX_DIM);
-                    return false;
-                }
-                size *= a->dims[i];
-                l->out_shape[i] = a->dims[i];
-            }
-            if (size > MAX_LAYER_SIZE) {
-                error(c, a->loc, "input of %.0f values is too large (at most %d)", size,
-                      MAX_LAYER_SIZE);
-                return false;
-            }
-            l->out_rank = a->ndims;
-            l->out_size = (int)size;
-        }
-        l->in_size = l->out_size;
-        return ok;
-    }
-
-    if (!prev) {
-        error(c, src->loc, "the first layer must be 'input', e.g. 'input 784'");
+    if (op->is_input != !prev) {
+        error(c, src->loc, op->is_input ? "'input' must be the first layer, and only the first"
+                                        : "the first layer must be 'input', e.g. 'input 784'");
         return false;
     }
-    l->in_size = prev->out_size;
-    char shape[64];
-    net_shape_text(prev, shape, sizeof shape);
-    switch (spec->kind) {
-    case LAYER_DENSE: {
-        int n = size_value(c, src->arg, "'dense'", MAX_LAYER_SIZE);
-        if (n < 0)
-            return false;
-        if (prev->out_rank != 1) {
-            error(c, src->loc, "'dense' expects a vector input, got %s from '%s' (line %d)",
-                  shape, prev->name, prev->src->loc.first_line);
-            note(c, src->loc, "insert 'flatten' before this layer");
-            return false;
-        }
-        set_vector(l, n);
-        if ((double)l->in_size * l->out_size > MAX_PARAMS) {
-            error(c, src->loc, "'dense' with %dx%d weights is too large", l->out_size,
-                  l->in_size);
-            return false;
-        }
+    LayerCheck lc = {.c = c, .src = c->src, .at = src, .prev = prev, .l = l, .word = word,
+                     .options_ok = ok};
+    if (prev) {
+        l->in_size = prev->out_size;
+        net_shape_text(prev, lc.prev_shape, sizeof lc.prev_shape);
+    }
+    if (!op->shape) {
+        keep_shape(&lc);
         return ok;
     }
-    case LAYER_CONV:
-    case LAYER_MAXPOOL:
-    case LAYER_AVGPOOL:
-        return check_image_layer(c, src, prev, l, word, ok);
-    case LAYER_DROPOUT: {
-        const Value *p = resolve(c, src->arg);
-        if (!p)
-            return false;
-        if (p->kind != VAL_NUMBER || p->num < 0 || p->num >= 1) {
-            char text[64];
-            error(c, p->loc, "'dropout' takes the probability of dropping a value, in [0, 1), "
-                  "got '%s'", value_text(p, text, sizeof text));
-            return false;
-        }
-        l->param = p->num;
-        break;
-    }
-    case LAYER_FLATTEN:
-        if (prev->out_rank == 1)
-            warning(c, src->loc, "'flatten' after %s from '%s' does nothing: it is a vector "
-                    "already", shape, prev->name);
-        set_vector(l, prev->out_size);
-        return ok;
-    case LAYER_SOFTMAX:
-    case LAYER_LOG_SOFTMAX:
-        if (prev->out_rank != 1) {
-            error(c, src->loc, "'%s' expects a vector input, got %s from '%s' (line %d)", word,
-                  shape, prev->name, prev->src->loc.first_line);
-            return false;
-        }
-        set_vector(l, prev->out_size);
-        return ok;
-    default:
-        break;
-    }
-    /* elementwise layers keep the shape */
-    memcpy(l->out_shape, prev->out_shape, sizeof l->out_shape);
-    l->out_rank = prev->out_rank;
-    l->out_size = prev->out_size;
-    return ok;
+    return op->shape(&lc) && ok;
 }
 
 /* The layers as a flat list, each `repeat N { … }` unrolled N times. */
@@ -1241,7 +1024,7 @@ static int flatten_layers(Checker *c, const Layer *list, const Layer **out, int 
             error(c, l->loc, "'repeat' needs a count, e.g. 'repeat 3 { dense 64 relu }'");
             return -1;
         }
-        int times = size_value(c, l->arg, "'repeat'", max);
+        int times = check_size(c, l->arg, "'repeat'", max);
         if (times < 0)
             return -1;
         if (!l->body)
@@ -1272,14 +1055,14 @@ static void check_model(Checker *c, const Stmt *s)
         return;
     }
     net->layers = arena_alloc(c->arena, (size_t)n * sizeof *net->layers);
-    int ordinal[LAYER_KINDS] = {0};
+    int ordinal[64] = {0}; /* by op_index */
     NetLayer *prev = NULL;
     bool shapes_ok = true;
     for (int i = 0; i < n; i++) {
         const Layer *src = flat[i];
         NetLayer *l = &net->layers[net->nlayers];
         if (!shapes_ok) { /* still say which words are unknown, but infer no more shapes */
-            if (!find_layer(src->kind) && !find_let(c, src->kind))
+            if (!op_find(src->kind) && !find_let(c, src->kind))
                 unknown_layer(c, src->loc, src->kind);
             continue;
         }
@@ -1292,7 +1075,7 @@ static void check_model(Checker *c, const Stmt *s)
     }
     bool trainable = false;
     for (int i = 0; i < net->nlayers; i++)
-        trainable |= net->layers[i].kind == LAYER_DENSE || net->layers[i].kind == LAYER_CONV;
+        trainable |= op_param_count(&net->layers[i]) > 0;
     if (shapes_ok && !trainable)
         error(c, s->name_loc, "model '%s' has nothing to train; add a layer with parameters, "
               "e.g. 'dense 10'", s->name);
@@ -1307,11 +1090,11 @@ static const char *const statement_words[] = {"model", "loss",     "optimizer", 
 static int check_choice(Checker *c, const Value *raw, const char *what, const char *const *valid)
 {
     char text[64];
-    const Value *v = resolve(c, raw);
+    const Value *v = check_resolve(c, raw);
     if (!v)
         return -1;
     if (v->kind != VAL_NAME) {
-        error(c, v->loc, "%s takes a name, got '%s'", what, value_text(v, text, sizeof text));
+        error(c, v->loc, "%s takes a name, got '%s'", what, check_value_text(v, text, sizeof text));
         return -1;
     }
     for (int i = 0; valid[i]; i++)
@@ -1402,12 +1185,12 @@ static void check_optimizer(Checker *c, const Stmt *opt)
         break;
     }
     apply_settings(c, words[k], specs[k], opt->settings);
-    if (net->optimizer == OPT_SGD && !find_setting(opt->settings, "lr"))
+    if (net->optimizer == OPT_SGD && !check_find_setting(opt->settings, "lr"))
         error(c, opt->value->loc, "'%s' needs a learning rate, e.g. '{ lr = 0.1 }'", words[k]);
     if (net->nesterov && (net->momentum == 0 || net->dampening != 0))
         error(c, opt->value->loc, "Nesterov momentum needs a momentum > 0 and no dampening");
     if (net->clip_value && net->clip_norm)
-        error(c, find_setting(opt->settings, "clip_norm")->loc,
+        error(c, check_find_setting(opt->settings, "clip_norm")->loc,
               "clip by value or by norm, not both");
 }
 
@@ -1473,7 +1256,7 @@ static void check_schedule(Checker *c, const Stmt *st)
             error(c, st->value->loc, "'base_momentum' (%g) must be below 'max_momentum' (%g)",
                   net->base_momentum, net->max_momentum);
     }
-    if (required[k] && !find_setting(st->settings, required[k]))
+    if (required[k] && !check_find_setting(st->settings, required[k]))
         error(c, st->value->loc, "'%s' needs '%s', e.g. '{ %s }'", words[k], required[k],
               example[k]);
     net->schedule_per_step |= net->schedule == SCHED_ONE_CYCLE; /* OneCycleLR steps per batch */
@@ -1543,7 +1326,8 @@ static void check_loss(Checker *c, const Stmt *loss)
               "'%s'", name, shape, last->name);
         return;
     }
-    bool ends_softmax = last->kind == LAYER_SOFTMAX, ends_log = last->kind == LAYER_LOG_SOFTMAX;
+    bool ends_softmax = last->op->yields == YIELDS_PROBABILITIES,
+         ends_log = last->op->yields == YIELDS_LOG_PROBABILITIES;
     if ((net->loss == LOSS_CROSS_ENTROPY || net->loss == LOSS_BCE) && (ends_softmax || ends_log)) {
         error(c, loss->value->loc, "'%s' applies %s itself, so the model's '%s' (line %d) would "
               "apply it twice", name, net->loss == LOSS_BCE ? "the sigmoid" : "softmax",
@@ -1572,9 +1356,9 @@ static void check_data(Checker *c, const Stmt *data)
     net->data = (DataKind)kind;
     net->classes = kind <= DATA_MNIST ? 10 : 0;
     net->csv_target = -1;
-    const Setting *n = find_setting(data->settings, "n");
+    const Setting *n = check_find_setting(data->settings, "n");
     if (n && n->value) { /* split's counts are checked against n: read it first */
-        const Value *v = resolve(c, n->value);
+        const Value *v = check_resolve(c, n->value);
         if (v && v->kind == VAL_NUMBER && v->num == floor(v->num) && v->num >= 2 && v->num <= 1e8)
             net->n = (int)v->num;
     }
@@ -1585,12 +1369,12 @@ static void check_data(Checker *c, const Stmt *data)
         [DATA_FUNCTION] = {"y", "x"},
     };
     for (int i = 0; kind >= DATA_IDX && i < 2; i++)
-        if (required[kind][i] && !find_setting(data->settings, required[kind][i]))
+        if (required[kind][i] && !check_find_setting(data->settings, required[kind][i]))
             error(c, at, "'data %s' needs '%s = …'", words[kind], required[kind][i]);
     if (kind == DATA_FUNCTION && !net->n)
         error(c, at, "'data function' needs 'n = …', the number of points");
     /* the function must have a value everywhere x may fall: try 1001 points of the interval */
-    const Setting *y = find_setting(data->settings, "y"), *x = find_setting(data->settings, "x");
+    const Setting *y = check_find_setting(data->settings, "y"), *x = check_find_setting(data->settings, "x");
     for (int i = 0; kind == DATA_FUNCTION && net->function && x && net->x_lo < net->x_hi &&
                     i <= 1000; i++) {
         double xi = net->x_lo + (net->x_hi - net->x_lo) * i / 1000;
@@ -1602,9 +1386,9 @@ static void check_data(Checker *c, const Stmt *data)
             break;
         }
     }
-    if (find_setting(data->settings, "split") &&
-        (find_setting(data->settings, "valid") || find_setting(data->settings, "test")))
-        error(c, find_setting(data->settings, "split")->loc,
+    if (check_find_setting(data->settings, "split") &&
+        (check_find_setting(data->settings, "valid") || check_find_setting(data->settings, "test")))
+        error(c, check_find_setting(data->settings, "split")->loc,
               "'split' says what 'valid' and 'test' say: give one or the other");
     if (!!net->test_images != !!net->test_labels)
         error(c, at, "'test_images' and 'test_labels' go together: give both or neither");
@@ -1618,13 +1402,13 @@ static void check_data(Checker *c, const Stmt *data)
             error(c, at, "'valid' and 'test' hold out %.0f of the %d points: none is left for "
                   "training", held, net->n);
     }
-    if ((find_setting(data->settings, "mean") || find_setting(data->settings, "std")) &&
+    if ((check_find_setting(data->settings, "mean") || check_find_setting(data->settings, "std")) &&
         !net->normalize)
         warning(c, at, "'mean' and 'std' are used only with 'normalize = true'");
     net->regression = kind == DATA_FUNCTION || (kind == DATA_CSV && !net->classes);
     if ((net->flip || net->rotate || net->shift) && net->layers && net->nlayers &&
         net->layers[0].out_rank == 1)
-        error(c, find_setting(data->settings, "augment")->loc, "augmentation moves pixels: the "
+        error(c, check_find_setting(data->settings, "augment")->loc, "augmentation moves pixels: the "
               "input must be an image, e.g. 'input 28x28', not a vector");
 }
 
@@ -1728,14 +1512,14 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
         apply_settings(&c, "train", train_settings, seen[STMT_TRAIN]->settings);
     /* early stopping and keep_best judge epochs by the validation split */
     for (int i = 0; i < 2 && seen[STMT_TRAIN] && net->valid == 0; i++) {
-        const Setting *s = find_setting(seen[STMT_TRAIN]->settings, i ? "keep_best" : "early_stop");
+        const Setting *s = check_find_setting(seen[STMT_TRAIN]->settings, i ? "keep_best" : "early_stop");
         if (s && (i ? net->keep_best : net->patience > 0))
             error(&c, s->loc, "'%s' watches the validation split, and the data holds none out; "
                   "add e.g. 'valid = %s' to the data block", s->key,
                   net->data <= DATA_IDX ? "10000" : "0.1");
     }
     if (net->monitor_acc && net->regression && seen[STMT_TRAIN])
-        error(&c, find_setting(seen[STMT_TRAIN]->settings, "monitor")->loc,
+        error(&c, check_find_setting(seen[STMT_TRAIN]->settings, "monitor")->loc,
               "'valid_acc' is for classes; regression data has values, use 'valid_loss'");
 
     /* optimizer NAME { … }: required */

@@ -1,204 +1,25 @@
-/* emit.c: the frame of the generated file, top to bottom.
+/* emit.c: the frame of the generated file, top to bottom, walking the ops' descriptors.
  *
  *   1. header comment: source, the network in one line, counts, conventions
- *   2. includes, the size enum, struct params and its instances, activation buffers
- *   3. each layer's <name>_forward() and <name>_backward(), in model order   (emit_ops.c)
- *   4. loss()                                                                (emit_ops.c)
+ *   2. includes, the size enum, struct params and its instances, the buffers, activations
+ *   3. each layer's <name>_forward() and <name>_backward(), in model order   (ops/)
+ *   4. loss()                                                                (emit_train.c)
  *   5. forward() and backward(): the call lists, in order and in reverse
- *   6. update()                                                              (emit_ops.c)
- *   7. the parameter table, the model description, main()
+ *   6. update()                                                              (emit_train.c)
+ *   7. the parameter and buffer tables, the model description, main()
  */
-#include "emit.h"
+#include "ops/op.h"
 
 #include <math.h>
-#include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 
-static char *vformat(Emitter *e, const char *fmt, va_list ap)
+/* Does an op of the file work on images? */
+static bool has_images(const Ir *ir)
 {
-    va_list again;
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    char *text = arena_alloc(e->scratch, (size_t)(n > 0 ? n : 0) + 1);
-    vsnprintf(text, (size_t)n + 1, fmt, again);
-    va_end(again);
-    return text;
-}
-
-char *emit_text(Emitter *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *text = vformat(e, fmt, ap);
-    va_end(ap);
-    return text;
-}
-
-/* `text` with @R, @f, @X and @G (emit.h) expanded. */
-static char *expand(Emitter *e, const char *text)
-{
-    size_t n = 0;
-    for (const char *p = text; *p; p++)
-        n += *p == '@' ? 16 : 1;
-    char *out = arena_alloc(e->scratch, n + 1), *o = out;
-    for (const char *p = text; *p; p++) {
-        const char *word = NULL;
-        if (p[0] == '@' && p[1] == 'R')
-            word = e->f64 ? "double" : "float";
-        else if (p[0] == '@' && p[1] == 'f')
-            word = e->f64 ? "" : "f";
-        else if (p[0] == '@' && p[1] == 'X')
-            word = e->f64 ? "exp" : "netrt_expf";
-        else if (p[0] == '@' && p[1] == 'G')
-            word = e->f64 ? "cblas_dgemm" : "netrt_sgemm";
-        if (word) {
-            o += sprintf(o, "%s", word);
-            p++;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
-static void vemit(Emitter *e, const char *fmt, va_list ap)
-{
-    const char *line = expand(e, vformat(e, fmt, ap));
-    if (line[0] != '\0')
-        for (int i = 0; i < e->depth; i++)
-            fputs("    ", e->out);
-    fputs(line, e->out);
-}
-
-void emit(Emitter *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vemit(e, fmt, ap);
-    va_end(ap);
-    fputc('\n', e->out);
-}
-
-void emit_open(Emitter *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vemit(e, fmt, ap);
-    va_end(ap);
-    fputs(" {\n", e->out);
-    e->depth++;
-}
-
-void emit_function(Emitter *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vemit(e, fmt, ap);
-    va_end(ap);
-    fputs("\n{\n", e->out);
-    e->depth++;
-}
-
-void emit_commented(Emitter *e, const char *code, const char *comment)
-{
-    emit(e, "%-52s /* %s */", expand(e, code), comment);
-}
-
-const char *fmt_double(char buf[32], double x)
-{
-    for (int digits = 6; digits < 17; digits++) {
-        snprintf(buf, 32, "%.*g", digits, x);
-        if (strtod(buf, NULL) == x)
-            return buf;
-    }
-    snprintf(buf, 32, "%.17g", x);
-    return buf;
-}
-
-void emit_close(Emitter *e, const char *suffix)
-{
-    e->depth--;
-    emit(e, "}%s", suffix ? suffix : "");
-}
-
-void emit_blank(Emitter *e)
-{
-    fputc('\n', e->out);
-}
-
-const char *fmt_count(char buf[32], long long n)
-{
-    char digits[24];
-    int len = snprintf(digits, sizeof digits, "%lld", n), o = 0;
-    for (int i = 0; i < len; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
-/* User text inside a C comment. It must not end the comment: "*" then "/" gets a space between
- * them, and so do "/" then "*" (which -Wcomment reports) and "??", which C11 may read as a
- * trigraph ("??/" is a backslash, which at the end of a line would join the next one to it).
- * Control bytes become '?'. */
-static char *comment_text(Emitter *e, const char *text)
-{
-    char *dst = arena_alloc(e->scratch, 2 * strlen(text) + 1), *o = dst;
-    for (const char *p = text; *p; p++) {
-        *o++ = (unsigned char)*p < 0x20 ? '?' : *p;
-        if ((p[0] == '*' && p[1] == '/') || (p[0] == '/' && p[1] == '*') ||
-            (p[0] == '?' && p[1] == '?'))
-            *o++ = ' ';
-    }
-    *o = '\0';
-    return dst;
-}
-
-/* User text inside a C string literal, which it can never leave: '"' and '\\' are escaped, and
- * so is every '?' ("\\?"), since "??/" is a trigraph for '\\' in C11; control bytes and, unless
- * `utf8` (netc's own text), bytes past ASCII become octal escapes. */
-static char *c_string(Emitter *e, const char *text, bool utf8)
-{
-    char *dst = arena_alloc(e->scratch, 4 * strlen(text) + 1), *o = dst;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p == '"' || *p == '\\' || *p == '?')
-            o += sprintf(o, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f || (*p > 0x7f && !utf8))
-            o += sprintf(o, "\\%03o", *p);
-        else
-            *o++ = (char)*p;
-    }
-    *o = '\0';
-    return dst;
-}
-
-void emit_banner(Emitter *e, const IrOp *op)
-{
-    const char *where = comment_text(e, e->src->path), *title;
-    if (op->kind == IR_LOSS) {
-        title = emit_text(e, "/* ---- loss (%s:%d) ", where, e->net->loss_loc.first_line);
-    } else {
-        const Layer *first = op->layer->src, *last = op->act ? op->act->src : first;
-        char lines[32];
-        if (last->loc.first_line != first->loc.first_line)
-            snprintf(lines, sizeof lines, "%d-%d", first->loc.first_line, last->loc.first_line);
-        else
-            snprintf(lines, sizeof lines, "%d", first->loc.first_line);
-        title = emit_text(e, "/* ---- %s%s%s (%s:%s) ", op->layer->name, op->act ? " + " : "",
-                          op->act ? op->act->name : "", where, lines);
-    }
-    /* pad the banner to 100 columns, counting characters, not bytes */
-    int width = 0;
-    for (const char *p = title; *p; p++)
-        width += ((unsigned char)*p & 0xc0) != 0x80;
-    char rule[128] = "";
-    for (int i = width; i < 97 && i - width < (int)sizeof rule - 1; i++)
-        strcat(rule, "-");
-    emit(e, "%s%s */", title, rule);
+    for (int i = 0; i < ir->nops; i++)
+        if (ir->ops[i].op->images)
+            return true;
+    return false;
 }
 
 static void emit_header(Emitter *e, const EmitOptions *opt)
@@ -222,10 +43,7 @@ static void emit_header(Emitter *e, const EmitOptions *opt)
     emit(e, " *   W[o][i]  a dense layer's weight is [out, in], so out = in · Wᵀ + b, as torch.nn.Linear.");
     emit(e, " *   d_x      ∂L/∂x, L being the mean loss over the batch. Each backward pass overwrites (=)");
     emit(e, " *            the gradients; nothing accumulates across steps.");
-    bool images = false;
-    for (int i = 0; i < ir->nops; i++)
-        images |= ir->ops[i].kind == IR_CONV || ir->ops[i].kind == IR_POOL;
-    if (images)
+    if (has_images(ir))
         emit(e, " *   NCHW     an image input is [channels, height, width] per sample; 'flatten' is free.");
     emit(e, " *   GEMM     %s(order, opA, opB, M, N, K, α, A, lda, B, ldb, β, C, ldc) computes",
          e->f64 ? "cblas_dgemm" : "netrt_sgemm");
@@ -254,19 +72,14 @@ static void emit_sizes(Emitter *e, int batch_max)
     emit(e, "BATCH_MAX = %d, /* rows of every buffer: the largest batch, training or evaluation */",
          batch_max);
     emit(e, "INPUT_SIZE = %d, /* one sample: %s */", in->out_size, shape);
-    bool images = false;
-    for (int i = 0; i < e->ir->nops; i++)
-        images |= e->ir->ops[i].kind == IR_CONV || e->ir->ops[i].kind == IR_POOL;
-    if (images)
+    if (has_images(e->ir))
         emit(e, "SAMPLES = %d, /* samples a thread takes at a time in the image layers */",
              CONV_SAMPLES);
     for (int i = 0; i < e->ir->nops; i++) {
         const IrOp *op = &e->ir->ops[i];
-        if (op->kind == IR_DENSE)
-            emit(e, "%s = %d, %s = %d,", op->I_name, op->I, op->O_name, op->O);
-        else if (op->kind == IR_CONV || op->kind == IR_POOL)
-            emit_image_sizes(e, op);
-        else if (op->kind != IR_LOSS)
+        if (op->op->sizes)
+            op->op->sizes(e, op);
+        else
             emit(e, "%s = %d,", op->I_name, op->I);
     }
     if (e->net->regression)
@@ -275,30 +88,6 @@ static void emit_sizes(Emitter *e, int batch_max)
         emit(e, "CLASSES = %d, /* outputs per sample; labels are 0 … CLASSES-1 */", e->ir->out_size);
     emit_close(e, ";");
     emit_blank(e);
-}
-
-bool op_weights(const IrOp *op, Weights *w)
-{
-    const NetLayer *l = op->layer;
-    if (op->kind == IR_DENSE) {
-        snprintf(w->w_size, sizeof w->w_size, "%s * %s", op->O_name, op->I_name);
-        snprintf(w->b_size, sizeof w->b_size, "%s", op->O_name);
-        snprintf(w->w_shape, sizeof w->w_shape, "{%s, %s}", op->O_name, op->I_name);
-        snprintf(w->w_text, sizeof w->w_text, "[%d,%d]", op->O, op->I);
-        w->rank = 2, w->b_count = op->O, w->fan_in = op->I, w->fan_out = op->O;
-        return true;
-    }
-    if (op->kind == IR_CONV) {
-        const char *u = op->U;
-        int oc = l->out_shape[0], k = l->kernel;
-        snprintf(w->w_size, sizeof w->w_size, "%s_OC * %s_IC * %s_K * %s_K", u, u, u, u);
-        snprintf(w->b_size, sizeof w->b_size, "%s_OC", u);
-        snprintf(w->w_shape, sizeof w->w_shape, "{%s_OC, %s_IC, %s_K, %s_K}", u, u, u, u);
-        snprintf(w->w_text, sizeof w->w_text, "[%d,%d,%d,%d]", oc, l->in_c, k, k);
-        w->rank = 4, w->b_count = oc, w->fan_in = l->in_c * k * k, w->fan_out = oc * k * k;
-        return true;
-    }
-    return false;
 }
 
 static const char *init_text(char *buf, size_t size, Init init, int fan_in, int fan_out,
@@ -324,7 +113,41 @@ static const char *init_text(char *buf, size_t size, Init init, int fan_in, int 
     return buf;
 }
 
-static void emit_storage(Emitter *e)
+/* "[256,784]": a tensor's shape, for comments */
+static const char *shape_text(Emitter *e, const OpTensor *t)
+{
+    char *buf = emit_text(e, "[");
+    for (int d = 0; d < t->rank; d++)
+        buf = emit_text(e, "%s%s%d", buf, d ? "," : "", t->shape[d]);
+    return emit_text(e, "%s]", buf);
+}
+
+/* The layouts of the kinds of weights in the file, one sentence each, for the comment above
+ * struct params: "A dense W is [out, in]…; a conv W is …". */
+static void emit_layouts(Emitter *e, const char *lead)
+{
+    const char *found[16];
+    int n = 0;
+    for (int k = 0; op_list[k] && n < 16; k++)
+        for (int i = 0; i < e->ir->nops; i++)
+            if (e->ir->ops[i].op == op_list[k] && op_list[k]->layout) {
+                found[n++] = op_list[k]->layout;
+                break;
+            }
+    for (int i = 0; i < n; i++) {
+        const char *end = i == n - 1 ? ". */" : ";";
+        if (i == 0) /* capitalized after the sentence that leads */
+            emit(e, "%s %c%s%s", lead, found[i][0] - 'a' + 'A', found[i] + 1, end);
+        else
+            emit(e, " * %s%s", found[i], end);
+    }
+    if (n == 0)
+        emit(e, "%s */", lead);
+}
+
+/* struct params: every parameter tensor, one layout for the values, the gradients and the
+ * optimizer's state. */
+static void emit_params(Emitter *e)
 {
     const Ir *ir = e->ir;
     char text[128];
@@ -336,29 +159,19 @@ static void emit_storage(Emitter *e)
                  i == 0 ? "" : i == nstate - 1 ? " and " : ", ", state[i]);
     emit(e, "/* Parameters: one layout, %d instances: the values, their gradients, and the optimizer's",
          2 + nstate);
-    bool conv = false;
-    for (int i = 0; i < ir->nops; i++)
-        conv |= ir->ops[i].kind == IR_CONV;
-    emit(e, " * state (%s). A dense W is [out, in]: row o holds the weights into unit o%s", states,
-         conv ? ";" : ". */");
-    if (conv)
-        emit(e, " * a conv W is [out channel, in channel, K, K]. */");
+    emit_layouts(e, emit_text(e, " * state (%s).", states));
     emit_open(e, "struct params");
     for (int i = 0; i < ir->nops; i++) {
-        const IrOp *op = &ir->ops[i];
-        Weights w;
-        if (!op_weights(op, &w))
-            continue;
-        char code[256], comment[256];
-        const char *torch = op->kind == IR_CONV ? "Conv2d" : "Linear";
-        snprintf(code, sizeof code, "@R %s_W[%s];", op->name, w.w_size);
-        snprintf(comment, sizeof comment, "%s %s", w.w_text,
-                 init_text(text, sizeof text, op->layer->init, w.fan_in, w.fan_out, torch));
-        emit_commented(e, code, comment);
-        snprintf(code, sizeof code, "@R %s_b[%s];", op->name, w.b_size);
-        snprintf(comment, sizeof comment, "[%d] %s", w.b_count,
-                 init_text(text, sizeof text, op->layer->bias_init, w.fan_in, w.fan_out, torch));
-        emit_commented(e, code, comment);
+        OpTensor t[OP_MAX_TENSORS];
+        int n = op_tensors(ir->ops[i].layer, t);
+        for (int k = 0; k < n; k++) {
+            if (t[k].buffer)
+                continue;
+            emit_commented(e, emit_text(e, "@R %s[%s];", t[k].field, t[k].size),
+                           emit_text(e, "%s %s", shape_text(e, &t[k]),
+                                     init_text(text, sizeof text, t[k].init, t[k].fan_in,
+                                               t[k].fan_out, ir->ops[i].op->torch)));
+        }
     }
     emit_close(e, ";");
     char instances[160] = "param, grad";
@@ -367,7 +180,57 @@ static void emit_storage(Emitter *e)
                  state[i]);
     emit(e, "static struct params %s;", instances);
     emit_blank(e);
+}
 
+/* How many buffers (tensors kept but not trained) the model has. */
+static int count_buffers(const Ir *ir)
+{
+    int nbuffers = 0;
+    for (int i = 0; i < ir->nops; i++) {
+        OpTensor t[OP_MAX_TENSORS];
+        int n = op_tensors(ir->ops[i].layer, t);
+        for (int k = 0; k < n; k++)
+            nbuffers += t[k].buffer;
+    }
+    return nbuffers;
+}
+
+/* struct buffers: the state layers keep that is not trained, such as batchnorm's running
+ * statistics; none in most models. */
+static void emit_buffers(Emitter *e)
+{
+    const Ir *ir = e->ir;
+    if (!count_buffers(ir))
+        return;
+    emit(e, "/* Buffers: state the layers keep that is not trained (no gradient, no optimizer state,");
+    emit(e, " * no weight decay), saved and restored with the parameters, as torch's buffers. */");
+    emit_open(e, "struct buffers");
+    for (int i = 0; i < ir->nops; i++) {
+        OpTensor t[OP_MAX_TENSORS];
+        int n = op_tensors(ir->ops[i].layer, t);
+        for (int k = 0; k < n; k++) {
+            if (!t[k].buffer)
+                continue;
+            char start[32];
+            fmt_double(start, t[k].buffer_init);
+            if (t[k].count)
+                emit_commented(e, emit_text(e, "int64_t %s;", t[k].field),
+                               emit_text(e, "%s, a count from %s", t[k].torch, start));
+            else
+                emit_commented(e, emit_text(e, "@R %s[%s];", t[k].field, t[k].size),
+                               emit_text(e, "%s %s, from %s", shape_text(e, &t[k]), t[k].torch,
+                                         start));
+        }
+    }
+    emit_close(e, ";");
+    emit(e, "static struct buffers buffer;");
+    emit_blank(e);
+}
+
+/* The batch and every op's arrays: outputs, what the backward pass keeps, gradients. */
+static void emit_activations(Emitter *e, int batch_max)
+{
+    const Ir *ir = e->ir;
     emit(e, "/* Activations, written by the forward pass, and their gradients, written by the");
     emit(e, " * backward pass: BATCH_MAX rows each, allocated once, here. */");
     emit_commented(e, "static @R input[BATCH_MAX * INPUT_SIZE];", "a batch, written by the runtime");
@@ -378,8 +241,6 @@ static void emit_storage(Emitter *e)
         emit_commented(e, "static int32_t labels[BATCH_MAX];", "its classes, written by the runtime");
     for (int i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];
-        if (op->kind == IR_LOSS)
-            continue;
         char code[256], comment[128];
         snprintf(code, sizeof code, "static @R %s[BATCH_MAX * %s];", op->out, op->O_name);
         if (op->act)
@@ -393,26 +254,10 @@ static void emit_storage(Emitter *e)
                                               "the backward pass", activation(e, op->act).keep_math,
                                               op->name, op->act->name));
         }
-        if (op->kind == IR_POOL && op->layer->kind == LAYER_MAXPOOL) {
-            snprintf(code, sizeof code, "static int32_t %s_arg[BATCH_MAX * %s];", op->name,
-                     op->O_name);
-            emit_commented(e, code, "where each window's maximum was, for the backward pass");
-        }
-        if (op->kind == IR_CONV) {
-            snprintf(code, sizeof code,
-                     "static @R %s_col[NETRT_MAX_THREADS][%s_IC * %s_K * %s_K * %s_OH * %s_OW];",
-                     op->name, op->U, op->U, op->U, op->U, op->U);
-            emit_commented(e, code, "one sample's im2col matrix, a scratch per thread");
-            snprintf(code, sizeof code,
-                     "static @R %s_sums[(BATCH_MAX + SAMPLES - 1) / SAMPLES][%s_OC * (%s_IC * %s_K * %s_K + 1)];",
-                     op->name, op->U, op->U, op->U, op->U);
-            emit_commented(e, code, "each range of samples' sums of grad W and grad b");
-        }
-        if (op->kind == IR_DROPOUT) {
-            snprintf(code, sizeof code, "static @R %s_mask[BATCH_MAX * %s];", op->name,
-                     op->O_name);
-            emit_commented(e, code, "0 (dropped) or 1/(1 - p) (kept), for the backward pass");
-        }
+        OpArray arrays[OP_MAX_ARRAYS];
+        int n = op->op->arrays ? op->op->arrays(op, batch_max, arrays) : 0;
+        for (int k = 0; k < n; k++)
+            emit_commented(e, emit_text(e, "static %s", arrays[k].decl), arrays[k].comment);
         if (op->act) {
             snprintf(code, sizeof code, "static @R %s[BATCH_MAX * %s];", op->pre, op->O_name);
             snprintf(comment, sizeof comment, "∂L/∂(%s's output before %s)", op->name,
@@ -430,7 +275,7 @@ static void emit_storage(Emitter *e)
 static bool uses_rng(const Emitter *e)
 {
     for (int i = 0; i < e->ir->nops; i++)
-        if (e->ir->ops[i].kind == IR_DROPOUT)
+        if (e->ir->ops[i].op->uses_rng)
             return true;
     return false;
 }
@@ -515,17 +360,21 @@ static void emit_call_lists(Emitter *e)
     const Ir *ir = e->ir;
     emit(e, "/* ---- the network ------------------------------------------------------------------------- */");
     emit(e, "/* forward: the layers in order, from input to %s. */", ir->out);
-    emit(e, "/* training = 0 (evaluation) turns dropout off. */");
+    const char *notes = NULL; /* how the ops differ when evaluating */
+    for (int k = 0; op_list[k]; k++)
+        for (int i = 0; i < ir->nops; i++)
+            if (ir->ops[i].op == op_list[k] && op_list[k]->eval_note) {
+                notes = notes ? emit_text(e, "%s, %s", notes, op_list[k]->eval_note)
+                              : op_list[k]->eval_note;
+                break;
+            }
+    emit(e, "/* training = 0 (evaluation) %s. */", notes ? notes : "turns dropout off");
     emit_function(e, "static void forward(int B, int training)");
-    bool dropout = false;
-    for (int i = 0; i < ir->nops; i++)
-        dropout |= ir->ops[i].kind == IR_DROPOUT;
-    if (!dropout)
+    if (!notes)
         emit(e, "(void)training; /* no dropout in this model */");
     for (int i = 0; i < ir->nops; i++)
-        if (ir->ops[i].kind != IR_LOSS)
-            emit(e, "%s_forward(B%s); /* %s → %s */", ir->ops[i].name,
-                 ir->ops[i].kind == IR_DROPOUT ? ", training" : "", ir->ops[i].in, ir->ops[i].out);
+        emit(e, "%s_forward(B%s); /* %s → %s */", ir->ops[i].name,
+             ir->ops[i].op->uses_training ? ", training" : "", ir->ops[i].in, ir->ops[i].out);
     emit_close(e, NULL);
     emit_blank(e);
     emit(e, "/* backward: the same layers in reverse. loss() has written d_%s; each layer turns", ir->out);
@@ -533,11 +382,10 @@ static void emit_call_lists(Emitter *e)
     emit_function(e, "static void backward(int B)");
     for (int i = ir->nops - 1; i >= 0; i--) {
         const IrOp *op = &ir->ops[i];
-        if (op->kind == IR_LOSS)
-            continue;
+        OpTensor t[OP_MAX_TENSORS];
         if (op->in_is_data)
             emit(e, "%s_backward(B); /* d_%s → grad.%s */", op->name, op->out,
-                 op->kind == IR_DENSE || op->kind == IR_CONV ? op->name : "(none)");
+                 op_tensors(op->layer, t) ? op->name : "(none)");
         else
             emit(e, "%s_backward(B); /* d_%s → d_%s */", op->name, op->out, op->in);
     }
@@ -578,27 +426,46 @@ static void emit_tables(Emitter *e)
     int nparams = 0;
     for (int i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];
-        Weights w;
-        if (!op_weights(op, &w))
-            continue;
-        Init wi = op->layer->init, bi = op->layer->bias_init;
-        char wa[32], wb[32], ba[32], bb[32];
+        OpTensor t[OP_MAX_TENSORS];
+        int n = op_tensors(op->layer, t);
         /* torch.nn.Sequential numbers its modules from 0: every layer after the input is one */
         int module = (int)(op->layer - net->layers) - 1;
-        emit(e, "{\"%s_W\", %d, %s, %s, param.%s_W, grad.%s_W,", op->name, w.rank, w.w_shape,
-             w.w_size, op->name, op->name);
-        init_args(wi, w.fan_in, wa, wb);
-        emit(e, " {%s, %s, %s}, %d, %d, \"%d.weight\"},", init_enum[wi.kind], wa, wb, w.fan_in,
-             w.fan_out, module);
-        emit(e, "{\"%s_b\", 1, {%s}, %s, param.%s_b, grad.%s_b,", op->name, w.b_size, w.b_size,
-             op->name, op->name);
-        init_args(bi, w.fan_in, ba, bb);
-        emit(e, " {%s, %s, %s}, %d, %d, \"%d.bias\"},", init_enum[bi.kind], ba, bb, w.fan_in,
-             w.fan_out, module);
-        nparams += 2;
+        for (int k = 0; k < n; k++) {
+            if (t[k].buffer)
+                continue;
+            char a[32], b[32];
+            emit(e, "{\"%s\", %d, %s, %s, param.%s, grad.%s,", t[k].field, t[k].rank,
+                 t[k].shape_c, t[k].size, t[k].field, t[k].field);
+            init_args(t[k].init, t[k].fan_in, a, b);
+            emit(e, " {%s, %s, %s}, %d, %d, \"%d.%s\"},", init_enum[t[k].init.kind], a, b,
+                 t[k].fan_in, t[k].fan_out, module, t[k].torch);
+            nparams++;
+        }
     }
     emit_close(e, ";");
     emit_blank(e);
+    int nbuffers = count_buffers(ir);
+    if (nbuffers) {
+        emit(e, "/* The buffer table: what the runtime sets at the start, saves and restores with the");
+        emit(e, " * parameters, under the names of torch's buffers. */");
+        emit_open(e, "static const NetrtBuffer buffer_table[] =");
+        for (int i = 0; i < ir->nops; i++) {
+            const IrOp *op = &ir->ops[i];
+            OpTensor t[OP_MAX_TENSORS];
+            int n = op_tensors(op->layer, t);
+            int module = (int)(op->layer - net->layers) - 1;
+            for (int k = 0; k < n; k++) {
+                if (!t[k].buffer)
+                    continue;
+                char start[32];
+                emit(e, "{\"%s\", %d, %s, %s, %sbuffer.%s, %d, %s, \"%d.%s\"},", t[k].field,
+                     t[k].rank, t[k].shape_c, t[k].size, t[k].rank ? "" : "&", t[k].field,
+                     t[k].count, fmt_double(start, t[k].buffer_init), module, t[k].torch);
+            }
+        }
+        emit_close(e, ";");
+        emit_blank(e);
+    }
 
     const char *name = c_string(e, net->name, false), *path = c_string(e, e->src->path, false);
     const char *desc = c_string(e, ir_describe(net, e->scratch), true);
@@ -628,6 +495,8 @@ static void emit_tables(Emitter *e)
     if (uses_rng(e))
         emit(e, ".rng = &rng_state,");
     emit(e, ".params = param_table, .n_params = %d,", nparams);
+    if (nbuffers)
+        emit(e, ".buffers = buffer_table, .n_buffers = %d,", nbuffers);
     emit(e, ".forward = forward, .loss = loss, .backward = backward, .update = update,");
     char x1[32], x2[32], x3[32], x4[32];
     emit_open(e, ".train =");
@@ -731,20 +600,22 @@ bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const Em
 
     emit_header(&e, opt);
     emit_sizes(&e, batch_max);
-    emit_storage(&e);
+    emit_params(&e);
+    emit_buffers(&e);
+    emit_activations(&e, batch_max);
     emit_rng(&e);
-    emit_activation_helpers(&e);
+    for (int k = 0; op_list[k]; k++)
+        if (op_list[k]->helpers)
+            op_list[k]->helpers(&e, ir);
     for (int i = 0; i < ir->nops; i++) {
         const IrOp *op = &ir->ops[i];
-        if (op->kind == IR_LOSS)
-            continue;
         emit_banner(&e, op);
-        emit_op_forward(&e, op);
+        op->op->forward(&e, op);
         emit_blank(&e);
-        emit_op_backward(&e, op);
+        op->op->backward(&e, op);
         emit_blank(&e);
     }
-    emit_loss(&e, &ir->ops[ir->nops - 1]);
+    emit_loss(&e);
     emit_blank(&e);
     emit_call_lists(&e);
     emit_update(&e);

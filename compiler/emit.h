@@ -1,4 +1,5 @@
-/* emit.h: what emit.c (the file's frame) and emit_ops.c (one writer per IR op) share. */
+/* emit.h: the printer (printer.c), at the bottom of the emitter: the ops' emitters
+ * (compiler/ops/) write their C through it, and the file's frame (emit.c) calls them. */
 #ifndef EMIT_H
 #define EMIT_H
 
@@ -37,53 +38,34 @@ const char *fmt_double(char buf[32], double x);
 /* `}` one level up; `suffix` follows it (e.g. ";"), or NULL. */
 void emit_close(Emitter *e, const char *suffix);
 void emit_blank(Emitter *e);
-/* The banner that opens a layer: its name and where the .net file declares it. */
+/* The banner that opens a layer (or the loss): its name and where the .net file declares it. */
 void emit_banner(Emitter *e, const IrOp *op);
+/* User text inside a C comment, which it can never end; inside a C string literal, which it
+ * can never leave (bytes past ASCII escaped unless utf8). */
+char *comment_text(Emitter *e, const char *text);
+char *c_string(Emitter *e, const char *text, bool utf8);
 
 /* An elementwise activation as C and as math. Where f' is a function of y alone the backward
- * expression reads y[o]; gelu and silu read z[o]. Fused into a dense or conv layer, gelu and
- * silu keep a value k of z for their backward pass instead: z itself for gelu, σ(z) for silu,
- * whose derivative σ + z·σ(1 - σ) is then σ + y(1 - σ), with no second exponential. */
+ * expression reads y[o]; otherwise (the op's `keeps`) it reads z[o]. Fused into a dense or conv layer,
+ * such an activation keeps a value k of z for its backward pass instead: z itself, or for silu
+ * σ(z), whose derivative σ + z·σ(1 - σ) is then σ + y(1 - σ), with no second exponential. */
 typedef struct {
-    char forward[200];   /* C expression of z, giving y                          */
-    char backward[200];  /* C expression of y[o], dy[o] (and z[o]), giving dz[o]  */
+    char forward[320];   /* C expression of z, giving y                          */
+    char backward[320];  /* C expression of y[o], dy[o] (and z[o]), giving dz[o]  */
     char math_fwd[120];  /* the comment's formulas                                */
     char math_bwd[160];
     char keep[120];      /* fused: C expression of z kept for backward ("" none)  */
     char keep_math[16];  /* "z", "σ(z)"                                           */
-    char fwd_kept[200];  /* fused forward, of z and k                             */
-    char bwd_kept[200];  /* fused backward, of k[o], dy[o] (and y[o])             */
+    char fwd_kept[320];  /* fused forward, of z and k                             */
+    char bwd_kept[320];  /* fused backward, of k[o], dy[o] (and y[o])             */
     bool bwd_kept_reads_y;
     char math_bwd_kept[160];
 } Activation;
-Activation activation(const Emitter *e, const NetLayer *l);
-void emit_activation_kept(Emitter *e, const IrOp *op, const char *i);
-/* A backward pass with nothing to do, written when the op's input is the data: true if so. */
-bool emit_no_input_gradient(Emitter *e, const IrOp *op);
-void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b);
-void emit_activation_helpers(Emitter *e);
-/* A comment "GEMM: LOOP" above a product's call: the loop it stands for. */
-void emit_gemm_loop(Emitter *e, const char *loop);
-/* emit_conv.c: convolution and pooling. Their passes take the samples of a batch CONV_SAMPLES
- * at a time, shared among the threads. */
-enum { CONV_SAMPLES = 4 };
-void emit_image_sizes(Emitter *e, const IrOp *op);
-void emit_image_forward(Emitter *e, const IrOp *op);
-void emit_image_backward(Emitter *e, const IrOp *op);
+
+/* emit_train.c: the loss, the optimizer step and update(). */
+void emit_loss(Emitter *e);
 /* The optimizer's state instances of struct params, as torch.optim names them; returns how many. */
 int optimizer_state(const Net *net, const char *names[3]);
-/* The parameters of a dense or conv op, as the generated code names and shapes them. */
-typedef struct {
-    char w_size[160];     /* "DENSE1_OUT * DENSE1_IN", "CONV1_OC * CONV1_IC * CONV1_K * CONV1_K" */
-    char b_size[48];      /* "DENSE1_OUT", "CONV1_OC"                                          */
-    char w_shape[160];   /* the C initializer of the table's shape: "{DENSE1_OUT, DENSE1_IN}"  */
-    char w_text[48];      /* "[32,64]", "[6,1,5,5]"                                             */
-    int rank, b_count, fan_in, fan_out;
-} Weights;
-bool op_weights(const IrOp *op, Weights *w); /* false: the op has no parameters */
-void emit_op_forward(Emitter *e, const IrOp *op);
-void emit_op_backward(Emitter *e, const IrOp *op);
-void emit_loss(Emitter *e, const IrOp *op);
 void emit_update(Emitter *e);
 
 #endif

@@ -7,102 +7,60 @@
  *     `flatten` is free in row-major NCHW: it renames, nothing is copied;
  *   - cost: parameters and exact GEMM FLOPs per sample, for the header and `netc check`.
  */
-#include "netc.h"
+#include "ops/op.h"
 
-#include <ctype.h>
 #include <string.h>
-
-static void upper(char *dst, size_t size, const char *name, const char *suffix)
-{
-    size_t i = 0;
-    for (; name[i] && i + 1 < size; i++)
-        dst[i] = (char)toupper((unsigned char)name[i]);
-    snprintf(dst + i, size - i, "%s", suffix);
-}
-
-bool is_activation(LayerKind k)
-{
-    return k >= LAYER_RELU && k <= LAYER_SILU;
-}
-
-/* relu, leaky_relu, elu, sigmoid and tanh have derivatives that are functions of their output
- * (y > 0 exactly when z > 0, σ' = y(1-y), …), so backward reads y; gelu and silu do not. */
-bool activation_needs_z(LayerKind k)
-{
-    return k == LAYER_GELU || k == LAYER_SILU;
-}
 
 /* The activation after a dense or conv layer becomes part of its op: the op's output is the
  * activation's, and the gradient before the activation gets a buffer of its own. */
 static const NetLayer *fuse_activation(IrOp *op, const NetLayer *act)
 {
     op->act = act;
-    op->act_kind = act->kind;
-    if (activation_needs_z(act->kind)) /* what it keeps for backward: z, or silu's σ(z) */
-        snprintf(op->z, sizeof op->z, "%s_%s", op->layer->name,
-                 act->kind == LAYER_SILU ? "sigma" : "z");
+    if (act->op->keeps) /* what it keeps for backward: z, or silu's σ(z) */
+        snprintf(op->z, sizeof op->z, "%s_%s", op->layer->name, act->op->keeps);
     return act;
+}
+
+/* Its parameters (not its buffers) and the FLOPs of its products, added to the totals. */
+static void count_cost(Ir *ir, const IrOp *op)
+{
+    ir->nparams += op_param_count(op->layer);
+    if (op->op->flops) {
+        long long flops = op->op->flops(op->layer);
+        ir->flops_forward += flops;
+        ir->flops_train += flops * (op->in_is_data ? 2 : 3);
+    }
 }
 
 Ir ir_lower(const Net *net, Arena *arena)
 {
     Ir ir = {0};
-    ir.ops = arena_alloc(arena, (size_t)(net->nlayers + 1) * sizeof *ir.ops);
+    ir.ops = arena_alloc(arena, (size_t)net->nlayers * sizeof *ir.ops);
     const char *cur = "input"; /* the buffer holding the current activation */
     bool cur_is_data = true;
 
     for (int i = 1; i < net->nlayers; i++) {
         const NetLayer *l = &net->layers[i];
-        if (l->kind == LAYER_FLATTEN)
-            continue; /* same memory, read as a vector */
+        if (l->op->is_free)
+            continue; /* same memory, read another way */
         IrOp *op = &ir.ops[ir.nops++];
+        op->op = l->op;
         op->layer = l;
         op->I = l->in_size;
         op->O = l->out_size;
         op->in_is_data = cur_is_data;
         snprintf(op->in, sizeof op->in, "%s", cur);
         snprintf(op->name, sizeof op->name, "%s", l->name);
-        const NetLayer *last = l;
-        switch (l->kind) {
-        case LAYER_CONV:
-        case LAYER_MAXPOOL:
-        case LAYER_AVGPOOL: {
-            op->kind = l->kind == LAYER_CONV ? IR_CONV : IR_POOL;
-            upper(op->U, sizeof op->U, l->name, "");
-            upper(op->I_name, sizeof op->I_name, l->name, "_IN");
-            upper(op->O_name, sizeof op->O_name, l->name, "_OUT");
-            if (l->kind != LAYER_CONV)
-                break;
-            snprintf(op->pre, sizeof op->pre, "d_%s_out", l->name);
-            if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind))
-                last = fuse_activation(op, &net->layers[++i]);
-            long long ckk = (long long)l->in_c * l->kernel * l->kernel;
-            long long gemm = 2LL * l->out_shape[0] * ckk * l->out_shape[1] * l->out_shape[2];
-            ir.nparams += l->out_shape[0] * ckk + l->out_shape[0];
-            ir.flops_forward += gemm;
-            ir.flops_train += gemm * (op->in_is_data ? 2 : 3);
-            break;
-        }
-        case LAYER_DENSE:
-            op->kind = IR_DENSE;
-            upper(op->I_name, sizeof op->I_name, l->name, "_IN");
-            upper(op->O_name, sizeof op->O_name, l->name, "_OUT");
-            snprintf(op->pre, sizeof op->pre, "d_%s_out", l->name);
-            if (i + 1 < net->nlayers && is_activation(net->layers[i + 1].kind))
-                last = fuse_activation(op, &net->layers[++i]);
-            ir.nparams += (long long)op->I * op->O + op->O;
-            ir.flops_forward += 2LL * op->I * op->O;
-            ir.flops_train += 2LL * op->I * op->O * (op->in_is_data ? 2 : 3);
-            break;
-        default:
-            op->kind = l->kind == LAYER_SOFTMAX || l->kind == LAYER_LOG_SOFTMAX ? IR_SOFTMAX
-                       : l->kind == LAYER_DROPOUT                             ? IR_DROPOUT
-                                                                              : IR_ACT;
-            op->act_kind = l->kind;
-            upper(op->I_name, sizeof op->I_name, l->name, "_SIZE");
+        if (l->op->lower) {
+            l->op->lower(op);
+        } else {
+            op_upper(op->I_name, sizeof op->I_name, l->name, "_SIZE");
             snprintf(op->O_name, sizeof op->O_name, "%s", op->I_name);
-            break;
         }
+        const NetLayer *last = l;
+        if (l->op->fuses_activation && i + 1 < net->nlayers && net->layers[i + 1].op->activation)
+            last = fuse_activation(op, &net->layers[++i]);
+        count_cost(&ir, op);
         snprintf(op->out, sizeof op->out, "%s_out", last->name);
         cur = op->out;
         cur_is_data = false;
@@ -110,8 +68,7 @@ Ir ir_lower(const Net *net, Arena *arena)
     ir.out = cur;
     ir.out_size = net->layers[net->nlayers - 1].out_size;
 
-    IrOp *loss = &ir.ops[ir.nops++];
-    loss->kind = IR_LOSS;
+    IrOp *loss = &ir.loss;
     snprintf(loss->name, sizeof loss->name, "loss");
     snprintf(loss->in, sizeof loss->in, "%s", cur);
     loss->I = loss->O = ir.out_size;
@@ -128,23 +85,12 @@ char *ir_describe(const Net *net, Arena *arena)
     char *buf = arena_alloc(arena, size);
     for (int i = 0; i < net->nlayers; i++) {
         const NetLayer *l = &net->layers[i];
-        const char *sep = i ? " → " : "";
-        if (l->kind == LAYER_INPUT && l->out_rank == 2)
-            used += (size_t)snprintf(buf + used, size - used, "input %dx%d", l->out_shape[0],
-                                     l->out_shape[1]);
-        else if (l->kind == LAYER_INPUT && l->out_rank == 3)
-            used += (size_t)snprintf(buf + used, size - used, "input %dx%dx%d", l->out_shape[0],
-                                     l->out_shape[1], l->out_shape[2]);
-        else if (l->kind == LAYER_INPUT || l->kind == LAYER_DENSE)
-            used += (size_t)snprintf(buf + used, size - used, "%s%s %d", sep, l->name, l->out_size);
-        else if (l->kind == LAYER_CONV)
-            used += (size_t)snprintf(buf + used, size - used, "%s%s %d %dx%d", sep, l->name,
-                                     l->out_shape[0], l->kernel, l->kernel);
-        else if (l->kind == LAYER_MAXPOOL || l->kind == LAYER_AVGPOOL)
-            used += (size_t)snprintf(buf + used, size - used, "%s%s %dx%d", sep, l->name,
-                                     l->kernel, l->kernel);
+        used += (size_t)snprintf(buf + used, size - used, "%s", i ? " → " : "");
+        if (l->op->describe)
+            l->op->describe(l, buf + used, size - used);
         else
-            used += (size_t)snprintf(buf + used, size - used, "%s%s", sep, l->name);
+            snprintf(buf + used, size - used, "%s", l->name);
+        used += strlen(buf + used);
     }
     snprintf(buf + used, size - used, " → %s", net->loss_name);
     return buf;
@@ -153,13 +99,7 @@ char *ir_describe(const Net *net, Arena *arena)
 /* The most a generated trainer may declare in static buffers. Static data past 2 GiB does not
  * link with the default code model ("relocation truncated to fit"); 1 GiB leaves room. */
 static const double STORAGE_MAX_BYTES = 1024.0 * 1024 * 1024;
-enum { STORAGE_MAX_THREADS = 16, STORAGE_INSTANCES = 4 }; /* NETRT_MAX_THREADS; param, grad, and
-                                                              up to two optimizer states */
-
-typedef struct {
-    const char *what;
-    double count, row; /* values in all, and in the longest row an int indexes */
-} StorageArray;
+enum { STORAGE_INSTANCES = 4 }; /* param, grad, and up to two optimizer states */
 
 /* The arrays op declares (emit_storage), in values: each one's row (what generated code indexes
  * with an int) is checked, and the total returned. */
@@ -167,22 +107,16 @@ static double op_storage(Source *src, const IrOp *op, int batch_max, bool *ok)
 {
     const NetLayer *l = op->layer;
     double rows = (double)batch_max * op->O;
-    StorageArray arrays[8];
+    OpArray arrays[4 + OP_MAX_ARRAYS];
     int n = 0;
-    arrays[n++] = (StorageArray){"outputs", rows, rows};
-    arrays[n++] = (StorageArray){"output gradients", rows, rows};
+    arrays[n++] = (OpArray){"outputs", "", NULL, rows, rows};
+    arrays[n++] = (OpArray){"output gradients", "", NULL, rows, rows};
     if (op->z[0])
-        arrays[n++] = (StorageArray){"kept pre-activations", rows, rows};
+        arrays[n++] = (OpArray){"kept pre-activations", "", NULL, rows, rows};
     if (op->act)
-        arrays[n++] = (StorageArray){"gradients before the activation", rows, rows};
-    if (op->kind == IR_DROPOUT || l->kind == LAYER_MAXPOOL)
-        arrays[n++] = (StorageArray){"kept masks", rows, rows};
-    if (op->kind == IR_CONV) {
-        double ckk = (double)l->in_c * l->kernel * l->kernel;
-        double col = ckk * l->out_shape[1] * l->out_shape[2], sums = l->out_shape[0] * (ckk + 1);
-        arrays[n++] = (StorageArray){"im2col scratch", STORAGE_MAX_THREADS * col, col};
-        arrays[n++] = (StorageArray){"gradient sums", (batch_max + 3) / 4 * sums, sums};
-    }
+        arrays[n++] = (OpArray){"gradients before the activation", "", NULL, rows, rows};
+    if (op->op->arrays)
+        n += op->op->arrays(op, batch_max, arrays + n);
     double total = 0;
     for (int i = 0; i < n; i++) {
         if (arrays[i].row > 2147483647.0 && *ok) {
@@ -202,8 +136,6 @@ bool ir_check_storage(Source *src, const Ir *ir, int batch_max, int value_bytes)
     double total = (double)ir->nparams * STORAGE_INSTANCES, largest = 0;
     const IrOp *big = NULL;
     for (int i = 0; i < ir->nops && ok; i++) {
-        if (ir->ops[i].kind == IR_LOSS)
-            continue;
         double n = op_storage(src, &ir->ops[i], batch_max, &ok);
         total += n;
         if (n > largest)

@@ -3,7 +3,7 @@
  * Exit status: 0 success, 1 an error in the .net file or the command line, 2 a failure outside
  * the user's file (cannot write the output, the C compiler failed). */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "netc.h"
+#include "ops/op.h"
 #include "outfile.h"
 
 #include <ctype.h>
@@ -263,15 +263,7 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
     for (int i = 0; i < net->nlayers; i++) {
         const NetLayer *l = &net->layers[i];
         net_shape_text(l, shape, sizeof shape);
-        long long params = 0, flops = 0;
-        if (l->kind == LAYER_DENSE) {
-            params = (long long)l->in_size * l->out_size + l->out_size;
-            flops = 2LL * l->in_size * l->out_size;
-        } else if (l->kind == LAYER_CONV) {
-            long long ckk = (long long)l->in_c * l->kernel * l->kernel;
-            params = l->out_shape[0] * ckk + l->out_shape[0];
-            flops = 2 * l->out_shape[0] * ckk * l->out_shape[1] * l->out_shape[2];
-        }
+        long long params = op_param_count(l), flops = l->op->flops ? l->op->flops(l) : 0;
         printf("  %-12s %-11s %-14s %12s %14s\n", l->name, l->word, shape,
                fmt_count(n1, params), fmt_count(n2, flops));
     }

@@ -5,7 +5,9 @@
  *   parse     grammar/lexer.l + grammar/parser.y build the AST (parse_source)
  *   check.c   AST → Net: names resolved, defaults filled, shapes inferred, errors located
  *   ir.c      Net → Ir: ordered ops with concrete sizes and named buffers, activations fused
- *   emit*.c   Ir → one C file
+ *   emit*.c   Ir → one C file: printer.c writes C, emit.c the file's frame, emit_train.c the
+ *             loss and the optimizer
+ * Every kind of layer is one descriptor in ops/ (ops/op.h), which each stage consults.
  */
 #ifndef NETC_H
 #define NETC_H
@@ -150,28 +152,8 @@ Stmt *parse_source(Source *src, Arena *arena);
 
 /* ---- check.c ------------------------------------------------------------------------------- */
 
-typedef enum {
-    LAYER_INPUT,
-    LAYER_DENSE,
-    LAYER_FLATTEN,
-    LAYER_DROPOUT,
-    /* elementwise activations, from here to LAYER_SILU */
-    LAYER_RELU,
-    LAYER_LEAKY_RELU,
-    LAYER_ELU,
-    LAYER_SIGMOID,
-    LAYER_TANH,
-    LAYER_GELU,
-    LAYER_SILU,
-    /* row-wise */
-    LAYER_SOFTMAX,
-    LAYER_LOG_SOFTMAX,
-    /* on images [C,H,W] */
-    LAYER_CONV,
-    LAYER_MAXPOOL,
-    LAYER_AVGPOOL,
-    LAYER_KINDS
-} LayerKind;
+/* A kind of layer, described once: compiler/ops/op.h. */
+typedef struct OpDesc OpDesc;
 
 /* The runtime's NetrtInitKind, in the same order, and one more: torch's default. */
 typedef enum {
@@ -195,20 +177,19 @@ typedef struct {
 
 /* A checked layer: kind known, shape inferred. */
 typedef struct NetLayer {
-    LayerKind kind;
+    const OpDesc *op;     /* its kind                                                 */
     char name[32];        /* dense1, relu1: kind + ordinal among layers of that kind  */
-    const char *word;     /* its kind as a word: "dense", "swish"                    */
+    const char *word;     /* its kind as written: "dense", "swish"                   */
     const Layer *src;     /* where it was written                                    */
     int out_shape[3], out_rank; /* the shape of its output, batch dimension left out   */
     int out_size;         /* product of out_shape                                    */
     int in_size;          /* product of its input's shape                            */
-    Init init, bias_init; /* LAYER_DENSE: of W and of b                              */
-    double weight_decay;  /* LAYER_DENSE, LAYER_CONV: its own L2 coefficient, or < 0: the
-                             optimizer's                                              */
+    double opt[8];        /* its options' values, in the order of op->options        */
+    double arg;           /* a positional number that is not a size: dropout's p     */
+    Init init[2];         /* of its weights and of its bias, where it has them       */
+    double weight_decay;  /* its own L2 coefficient, or < 0: the optimizer's          */
     int kernel, stride, padding; /* conv, pools: square kernel K×K                      */
-    int in_c, in_h, in_w; /* conv, pools: the input image                              */
-    double param;         /* leaky_relu: slope; elu: alpha; dropout: p                 */
-    bool tanh_approx;     /* gelu: the tanh approximation rather than erf              */
+    int in_c, in_h, in_w; /* conv, pools, batchnorm: the input image ([C] for a vector)*/
 } NetLayer;
 
 typedef enum {
@@ -286,10 +267,6 @@ typedef struct Net {
 /* A layer's output shape as the messages and tables show it: "[784]", "[1,28,28]". */
 void net_shape_text(const NetLayer *l, char *buf, size_t size);
 
-/* Is k an elementwise activation? Does its derivative need its input z, not only y = f(z)? */
-bool is_activation(LayerKind k);
-bool activation_needs_z(LayerKind k);
-
 /* Is `word` a kind of layer? (The parser asks, to word an error.) */
 bool check_is_layer(const char *word);
 /* Is `name` a function an expression may call (sin, log2, sqrt, …)? */
@@ -307,40 +284,32 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
 
 /* ---- ir.c ---------------------------------------------------------------------------------- */
 
-typedef enum {
-    IR_DENSE,   /* out = act(in · Wᵀ + b), the activation (if any) fused into the same pass     */
-    IR_ACT,     /* out = act(in), an activation that does not follow a dense layer             */
-    IR_CONV,    /* out = act(W ⊛ in + b), per sample: im2col, then one GEMM                      */
-    IR_POOL,    /* max or average over K×K windows                                              */
-    IR_DROPOUT, /* out = in ⊙ mask / (1 - p) while training, out = in when evaluating         */
-    IR_SOFTMAX, /* out[b,:] = softmax(in[b,:]), or log_softmax                                  */
-    IR_LOSS,    /* the loss on the last output, and its gradient                               */
-} IrOpKind;
-
+/* One op of the trainer: a layer (and the activation fused into it), or the loss. */
 typedef struct IrOp {
-    IrOpKind kind;
-    const NetLayer *layer;      /* the dense/activation layer it comes from                */
-    const NetLayer *act;        /* IR_DENSE: the fused activation layer, or NULL            */
-    LayerKind act_kind;         /* IR_DENSE with act, IR_ACT: which activation              */
+    const OpDesc *op;           /* the layer's kind; NULL for the loss                      */
+    const NetLayer *layer;      /* the layer it comes from                                 */
+    const NetLayer *act;        /* the activation fused into it (dense, conv), or NULL      */
     char name[32];              /* prefix of its functions: dense1, relu2, loss             */
     char in[40], out[40];       /* buffers read and written: "input", "relu1_out"            */
-    char pre[40];               /* IR_DENSE, IR_CONV: ∂L/∂(the product + bias), before any
+    char pre[40];               /* dense, conv: ∂L/∂(the product + bias), before any
                                    activation: d_<layer>_out, which is d_<out> without one    */
-    char z[40];                 /* IR_DENSE with gelu/silu: the pre-activation, kept         */
+    char z[40];                 /* with a fused activation whose derivative needs z: what it
+                                   keeps of z (z itself, or silu's σ(z))                      */
     bool in_is_data;            /* the input is the data: no gradient flows into it         */
     int I, O;                   /* sizes per sample: inputs, outputs                        */
     char I_name[40], O_name[40];/* the enum constants naming them                           */
-    char U[32];                 /* IR_CONV, IR_POOL: prefix of its size constants: CONV1    */
+    char U[32];                 /* image ops: prefix of its size constants: CONV1           */
 } IrOp;
 
 typedef struct Ir {
-    IrOp *ops;
+    IrOp *ops;                  /* the layers' ops, in order                                */
     int nops;
+    IrOp loss;                  /* the loss on the last output, and its gradient            */
     const char *out;            /* the network's output buffer                              */
     int out_size;
     long long nparams;
-    long long flops_forward;    /* per sample: 2 per multiply-add of the dense layers        */
-    long long flops_train;      /* per sample: forward + backward GEMMs                      */
+    long long flops_forward;    /* per sample: 2 per multiply-add of the products            */
+    long long flops_train;      /* per sample: forward + backward products                   */
 } Ir;
 
 Ir ir_lower(const Net *net, Arena *arena);

@@ -1,4 +1,4 @@
-/* emit_conv.c: the image layers, convolution and pooling, NCHW.
+/* image.c: the image layers, convolution and pooling, NCHW.
  *
  * A convolution is an im2col and one GEMM per sample: the K×K windows of the input are laid out
  * as the columns of a matrix, so that every output channel is a row of W times that matrix. Its
@@ -9,7 +9,170 @@
  * (netrt_parallel): a convolution's scratch is one per thread, and its parameter gradients are
  * summed per range of samples, then the ranges in order, so the sums do not depend on the
  * threads. */
-#include "emit.h"
+#include "op.h"
+
+extern const OpDesc op_conv, op_maxpool;
+
+/* ---- check and lower ------------------------------------------------------------------------- */
+
+enum { CONV_KERNEL, CONV_STRIDE, CONV_PADDING, CONV_INIT, CONV_BIAS, CONV_WEIGHT_DECAY };
+enum { POOL_STRIDE };
+
+/* conv OUT kernel=K [stride=S] [padding=P], maxpool K [stride=S], avgpool K [stride=S]:
+ * an image [C,H,W] in (HxW counts as one channel), an image [OUT or C, Ho, Wo] out, with
+ * Ho = ⌊(H + 2P - K) / S⌋ + 1, as torch.nn.Conv2d and MaxPool2d compute it. */
+static bool image_shape(LayerCheck *lc)
+{
+    Source *src = lc->src;
+    const NetLayer *prev = lc->prev;
+    NetLayer *l = lc->l;
+    const char *word = lc->word, *shape = lc->prev_shape;
+    bool conv = l->op == &op_conv;
+    if (prev->out_rank == 1) {
+        diag(src, lc->at->loc, DIAG_ERROR, "'%s' expects an image [C,H,W], got the vector %s from "
+             "'%s' (line %d)", word, shape, prev->name, prev->src->loc.first_line);
+        if (prev->op->is_free)
+            diag(src, prev->src->loc, DIAG_NOTE, "image layers go before 'flatten'");
+        return false;
+    }
+    l->in_c = prev->out_rank == 3 ? prev->out_shape[0] : 1;
+    l->in_h = prev->out_shape[prev->out_rank - 2];
+    l->in_w = prev->out_shape[prev->out_rank - 1];
+    int out_c = l->in_c;
+    if (conv) {
+        out_c = check_size(lc->c, lc->at->arg, "'conv'", MAX_DIM);
+        if (out_c < 0)
+            return false;
+        if (!check_find_setting(lc->at->opts, "kernel")) {
+            diag(src, lc->at->loc, DIAG_ERROR, "'conv' needs a kernel size, e.g. 'conv %d "
+                 "kernel=5'", out_c);
+            return false;
+        }
+        l->kernel = (int)l->opt[CONV_KERNEL];
+        l->stride = (int)l->opt[CONV_STRIDE];
+        l->padding = (int)l->opt[CONV_PADDING];
+    } else {
+        const Value *k = check_resolve(lc->c, lc->at->arg);
+        if (!k || (l->kernel = check_kernel(lc->c, k, lc->at->kind)) < 0)
+            return false;
+        /* torch's default: windows side by side */
+        l->stride = l->opt[POOL_STRIDE] ? (int)l->opt[POOL_STRIDE] : l->kernel;
+    }
+    if (!lc->options_ok || l->kernel <= 0)
+        return false;
+    int K = l->kernel, S = l->stride, P = l->padding;
+    if (P >= K) {
+        diag(src, check_find_setting(lc->at->opts, "padding")->value->loc, DIAG_ERROR,
+             "padding %d is not smaller than the %dx%d kernel: whole windows would see only "
+             "padding", P, K, K);
+        return false;
+    }
+    if (K > l->in_h + 2 * P || K > l->in_w + 2 * P) {
+        diag(src, lc->at->loc, DIAG_ERROR, "the %dx%d %s of '%s' is larger than its input %s%s",
+             K, K, conv ? "kernel" : "window", word, shape, P ? " with its padding" : "");
+        return false;
+    }
+    int ho = (l->in_h + 2 * P - K) / S + 1, wo = (l->in_w + 2 * P - K) / S + 1;
+    int rest_h = (l->in_h + 2 * P - K) % S, rest_w = (l->in_w + 2 * P - K) % S;
+    if (rest_h || rest_w) {
+        if (conv) {
+            diag(src, lc->at->loc, DIAG_WARNING, "stride %d does not divide %s evenly: the last "
+                 "%d row%s and %d column%s are never read", S, shape, rest_h,
+                 rest_h == 1 ? "" : "s", rest_w, rest_w == 1 ? "" : "s");
+        } else {
+            diag(src, lc->at->loc, DIAG_ERROR, "'%s %d' with stride %d does not tile %s: %d row%s "
+                 "and %d column%s would be left out", word, K, S, shape, rest_h,
+                 rest_h == 1 ? "" : "s", rest_w, rest_w == 1 ? "" : "s");
+            return false;
+        }
+    }
+    l->out_rank = 3;
+    l->out_shape[0] = out_c;
+    l->out_shape[1] = ho;
+    l->out_shape[2] = wo;
+    double size = (double)out_c * ho * wo;
+    if (size > MAX_LAYER_SIZE) {
+        diag(src, lc->at->loc, DIAG_ERROR, "'%s' output of %.0f values is too large (at most %d)",
+             word, size, MAX_LAYER_SIZE);
+        return false;
+    }
+    l->out_size = (int)size;
+    return true;
+}
+
+static void conv_describe(const NetLayer *l, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s %d %dx%d", l->name, l->out_shape[0], l->kernel, l->kernel);
+}
+
+static void pool_describe(const NetLayer *l, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s %dx%d", l->name, l->kernel, l->kernel);
+}
+
+/* W [out channel, in channel, K, K] and b [out channel], as torch.nn.Conv2d */
+static int conv_tensors(const NetLayer *l, OpTensor *t)
+{
+    char oc[48], ic[48], k[48];
+    op_upper(oc, sizeof oc, l->name, "_OC");
+    op_upper(ic, sizeof ic, l->name, "_IC");
+    op_upper(k, sizeof k, l->name, "_K");
+    const char *w_names[] = {oc, ic, k, k}, *b_names[] = {oc};
+    int w_dims[] = {l->out_shape[0], l->in_c, l->kernel, l->kernel}, b_dims[] = {l->out_shape[0]};
+    op_tensor(&t[0], l, "W", "weight", 4, w_names, w_dims);
+    op_tensor(&t[1], l, "b", "bias", 1, b_names, b_dims);
+    t[0].init = l->init[0];
+    t[1].init = l->init[1];
+    t[0].fan_in = t[1].fan_in = l->in_c * l->kernel * l->kernel;
+    t[0].fan_out = t[1].fan_out = l->out_shape[0] * l->kernel * l->kernel;
+    return 2;
+}
+
+static long long conv_flops(const NetLayer *l)
+{
+    long long ckk = (long long)l->in_c * l->kernel * l->kernel;
+    return 2LL * l->out_shape[0] * ckk * l->out_shape[1] * l->out_shape[2];
+}
+
+static void image_lower(IrOp *op)
+{
+    op_upper(op->U, sizeof op->U, op->name, "");
+    op_upper(op->I_name, sizeof op->I_name, op->name, "_IN");
+    op_upper(op->O_name, sizeof op->O_name, op->name, "_OUT");
+    if (op->op == &op_conv)
+        snprintf(op->pre, sizeof op->pre, "d_%s_out", op->name);
+}
+
+static int conv_arrays(const IrOp *op, int batch_max, OpArray *a)
+{
+    const NetLayer *l = op->layer;
+    const char *U = op->U;
+    double ckk = (double)l->in_c * l->kernel * l->kernel;
+    double col = ckk * l->out_shape[1] * l->out_shape[2], sums = l->out_shape[0] * (ckk + 1);
+    a[0] = (OpArray){"im2col scratch", "", "one sample's im2col matrix, a scratch per thread",
+                     OP_MAX_THREADS * col, col};
+    snprintf(a[0].decl, sizeof a[0].decl,
+             "@R %s_col[NETRT_MAX_THREADS][%s_IC * %s_K * %s_K * %s_OH * %s_OW];", op->name, U, U,
+             U, U, U);
+    a[1] = (OpArray){"gradient sums", "", "each range of samples' sums of grad W and grad b",
+                     (batch_max + CONV_SAMPLES - 1) / CONV_SAMPLES * sums, sums};
+    snprintf(a[1].decl, sizeof a[1].decl,
+             "@R %s_sums[(BATCH_MAX + SAMPLES - 1) / SAMPLES][%s_OC * (%s_IC * %s_K * %s_K + 1)];",
+             op->name, U, U, U, U);
+    return 2;
+}
+
+static int maxpool_arrays(const IrOp *op, int batch_max, OpArray *a)
+{
+    double rows = (double)batch_max * op->O;
+    a[0] = (OpArray){"kept masks", "", "where each window's maximum was, for the backward pass",
+                     rows, rows};
+    snprintf(a[0].decl, sizeof a[0].decl, "int32_t %s_arg[BATCH_MAX * %s];", op->name,
+             op->O_name);
+    return 1;
+}
+
+/* ---- emit ------------------------------------------------------------------------------------ */
 
 /* The size constants of one image layer: CONV1_IC, CONV1_OH, … */
 typedef struct {
@@ -31,13 +194,13 @@ static ImageNames image_names(const IrOp *op)
     return n;
 }
 
-void emit_image_sizes(Emitter *e, const IrOp *op)
+static void image_sizes(Emitter *e, const IrOp *op)
 {
     const NetLayer *l = op->layer;
     ImageNames n = image_names(op);
     emit(e, "%s = %d, %s = %d, %s = %d, /* %s's input image */", n.IC, l->in_c, n.IH, l->in_h,
          n.IW, l->in_w, op->name);
-    if (op->kind == IR_CONV)
+    if (op->op == &op_conv)
         emit(e, "%s = %d, %s = %d, %s = %d, /* kernel K×K, stride, padding */", n.K, l->kernel,
              n.S, l->stride, n.P, l->padding);
     else
@@ -101,7 +264,7 @@ static void emit_window_loops(Emitter *e, const IrOp *op, bool scatter)
     emit_close(e, NULL);
 }
 
-static void emit_conv_forward(Emitter *e, const IrOp *op)
+static void conv_forward(Emitter *e, const IrOp *op)
 {
     ImageNames n = image_names(op);
     const char *nm = op->name;
@@ -154,7 +317,7 @@ static void emit_conv_forward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
-static void emit_conv_backward(Emitter *e, const IrOp *op)
+static void conv_backward(Emitter *e, const IrOp *op)
 {
     ImageNames n = image_names(op);
     const char *nm = op->name;
@@ -255,10 +418,10 @@ static void emit_window_close(Emitter *e)
     emit_close(e, NULL);
 }
 
-static void emit_pool_forward(Emitter *e, const IrOp *op)
+static void pool_forward(Emitter *e, const IrOp *op)
 {
     ImageNames n = image_names(op);
-    bool max = op->layer->kind == LAYER_MAXPOOL;
+    bool max = op->op == &op_maxpool;
     emit(e, "/* forward: each output pixel is the %s of its K×K window, channel by channel:", max ? "maximum" : "mean");
     if (max) {
         emit(e, " *   %s[b,c,oh,ow] = max_{i,j} x[b, c, oh·S + i, ow·S + j],  x = %s", op->out, op->in);
@@ -295,10 +458,10 @@ static void emit_pool_forward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
-static void emit_pool_backward(Emitter *e, const IrOp *op)
+static void pool_backward(Emitter *e, const IrOp *op)
 {
     ImageNames n = image_names(op);
-    bool max = op->layer->kind == LAYER_MAXPOOL;
+    bool max = op->op == &op_maxpool;
     if (emit_no_input_gradient(e, op))
         return;
     if (max)
@@ -328,18 +491,49 @@ static void emit_pool_backward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
-void emit_image_forward(Emitter *e, const IrOp *op)
-{
-    if (op->kind == IR_CONV)
-        emit_conv_forward(e, op);
-    else
-        emit_pool_forward(e, op);
-}
+/* ---- the descriptors ------------------------------------------------------------------------- */
 
-void emit_image_backward(Emitter *e, const IrOp *op)
-{
-    if (op->kind == IR_CONV)
-        emit_conv_backward(e, op);
-    else
-        emit_pool_backward(e, op);
-}
+const OpDesc op_conv = {
+    "conv", NULL, "Conv2d", ARG_SIZE, "a number of output channels", "conv 6 kernel=5",
+    .options = {[CONV_KERNEL] = {"kernel", OPT_KERNEL, .def = 0},
+                [CONV_STRIDE] = {"stride", OPT_WHOLE, .min = 1, .max = MAX_DIM, .def = 1},
+                [CONV_PADDING] = {"padding", OPT_WHOLE, .min = 0, .max = MAX_DIM, .def = 0},
+                [CONV_INIT] = {"init", OPT_INIT, .slot = 0},
+                [CONV_BIAS] = {"bias", OPT_INIT, .slot = 1},
+                [CONV_WEIGHT_DECAY] = {"weight_decay", OPT_WEIGHT_DECAY, .min = 0, .max = 1e6}},
+    .layout = "a conv W is [out channel, in channel, K, K]",
+    .fuses_activation = true,
+    .images = true,
+    .shape = image_shape,
+    .describe = conv_describe,
+    .tensors = conv_tensors,
+    .flops = conv_flops,
+    .lower = image_lower,
+    .arrays = conv_arrays,
+    .sizes = image_sizes,
+    .forward = conv_forward,
+    .backward = conv_backward,
+};
+const OpDesc op_maxpool = {
+    "maxpool", NULL, "MaxPool2d", ARG_KERNEL, "a window size", "maxpool 2",
+    .options = {[POOL_STRIDE] = {"stride", OPT_WHOLE, .min = 1, .max = MAX_DIM}},
+    .images = true,
+    .shape = image_shape,
+    .describe = pool_describe,
+    .lower = image_lower,
+    .arrays = maxpool_arrays,
+    .sizes = image_sizes,
+    .forward = pool_forward,
+    .backward = pool_backward,
+};
+const OpDesc op_avgpool = {
+    "avgpool", NULL, "AvgPool2d", ARG_KERNEL, "a window size", "maxpool 2",
+    .options = {[POOL_STRIDE] = {"stride", OPT_WHOLE, .min = 1, .max = MAX_DIM}},
+    .images = true,
+    .shape = image_shape,
+    .describe = pool_describe,
+    .lower = image_lower,
+    .sizes = image_sizes,
+    .forward = pool_forward,
+    .backward = pool_backward,
+};

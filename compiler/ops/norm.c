@@ -1,0 +1,365 @@
+/* norm.c: batch normalization and layer normalization.
+ *
+ * Both make x̂ = (x - μ) / √(σ² + ε) and y = γ·x̂ + β; they differ in what μ and σ² are taken
+ * over. batchnorm: per channel, over the batch (and the image's positions), as
+ * torch.nn.BatchNorm1d after a dense layer and BatchNorm2d after a conv; while evaluating it uses
+ * the running statistics it kept while training. layernorm: per sample, over its D values, as
+ * torch.nn.LayerNorm(D). Sums are taken in double precision. */
+#include "op.h"
+
+#include <string.h>
+
+extern const OpDesc op_batchnorm;
+
+enum { NORM_MOMENTUM, NORM_EPS, NORM_AFFINE }; /* batchnorm's options; layernorm has the last two */
+enum { LN_EPS, LN_AFFINE };
+static const char *const booleans[] = {"false", "true", NULL};
+
+static bool affine(const NetLayer *l)
+{
+    return l->opt[l->op == &op_batchnorm ? NORM_AFFINE : LN_AFFINE] == 1;
+}
+
+static double eps(const NetLayer *l)
+{
+    return l->opt[l->op == &op_batchnorm ? NORM_EPS : LN_EPS];
+}
+
+/* ---- check ------------------------------------------------------------------------------------ */
+
+/* batchnorm: channels C of an image [C,H,W] (HxW: one channel), or the C values of a vector */
+static bool batchnorm_shape(LayerCheck *lc)
+{
+    const NetLayer *prev = lc->prev;
+    NetLayer *l = lc->l;
+    l->in_c = prev->out_rank == 3 ? prev->out_shape[0]
+              : prev->out_rank == 2 ? 1
+                                    : prev->out_size;
+    l->in_h = prev->out_rank == 1 ? 1 : prev->out_shape[prev->out_rank - 2];
+    l->in_w = prev->out_rank == 1 ? 1 : prev->out_shape[prev->out_rank - 1];
+    keep_shape(lc);
+    return true;
+}
+
+static bool layernorm_shape(LayerCheck *lc)
+{
+    if (lc->prev->out_rank != 1) {
+        diag(lc->src, lc->at->loc, DIAG_ERROR, "'layernorm' normalizes a vector, got %s from '%s' "
+             "(line %d)", lc->prev_shape, lc->prev->name, lc->prev->src->loc.first_line);
+        diag(lc->src, lc->at->loc, DIAG_NOTE, "insert 'flatten' before it, or use 'batchnorm' "
+             "for images");
+        return false;
+    }
+    lc->l->in_c = lc->prev->out_size;
+    lc->l->in_h = lc->l->in_w = 1;
+    keep_shape(lc);
+    return true;
+}
+
+/* γ and β [C] (torch's weight and bias) when affine; batchnorm's running statistics */
+static int norm_tensors(const NetLayer *l, OpTensor *t)
+{
+    char c[48];
+    op_upper(c, sizeof c, l->name, "_C");
+    const char *names[] = {c};
+    int dims[] = {l->in_c}, n = 0;
+    if (affine(l)) {
+        op_tensor(&t[n], l, "gamma", "weight", 1, names, dims);
+        t[n++].init = (Init){INIT_CONSTANT, 1, 0};
+        op_tensor(&t[n], l, "beta", "bias", 1, names, dims);
+        t[n++].init = (Init){INIT_ZEROS, 0, 0};
+    }
+    for (int i = 0; i < n; i++)
+        t[i].fan_in = t[i].fan_out = l->in_c;
+    if (l->op != &op_batchnorm)
+        return n;
+    op_tensor(&t[n], l, "running_mean", "running_mean", 1, names, dims);
+    t[n].buffer = true;
+    t[n++].buffer_init = 0;
+    op_tensor(&t[n], l, "running_var", "running_var", 1, names, dims);
+    t[n].buffer = true;
+    t[n++].buffer_init = 1;
+    op_tensor(&t[n], l, "num_batches_tracked", "num_batches_tracked", 0, NULL, NULL);
+    t[n].buffer = t[n].count = true;
+    t[n++].buffer_init = 0;
+    return n;
+}
+
+/* ---- lower and emit ------------------------------------------------------------------------- */
+
+static void norm_sizes(Emitter *e, const IrOp *op)
+{
+    const NetLayer *l = op->layer;
+    char C[48], HW[48];
+    op_upper(C, sizeof C, op->name, "_C");
+    op_upper(HW, sizeof HW, op->name, "_HW");
+    if (l->op == &op_batchnorm)
+        emit(e, "%s = %d, %s = %d, %s = %s * %s, /* channels, values of a channel per sample */",
+             C, l->in_c, HW, l->in_h * l->in_w, op->I_name, C, HW);
+    else
+        emit(e, "%s = %d, %s = %s, /* the values normalized together */", C, l->in_c, op->I_name, C);
+}
+
+/* What the backward pass keeps: x̂, and 1/√(σ² + ε) per channel (batchnorm) or sample (layernorm). */
+static int norm_arrays(const IrOp *op, int batch_max, OpArray *a)
+{
+    bool bn = op->op == &op_batchnorm;
+    double rows = (double)batch_max * op->O;
+    a[0] = (OpArray){"kept normalized values", "", "x̂ = (x - μ)/√(σ² + ε), for the backward pass",
+                     rows, rows};
+    snprintf(a[0].decl, sizeof a[0].decl, "@R %s_xhat[BATCH_MAX * %s];", op->name, op->I_name);
+    char C[48];
+    op_upper(C, sizeof C, op->name, "_C");
+    a[1] = (OpArray){"kept deviations", "", bn ? "1/√(σ² + ε) of each channel" : "1/√(σ² + ε) of each sample",
+                     bn ? op->layer->in_c : batch_max, bn ? op->layer->in_c : batch_max};
+    snprintf(a[1].decl, sizeof a[1].decl, "@R %s_invstd[%s];", op->name, bn ? C : "BATCH_MAX");
+    return 2;
+}
+
+/* The names a pass over one op uses. */
+typedef struct {
+    char C[48], HW[48];
+    char x[48], y[48], dy[48], dx[48], xhat[64], invstd[64];
+    char gamma[64], beta[64];   /* "param.bn1_gamma[c]", or "1" and "0" without affine */
+    char mean[64], var[64];     /* batchnorm's running statistics */
+} NormNames;
+
+static NormNames norm_names(const Emitter *e, const IrOp *op, const char *ch)
+{
+    NormNames n;
+    op_upper(n.C, sizeof n.C, op->name, "_C");
+    op_upper(n.HW, sizeof n.HW, op->name, "_HW");
+    snprintf(n.x, sizeof n.x, "%s", op->in);
+    snprintf(n.y, sizeof n.y, "%s", op->out);
+    snprintf(n.dy, sizeof n.dy, "d_%s", op->out);
+    snprintf(n.dx, sizeof n.dx, "d_%s", op->in);
+    snprintf(n.xhat, sizeof n.xhat, "%s_xhat", op->name);
+    snprintf(n.invstd, sizeof n.invstd, "%s_invstd", op->name);
+    if (affine(op->layer)) {
+        snprintf(n.gamma, sizeof n.gamma, "param.%s_gamma[%s]", op->name, ch);
+        snprintf(n.beta, sizeof n.beta, "param.%s_beta[%s]", op->name, ch);
+    } else {
+        snprintf(n.gamma, sizeof n.gamma, "1.0%s", e->f64 ? "" : "f");
+        snprintf(n.beta, sizeof n.beta, "0.0%s", e->f64 ? "" : "f");
+    }
+    snprintf(n.mean, sizeof n.mean, "buffer.%s_running_mean[c]", op->name);
+    snprintf(n.var, sizeof n.var, "buffer.%s_running_var[c]", op->name);
+    return n;
+}
+
+/* batchnorm's loops over the values of channel c: every sample b, and every position s of an
+ * image; `i` is the index of the value. Returns how many loops to close. */
+static int emit_channel_values(Emitter *e, const IrOp *op, const NormNames *n)
+{
+    emit_open(e, "for (int b = 0; b < B; b++)");
+    if (op->layer->in_h * op->layer->in_w == 1) {
+        emit(e, "const int i = b * %s + c;", n->C);
+        return 1;
+    }
+    emit_open(e, "for (int s = 0; s < %s; s++)", n->HW);
+    emit(e, "const int i = (b * %s + c) * %s + s;", n->C, n->HW);
+    return 2;
+}
+
+static void emit_close_n(Emitter *e, int n)
+{
+    while (n--)
+        emit_close(e, NULL);
+}
+
+static void batchnorm_forward(Emitter *e, const IrOp *op)
+{
+    const NetLayer *l = op->layer;
+    NormNames n = norm_names(e, op, "c");
+    char m[40], one_m[40], ep[40];
+    bool image = l->in_h * l->in_w > 1;
+    emit(e, "/* forward, while training: for each channel c, over its n = B%s values x in %s,", image ? "·HW" : "", n.x);
+    emit(e, " *   μ = mean(x),  σ² = mean((x - μ)²),  x̂ = (x - μ)/√(σ² + ε),  %s = %sx̂%s", n.y,
+         affine(l) ? "γ_c·" : "", affine(l) ? " + β_c" : "");
+    emit(e, " *   running_mean_c ← (1 - m)·running_mean_c + m·μ");
+    emit(e, " *   running_var_c  ← (1 - m)·running_var_c + m·σ²·n/(n - 1)   (the unbiased variance)");
+    emit(e, " * When evaluating, μ and σ² are running_mean_c and running_var_c. m = %g, ε = %g, as",
+         l->opt[NORM_MOMENTUM], eps(l));
+    emit(e, " * torch.nn.BatchNorm%dd(%d%s). */", image ? 2 : 1, l->in_c, affine(l) ? "" : ", affine=False");
+    emit_function(e, "static void %s_forward(int B, int training)", op->name);
+    emit(e, "const int n = B%s%s; /* the values of a channel in the batch */", image ? " * " : "",
+         image ? n.HW : "");
+    emit(e, "if (training)");
+    emit(e, "    buffer.%s_num_batches_tracked++;", op->name);
+    emit_open(e, "for (int c = 0; c < %s; c++)", n.C);
+    emit(e, "@R mean = %s, var = %s;", n.mean, n.var);
+    emit_open(e, "if (training)");
+    emit(e, "double sum = 0.0, squares = 0.0;");
+    int depth = emit_channel_values(e, op, &n);
+    emit(e, "sum += %s[i];", n.x);
+    emit_close_n(e, depth);
+    emit(e, "mean = (@R)(sum / n);");
+    depth = emit_channel_values(e, op, &n);
+    emit(e, "squares += (double)(%s[i] - mean) * (%s[i] - mean);", n.x, n.x);
+    emit_close_n(e, depth);
+    emit(e, "var = (@R)(squares / n);");
+    lit(e, m, l->opt[NORM_MOMENTUM]);
+    lit(e, one_m, 1 - l->opt[NORM_MOMENTUM]);
+    emit(e, "%s = %s * %s + %s * mean;", n.mean, one_m, n.mean, m);
+    emit(e, "%s = %s * %s + %s * (n > 1 ? var * (@R)n / (@R)(n - 1) : var);", n.var, one_m, n.var, m);
+    emit_close(e, NULL);
+    emit(e, "const @R invstd = 1.0@f / sqrt@f(var + %s);", lit(e, ep, eps(l)));
+    emit(e, "%s[c] = invstd;", n.invstd);
+    depth = emit_channel_values(e, op, &n);
+    emit(e, "const @R xhat = (%s[i] - mean) * invstd;", n.x);
+    emit(e, "%s[i] = xhat;", n.xhat);
+    emit(e, "%s[i] = %s * xhat + %s;", n.y, n.gamma, n.beta);
+    emit_close_n(e, depth);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+static void batchnorm_backward(Emitter *e, const IrOp *op)
+{
+    const NetLayer *l = op->layer;
+    NormNames n = norm_names(e, op, "c");
+    bool image = l->in_h * l->in_w > 1;
+    emit(e, "/* backward, given dy = %s, for each channel c over its n values (x̂ kept by forward):", n.dy);
+    if (affine(l))
+        emit(e, " *   grad.γ_c = Σ dy·x̂,   grad.β_c = Σ dy");
+    if (op->in_is_data)
+        emit(e, " *   (no %s: the input is data) */", n.dx);
+    else
+        emit(e, " *   %s = %s/√(σ² + ε) · (dy - Σ dy / n - x̂ · Σ dy·x̂ / n) */", n.dx,
+             affine(l) ? "γ_c" : "1");
+    emit_function(e, "static void %s_backward(int B)", op->name);
+    emit(e, "const int n = B%s%s;", image ? " * " : "", image ? n.HW : "");
+    if (op->in_is_data && !affine(l)) {
+        emit(e, "(void)n;");
+        emit_close(e, NULL);
+        return;
+    }
+    emit_open(e, "for (int c = 0; c < %s; c++)", n.C);
+    emit(e, "double sum_dy = 0.0, sum_dy_xhat = 0.0;");
+    int depth = emit_channel_values(e, op, &n);
+    emit(e, "sum_dy += %s[i];", n.dy);
+    emit(e, "sum_dy_xhat += (double)%s[i] * %s[i];", n.dy, n.xhat);
+    emit_close_n(e, depth);
+    if (affine(l)) {
+        emit(e, "grad.%s_gamma[c] = (@R)sum_dy_xhat;", op->name);
+        emit(e, "grad.%s_beta[c] = (@R)sum_dy;", op->name);
+    }
+    if (!op->in_is_data) {
+        emit(e, "const @R k = %s * %s[c];", n.gamma, n.invstd);
+        emit(e, "const @R mean_dy = (@R)(sum_dy / n), mean_dy_xhat = (@R)(sum_dy_xhat / n);");
+        depth = emit_channel_values(e, op, &n);
+        emit(e, "%s[i] = k * (%s[i] - mean_dy - %s[i] * mean_dy_xhat);", n.dx, n.dy, n.xhat);
+        emit_close_n(e, depth);
+    } else {
+        emit(e, "(void)n;");
+    }
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+static void layernorm_forward(Emitter *e, const IrOp *op)
+{
+    const NetLayer *l = op->layer;
+    NormNames n = norm_names(e, op, "d");
+    char ep[40];
+    emit(e, "/* forward: for each sample b, over its D = %d values x in %s:", l->in_c, n.x);
+    emit(e, " *   μ = mean(x),  σ² = mean((x - μ)²),  x̂ = (x - μ)/√(σ² + ε),  %s = %sx̂%s", n.y,
+         affine(l) ? "γ⊙" : "", affine(l) ? " + β" : "");
+    emit(e, " * ε = %g, as torch.nn.LayerNorm(%d%s); the same while training and evaluating. */",
+         eps(l), l->in_c, affine(l) ? "" : ", elementwise_affine=False");
+    emit_function(e, "static void %s_forward(int B)", op->name);
+    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit(e, "const @R *x = &%s[b * %s];", n.x, n.C);
+    emit(e, "@R *y = &%s[b * %s], *xhat = &%s[b * %s];", n.y, n.C, n.xhat, n.C);
+    emit(e, "double sum = 0.0, squares = 0.0;");
+    emit(e, "for (int d = 0; d < %s; d++)", n.C);
+    emit(e, "    sum += x[d];");
+    emit(e, "const @R mean = (@R)(sum / %s);", n.C);
+    emit(e, "for (int d = 0; d < %s; d++)", n.C);
+    emit(e, "    squares += (double)(x[d] - mean) * (x[d] - mean);");
+    emit(e, "const @R invstd = 1.0@f / sqrt@f((@R)(squares / %s) + %s);", n.C, lit(e, ep, eps(l)));
+    emit(e, "%s[b] = invstd;", n.invstd);
+    emit_open(e, "for (int d = 0; d < %s; d++)", n.C);
+    emit(e, "xhat[d] = (x[d] - mean) * invstd;");
+    emit(e, "y[d] = %s * xhat[d] + %s;", n.gamma, n.beta);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+static void layernorm_backward(Emitter *e, const IrOp *op)
+{
+    const NetLayer *l = op->layer;
+    NormNames n = norm_names(e, op, "d");
+    emit(e, "/* backward, given dy = %s, x̂ kept by forward, for each sample b:", n.dy);
+    if (affine(l))
+        emit(e, " *   grad.γ = Σ_b dy⊙x̂,   grad.β = Σ_b dy");
+    if (op->in_is_data)
+        emit(e, " *   (no %s: the input is data) */", n.dx);
+    else
+        emit(e, " *   %s = 1/√(σ² + ε) · (g - mean(g) - x̂·mean(g⊙x̂)),  g = %s */", n.dx,
+             affine(l) ? "γ⊙dy" : "dy");
+    emit_function(e, "static void %s_backward(int B)", op->name);
+    if (op->in_is_data && !affine(l)) {
+        emit(e, "(void)B;");
+        emit_close(e, NULL);
+        return;
+    }
+    if (affine(l)) {
+        emit(e, "for (int d = 0; d < %s; d++)", n.C);
+        emit(e, "    grad.%s_gamma[d] = grad.%s_beta[d] = 0.0@f;", op->name, op->name);
+    }
+    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit(e, "const @R *dy = &%s[b * %s], *xhat = &%s[b * %s];", n.dy, n.C, n.xhat, n.C);
+    if (affine(l)) {
+        emit_open(e, "for (int d = 0; d < %s; d++)", n.C);
+        emit(e, "grad.%s_gamma[d] += dy[d] * xhat[d];", op->name);
+        emit(e, "grad.%s_beta[d] += dy[d];", op->name);
+        emit_close(e, NULL);
+    }
+    if (!op->in_is_data) {
+        emit(e, "@R *dx = &%s[b * %s];", n.dx, n.C);
+        emit(e, "double sum_g = 0.0, sum_g_xhat = 0.0;");
+        emit_open(e, "for (int d = 0; d < %s; d++)", n.C);
+        emit(e, "const @R g = %s * dy[d];", n.gamma);
+        emit(e, "sum_g += g;");
+        emit(e, "sum_g_xhat += (double)g * xhat[d];");
+        emit_close(e, NULL);
+        emit(e, "const @R mean_g = (@R)(sum_g / %s), mean_g_xhat = (@R)(sum_g_xhat / %s);", n.C, n.C);
+        emit(e, "for (int d = 0; d < %s; d++)", n.C);
+        emit(e, "    dx[d] = %s[b] * (%s * dy[d] - mean_g - xhat[d] * mean_g_xhat);", n.invstd, n.gamma);
+    }
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+/* ---- the descriptors ------------------------------------------------------------------------- */
+
+const OpDesc op_batchnorm = {
+    "batchnorm", NULL, "BatchNorm1d or BatchNorm2d",
+    .options = {[NORM_MOMENTUM] = {"momentum", OPT_NUMBER, .min = 0, .max = 1, .def = 0.1},
+                [NORM_EPS] = {"eps", OPT_NUMBER, .min = 1e-12, .max = 1, .def = 1e-5},
+                [NORM_AFFINE] = {"affine", OPT_CHOICE, .def = 1, .choices = booleans}},
+    .layout = "a batchnorm's γ and β are [channels], torch's weight and bias",
+    .uses_training = true,
+    .eval_note = "makes batchnorm use its running statistics",
+    .shape = batchnorm_shape,
+    .tensors = norm_tensors,
+    .sizes = norm_sizes,
+    .arrays = norm_arrays,
+    .forward = batchnorm_forward,
+    .backward = batchnorm_backward,
+};
+
+const OpDesc op_layernorm = {
+    "layernorm", NULL, "LayerNorm",
+    .options = {[LN_EPS] = {"eps", OPT_NUMBER, .min = 1e-12, .max = 1, .def = 1e-5},
+                [LN_AFFINE] = {"affine", OPT_CHOICE, .def = 1, .choices = booleans}},
+    .layout = "a layernorm's γ and β are [values], torch's weight and bias",
+    .shape = layernorm_shape,
+    .tensors = norm_tensors,
+    .sizes = norm_sizes,
+    .arrays = norm_arrays,
+    .forward = layernorm_forward,
+    .backward = layernorm_backward,
+};
