@@ -401,12 +401,13 @@ static int shape_size(Shape s)
 
 typedef enum {
     L_DENSE, L_CONV, L_MAXPOOL, L_AVGPOOL, L_FLATTEN, L_DROPOUT, L_ACT, L_SOFTMAX, L_LOG_SOFTMAX,
-    L_REPEAT
+    L_LAYERNORM, L_REPEAT
 } Kind;
 
-static const char *const acts[] = {"relu", "sigmoid", "tanh", "leaky_relu", "elu",
-                                   "gelu", "silu",    "swish"};
-enum { A_RELU, A_SIGMOID, A_TANH, A_LEAKY, A_ELU, A_GELU, A_SILU, A_SWISH, NACTS };
+static const char *const acts[] = {"relu", "sigmoid", "tanh",    "leaky_relu", "elu",
+                                   "gelu", "silu",    "swish",   "softplus",   "mish"};
+enum { A_RELU, A_SIGMOID, A_TANH, A_LEAKY, A_ELU, A_GELU, A_SILU, A_SWISH, A_SOFTPLUS, A_MISH,
+       NACTS };
 
 typedef struct Layer {
     Kind kind;
@@ -415,7 +416,10 @@ typedef struct Layer {
     bool write_s, write_p, kernel_as_size;
     double prob;      /* dropout                                                           */
     int act;          /* L_ACT                                                             */
-    double act_param; /* slope, alpha; < 0: not written                                    */
+    double act_param; /* slope, alpha, softplus's beta; < 0: not written                    */
+    double threshold; /* softplus; < 0: not written                                        */
+    double eps;       /* layernorm; < 0: not written                                       */
+    int affine;       /* layernorm: 0 not written, 1 false, 2 true                         */
     int gelu_mode;    /* 0 not written, 1 none, 2 tanh                                     */
     struct Layer *body;
     int nbody;
@@ -466,6 +470,11 @@ static bool apply(const Layer *l, Shape in, Shape *out, bool *warn)
             return false;
         *out = in;
         return true;
+    case L_LAYERNORM:
+        if (in.rank != 1)
+            return false;
+        *out = in;
+        return true;
     case L_DROPOUT:
     case L_ACT: *out = in; return true;
     case L_REPEAT: {
@@ -492,7 +501,7 @@ static void count(const Layer *l, int *trainable, int *all)
         *all += a * l->n;
         return;
     }
-    *trainable += l->kind == L_DENSE || l->kind == L_CONV;
+    *trainable += l->kind == L_DENSE || l->kind == L_CONV || l->kind == L_LAYERNORM;
     *all += 1;
 }
 
@@ -501,7 +510,9 @@ static void count(const Layer *l, int *trainable, int *all)
  * five-point difference over thousands of units still sees, at every step. */
 static bool kinky_act(const Layer *l)
 {
-    return l->act == A_RELU || l->act == A_LEAKY || l->act == A_ELU;
+    /* softplus switches to z where βz > threshold, with a jump of log(1 + e^-threshold)/β */
+    return l->act == A_RELU || l->act == A_LEAKY || l->act == A_ELU ||
+           (l->act == A_SOFTPLUS && l->threshold >= 0 && l->threshold < 20);
 }
 
 /* A random activation; in smooth mode one without a kink, once a parameter is upstream. */
@@ -509,13 +520,17 @@ static Layer random_act(bool upstream)
 {
     Layer l;
     do {
-        l = (Layer){.kind = L_ACT, .act_param = -1, .act = rnd(NACTS)};
+        l = (Layer){.kind = L_ACT, .act_param = -1, .threshold = -1, .act = rnd(NACTS)};
         if (l.act == A_LEAKY && chance(0.7))
             l.act_param = PICK_REAL(0, 0.01, 0.1, 0.2, 1, 2.5);
         if (l.act == A_ELU && chance(0.7))
             l.act_param = PICK_REAL(1e-12, 0.3, 1, 1.5);
         if (l.act == A_GELU)
             l.gelu_mode = rnd(3);
+        if (l.act == A_SOFTPLUS && chance(0.5))
+            l.act_param = PICK_REAL(1e-3, 0.5, 1, 2, 1e3);
+        if (l.act == A_SOFTPLUS && chance(0.5))
+            l.threshold = PICK_REAL(1, 5, 20, 80);
     } while (smooth && upstream && kinky_act(&l));
     return l;
 }
@@ -534,6 +549,11 @@ static Layer random_layer(Shape in, bool allow_warn)
             l.n = chance(0.85) ? small_size(16) : between(1, 64);
         } else if (r < 78) {
             l = random_act(params_upstream);
+        } else if (r < 84 && in.d[0] >= 2) {
+            /* over one value, layernorm's output is β: the gradients through it are 0 */
+            l.kind = L_LAYERNORM;
+            l.eps = chance(0.5) ? -1 : PICK_REAL(1e-3, 0.1, 1);
+            l.affine = rnd(3);
         } else if (r < 88) {
             l.kind = L_DROPOUT;
             /* 1/(1-p) scales what is kept: at p = 0.999999 by 1e6, and the loss with it, whose
@@ -767,8 +787,12 @@ static void put_layer(Buf *b, const Layer *l, int indent)
     case L_ACT:
         put_word(b, acts[l->act]);
         if (l->act_param >= 0) {
-            put_key(b, l->act == A_LEAKY ? "slope" : "alpha", true);
+            put_key(b, l->act == A_LEAKY ? "slope" : l->act == A_ELU ? "alpha" : "beta", true);
             put_real(b, l->act_param, IN_VALUE, 0);
+        }
+        if (l->threshold >= 0) {
+            put_key(b, "threshold", true);
+            put_real(b, l->threshold, IN_VALUE, 0);
         }
         if (l->act == A_GELU && l->gelu_mode) {
             put_key(b, "approximate", true);
@@ -777,6 +801,17 @@ static void put_layer(Buf *b, const Layer *l, int indent)
         break;
     case L_SOFTMAX: put(b, "softmax"); break;
     case L_LOG_SOFTMAX: put(b, "log_softmax"); break;
+    case L_LAYERNORM:
+        put(b, "layernorm");
+        if (l->eps >= 0) {
+            put_key(b, "eps", true);
+            put_real(b, l->eps, IN_VALUE, 0);
+        }
+        if (l->affine) {
+            put_key(b, "affine", true);
+            put_word(b, l->affine == 1 ? "false" : "true");
+        }
+        break;
     case L_REPEAT:
         put(b, "repeat ");
         put_int(b, l->n, IN_POSITION, 0);
