@@ -24,6 +24,7 @@ static const char usage[] =
     "                                           '-o -' for standard output)\n"
     "       netc build FILE.net [-o TRAINER]    generate and compile the trainer (default: ./MODEL,\n"
     "                                           its source kept beside it as TRAINER.c)\n"
+    "       netc layers                         every kind of layer, with its options\n"
     "options:\n"
     "  --dtype f32|f64      element type of the generated code (f64 for gradient checks)\n"
     "  --batch-max N        rows of every buffer: the largest batch the trainer accepts\n"
@@ -288,6 +289,11 @@ int main(int argc, char **argv)
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         fputs(usage, stdout);
         return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "layers")) {
+        printf("layers (docs/language.md):\n");
+        op_print_reference(stdout);
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
     }
     if (argc == 2 && !strcmp(argv[1], "--version")) {
         printf("netc %s\n", NETC_VERSION);

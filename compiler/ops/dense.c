@@ -254,9 +254,9 @@ static void dense_backward(Emitter *e, const IrOp *op)
 
 const OpDesc op_dense = {
     "dense", NULL, "Linear", ARG_SIZE, "a size", "dense 128",
-    .options = {[DENSE_INIT] = {"init", OPT_INIT, .slot = 0},
-                [DENSE_BIAS] = {"bias", OPT_INIT, .slot = 1},
-                [DENSE_WEIGHT_DECAY] = {"weight_decay", OPT_WEIGHT_DECAY, .min = 0, .max = 1e6}},
+    .options = {[DENSE_INIT] = {"init", OPT_INIT, .slot = 0, .default_text = "torch's U(±1/√fan_in)"},
+                [DENSE_BIAS] = {"bias", OPT_INIT, .slot = 1, .default_text = "torch's U(±1/√fan_in); zeros when init is given"},
+                [DENSE_WEIGHT_DECAY] = {"weight_decay", OPT_WEIGHT_DECAY, .min = 0, .max = 1e6, .default_text = "the optimizer's"}},
     .layout = "a dense W is [out, in]: row o holds the weights into unit o",
     .fuses_activation = true,
     .shape = dense_shape,

@@ -495,12 +495,12 @@ static void pool_backward(Emitter *e, const IrOp *op)
 
 const OpDesc op_conv = {
     "conv", NULL, "Conv2d", ARG_SIZE, "a number of output channels", "conv 6 kernel=5",
-    .options = {[CONV_KERNEL] = {"kernel", OPT_KERNEL, .def = 0},
+    .options = {[CONV_KERNEL] = {"kernel", OPT_KERNEL, .default_text = "none: it is required"},
                 [CONV_STRIDE] = {"stride", OPT_WHOLE, .min = 1, .max = MAX_DIM, .def = 1},
                 [CONV_PADDING] = {"padding", OPT_WHOLE, .min = 0, .max = MAX_DIM, .def = 0},
-                [CONV_INIT] = {"init", OPT_INIT, .slot = 0},
-                [CONV_BIAS] = {"bias", OPT_INIT, .slot = 1},
-                [CONV_WEIGHT_DECAY] = {"weight_decay", OPT_WEIGHT_DECAY, .min = 0, .max = 1e6}},
+                [CONV_INIT] = {"init", OPT_INIT, .slot = 0, .default_text = "torch's U(±1/√fan_in)"},
+                [CONV_BIAS] = {"bias", OPT_INIT, .slot = 1, .default_text = "torch's U(±1/√fan_in); zeros when init is given"},
+                [CONV_WEIGHT_DECAY] = {"weight_decay", OPT_WEIGHT_DECAY, .min = 0, .max = 1e6, .default_text = "the optimizer's"}},
     .layout = "a conv W is [out channel, in channel, K, K]",
     .fuses_activation = true,
     .images = true,
@@ -516,7 +516,7 @@ const OpDesc op_conv = {
 };
 const OpDesc op_maxpool = {
     "maxpool", NULL, "MaxPool2d", ARG_KERNEL, "a window size", "maxpool 2",
-    .options = {[POOL_STRIDE] = {"stride", OPT_WHOLE, .min = 1, .max = MAX_DIM}},
+    .options = {[POOL_STRIDE] = {"stride", OPT_WHOLE, .min = 1, .max = MAX_DIM, .default_text = "K: windows side by side"}},
     .images = true,
     .shape = image_shape,
     .describe = pool_describe,
@@ -528,7 +528,7 @@ const OpDesc op_maxpool = {
 };
 const OpDesc op_avgpool = {
     "avgpool", NULL, "AvgPool2d", ARG_KERNEL, "a window size", "maxpool 2",
-    .options = {[POOL_STRIDE] = {"stride", OPT_WHOLE, .min = 1, .max = MAX_DIM}},
+    .options = {[POOL_STRIDE] = {"stride", OPT_WHOLE, .min = 1, .max = MAX_DIM, .default_text = "K: windows side by side"}},
     .images = true,
     .shape = image_shape,
     .describe = pool_describe,

@@ -88,6 +88,7 @@ typedef struct {
     double def;                   /* OPT_NUMBER, OPT_WHOLE, OPT_CHOICE: the value unless set  */
     const char *const *choices;   /* OPT_CHOICE, ending with NULL                             */
     int slot;                     /* OPT_INIT: 0 the weights', 1 the bias'                   */
+    const char *default_text;     /* the default in words, where it is not `def`            */
 } OptionSpec;
 
 /* One tensor a layer owns: a parameter (trained) or a buffer (kept, saved, not trained). */
@@ -178,6 +179,8 @@ const char *const *op_words(void);
 /* The tensors of an op's layer (0 when it has none). */
 int op_tensors(const NetLayer *l, OpTensor *out);
 
+/* `netc layers`: every layer with its argument, options, ranges and defaults. */
+void op_print_reference(FILE *out);
 /* The number of values in its parameters (not its buffers). */
 long long op_param_count(const NetLayer *l);
 

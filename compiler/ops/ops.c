@@ -119,3 +119,47 @@ bool emit_no_input_gradient(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
     return true;
 }
+
+/* ---- netc layers: the reference, from the descriptors ---------------------------------------- */
+
+static const char *const arg_text[] = {
+    [ARG_NONE] = "", [ARG_SIZE] = " N", [ARG_PROB] = " P", [ARG_KERNEL] = " K",
+};
+
+/* An option's type, range and default, in words. */
+static void print_option(FILE *out, const OptionSpec *o)
+{
+    fprintf(out, "      %-13s ", o->key);
+    switch (o->type) {
+    case OPT_NUMBER:
+    case OPT_WEIGHT_DECAY: fprintf(out, "a number in [%g, %g]", o->min, o->max); break;
+    case OPT_WHOLE: fprintf(out, "a whole number ≥ %g", o->min); break;
+    case OPT_KERNEL: fprintf(out, "K or KxK, a square kernel"); break;
+    case OPT_INIT: fprintf(out, "an initializer (docs/language.md)"); break;
+    case OPT_CHOICE:
+        for (int i = 0; o->choices[i]; i++)
+            fprintf(out, "%s%s", i ? " or " : "", o->choices[i]);
+        break;
+    }
+    if (o->default_text)
+        fprintf(out, "; default %s\n", o->default_text);
+    else if (o->type == OPT_CHOICE)
+        fprintf(out, "; default %s\n", o->choices[(int)o->def]);
+    else
+        fprintf(out, "; default %g\n", o->def);
+}
+
+void op_print_reference(FILE *out)
+{
+    for (int i = 0; i < NOPS; i++) {
+        const OpDesc *op = op_list[i];
+        char head[128];
+        snprintf(head, sizeof head, "%s%s%s%s", op->word, op->alias ? ", " : "",
+                 op->alias ? op->alias : "", arg_text[op->arg]);
+        fprintf(out, "  %-22s %s%s%s%s%s\n", head, op->torch ? "torch.nn." : "",
+                op->torch ? op->torch : "", op->arg ? " (e.g. " : "", op->arg ? op->example : "",
+                op->arg ? ")" : "");
+        for (int k = 0; k < OP_MAX_OPTIONS && op->options[k].key; k++)
+            print_option(out, &op->options[k]);
+    }
+}
