@@ -123,10 +123,11 @@ static void dense_gemm_forward(Emitter *e, const IrOp *op)
     emit(e, "            1.0@f, %s, %s, param.%s_W, %s, 0.0@f, %s, %s);", op->in, I, n, I, op->out, O);
 }
 
-static void dense_forward(Emitter *e, const IrOp *op)
+/* The comment above the forward pass: the product, the activation, and where each happens. */
+static void dense_forward_comment(Emitter *e, const IrOp *op)
 {
-    const char *n = op->name, *O = op->O_name, *lo, *hi;
-    bool outer = op->I == 1; /* the product is an outer product: written into the pass */
+    const char *n = op->name;
+    bool outer = op->I == 1;
     /* with an activation, the product + bias is z, which has no buffer of its own */
     emit(e, "/* forward:  %s[B,%d] = %s[B,%d] · %s_Wᵀ[%d,%d] + %s_b[%d]", op->act ? "z" : op->out,
          op->O, op->in, op->I, n, op->I, op->O, n, op->O);
@@ -146,9 +147,14 @@ static void dense_forward(Emitter *e, const IrOp *op)
              keep ? " for the backward pass" : "");
     else
         emit(e, " * The GEMM writes into %s; one pass adds the bias. */", op->out);
-    bool shared = emit_columns_open(e, op, "forward", &lo, &hi);
-    if (!shared && !outer)
-        dense_gemm_forward(e, op);
+}
+
+/* The pass over columns lo … hi of every row: z = the product + bias (or, with one input, the
+ * outer product itself), then the activation, if any. */
+static void dense_bias_pass(Emitter *e, const IrOp *op, const char *lo, const char *hi)
+{
+    const char *n = op->name, *O = op->O_name;
+    bool outer = op->I == 1;
     emit_open(e, "for (int b = 0; b < B; b++)");
     emit(e, "@R *out = &%s[b * %s];", op->out, O);
     char z[200];
@@ -171,21 +177,32 @@ static void dense_forward(Emitter *e, const IrOp *op)
             emit(e, "    out[o] += param.%s_b[o];", n);
     }
     emit_close(e, NULL);
+}
+
+/* The product (a GEMM, unless one input makes it an outer product in the pass), then the
+ * pass: inline, or over ranges of columns on the threads. */
+static void dense_forward(Emitter *e, const IrOp *op)
+{
+    const char *lo, *hi;
+    bool gemm = op->I > 1;
+    dense_forward_comment(e, op);
+    bool shared = emit_columns_open(e, op, "forward", &lo, &hi);
+    if (!shared && gemm)
+        dense_gemm_forward(e, op);
+    dense_bias_pass(e, op, lo, hi);
     if (shared) {
         emit_columns_caller(e, op, "forward");
-        if (!outer)
+        if (gemm)
             dense_gemm_forward(e, op);
         emit_columns_run(e, op, "forward");
     }
     emit_close(e, NULL);
 }
 
-static void dense_backward(Emitter *e, const IrOp *op)
+static void dense_backward_comment(Emitter *e, const IrOp *op)
 {
-    const char *n = op->name, *I = op->I_name, *O = op->O_name, *lo, *hi;
-    const char *dz = op->pre; /* the gradient at the GEMM's output, the bias included */
-    bool outer = op->I == 1;  /* the weight gradient is summed in the pass */
-
+    const char *n = op->name, *dz = op->pre;
+    bool outer = op->I == 1;
     emit(e, "/* backward, given d_%s[B,%d] = ∂L/∂%s:", op->out, op->O, op->out);
     if (op->act && op->z[0])
         emit(e, " *   %s[B,%d] = %s", dz, op->O, activation(e, op->act).math_bwd_kept);
@@ -205,7 +222,14 @@ static void dense_backward(Emitter *e, const IrOp *op)
     else
         emit(e, " *   d_%s[B,%d] = %s[B,%d] · %s_W[%d,%d] */", op->in, op->I, dz, op->O, n, op->O,
              op->I);
-    bool shared = emit_columns_open(e, op, "backward", &lo, &hi);
+}
+
+/* The pass over columns lo … hi: dz = dy ⊙ f'(…) in place, the bias gradient (and, with one
+ * input, the weight gradient) summed over the rows in order. */
+static void dense_gradient_pass(Emitter *e, const IrOp *op, const char *lo, const char *hi)
+{
+    const char *n = op->name, *O = op->O_name, *dz = op->pre;
+    bool outer = op->I == 1;
     emit(e, "for (int o = %s; o < %s; o++)", lo, hi);
     if (outer)
         emit(e, "    grad.%s_b[o] = grad.%s_W[o] = 0.0@f;", n, n);
@@ -232,11 +256,14 @@ static void dense_backward(Emitter *e, const IrOp *op)
         emit(e, "    grad.%s_b[o] += dz[o];", n);
     }
     emit_close(e, NULL);
-    if (shared) {
-        emit_columns_caller(e, op, "backward");
-        emit_columns_run(e, op, "backward");
-    }
-    if (!outer) {
+}
+
+/* The two GEMMs after the pass: W's gradient (unless the pass summed it) and the input's
+ * (unless the input is data). */
+static void dense_backward_gemms(Emitter *e, const IrOp *op)
+{
+    const char *n = op->name, *I = op->I_name, *O = op->O_name, *dz = op->pre;
+    if (op->I > 1) {
         emit_gemm_loop(e, emit_text(e, "for o, i: grad.%s_W[o,i] = Σ_b %s[b,o] · %s[b,i]", n, dz,
                                     op->in));
         emit(e, "@G(CblasRowMajor, CblasTrans, CblasNoTrans, %s, %s, B,", O, I);
@@ -248,9 +275,21 @@ static void dense_backward(Emitter *e, const IrOp *op)
         emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, %s, %s,", I, O);
         emit(e, "            1.0@f, %s, %s, param.%s_W, %s, 0.0@f, d_%s, %s);", dz, O, n, I, op->in, I);
     }
-    emit_close(e, NULL);
 }
 
+static void dense_backward(Emitter *e, const IrOp *op)
+{
+    const char *lo, *hi;
+    dense_backward_comment(e, op);
+    bool shared = emit_columns_open(e, op, "backward", &lo, &hi);
+    dense_gradient_pass(e, op, lo, hi);
+    if (shared) {
+        emit_columns_caller(e, op, "backward");
+        emit_columns_run(e, op, "backward");
+    }
+    dense_backward_gemms(e, op);
+    emit_close(e, NULL);
+}
 
 const OpDesc op_dense = {
     "dense", NULL, "Linear", ARG_SIZE, "a size", "dense 128",
