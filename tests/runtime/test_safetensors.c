@@ -14,9 +14,9 @@ static double d[2] = {3.141592653589793, -2.718281828459045};
 
 static void model(NetrtTensor t[3], float *w_to, float *b_to, double *d_to)
 {
-    t[0] = (NetrtTensor){"0.weight", NETRT_F32, 2, {3, 2}, 6, w_to ? (void *)w_to : w};
-    t[1] = (NetrtTensor){"0.bias", NETRT_F32, 1, {3}, 3, b_to ? (void *)b_to : b};
-    t[2] = (NetrtTensor){"2.running_mean", NETRT_F64, 1, {2}, 2, d_to ? (void *)d_to : d};
+    t[0] = (NetrtTensor){"0.weight", NETRT_TENSOR_F32, 2, {3, 2}, 6, w_to ? (void *)w_to : w};
+    t[1] = (NetrtTensor){"0.bias", NETRT_TENSOR_F32, 1, {3}, 3, b_to ? (void *)b_to : b};
+    t[2] = (NetrtTensor){"2.running_mean", NETRT_TENSOR_F64, 1, {2}, 2, d_to ? (void *)d_to : d};
 }
 
 static long file_bytes(const char *path, unsigned char *buf, long size)
