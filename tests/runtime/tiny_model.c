@@ -11,6 +11,15 @@
  * (every epoch, gamma 0.5), and keep_best watching the valid accuracy. With -DTINY_ONE_CYCLE as
  * well, the schedule is OneCycleLR instead, peaking at 0.5, which moves every step.
  *
+ * Built with -DTINY_BUFFERS, it has a buffer table as a batchnorm after its dense layer would
+ * (torch.nn.Sequential(Linear, BatchNorm1d): "1.running_mean", "1.running_var" and the int64
+ * scalar "1.num_batches_tracked"), moved by a fixed rule so that a test knows their values after
+ * k training steps: the count is k, the mean of class o is 0.25·(o+1)·k, each variance 1 + 0.5·k.
+ * In evaluation both logits are divided by the square root of the sum of every buffer's values:
+ * the accuracy stays what it is without buffers, and the loss tells which values are in force
+ * (the initial ones give √2; none at all, 0, a loss of nan). With -DTINY_CATALOGUE as well, it
+ * has keep_best, so that a test sees the best epoch's buffers restored.
+ *
  * Built with -DTINY_STATS, it checks the normalization the driver applies: normalize = 1 asks for
  * (x - mean) / std with the training split's own statistics, so the inputs of the training passes,
  * which see every training sample once an epoch, must have a mean of 0 and a standard deviation
@@ -36,6 +45,42 @@ struct params {
 };
 static struct params param, grad, mom;
 
+#ifdef TINY_BUFFERS
+struct buffers {
+    float batchnorm1_running_mean[CLASSES];
+    float batchnorm1_running_var[CLASSES];
+    int64_t batchnorm1_num_batches_tracked;
+};
+static struct buffers buffer;
+
+/* A training step moves every buffer; evaluation reads them all (see the top). */
+static void buffers_forward(int B, int training)
+{
+    if (training) {
+        buffer.batchnorm1_num_batches_tracked++;
+        for (int o = 0; o < CLASSES; o++) {
+            buffer.batchnorm1_running_mean[o] += 0.25f * (float)(o + 1);
+            buffer.batchnorm1_running_var[o] += 0.5f;
+        }
+        return;
+    }
+    float sum = (float)buffer.batchnorm1_num_batches_tracked;
+    for (int o = 0; o < CLASSES; o++)
+        sum += buffer.batchnorm1_running_mean[o] + buffer.batchnorm1_running_var[o];
+    for (int i = 0; i < B * CLASSES; i++)
+        logits[i] /= sqrtf(sum);
+}
+
+static const NetrtBuffer buffers[] = {
+    {"batchnorm1_running_mean", 1, {CLASSES}, CLASSES, buffer.batchnorm1_running_mean, 0, 0,
+     "1.running_mean"},
+    {"batchnorm1_running_var", 1, {CLASSES}, CLASSES, buffer.batchnorm1_running_var, 0, 1,
+     "1.running_var"},
+    {"batchnorm1_num_batches_tracked", 0, {0}, 1, &buffer.batchnorm1_num_batches_tracked, 1, 0,
+     "1.num_batches_tracked"},
+};
+#endif
+
 #ifdef TINY_STATS
 static double seen_sum, seen_sq; /* over every input value of the training passes */
 static long seen_n;
@@ -59,6 +104,9 @@ static void forward(int B, int training)
                 sum += input[n * IN + i] * param.W[o * IN + i];
             logits[n * CLASSES + o] = sum;
         }
+#ifdef TINY_BUFFERS
+    buffers_forward(B, training);
+#endif
 }
 
 /* mean over the batch of -log softmax(logits)[label]; d_logits = (softmax - onehot) / B */
@@ -129,6 +177,9 @@ int main(int argc, char **argv)
         .flops_per_sample = 6 * CLASSES * IN,
         .input = input, .output = logits, .labels = labels,
         .params = params, .n_params = 2,
+#ifdef TINY_BUFFERS
+        .buffers = buffers, .n_buffers = 3,
+#endif
         .forward = forward, .loss = loss, .backward = backward, .update = update,
         .train = {.epochs = 4, .batch = 32, .seed = 7, .lr = 0.5, .momentum = 0.9,
                   .weight_decay = 1e-4,
