@@ -1,11 +1,15 @@
 /* driver.c: netrt_main(), the training loop around a generated model.
  *
- * Start-up: options, data, parameter initialisation, a summary of what is in force. Then per
- * epoch: shuffle, one step per batch (forward, loss, backward, update) at the learning rate the
- * schedule gives, evaluation, one line of metrics (and CSV rows), and the stop conditions.
- * Everything the loop needs is allocated before the first step; the step itself never allocates
- * (OpenBLAS's threaded GEMM mallocs a job table for each product it splits over threads: with
- * --threads 1 nothing does; tests/alloc checks both).
+ * netrt_main calls one function per job. Start-up: the options and the machine (set_up), the data
+ * (load_data), the run's length and allocations (plan_run), the parameters and buffers, from
+ * their tables or a file (init_state), a summary of what is in force (start_training). Then per
+ * epoch (train): shuffle, one step per batch (forward, loss, backward, update) at the learning
+ * rate the schedule gives (train_epoch), the stop conditions and the best epoch (judge_epoch),
+ * evaluation, one line of metrics and CSV rows (report_epoch). At the end (finish): why it
+ * stopped, keep_best's restore, the final line, the files asked for. Everything the loop needs
+ * is allocated before the first step; the step itself never allocates (OpenBLAS's threaded GEMM
+ * mallocs a job table for each product it splits over threads: with --threads 1 nothing does;
+ * tests/alloc checks both).
  *
  * What is evaluated when. With at most 200 epochs of mini-batches every epoch is printed, and the
  * valid and test sets are evaluated after each one, as before. A run of more epochs (full batch,
