@@ -7,9 +7,11 @@
 # line counts them apart from the parameters; --save writes them after the parameters with their
 # names, dtypes, shapes and values; --eval and --init-from read them back; a file without them,
 # or with one of another dtype or shape, is refused naming it; keep_best restores the best
-# epoch's buffers with its parameters.
-# Usage: buffers_test.sh TINY_BUFFERS TINY_BUFFERS_BEST TINY_MODEL MAKE_TINY_DATA WORK_DIR
-tiny=$1 best_trainer=$2 plain=$3 make_data=$4 work=$5
+# epoch's buffers with its parameters. tiny_buffers_f64 is tiny_buffers in double precision: its
+# running statistics are F64, its count I64 all the same.
+# Usage: buffers_test.sh TINY_BUFFERS TINY_BUFFERS_BEST TINY_BUFFERS_F64 TINY_MODEL MAKE_TINY_DATA
+#                        WORK_DIR
+tiny=$1 best_trainer=$2 f64=$3 plain=$4 make_data=$5 work=$6
 failures=0
 
 fail() {
@@ -100,6 +102,28 @@ expect_status 0 "--init-from"
 expect_tensor "$work/m2.safetensors" 1.running_mean "F32 [2] 29 58" "--init-from"
 expect_tensor "$work/m2.safetensors" 1.running_var "F32 [2] 59 59" "--init-from"
 expect_tensor "$work/m2.safetensors" 1.num_batches_tracked "I64 [] 116" "--init-from"
+
+# The same in double precision: F64 running statistics, an I64 count; read back by --eval and
+# --init-from, and refused by the f32 trainer.
+train "$f64" --epochs 3 --quiet --save "$work/f64.safetensors"
+expect_status 0 "--save, f64"
+saved_line=$out
+[ "$(tensor "$work/f64.safetensors" 0.bias | cut -d' ' -f1-2)" = "F64 [2]" ] ||
+    fail "--save, f64: 0.bias is not F64 [2]"
+expect_tensor "$work/f64.safetensors" 1.running_mean "F64 [2] 21.75 43.5" "--save, f64"
+expect_tensor "$work/f64.safetensors" 1.running_var "F64 [2] 44.5 44.5" "--save, f64"
+expect_tensor "$work/f64.safetensors" 1.num_batches_tracked "I64 [] 87" "--save, f64"
+train "$f64" --eval "$work/f64.safetensors"
+expect_status 0 "--eval, f64"
+[ "$out" = "$saved_line" ] || fail "--eval, f64: '$out', the run that saved the file: '$saved_line'"
+train "$f64" --init-from "$work/f64.safetensors" --epochs 1 --quiet --save "$work/f64_2.safetensors"
+expect_status 0 "--init-from, f64"
+expect_tensor "$work/f64_2.safetensors" 1.running_var "F64 [2] 59 59" "--init-from, f64"
+expect_tensor "$work/f64_2.safetensors" 1.num_batches_tracked "I64 [] 116" "--init-from, f64"
+train "$tiny" --eval "$work/f64.safetensors"
+expect_status 1 "an f64 file for an f32 model"
+expect_in "$err" "tensor '0.weight' is F64 [2, 16], the model's is F32 [2, 16]" \
+    "an f64 file for an f32 model"
 
 # A file without the buffers (saved by a model without them), or without one, or with one of
 # another dtype or shape: refused, naming the first one that differs.

@@ -18,7 +18,8 @@
  * In evaluation both logits are divided by the square root of the sum of every buffer's values:
  * the accuracy stays what it is without buffers, and the loss tells which values are in force
  * (the initial ones give √2; none at all, 0, a loss of nan). With -DTINY_CATALOGUE as well, it
- * has keep_best, so that a test sees the best epoch's buffers restored.
+ * has keep_best, so that a test sees the best epoch's buffers restored. With -DTINY_F64, every
+ * tensor is a double (NETRT_F64), as in the gradient checks, and so are the running statistics.
  *
  * Built with -DTINY_STATS, it checks the normalization the driver applies: normalize = 1 asks for
  * (x - mean) / std with the training split's own statistics, so the inputs of the training passes,
@@ -28,27 +29,38 @@
 
 #include "netrt.h"
 
+/* The element type of every tensor: float, or double with -DTINY_F64. */
+#ifdef TINY_F64
+typedef double real;
+#define DTYPE NETRT_F64
+#define EXP exp
+#else
+typedef float real;
+#define DTYPE NETRT_F32
+#define EXP expf
+#endif
+
 #ifdef TINY_CATALOGUE
 enum { IN = 16, CLASSES = 2, BATCH_MAX = 1024 };
 #else
 enum { IN = 16, CLASSES = 2, BATCH_MAX = 64 };
 #endif
 
-static float input[BATCH_MAX * IN];
+static real input[BATCH_MAX * IN];
 static int32_t labels[BATCH_MAX];
-static float logits[BATCH_MAX * CLASSES];   /* the output */
-static float d_logits[BATCH_MAX * CLASSES]; /* ∂loss/∂logits, left by loss() for backward() */
+static real logits[BATCH_MAX * CLASSES];   /* the output */
+static real d_logits[BATCH_MAX * CLASSES]; /* ∂loss/∂logits, left by loss() for backward() */
 
 struct params {
-    float W[CLASSES * IN]; /* [2,16] row-major W[out][in] */
-    float b[CLASSES];      /* [2] */
+    real W[CLASSES * IN]; /* [2,16] row-major W[out][in] */
+    real b[CLASSES];      /* [2] */
 };
 static struct params param, grad, mom;
 
 #ifdef TINY_BUFFERS
 struct buffers {
-    float batchnorm1_running_mean[CLASSES];
-    float batchnorm1_running_var[CLASSES];
+    real batchnorm1_running_mean[CLASSES];
+    real batchnorm1_running_var[CLASSES];
     int64_t batchnorm1_num_batches_tracked;
 };
 static struct buffers buffer;
@@ -59,16 +71,16 @@ static void buffers_forward(int B, int training)
     if (training) {
         buffer.batchnorm1_num_batches_tracked++;
         for (int o = 0; o < CLASSES; o++) {
-            buffer.batchnorm1_running_mean[o] += 0.25f * (float)(o + 1);
+            buffer.batchnorm1_running_mean[o] += 0.25 * (real)(o + 1);
             buffer.batchnorm1_running_var[o] += 0.5f;
         }
         return;
     }
-    float sum = (float)buffer.batchnorm1_num_batches_tracked;
+    real sum = (real)buffer.batchnorm1_num_batches_tracked;
     for (int o = 0; o < CLASSES; o++)
         sum += buffer.batchnorm1_running_mean[o] + buffer.batchnorm1_running_var[o];
     for (int i = 0; i < B * CLASSES; i++)
-        logits[i] /= sqrtf(sum);
+        logits[i] /= (real)sqrt(sum);
 }
 
 static const NetrtBuffer buffers[] = {
@@ -99,7 +111,7 @@ static void forward(int B, int training)
 #endif
     for (int n = 0; n < B; n++)
         for (int o = 0; o < CLASSES; o++) {
-            float sum = param.b[o];
+            real sum = param.b[o];
             for (int i = 0; i < IN; i++)
                 sum += input[n * IN + i] * param.W[o * IN + i];
             logits[n * CLASSES + o] = sum;
@@ -114,15 +126,15 @@ static double loss(int B)
 {
     double total = 0;
     for (int n = 0; n < B; n++) {
-        const float *z = &logits[n * CLASSES];
-        float max = z[0] > z[1] ? z[0] : z[1];
-        float e[CLASSES], sum = 0;
+        const real *z = &logits[n * CLASSES];
+        real max = z[0] > z[1] ? z[0] : z[1];
+        real e[CLASSES], sum = 0;
         for (int k = 0; k < CLASSES; k++) {
-            e[k] = expf(z[k] - max);
+            e[k] = EXP(z[k] - max);
             sum += e[k];
         }
         for (int k = 0; k < CLASSES; k++) {
-            float p = e[k] / sum;
+            real p = e[k] / sum;
             if (k == labels[n])
                 total -= log(p);
             d_logits[n * CLASSES + k] = (p - (k == labels[n])) / B;
@@ -139,7 +151,7 @@ static void backward(int B)
         for (int i = 0; i < IN; i++)
             grad.W[o * IN + i] = 0;
         for (int n = 0; n < B; n++) {
-            float d = d_logits[n * CLASSES + o];
+            real d = d_logits[n * CLASSES + o];
             grad.b[o] += d;
             for (int i = 0; i < IN; i++)
                 grad.W[o * IN + i] += d * input[n * IN + i];
@@ -150,10 +162,10 @@ static void backward(int B)
 /* torch.optim.SGD: g = grad + wd·w; v = momentum·v + g; w -= lr·v */
 static void update(const NetrtHyper *h)
 {
-    float *w = (float *)&param, *g = (float *)&grad, *v = (float *)&mom;
-    for (int i = 0; i < (int)(sizeof param / sizeof(float)); i++) {
-        v[i] = (float)(h->momentum * v[i] + g[i] + h->weight_decay * w[i]);
-        w[i] -= (float)(h->lr * v[i]);
+    real *w = (real *)&param, *g = (real *)&grad, *v = (real *)&mom;
+    for (int i = 0; i < (int)(sizeof param / sizeof(real)); i++) {
+        v[i] = (real)(h->momentum * v[i] + g[i] + h->weight_decay * w[i]);
+        w[i] -= (real)(h->lr * v[i]);
     }
 }
 
@@ -170,7 +182,7 @@ int main(int argc, char **argv)
         .name = "tiny",
         .source = "tests/runtime/tiny_model.c",
         .summary = "input 16 -> dense 2 -> cross_entropy",
-        .dtype = NETRT_F32,
+        .dtype = DTYPE,
         .in_size = IN, .in_c = 1, .in_h = 4, .in_w = 4,
         .out_size = CLASSES,
         .batch_max = BATCH_MAX,
