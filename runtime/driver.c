@@ -1,11 +1,15 @@
 /* driver.c: netrt_main(), the training loop around a generated model.
  *
- * Start-up: options, data, parameter initialisation, a summary of what is in force. Then per
- * epoch: shuffle, one step per batch (forward, loss, backward, update) at the learning rate the
- * schedule gives, evaluation, one line of metrics (and CSV rows), and the stop conditions.
- * Everything the loop needs is allocated before the first step; the step itself never allocates
- * (OpenBLAS's threaded GEMM mallocs a job table for each product it splits over threads: with
- * --threads 1 nothing does; tests/alloc checks both).
+ * netrt_main calls one function per job. Start-up: the options and the machine (set_up), the data
+ * (load_data), the run's length and allocations (plan_run), the parameters and buffers, from
+ * their tables or a file (init_state), a summary of what is in force (start_training). Then per
+ * epoch (train): shuffle, one step per batch (forward, loss, backward, update) at the learning
+ * rate the schedule gives (train_epoch), the stop conditions and the best epoch (judge_epoch),
+ * evaluation, one line of metrics and CSV rows (report_epoch). At the end (finish): why it
+ * stopped, keep_best's restore, the final line, the files asked for. Everything the loop needs
+ * is allocated before the first step; the step itself never allocates (OpenBLAS's threaded GEMM
+ * mallocs a job table for each product it splits over threads: with --threads 1 nothing does;
+ * tests/alloc checks both).
  *
  * What is evaluated when. With at most 200 epochs of mini-batches every epoch is printed, and the
  * valid and test sets are evaluated after each one, as before. A run of more epochs (full batch,
@@ -163,38 +167,73 @@ static int init_params(const NetrtModel *model, NetrtRng *rng, NetrtErr *err)
     return 0;
 }
 
-/* The parameters as tensors of a safetensors file, under PyTorch's names where the model has
- * them (the state_dict of the same torch.nn.Sequential). t holds model->n_params. */
-static void param_tensors(const NetrtModel *model, NetrtTensor *t)
+/* Every buffer at its starting value: 0 for a running mean or a count, 1 for a variance. They
+ * draw no random numbers, so the random streams are the same with buffers or without. */
+static void init_buffers(const NetrtModel *model)
 {
-    for (int p = 0; p < model->n_params; p++) {
-        const NetrtParam *param = &model->params[p];
-        t[p] = (NetrtTensor){param->torch ? param->torch : param->name, model->dtype,
-                             param->rank, {0}, param->size, param->value};
-        memcpy(t[p].shape, param->shape, sizeof param->shape);
+    for (int k = 0; k < model->n_buffers; k++) {
+        const NetrtBuffer *buf = &model->buffers[k];
+        for (size_t i = 0; i < buf->size; i++) {
+            if (buf->is_count)
+                ((int64_t *)buf->value)[i] = (int64_t)buf->init;
+            else if (model->dtype == NETRT_F32)
+                ((float *)buf->value)[i] = (float)buf->init;
+            else
+                ((double *)buf->value)[i] = buf->init;
+        }
     }
 }
 
-/* --init-from, --eval: the parameters from a safetensors file, every one of them. */
-static int load_params(const NetrtModel *model, const char *path, NetrtErr *err)
+/* The model's state: its parameters, then its buffers, what a file or a keep_best snapshot holds. */
+static int state_count(const NetrtModel *model)
 {
-    NetrtTensor *t = calloc((size_t)model->n_params, sizeof *t);
+    return model->n_params + model->n_buffers;
+}
+
+/* The model's state as tensors of a safetensors file, under PyTorch's names where the model has
+ * them (the state_dict of the same torch.nn.Sequential): state_count of them, for the caller to
+ * free, or NULL when out of memory. A buffer's counter is int64, the rest the model's dtype. */
+static NetrtTensor *state_tensors(const NetrtModel *model)
+{
+    NetrtTensor *t = calloc((size_t)state_count(model) + 1, sizeof *t);
+    if (!t)
+        return NULL;
+    NetrtTensorType type = model->dtype == NETRT_F32 ? NETRT_TENSOR_F32 : NETRT_TENSOR_F64;
+    for (int p = 0; p < model->n_params; p++) {
+        const NetrtParam *param = &model->params[p];
+        t[p] = (NetrtTensor){param->torch ? param->torch : param->name, type, param->rank, {0},
+                             param->size, param->value};
+        memcpy(t[p].shape, param->shape, sizeof param->shape);
+    }
+    for (int k = 0; k < model->n_buffers; k++) {
+        const NetrtBuffer *buf = &model->buffers[k];
+        NetrtTensor *b = &t[model->n_params + k];
+        *b = (NetrtTensor){buf->torch ? buf->torch : buf->name,
+                           buf->is_count ? NETRT_TENSOR_I64 : type, buf->rank, {0}, buf->size,
+                           buf->value};
+        memcpy(b->shape, buf->shape, sizeof buf->shape);
+    }
+    return t;
+}
+
+/* --init-from, --eval: the parameters and buffers from a safetensors file, every one of them. */
+static int load_state(const NetrtModel *model, const char *path, NetrtErr *err)
+{
+    NetrtTensor *t = state_tensors(model);
     if (!t)
         return netrt_err(err, "out of memory");
-    param_tensors(model, t);
-    int status = netrt_safetensors_read(path, t, model->n_params, err);
+    int status = netrt_safetensors_read(path, t, state_count(model), err);
     free(t);
     return status;
 }
 
-/* --save: the parameters, with what they are in the metadata. */
-static int save_params(const NetrtModel *model, const char *path, int epochs, long steps,
-                       NetrtErr *err)
+/* --save: the parameters and buffers, with what they are in the metadata. */
+static int save_state(const NetrtModel *model, const char *path, int epochs, long steps,
+                      NetrtErr *err)
 {
-    NetrtTensor *t = calloc((size_t)model->n_params, sizeof *t);
+    NetrtTensor *t = state_tensors(model);
     if (!t)
         return netrt_err(err, "out of memory");
-    param_tensors(model, t);
     char epoch_text[24], step_text[24];
     snprintf(epoch_text, sizeof epoch_text, "%d", epochs);
     snprintf(step_text, sizeof step_text, "%ld", steps);
@@ -202,30 +241,46 @@ static int save_params(const NetrtModel *model, const char *path, int epochs, lo
                           "source", model->source ? model->source : "",
                           "network", model->summary ? model->summary : "",
                           "epoch", epoch_text, "step", step_text, "written_by", "netc", NULL};
-    int status = netrt_safetensors_write(path, t, model->n_params, meta, err);
+    int status = netrt_safetensors_write(path, t, state_count(model), meta, err);
     free(t);
     return status;
 }
 
-/* Bytes of all parameter values: the size of a keep_best snapshot. */
-static size_t params_bytes(const NetrtModel *model)
-{
-    size_t elem = model->dtype == NETRT_F32 ? sizeof(float) : sizeof(double), bytes = 0;
-    for (int p = 0; p < model->n_params; p++)
-        bytes += model->params[p].size * elem;
-    return bytes;
-}
-
-/* Copy every parameter's values into snapshot (save) or back out of it (restore). */
-static void params_copy(const NetrtModel *model, unsigned char *snapshot, int save)
+/* The values of the i-th tensor of the model's state (parameters first, then buffers), and their
+ * size in bytes in *bytes. */
+static void *state_values(const NetrtModel *model, int i, size_t *bytes)
 {
     size_t elem = model->dtype == NETRT_F32 ? sizeof(float) : sizeof(double);
-    for (int p = 0; p < model->n_params; p++) {
-        size_t bytes = model->params[p].size * elem;
+    if (i < model->n_params) {
+        *bytes = model->params[i].size * elem;
+        return model->params[i].value;
+    }
+    const NetrtBuffer *buf = &model->buffers[i - model->n_params];
+    *bytes = buf->size * (buf->is_count ? sizeof(int64_t) : elem);
+    return buf->value;
+}
+
+/* Bytes of the whole state: the size of a keep_best snapshot. */
+static size_t state_bytes(const NetrtModel *model)
+{
+    size_t total = 0, bytes;
+    for (int i = 0; i < state_count(model); i++) {
+        state_values(model, i, &bytes);
+        total += bytes;
+    }
+    return total;
+}
+
+/* Copy the model's state into snapshot (save) or back out of it (restore). */
+static void state_copy(const NetrtModel *model, unsigned char *snapshot, int save)
+{
+    for (int i = 0; i < state_count(model); i++) {
+        size_t bytes;
+        void *values = state_values(model, i, &bytes);
         if (save)
-            memcpy(snapshot, model->params[p].value, bytes);
+            memcpy(snapshot, values, bytes);
         else
-            memcpy(model->params[p].value, snapshot, bytes);
+            memcpy(values, snapshot, bytes);
         snapshot += bytes;
     }
 }
@@ -416,8 +471,15 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
 
     printf("model     %s  (%s)\n", model->name, model->source);
     printf("network   %s\n", model->summary);
-    printf("params    %zu in %d tensors, %s; %lld flops per sample\n", n_values, model->n_params,
-           model->dtype == NETRT_F32 ? "f32" : "f64", model->flops_per_sample);
+    printf("params    %zu in %d tensors, %s", n_values, model->n_params,
+           model->dtype == NETRT_F32 ? "f32" : "f64");
+    if (model->n_buffers > 0) { /* not parameters: not counted with them */
+        size_t n_buffer_values = 0;
+        for (int k = 0; k < model->n_buffers; k++)
+            n_buffer_values += model->buffers[k].size;
+        printf("; %d buffers (%zu values, not trained)", model->n_buffers, n_buffer_values);
+    }
+    printf("; %lld flops per sample\n", model->flops_per_sample);
     const char *expr = model->data.function.expr;
     if (ds->rows.x && model->data.kind == NETRT_DATA_FUNCTION && expr)
         printf("data      function y = %s, x = %s: %d train, %d valid, %d test\n", expr,
@@ -564,15 +626,47 @@ static int draw_weights(const NetrtModel *model, const char *path, int draw, Net
     return 0;
 }
 
-/* Everything netrt_main allocates, to free on every way out. */
+/* A run of netrt_main: the settings in force, the data, the run's length, and everything it
+ * allocates, which run_free frees on every way out. */
 typedef struct {
+    const NetrtModel *model;
+    NetrtOptions opt;
+    NetrtBlasStatus blas;
+    NetrtGemmStatus gemm;
     NetrtDataset ds;
+    NetrtPixelMap map;
+    /* The run's length: epochs of ⌈n/batch⌉ steps, cut short by max_steps. run_epochs counts the
+     * epochs that can run (the last one maybe partial); it sizes the log and sets the schedule's
+     * and the printing's horizon. */
+    int n, batch;            /* training samples, and samples a step */
+    long total_steps;
+    int run_epochs;
+    NetrtRng init_rng;       /* the parameters' draws, then the seeds of the other streams */
+    NetrtRng shuffle_rng;    /* its own stream: the data's order does not depend on the parameters */
     int32_t *order;          /* training indices, shuffled each epoch */
     int32_t *seq;            /* 0, 1, 2, …: the evaluation order */
     EpochLog *log;
-    unsigned char *snapshot; /* keep_best: the parameters of the best epoch so far */
+    unsigned char *snapshot; /* keep_best: the parameters and buffers of the best epoch so far */
     NetrtAugmenter aug;      /* scratch == NULL: no augmentation */
 } Run;
+
+/* The epoch loop's state: the schedule's clock, which epochs are printed, and how training goes. */
+typedef struct {
+    int per_step;        /* the schedule's clock: finished steps (1; ONE_CYCLE always) or epochs */
+    long sched_total;    /* the run's length in that unit */
+    int show_lr;         /* the lr moves: the epoch lines show it */
+    long every;          /* every k-th epoch gets a line (print_every) */
+    int watch;           /* early stopping and keep_best judge every epoch by the valid set */
+    int higher_better;   /* they watch the valid accuracy, not the loss */
+    NetrtHyper hyper;
+    Progress pg;
+    CsvPace csv_pace;
+    long step;           /* optimizer steps taken */
+    int epochs;          /* epochs finished */
+    StopReason stop;
+    double best;         /* the watched value of best_epoch */
+    int best_epoch;      /* 0: none yet */
+} Loop;
 
 static void run_free(Run *run)
 {
@@ -641,262 +735,335 @@ static int check_settings(const NetrtModel *model, const NetrtOptions *opt, cons
     return netrt_schedule_check(&t->schedule, err);
 }
 
-int netrt_main(const NetrtModel *model, int argc, char **argv)
+/* ---- set-up --------------------------------------------------------------------------------- */
+
+/* The settings in force, and the machine set up for them: OpenBLAS's core, the threads, who
+ * computes the products. Output files that cannot be written fail now, not after the data is
+ * loaded or the model trained. 0 (also for --help, which is then all there is to do), or -1. */
+static int set_up(Run *run, int argc, char **argv, NetrtErr *err)
 {
-    NetrtErr err;
-    NetrtOptions opt;
+    const NetrtModel *model = run->model;
+    NetrtOptions *opt = &run->opt;
     /* Before anything calls BLAS: this may run the program again with better kernels. */
-    NetrtBlasStatus blas;
-    if (netrt_blas_setup(argc, argv, NULL, &blas, &err) < 0)
-        return fail(NULL, &err, 1);
-    if (netrt_cli_parse(model, argc, argv, &opt, &err) < 0)
-        return fail(NULL, &err, 1);
-    if (opt.help) {
-        netrt_cli_help(model, argv[0], stdout);
-        return stdout_failed(&err) ? fail(NULL, &err, 1) : 0;
-    }
-    /* Output files that cannot be written fail now, not after the data is loaded or the
-     * model trained. */
-    if ((opt.save && netrt_check_output("--save", opt.save, &err) < 0) ||
-        (opt.csv && netrt_check_output("--csv", opt.csv, &err) < 0) ||
-        (opt.weights_png && (netrt_check_output("--weights-png", opt.weights_png, &err) < 0 ||
-                             draw_weights(model, opt.weights_png, 0, &err) < 0)))
-        return fail(NULL, &err, 1);
-    if (opt.threads)
-        openblas_set_num_threads(opt.threads);
-    NetrtGemmStatus gemm;
-    if (netrt_gemm_setup(opt.gemm, opt.threads, &gemm, &err) < 0)
-        return fail(NULL, &err, 1);
+    if (netrt_blas_setup(argc, argv, NULL, &run->blas, err) < 0 ||
+        netrt_cli_parse(model, argc, argv, opt, err) < 0)
+        return -1;
+    if (opt->help)
+        return 0;
+    if ((opt->save && netrt_check_output("--save", opt->save, err) < 0) ||
+        (opt->csv && netrt_check_output("--csv", opt->csv, err) < 0) ||
+        (opt->weights_png && (netrt_check_output("--weights-png", opt->weights_png, err) < 0 ||
+                              draw_weights(model, opt->weights_png, 0, err) < 0)))
+        return -1;
+    if (opt->threads)
+        openblas_set_num_threads(opt->threads);
+    if (netrt_gemm_setup(opt->gemm, opt->threads, &run->gemm, err) < 0)
+        return -1;
     /* Double precision: the products are OpenBLAS's, whose idle threads spin between calls;
      * passes on netc's threads as well would fight them (docs/performance.md). */
     if (model->dtype != NETRT_F32)
         netrt_set_threads(1);
+    return 0;
+}
 
-    Run *run = calloc(1, sizeof *run);
-    if (!run) {
-        netrt_err(&err, "out of memory");
-        return fail(NULL, &err, 1);
-    }
+/* The data, and the settings that can only be checked against it; no output file may be one of
+ * its files. 0, or -1. */
+static int load_data(Run *run, NetrtErr *err)
+{
+    const NetrtOptions *opt = &run->opt;
     NetrtDataset *ds = &run->ds;
-    if (netrt_data_load(model, opt.data_dir, opt.valid, opt.train.seed, ds, &err) < 0)
-        return fail(run, &err, 1);
-    if (check_settings(model, &opt, ds, &err) < 0)
-        return fail(run, &err, 1);
+    if (netrt_data_load(run->model, opt->data_dir, opt->valid, opt->train.seed, ds, err) < 0 ||
+        check_settings(run->model, opt, ds, err) < 0)
+        return -1;
     /* --csv data.csv would have replaced the data by the log */
-    const char *outputs[][2] = {{"--csv", opt.csv}, {"--weights-png", opt.weights_png},
-                                {"--save", opt.save}};
+    const char *outputs[][2] = {{"--csv", opt->csv}, {"--weights-png", opt->weights_png},
+                                {"--save", opt->save}};
     for (int o = 0; o < 3; o++) {
         const char *path = outputs[o][1];
         const char *input = path ? netrt_data_input_file(ds, path) : NULL;
-        if (input) {
-            netrt_err(&err, "%s %s: is the data file %s, which it would overwrite",
-                      outputs[o][0], path, input);
-            return fail(run, &err, 1);
-        }
+        if (input)
+            return netrt_err(err, "%s %s: is the data file %s, which it would overwrite",
+                             outputs[o][0], path, input);
     }
-    const NetrtTrain *tr = &opt.train;
-    int n = ds->train.n, batch = tr->batch ? tr->batch : n;
+    return 0;
+}
 
-    /* The run's length: epochs of ⌈n/batch⌉ steps, cut short by max_steps. run_epochs counts the
-     * epochs that can run (the last one maybe partial); it sizes the log and sets the schedule's
-     * and the printing's horizon. */
+/* The run's length, and what the loop needs, allocated before the first step. 0, or -1. */
+static int plan_run(Run *run, NetrtErr *err)
+{
+    const NetrtTrain *tr = &run->opt.train;
+    const NetrtDataset *ds = &run->ds;
+    int n = ds->train.n, batch = tr->batch ? tr->batch : n;
     long steps_per_epoch = (n + batch - 1) / batch;
     long total_steps = (long)tr->epochs * steps_per_epoch;
     if (tr->max_steps > 0 && tr->max_steps < total_steps)
         total_steps = tr->max_steps;
-    int run_epochs = (int)((total_steps + steps_per_epoch - 1) / steps_per_epoch);
+    run->n = n;
+    run->batch = batch;
+    run->total_steps = total_steps;
+    run->run_epochs = (int)((total_steps + steps_per_epoch - 1) / steps_per_epoch);
 
     int n_eval = ds->valid.n > ds->test.n ? ds->valid.n : ds->test.n;
     run->order = malloc(sizeof *run->order * n);
     run->seq = malloc(sizeof *run->seq * (n_eval ? n_eval : 1));
-    run->log = calloc((size_t)run_epochs, sizeof *run->log);
+    run->log = calloc((size_t)run->run_epochs, sizeof *run->log);
+    size_t snapshot = state_bytes(run->model);
     if (tr->keep_best)
-        run->snapshot = malloc(params_bytes(model) ? params_bytes(model) : 1);
-    if (!run->order || !run->seq || !run->log || (tr->keep_best && !run->snapshot)) {
-        netrt_err(&err, "out of memory (for a run of %d epochs)", run_epochs);
-        return fail(run, &err, 1);
-    }
+        run->snapshot = malloc(snapshot ? snapshot : 1);
+    if (!run->order || !run->seq || !run->log || (tr->keep_best && !run->snapshot))
+        return netrt_err(err, "out of memory (for a run of %d epochs)", run->run_epochs);
     for (int i = 0; i < n; i++)
         run->order[i] = i;
     for (int i = 0; i < n_eval; i++)
         run->seq[i] = i;
-    NetrtPixelMap map;
-    netrt_pixel_map(&map, ds->mean, ds->std);
+    netrt_pixel_map(&run->map, ds->mean, ds->std);
+    return 0;
+}
 
-    /* The shuffle gets its own stream, so the data order does not depend on the parameters. */
-    NetrtRng init_rng, shuffle_rng;
-    netrt_rng_seed(&init_rng, tr->seed);
-    netrt_rng_seed(&shuffle_rng, netrt_rng_next(&init_rng));
-    if (init_params(model, &init_rng, &err) < 0)
-        return fail(run, &err, 1);
-    /* a saved model: in place of the initial values (the random streams are drawn all the same,
-     * so the data's order does not depend on where the parameters came from) */
-    const char *from = opt.eval ? opt.eval : opt.init_from;
-    if (from && load_params(model, from, &err) < 0)
-        return fail(run, &err, 1);
-    if (opt.eval) { /* the final line a training run would print, of these parameters */
-        const NetrtSplit *split = ds->test.n ? &ds->test : ds->valid.n ? &ds->valid : &ds->train;
-        Metrics m = evaluate(model, &map, split, split == &ds->train ? run->order : run->seq);
-        print_final(model, ds->test.n ? "test" : ds->valid.n ? "valid" : "train", &m);
-        int failed = stdout_failed(&err);
-        run_free(run);
-        return failed ? fail(NULL, &err, 1) : 0;
-    }
-    /* The model's own draws (dropout) and the augmentation have streams of their own too. */
+/* The parameters and buffers before the first step: initialised as their tables say, then, from
+ * a saved model, replaced by its values (the random streams are drawn all the same, so the
+ * data's order does not depend on where the parameters came from). 0, or -1. */
+static int init_state(Run *run, NetrtErr *err)
+{
+    const NetrtModel *model = run->model;
+    netrt_rng_seed(&run->init_rng, run->opt.train.seed);
+    netrt_rng_seed(&run->shuffle_rng, netrt_rng_next(&run->init_rng));
+    if (init_params(model, &run->init_rng, err) < 0)
+        return -1;
+    init_buffers(model);
+    const char *from = run->opt.eval ? run->opt.eval : run->opt.init_from;
+    return from ? load_state(model, from, err) : 0;
+}
+
+/* --eval: the final line a training run would print, of the state read. */
+static void print_eval(Run *run)
+{
+    const NetrtDataset *ds = &run->ds;
+    const NetrtSplit *split = ds->test.n ? &ds->test : ds->valid.n ? &ds->valid : &ds->train;
+    Metrics m = evaluate(run->model, &run->map, split, split == &ds->train ? run->order : run->seq);
+    print_final(run->model, ds->test.n ? "test" : ds->valid.n ? "valid" : "train", &m);
+}
+
+/* The last of the set-up before training: streams of their own for the model's draws (dropout)
+ * and the augmentation, the CSV's header, the loop's state, and the start-up block. 0, or -1. */
+static int start_training(Run *run, Loop *loop, NetrtErr *err)
+{
+    const NetrtModel *model = run->model;
+    const NetrtOptions *opt = &run->opt;
+    const NetrtTrain *tr = &opt->train;
     if (model->rng)
-        *model->rng = netrt_rng_next(&init_rng);
-    if (netrt_augment_is_on(&model->data.augment) && ds->train.pixels) {
+        *model->rng = netrt_rng_next(&run->init_rng);
+    if (netrt_augment_is_on(&model->data.augment) && run->ds.train.pixels) {
         run->aug.settings = &model->data.augment;
-        netrt_rng_seed(&run->aug.rng, netrt_rng_next(&init_rng));
+        netrt_rng_seed(&run->aug.rng, netrt_rng_next(&run->init_rng));
         run->aug.scratch = malloc((size_t)model->in_size * NETRT_MAX_THREADS);
         run->aug.draw = malloc(sizeof *run->aug.draw * (size_t)model->batch_max);
-        if (!run->aug.scratch || !run->aug.draw) {
-            netrt_err(&err, "out of memory");
-            return fail(run, &err, 1);
-        }
+        if (!run->aug.scratch || !run->aug.draw)
+            return netrt_err(err, "out of memory");
     }
-    /* An unwritable CSV path should fail now, not after the first epoch. */
-    CsvPace csv_pace = {now(), 0};
-    if (opt.csv && csv_log(&csv_pace, 1, opt.csv, model, run->log, 0, &err) < 0)
-        return fail(run, &err, 1);
-    if (!opt.quiet)
-        print_startup(model, &opt, ds, batch, run_epochs, total_steps, &blas, &gemm);
-
-    /* The schedule's clock: finished epochs, or finished steps (ONE_CYCLE always). */
     const NetrtSchedule *sched = &tr->schedule;
-    int per_step = sched->per_step || sched->kind == NETRT_SCHED_ONE_CYCLE;
-    long sched_total = per_step ? total_steps : run_epochs;
-    int show_lr = sched->kind != NETRT_SCHED_CONSTANT;
-    long every = print_every(run_epochs, tr->batch == 0);
-    /* Early stopping and keep_best judge every epoch by the valid set. */
-    int watch = (tr->patience || tr->keep_best) && ds->valid.n;
-    int higher_better = tr->monitor == NETRT_MONITOR_VALID_ACC;
-    double best = 0;
-    int best_epoch = 0;
+    *loop = (Loop){0};
+    loop->per_step = sched->per_step || sched->kind == NETRT_SCHED_ONE_CYCLE;
+    loop->sched_total = loop->per_step ? run->total_steps : run->run_epochs;
+    loop->show_lr = sched->kind != NETRT_SCHED_CONSTANT;
+    loop->every = print_every(run->run_epochs, tr->batch == 0);
+    loop->watch = (tr->patience || tr->keep_best) && run->ds.valid.n;
+    loop->higher_better = tr->monitor == NETRT_MONITOR_VALID_ACC;
+    loop->hyper = (NetrtHyper){tr->lr, tr->momentum, tr->weight_decay, 0};
+    loop->pg.on = !opt->quiet && isatty(fileno(stderr));
+    /* An unwritable CSV path should fail now, not after the first epoch. */
+    loop->csv_pace = (CsvPace){now(), 0};
+    if (opt->csv && csv_log(&loop->csv_pace, 1, opt->csv, model, run->log, 0, err) < 0)
+        return -1;
+    if (!opt->quiet)
+        print_startup(model, opt, &run->ds, run->batch, run->run_epochs, run->total_steps,
+                      &run->blas, &run->gemm);
+    return 0;
+}
 
-    NetrtHyper hyper = {tr->lr, tr->momentum, tr->weight_decay, 0};
-    Progress pg = {.on = !opt.quiet && isatty(fileno(stderr))};
-    StopReason stop = STOP_NONE;
-    long step = 0;
-    int epoch;
-    for (epoch = 1; epoch <= run_epochs && stop == STOP_NONE; epoch++) {
-        EpochLog *log = &run->log[epoch - 1];
-        if (!per_step)
-            hyper.lr = netrt_schedule_lr(sched, tr->lr, epoch - 1, sched_total);
-        netrt_shuffle(&shuffle_rng, run->order, n);
-        double t0 = now();
-        Sums sums = {0};
-        int batch_no = 0;
-        for (int start = 0; start < n && step < total_steps; start += batch) {
-            int B = n - start < batch ? n - start : batch;
-            if (per_step) {
-                hyper.lr = netrt_schedule_lr(sched, tr->lr, step, sched_total);
-                hyper.momentum = netrt_schedule_momentum(sched, tr->momentum, step, sched_total);
-            }
-            netrt_batch_fill(model, &map, &ds->train, run->order + start, B,
-                             run->aug.scratch ? &run->aug : NULL);
-            model->forward(B, 1);
-            sums_add_outputs(model, B, &sums);
-            double loss = model->loss(B);
-            step++;
-            batch_no++;
-            if (!isfinite(loss)) {
-                progress_clear(&pg);
-                fflush(stdout);
-                netrt_err(&err, "step %ld (epoch %d, batch %d): training loss is %s", step, epoch,
-                          batch_no, isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf");
-                netrt_err_hint(&err, "the training diverged; try a lower learning rate (--lr, "
-                               "now %g)", tr->lr);
-                /* the finished epochs, which a thinned CSV may not have written yet */
-                NetrtErr csv_err;
-                if (opt.csv)
-                    write_csv(opt.csv, model, run->log, epoch - 1, &csv_err);
-                return fail(run, &err, 3);
-            }
-            sums.loss += loss * B;
-            model->backward(B);
-            hyper.step = step;
-            model->update(&hyper);
-            if (pg.on)
-                progress_show(&pg, epoch, run_epochs, start + B, n, sums.loss / sums.n);
-        }
-        log->seconds = now() - t0;
-        progress_clear(&pg);
-        log->lr = hyper.lr;
-        log->samples = (int)sums.n;
-        log->train = sums_metrics(model, &sums);
+/* ---- the epoch loop -------------------------------------------------------------------------- */
 
-        if (tr->max_steps > 0 && step >= tr->max_steps)
-            stop = STOP_MAX_STEPS;
-        else if (tr->loss_below > 0 && log->train.loss < tr->loss_below)
-            stop = STOP_LOSS_BELOW;
-        if (watch) {
-            log->valid = evaluate(model, &map, &ds->valid, run->seq);
-            log->has_valid = 1;
-            double value = higher_better ? log->valid.acc : log->valid.loss;
-            /* strictly better: a tie keeps the earlier epoch */
-            if (!best_epoch || (higher_better ? value > best : value < best)) {
-                best = value;
-                best_epoch = epoch;
-                if (tr->keep_best)
-                    params_copy(model, run->snapshot, 1);
-            } else if (stop == STOP_NONE && tr->patience && epoch - best_epoch >= tr->patience) {
-                stop = STOP_EARLY;
-            }
+/* A training loss that is not finite: the message, and the finished epochs in the CSV, which a
+ * thinned log may not have written yet. Returns the exit status, 3. */
+static int diverged(const Run *run, Loop *loop, int epoch, int batch_no, double loss,
+                    NetrtErr *err)
+{
+    progress_clear(&loop->pg);
+    fflush(stdout);
+    netrt_err(err, "step %ld (epoch %d, batch %d): training loss is %s", loop->step, epoch,
+              batch_no, isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf");
+    netrt_err_hint(err, "the training diverged; try a lower learning rate (--lr, now %g)",
+                   run->opt.train.lr);
+    NetrtErr csv_err;
+    if (run->opt.csv)
+        write_csv(run->opt.csv, run->model, run->log, epoch - 1, &csv_err);
+    return 3;
+}
+
+/* One pass over the training split, shuffled: a step per batch (forward, loss, backward, update)
+ * at the learning rate the schedule gives, until the run's last step; the epoch's training
+ * metrics go to its log. 0, or 3 when the training diverged (err set). */
+static int train_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
+{
+    const NetrtModel *model = run->model;
+    const NetrtTrain *tr = &run->opt.train;
+    const NetrtSchedule *sched = &tr->schedule;
+    NetrtHyper *hyper = &loop->hyper;
+    EpochLog *log = &run->log[epoch - 1];
+    int n = run->n, batch = run->batch;
+    if (!loop->per_step)
+        hyper->lr = netrt_schedule_lr(sched, tr->lr, epoch - 1, loop->sched_total);
+    netrt_shuffle(&run->shuffle_rng, run->order, n);
+    double t0 = now();
+    Sums sums = {0};
+    int batch_no = 0;
+    for (int start = 0; start < n && loop->step < run->total_steps; start += batch) {
+        int B = n - start < batch ? n - start : batch;
+        if (loop->per_step) {
+            hyper->lr = netrt_schedule_lr(sched, tr->lr, loop->step, loop->sched_total);
+            hyper->momentum = netrt_schedule_momentum(sched, tr->momentum, loop->step,
+                                                      loop->sched_total);
         }
-        int last = stop != STOP_NONE || epoch == run_epochs;
-        if (!(every == 1 || epoch == 1 || epoch % every == 0 || last)) {
-            if (opt.csv && csv_log(&csv_pace, 0, opt.csv, model, run->log, epoch, &err) < 0)
-                return fail(run, &err, 1);
-            continue;
-        }
+        netrt_batch_fill(model, &run->map, &run->ds.train, run->order + start, B,
+                         run->aug.scratch ? &run->aug : NULL);
+        model->forward(B, 1);
+        sums_add_outputs(model, B, &sums);
+        double loss = model->loss(B);
+        loop->step++;
+        batch_no++;
+        if (!isfinite(loss))
+            return diverged(run, loop, epoch, batch_no, loss, err);
+        sums.loss += loss * B;
+        model->backward(B);
+        hyper->step = loop->step;
+        model->update(hyper);
+        if (loop->pg.on)
+            progress_show(&loop->pg, epoch, run->run_epochs, start + B, n, sums.loss / sums.n);
+    }
+    log->seconds = now() - t0;
+    progress_clear(&loop->pg);
+    log->lr = hyper->lr;
+    log->samples = (int)sums.n;
+    log->train = sums_metrics(model, &sums);
+    return 0;
+}
+
+/* After an epoch's training: whether a stop condition is met; and, for early stopping and
+ * keep_best, the epoch judged by the valid set, its state kept when it is the best so far. */
+static void judge_epoch(Run *run, Loop *loop, int epoch)
+{
+    const NetrtTrain *tr = &run->opt.train;
+    EpochLog *log = &run->log[epoch - 1];
+    if (tr->max_steps > 0 && loop->step >= tr->max_steps)
+        loop->stop = STOP_MAX_STEPS;
+    else if (tr->loss_below > 0 && log->train.loss < tr->loss_below)
+        loop->stop = STOP_LOSS_BELOW;
+    if (!loop->watch)
+        return;
+    log->valid = evaluate(run->model, &run->map, &run->ds.valid, run->seq);
+    log->has_valid = 1;
+    int higher_better = loop->higher_better;
+    double value = higher_better ? log->valid.acc : log->valid.loss, best = loop->best;
+    /* strictly better: a tie keeps the earlier epoch */
+    if (!loop->best_epoch || (higher_better ? value > best : value < best)) {
+        loop->best = value;
+        loop->best_epoch = epoch;
+        if (tr->keep_best)
+            state_copy(run->model, run->snapshot, 1);
+    } else if (loop->stop == STOP_NONE && tr->patience &&
+               epoch - loop->best_epoch >= tr->patience) {
+        loop->stop = STOP_EARLY;
+    }
+}
+
+/* An epoch's line, on the epochs that get one, with the valid and test sets evaluated for it;
+ * and its CSV row, written now or later (csv_log). 0, or -1 when the CSV cannot be written. */
+static int report_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
+{
+    const NetrtOptions *opt = &run->opt;
+    const NetrtDataset *ds = &run->ds;
+    EpochLog *log = &run->log[epoch - 1];
+    int last = loop->stop != STOP_NONE || epoch == run->run_epochs;
+    int printed = loop->every == 1 || epoch == 1 || epoch % loop->every == 0 || last;
+    if (printed) {
         if (ds->valid.n && !log->has_valid) {
-            log->valid = evaluate(model, &map, &ds->valid, run->seq);
+            log->valid = evaluate(run->model, &run->map, &ds->valid, run->seq);
             log->has_valid = 1;
         }
         if (ds->test.n) {
-            log->test = evaluate(model, &map, &ds->test, run->seq);
+            log->test = evaluate(run->model, &run->map, &ds->test, run->seq);
             log->has_test = 1;
         }
-        if (!opt.quiet)
-            print_epoch(model, log, epoch, run_epochs, n, show_lr);
-        if (opt.csv && csv_log(&csv_pace, 1, opt.csv, model, run->log, epoch, &err) < 0)
-            return fail(run, &err, 1);
+        if (!opt->quiet)
+            print_epoch(run->model, log, epoch, run->run_epochs, run->n, loop->show_lr);
     }
-    int n_run = epoch - 1;
-    EpochLog *last = &run->log[n_run - 1];
+    if (opt->csv && csv_log(&loop->csv_pace, printed, opt->csv, run->model, run->log, epoch,
+                            err) < 0)
+        return -1;
+    return 0;
+}
 
-    if (!opt.quiet) {
-        switch (stop) {
-        case STOP_NONE: break;
-        case STOP_MAX_STEPS:
-            printf("stopped: max_steps %ld reached in epoch %d\n", tr->max_steps, n_run);
-            break;
-        case STOP_LOSS_BELOW:
-            printf("stopped: training loss %.3g < %g after epoch %d (step %ld)\n",
-                   last->train.loss, tr->loss_below, n_run, step);
-            break;
-        case STOP_EARLY:
-            printf("stopped early: %s has not improved for %d epochs; best was epoch %d\n",
-                   higher_better ? "valid acc" : "valid loss", tr->patience, best_epoch);
-            break;
-        }
+/* The epochs, up to the last one or a stop condition. 0, or the exit status of a failure (1, or
+ * 3 when the training diverged) with err set. */
+static int train(Run *run, Loop *loop, NetrtErr *err)
+{
+    for (int epoch = 1; epoch <= run->run_epochs && loop->stop == STOP_NONE; epoch++) {
+        int status = train_epoch(run, loop, epoch, err);
+        if (status != 0)
+            return status;
+        judge_epoch(run, loop, epoch);
+        if (report_epoch(run, loop, epoch, err) < 0)
+            return 1;
+        loop->epochs = epoch;
     }
+    return 0;
+}
 
-    /* The final result: on the test set, or the best stand-in there is without one. With
-     * keep_best, of the best epoch's parameters, evaluated again after restoring them. */
+/* ---- the end --------------------------------------------------------------------------------- */
+
+static void print_stop(const Run *run, const Loop *loop)
+{
+    const NetrtTrain *tr = &run->opt.train;
+    switch (loop->stop) {
+    case STOP_NONE: break;
+    case STOP_MAX_STEPS:
+        printf("stopped: max_steps %ld reached in epoch %d\n", tr->max_steps, loop->epochs);
+        break;
+    case STOP_LOSS_BELOW:
+        printf("stopped: training loss %.3g < %g after epoch %d (step %ld)\n",
+               run->log[loop->epochs - 1].train.loss, tr->loss_below, loop->epochs, loop->step);
+        break;
+    case STOP_EARLY:
+        printf("stopped early: %s has not improved for %d epochs; best was epoch %d\n",
+               loop->higher_better ? "valid acc" : "valid loss", tr->patience, loop->best_epoch);
+        break;
+    }
+}
+
+/* After the last epoch: why training stopped, the final line, and the files asked for. The final
+ * result is on the test set, or the best stand-in there is without one; with keep_best, of the
+ * best epoch's parameters and buffers, evaluated again after restoring them. 0, or -1. */
+static int finish(Run *run, const Loop *loop, NetrtErr *err)
+{
+    const NetrtModel *model = run->model;
+    const NetrtOptions *opt = &run->opt;
+    const NetrtTrain *tr = &opt->train;
+    const NetrtDataset *ds = &run->ds;
+    const EpochLog *last = &run->log[loop->epochs - 1];
+    if (!opt->quiet)
+        print_stop(run, loop);
     Metrics final_train = last->train, final_valid = last->valid, final_test = last->test;
-    if (tr->keep_best && best_epoch) {
-        params_copy(model, run->snapshot, 0);
-        if (!opt.quiet) {
+    if (tr->keep_best && loop->best_epoch) {
+        state_copy(model, run->snapshot, 0);
+        if (!opt->quiet) {
             char what[64];
-            format_monitor(what, sizeof what, model, tr->monitor, best);
-            printf("restored the parameters of epoch %d (%s)\n", best_epoch, what);
+            format_monitor(what, sizeof what, model, tr->monitor, loop->best);
+            printf("restored the parameters of epoch %d (%s)\n", loop->best_epoch, what);
         }
-        final_train = run->log[best_epoch - 1].train;
-        final_valid = run->log[best_epoch - 1].valid;
+        final_train = run->log[loop->best_epoch - 1].train;
+        final_valid = run->log[loop->best_epoch - 1].valid;
         if (ds->test.n)
-            final_test = evaluate(model, &map, &ds->test, run->seq);
+            final_test = evaluate(model, &run->map, &ds->test, run->seq);
     }
     if (ds->test.n)
         print_final(model, "test", &final_test);
@@ -904,12 +1071,50 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         print_final(model, "valid", &final_valid);
     else
         print_final(model, "train", &final_train);
-    if (opt.weights_png && draw_weights(model, opt.weights_png, 1, &err) < 0)
-        return fail(run, &err, 1);
-    if (opt.save && save_params(model, opt.save, epoch - 1, step, &err) < 0)
-        return fail(run, &err, 1);
-    if (stdout_failed(&err))
-        return fail(run, &err, 1);
+    if (opt->weights_png && draw_weights(model, opt->weights_png, 1, err) < 0)
+        return -1;
+    if (opt->save && save_state(model, opt->save, loop->epochs, loop->step, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* A run that did its job: 0, unless what it printed did not all reach standard output. */
+static int succeed(Run *run, NetrtErr *err)
+{
+    if (stdout_failed(err))
+        return fail(run, err, 1);
     run_free(run);
     return 0;
+}
+
+int netrt_main(const NetrtModel *model, int argc, char **argv)
+{
+    NetrtErr err;
+    Run *run = calloc(1, sizeof *run);
+    if (!run) {
+        netrt_err(&err, "out of memory");
+        return fail(NULL, &err, 1);
+    }
+    run->model = model;
+    if (set_up(run, argc, argv, &err) < 0)
+        return fail(run, &err, 1);
+    if (run->opt.help) {
+        netrt_cli_help(model, argv[0], stdout);
+        return succeed(run, &err);
+    }
+    if (load_data(run, &err) < 0 || plan_run(run, &err) < 0 || init_state(run, &err) < 0)
+        return fail(run, &err, 1);
+    if (run->opt.eval) {
+        print_eval(run);
+        return succeed(run, &err);
+    }
+    Loop loop;
+    if (start_training(run, &loop, &err) < 0)
+        return fail(run, &err, 1);
+    int status = train(run, &loop, &err);
+    if (status != 0)
+        return fail(run, &err, status);
+    if (finish(run, &loop, &err) < 0)
+        return fail(run, &err, 1);
+    return succeed(run, &err);
 }

@@ -12,7 +12,8 @@
  *     buffers for backward(B);
  *   - model->output holds the network's output (B rows of out_size) after forward(B, ·): logits,
  *     probabilities or values; for classification the runtime only takes their argmax;
- *   - parameters are initialised by the runtime from the parameter table before the first step;
+ *   - parameters are initialised by the runtime from the parameter table before the first step,
+ *     buffers (state that is not trained, such as batchnorm's running statistics) from theirs;
  *   - every buffer is the model's (static, sized for batch_max): the runtime never allocates per step.
  */
 #ifndef NETRT_H
@@ -112,6 +113,20 @@ typedef struct {
     const char *torch; /* its name in the state_dict of the same torch.nn.Sequential, e.g.
                           "0.weight", as --save writes it; NULL: name                      */
 } NetrtParam;
+
+/* One row of the generated buffer table: state a layer keeps that is not trained (batchnorm's running
+ * statistics): no gradient, no optimizer state, no weight decay; initialised, saved, loaded and kept by
+ * keep_best with the parameters. */
+typedef struct {
+    const char *name;  /* "batchnorm1_running_mean": the field of `struct buffers` it names       */
+    int rank;          /* 0 (a scalar) or 1                                                      */
+    int shape[4];
+    size_t size;       /* product of shape; 1 for a scalar                                       */
+    void *value;       /* float* or double* as the model's dtype; int64_t* when is_count          */
+    int is_count;      /* 1: an int64 counter (num_batches_tracked), saved with dtype I64         */
+    double init;       /* every value starts at this: 0 for a mean or a count, 1 for a variance   */
+    const char *torch; /* its name in the state_dict of the same torch.nn.Sequential            */
+} NetrtBuffer;
 
 /* Where the samples come from. */
 typedef enum {
@@ -227,6 +242,8 @@ typedef struct {
 
     const NetrtParam *params;
     int n_params;
+    const NetrtBuffer *buffers; /* NULL and 0 for a model without any                      */
+    int n_buffers;
 
     void (*forward)(int B, int training); /* training = 0: dropout off (evaluation)        */
     double (*loss)(int B);

@@ -377,11 +377,19 @@ int netrt_check_output(const char *option, const char *path, NetrtErr *err);
 
 /* ---- safetensors.c: tensors in a safetensors file ------------------------------------------- */
 
-/* A tensor as the file holds it: its name (PyTorch's: "0.weight"), element type, shape and
- * values (count of them, row-major). */
+/* The element types netrt reads and writes: a model's float or double, and the int64 of a
+ * buffer's counter (batchnorm's num_batches_tracked). */
+typedef enum {
+    NETRT_TENSOR_F32,
+    NETRT_TENSOR_F64,
+    NETRT_TENSOR_I64,
+} NetrtTensorType;
+
+/* A tensor as the file holds it: its name (PyTorch's: "0.weight"), element type, shape (rank 0:
+ * a scalar, count 1, "shape": []) and values (count of them, row-major). */
 typedef struct {
     const char *name;
-    NetrtDtype dtype;
+    NetrtTensorType dtype;
     int rank;
     int shape[4];
     size_t count;

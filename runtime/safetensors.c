@@ -4,7 +4,8 @@
  *   8 bytes    N, the header's length, unsigned little-endian
  *   N bytes    a JSON object: for each tensor "NAME": {"dtype": "F32", "shape": [256, 784],
  *              "data_offsets": [BEGIN, END]}, and "__metadata__": {"key": "value", …}; padded
- *              with spaces so that the data starts on a multiple of 8
+ *              with spaces so that the data starts on a multiple of 8. netrt writes and reads
+ *              the dtypes F32, F64 and I64 (a counter); a scalar has "shape": [] and one value
  *   the data   each tensor's values, row-major, little-endian, at BEGIN … END after the header
  *
  * The reader takes files from anywhere, so it trusts nothing in them: every length and offset is
@@ -20,14 +21,14 @@
 
 enum { HEADER_MAX = 100 << 20 }; /* safetensors' own limit on the header */
 
-static const char *dtype_name(NetrtDtype d)
+static const char *dtype_name(NetrtTensorType d)
 {
-    return d == NETRT_F64 ? "F64" : "F32";
+    return d == NETRT_TENSOR_I64 ? "I64" : d == NETRT_TENSOR_F64 ? "F64" : "F32";
 }
 
-static size_t dtype_size(NetrtDtype d)
+static size_t dtype_size(NetrtTensorType d)
 {
-    return d == NETRT_F64 ? 8 : 4;
+    return d == NETRT_TENSOR_F32 ? 4 : 8;
 }
 
 static int little_endian(void)

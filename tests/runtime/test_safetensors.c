@@ -1,6 +1,6 @@
 /* test_safetensors.c: tensors through a safetensors file and back, the file's bytes as the
  * format says, and files of another network or of no network refused with the first tensor
- * that differs, before a value is read. */
+ * that differs, before a value is read; the same for an int64 scalar (a buffer's counter). */
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -14,9 +14,9 @@ static double d[2] = {3.141592653589793, -2.718281828459045};
 
 static void model(NetrtTensor t[3], float *w_to, float *b_to, double *d_to)
 {
-    t[0] = (NetrtTensor){"0.weight", NETRT_F32, 2, {3, 2}, 6, w_to ? (void *)w_to : w};
-    t[1] = (NetrtTensor){"0.bias", NETRT_F32, 1, {3}, 3, b_to ? (void *)b_to : b};
-    t[2] = (NetrtTensor){"2.running_mean", NETRT_F64, 1, {2}, 2, d_to ? (void *)d_to : d};
+    t[0] = (NetrtTensor){"0.weight", NETRT_TENSOR_F32, 2, {3, 2}, 6, w_to ? (void *)w_to : w};
+    t[1] = (NetrtTensor){"0.bias", NETRT_TENSOR_F32, 1, {3}, 3, b_to ? (void *)b_to : b};
+    t[2] = (NetrtTensor){"2.running_mean", NETRT_TENSOR_F64, 1, {2}, 2, d_to ? (void *)d_to : d};
 }
 
 static long file_bytes(const char *path, unsigned char *buf, long size)
@@ -153,13 +153,111 @@ static void test_refusals(void)
     refused_header("escape past ASCII", "{\"a\\u00e9\":1}", 0, "a \\u escape past ASCII");
 }
 
+/* A batchnorm's buffers: a running variance and its int64 counter, a scalar (rank 0), as
+ * torch's state_dict has num_batches_tracked. The count is past 2^32, so that all 8 bytes count. */
+static float var[2] = {1, 1.5f};
+static const int64_t count = (1ll << 40) + 87;
+
+static int buffers(NetrtTensor t[2], float *var_to, int64_t *count_to)
+{
+    t[0] = (NetrtTensor){"1.running_var", NETRT_TENSOR_F32, 1, {2}, 2, var_to ? var_to : var};
+    t[1] = (NetrtTensor){"1.num_batches_tracked", NETRT_TENSOR_I64, 0, {0}, 1,
+                         count_to ? count_to : (void *)&count};
+    return 2;
+}
+
+/* A file of the header json and `data` bytes of zeros must be refused by buffers() with `why`. */
+static void buffers_refused(const char *what, const char *json, size_t data, const char *why)
+{
+    size_t len = strlen(json);
+    unsigned char *buf = calloc(1, 8 + len + data);
+    for (int i = 0; i < 8; i++)
+        buf[i] = (unsigned char)((uint64_t)len >> (8 * i));
+    memcpy(buf + 8, json, len);
+    write_bytes(DIR "/bad.safetensors", buf, 8 + len + data);
+    free(buf);
+    NetrtTensor t[2];
+    float var2[2] = {0};
+    int64_t count2 = 0;
+    NetrtErr err = {0};
+    int status = netrt_safetensors_read(DIR "/bad.safetensors", t, buffers(t, var2, &count2), &err);
+    CHECK(status == -1);
+    if (status == -1 && !strstr(err.msg, why))
+        fprintf(stderr, "  %s: \"%s\" lacks \"%s\"\n", what, err.msg, why);
+    CHECK(status == -1 && strstr(err.msg, why));
+    CHECK(var2[0] == 0 && count2 == 0);
+}
+
+static void test_count_scalar(void)
+{
+    NetrtTensor t[2];
+    NetrtErr err = {0};
+    CHECK(netrt_safetensors_write(DIR "/buffers.safetensors", t, buffers(t, NULL, NULL), NULL,
+                                  &err) == 0);
+    static unsigned char bytes[1024];
+    long n = file_bytes(DIR "/buffers.safetensors", bytes, sizeof bytes);
+    const char *json = "{\"1.running_var\":{\"dtype\":\"F32\",\"shape\":[2],"
+                       "\"data_offsets\":[0,8]},\"1.num_batches_tracked\":{\"dtype\":\"I64\","
+                       "\"shape\":[],\"data_offsets\":[8,16]}}";
+    size_t len = strlen(json), padded = (len + 7) / 8 * 8;
+    CHECK(n == (long)(8 + padded + 16));
+    CHECK(memcmp(bytes + 8, json, len) == 0);
+    int64_t stored = 0; /* little-endian, whatever this machine is */
+    for (int i = 0; i < 8 && n == (long)(8 + padded + 16); i++)
+        stored |= (int64_t)bytes[8 + padded + 8 + i] << (8 * i);
+    CHECK(stored == count);
+
+    float var2[2] = {0};
+    int64_t count2 = 0;
+    CHECK(netrt_safetensors_read(DIR "/buffers.safetensors", t, buffers(t, var2, &count2),
+                                 &err) == 0);
+    CHECK(var2[0] == var[0] && var2[1] == var[1] && count2 == count);
+
+    const char *v = "\"1.running_var\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}";
+    char bad[512];
+    snprintf(bad, sizeof bad, "{%s,%s}", v,
+             "\"1.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[8,16]}");
+    buffers_refused("a scalar of rank 1", bad, 16,
+                    "tensor '1.num_batches_tracked' is I64 [1], the model's is I64 []");
+    snprintf(bad, sizeof bad, "{%s,%s}", v,
+             "\"1.num_batches_tracked\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[8,12]}");
+    buffers_refused("a float count", bad, 12,
+                    "tensor '1.num_batches_tracked' is F32 [], the model's is I64 []");
+    snprintf(bad, sizeof bad, "{%s,%s}", v,
+             "\"1.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,12]}");
+    buffers_refused("a count of 4 bytes", bad, 12, "data_offsets [8, 12], not 8 bytes");
+    snprintf(bad, sizeof bad, "{%s,%s}", v,
+             "\"1.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]}");
+    buffers_refused("a count past the data", bad, 12, "not 8 bytes within the 12 of data");
+    snprintf(bad, sizeof bad, "{%s}", v);
+    buffers_refused("no count", bad, 8, "no tensor '1.num_batches_tracked'");
+}
+
+/* The model of a file: fills t, returns how many tensors. */
+typedef int (*ModelOf)(NetrtTensor *t);
+
+static int weights_model(NetrtTensor *t)
+{
+    static float w2[6], b2[3];
+    static double d2[2];
+    model(t, w2, b2, d2);
+    return 3;
+}
+
+static int buffers_model(NetrtTensor *t)
+{
+    static float var2[2];
+    static int64_t count2;
+    return buffers(t, var2, &count2);
+}
+
 /* Every byte of a good file changed to each of a few telling values, one at a time: the reader
  * answers 0 or -1 and never reads out of bounds (the suite runs this under ASan too); a change
  * inside the values only is read back as it is. */
-static void test_every_byte(void)
+static void test_every_byte(const char *path, ModelOf model_of)
 {
     static unsigned char good[4096], bad[4096];
-    long n = file_bytes(DIR "/m.safetensors", good, sizeof good);
+    long n = file_bytes(path, good, sizeof good);
     CHECK(n > 8);
     const unsigned char values[] = {0, 0xff, '"', '\\', '{', '}', '[', ']', ':', ',', '9', '-', ' '};
     int refusals = 0, reads = 0;
@@ -171,11 +269,9 @@ static void test_every_byte(void)
             bad[i] = values[v];
             write_bytes(DIR "/bad.safetensors", bad, (size_t)n);
             NetrtTensor t[3];
-            float w2[6], b2[3];
-            double d2[2];
-            model(t, w2, b2, d2);
+            int n_tensors = model_of(t);
             NetrtErr err = {0};
-            int status = netrt_safetensors_read(DIR "/bad.safetensors", t, 3, &err);
+            int status = netrt_safetensors_read(DIR "/bad.safetensors", t, n_tensors, &err);
             CHECK(status == 0 || status == -1);
             refusals += status == -1;
             reads += status == 0;
@@ -191,7 +287,9 @@ int main(void)
     }
     test_round_trip();
     test_refusals();
-    test_every_byte();
+    test_count_scalar();
+    test_every_byte(DIR "/m.safetensors", weights_model);
+    test_every_byte(DIR "/buffers.safetensors", buffers_model);
     if (test_failures)
         fprintf(stderr, "test_safetensors: %d checks failed\n", test_failures);
     return test_failures;

@@ -11,6 +11,16 @@
  * (every epoch, gamma 0.5), and keep_best watching the valid accuracy. With -DTINY_ONE_CYCLE as
  * well, the schedule is OneCycleLR instead, peaking at 0.5, which moves every step.
  *
+ * Built with -DTINY_BUFFERS, it has a buffer table as a batchnorm after its dense layer would
+ * (torch.nn.Sequential(Linear, BatchNorm1d): "1.running_mean", "1.running_var" and the int64
+ * scalar "1.num_batches_tracked"), moved by a fixed rule so that a test knows their values after
+ * k training steps: the count is k, the mean of class o is 0.25·(o+1)·k, each variance 1 + 0.5·k.
+ * In evaluation both logits are divided by the square root of the sum of every buffer's values:
+ * the accuracy stays what it is without buffers, and the loss tells which values are in force
+ * (the initial ones give √2; none at all, 0, a loss of nan). With -DTINY_CATALOGUE as well, it
+ * has keep_best, so that a test sees the best epoch's buffers restored. With -DTINY_F64, every
+ * tensor is a double (NETRT_F64), as in the gradient checks, and so are the running statistics.
+ *
  * Built with -DTINY_STATS, it checks the normalization the driver applies: normalize = 1 asks for
  * (x - mean) / std with the training split's own statistics, so the inputs of the training passes,
  * which see every training sample once an epoch, must have a mean of 0 and a standard deviation
@@ -19,22 +29,69 @@
 
 #include "netrt.h"
 
+/* The element type of every tensor: float, or double with -DTINY_F64. */
+#ifdef TINY_F64
+typedef double real;
+#define DTYPE NETRT_F64
+#define EXP exp
+#else
+typedef float real;
+#define DTYPE NETRT_F32
+#define EXP expf
+#endif
+
 #ifdef TINY_CATALOGUE
 enum { IN = 16, CLASSES = 2, BATCH_MAX = 1024 };
 #else
 enum { IN = 16, CLASSES = 2, BATCH_MAX = 64 };
 #endif
 
-static float input[BATCH_MAX * IN];
+static real input[BATCH_MAX * IN];
 static int32_t labels[BATCH_MAX];
-static float logits[BATCH_MAX * CLASSES];   /* the output */
-static float d_logits[BATCH_MAX * CLASSES]; /* ∂loss/∂logits, left by loss() for backward() */
+static real logits[BATCH_MAX * CLASSES];   /* the output */
+static real d_logits[BATCH_MAX * CLASSES]; /* ∂loss/∂logits, left by loss() for backward() */
 
 struct params {
-    float W[CLASSES * IN]; /* [2,16] row-major W[out][in] */
-    float b[CLASSES];      /* [2] */
+    real W[CLASSES * IN]; /* [2,16] row-major W[out][in] */
+    real b[CLASSES];      /* [2] */
 };
 static struct params param, grad, mom;
+
+#ifdef TINY_BUFFERS
+struct buffers {
+    real batchnorm1_running_mean[CLASSES];
+    real batchnorm1_running_var[CLASSES];
+    int64_t batchnorm1_num_batches_tracked;
+};
+static struct buffers buffer;
+
+/* A training step moves every buffer; evaluation reads them all (see the top). */
+static void buffers_forward(int B, int training)
+{
+    if (training) {
+        buffer.batchnorm1_num_batches_tracked++;
+        for (int o = 0; o < CLASSES; o++) {
+            buffer.batchnorm1_running_mean[o] += 0.25 * (real)(o + 1);
+            buffer.batchnorm1_running_var[o] += 0.5f;
+        }
+        return;
+    }
+    real sum = (real)buffer.batchnorm1_num_batches_tracked;
+    for (int o = 0; o < CLASSES; o++)
+        sum += buffer.batchnorm1_running_mean[o] + buffer.batchnorm1_running_var[o];
+    for (int i = 0; i < B * CLASSES; i++)
+        logits[i] /= (real)sqrt(sum);
+}
+
+static const NetrtBuffer buffers[] = {
+    {"batchnorm1_running_mean", 1, {CLASSES}, CLASSES, buffer.batchnorm1_running_mean, 0, 0,
+     "1.running_mean"},
+    {"batchnorm1_running_var", 1, {CLASSES}, CLASSES, buffer.batchnorm1_running_var, 0, 1,
+     "1.running_var"},
+    {"batchnorm1_num_batches_tracked", 0, {0}, 1, &buffer.batchnorm1_num_batches_tracked, 1, 0,
+     "1.num_batches_tracked"},
+};
+#endif
 
 #ifdef TINY_STATS
 static double seen_sum, seen_sq; /* over every input value of the training passes */
@@ -54,11 +111,14 @@ static void forward(int B, int training)
 #endif
     for (int n = 0; n < B; n++)
         for (int o = 0; o < CLASSES; o++) {
-            float sum = param.b[o];
+            real sum = param.b[o];
             for (int i = 0; i < IN; i++)
                 sum += input[n * IN + i] * param.W[o * IN + i];
             logits[n * CLASSES + o] = sum;
         }
+#ifdef TINY_BUFFERS
+    buffers_forward(B, training);
+#endif
 }
 
 /* mean over the batch of -log softmax(logits)[label]; d_logits = (softmax - onehot) / B */
@@ -66,15 +126,15 @@ static double loss(int B)
 {
     double total = 0;
     for (int n = 0; n < B; n++) {
-        const float *z = &logits[n * CLASSES];
-        float max = z[0] > z[1] ? z[0] : z[1];
-        float e[CLASSES], sum = 0;
+        const real *z = &logits[n * CLASSES];
+        real max = z[0] > z[1] ? z[0] : z[1];
+        real e[CLASSES], sum = 0;
         for (int k = 0; k < CLASSES; k++) {
-            e[k] = expf(z[k] - max);
+            e[k] = EXP(z[k] - max);
             sum += e[k];
         }
         for (int k = 0; k < CLASSES; k++) {
-            float p = e[k] / sum;
+            real p = e[k] / sum;
             if (k == labels[n])
                 total -= log(p);
             d_logits[n * CLASSES + k] = (p - (k == labels[n])) / B;
@@ -91,7 +151,7 @@ static void backward(int B)
         for (int i = 0; i < IN; i++)
             grad.W[o * IN + i] = 0;
         for (int n = 0; n < B; n++) {
-            float d = d_logits[n * CLASSES + o];
+            real d = d_logits[n * CLASSES + o];
             grad.b[o] += d;
             for (int i = 0; i < IN; i++)
                 grad.W[o * IN + i] += d * input[n * IN + i];
@@ -102,10 +162,10 @@ static void backward(int B)
 /* torch.optim.SGD: g = grad + wd·w; v = momentum·v + g; w -= lr·v */
 static void update(const NetrtHyper *h)
 {
-    float *w = (float *)&param, *g = (float *)&grad, *v = (float *)&mom;
-    for (int i = 0; i < (int)(sizeof param / sizeof(float)); i++) {
-        v[i] = (float)(h->momentum * v[i] + g[i] + h->weight_decay * w[i]);
-        w[i] -= (float)(h->lr * v[i]);
+    real *w = (real *)&param, *g = (real *)&grad, *v = (real *)&mom;
+    for (int i = 0; i < (int)(sizeof param / sizeof(real)); i++) {
+        v[i] = (real)(h->momentum * v[i] + g[i] + h->weight_decay * w[i]);
+        w[i] -= (real)(h->lr * v[i]);
     }
 }
 
@@ -122,13 +182,16 @@ int main(int argc, char **argv)
         .name = "tiny",
         .source = "tests/runtime/tiny_model.c",
         .summary = "input 16 -> dense 2 -> cross_entropy",
-        .dtype = NETRT_F32,
+        .dtype = DTYPE,
         .in_size = IN, .in_c = 1, .in_h = 4, .in_w = 4,
         .out_size = CLASSES,
         .batch_max = BATCH_MAX,
         .flops_per_sample = 6 * CLASSES * IN,
         .input = input, .output = logits, .labels = labels,
         .params = params, .n_params = 2,
+#ifdef TINY_BUFFERS
+        .buffers = buffers, .n_buffers = 3,
+#endif
         .forward = forward, .loss = loss, .backward = backward, .update = update,
         .train = {.epochs = 4, .batch = 32, .seed = 7, .lr = 0.5, .momentum = 0.9,
                   .weight_decay = 1e-4,
