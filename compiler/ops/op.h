@@ -24,7 +24,7 @@ enum {
     MAX_DIM = 1 << 20,        /* largest size of one dimension                                */
     MAX_LAYER_SIZE = 1 << 24, /* largest activation per sample, in values                     */
     OP_MAX_OPTIONS = 8,
-    OP_MAX_TENSORS = 4,
+    OP_MAX_TENSORS = 8,
     OP_MAX_ARRAYS = 4,
     OP_MAX_THREADS = 16,      /* the runtime's NETRT_MAX_THREADS: per-thread scratch arrays    */
 };

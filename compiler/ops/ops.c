@@ -12,7 +12,7 @@ const OpDesc *const op_list[] = {
     &op_input,   &op_dense,   &op_flatten,  &op_dropout,   &op_relu,    &op_leaky_relu,
     &op_elu,     &op_sigmoid, &op_tanh,     &op_gelu,      &op_silu,    &op_softplus,
     &op_mish,    &op_softmax, &op_log_softmax, &op_conv,   &op_maxpool, &op_avgpool,
-    &op_layernorm, NULL,
+    &op_batchnorm, &op_layernorm, NULL,
 };
 enum { NOPS = sizeof op_list / sizeof op_list[0] - 1 };
 

@@ -11,8 +11,11 @@
  *      gradient;
  *   2. the gradient along one random direction δ over all parameters at once:
  *        ∇L · δ  against  (L(θ + δ) - L(θ - δ)) / 2,  |δ_i| ≤ 1e-5,
- * and fails on a relative error above 1e-6, relative to the larger of the two values or 1e-6,
- * whichever is larger (a gradient that is exactly 0 is compared absolutely). `--sabotage` corrupts one analytic gradient first,
+ * and fails on a relative error above 1e-6, relative to the larger of the two values or 1e-4,
+ * whichever is larger: below 1e-4 the two must agree within 1e-10, since the five-point
+ * difference's own rounding is about 18·|L|·2⁻⁵³/(12ε) ≈ 2e-12·|L|, and a gradient that is 0 by
+ * structure (a bias right before a batchnorm, which removes any shift) comes out as a few
+ * 1e-12 of rounding. `--sabotage` corrupts one analytic gradient first,
  * to show that the check catches a wrong one (the test suite expects that run to fail).
  * Regression models get random targets; a model with dropout draws the same mask at every
  * evaluation (its random state is reset), so that L is one function of the parameters.
@@ -52,7 +55,7 @@ static double loss_at(void)
 static double relative_error(double a, double b)
 {
     double scale = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
-    return fabs(a - b) / (scale > 1e-6 ? scale : 1e-6);
+    return fabs(a - b) / (scale > 1e-4 ? scale : 1e-4);
 }
 
 int main(int argc, char **argv)
