@@ -401,7 +401,7 @@ static int shape_size(Shape s)
 
 typedef enum {
     L_DENSE, L_CONV, L_MAXPOOL, L_AVGPOOL, L_FLATTEN, L_DROPOUT, L_ACT, L_SOFTMAX, L_LOG_SOFTMAX,
-    L_LAYERNORM, L_REPEAT
+    L_LAYERNORM, L_BATCHNORM, L_REPEAT
 } Kind;
 
 static const char *const acts[] = {"relu", "sigmoid", "tanh",    "leaky_relu", "elu",
@@ -418,8 +418,9 @@ typedef struct Layer {
     int act;          /* L_ACT                                                             */
     double act_param; /* slope, alpha, softplus's beta; < 0: not written                    */
     double threshold; /* softplus; < 0: not written                                        */
-    double eps;       /* layernorm; < 0: not written                                       */
-    int affine;       /* layernorm: 0 not written, 1 false, 2 true                         */
+    double eps;       /* layernorm, batchnorm; < 0: not written                            */
+    double momentum;  /* batchnorm; < 0: not written                                       */
+    int affine;       /* layernorm, batchnorm: 0 not written, 1 false, 2 true              */
     int gelu_mode;    /* 0 not written, 1 none, 2 tanh                                     */
     struct Layer *body;
     int nbody;
@@ -475,6 +476,7 @@ static bool apply(const Layer *l, Shape in, Shape *out, bool *warn)
             return false;
         *out = in;
         return true;
+    case L_BATCHNORM:
     case L_DROPOUT:
     case L_ACT: *out = in; return true;
     case L_REPEAT: {
@@ -501,7 +503,8 @@ static void count(const Layer *l, int *trainable, int *all)
         *all += a * l->n;
         return;
     }
-    *trainable += l->kind == L_DENSE || l->kind == L_CONV || l->kind == L_LAYERNORM;
+    *trainable += l->kind == L_DENSE || l->kind == L_CONV || l->kind == L_LAYERNORM ||
+                  l->kind == L_BATCHNORM;
     *all += 1;
 }
 
@@ -551,8 +554,9 @@ static Layer random_layer(Shape in, bool allow_warn)
             l = random_act(params_upstream);
         } else if (r < 84 && in.d[0] >= 2) {
             /* over one value, layernorm's output is β: the gradients through it are 0 */
-            l.kind = L_LAYERNORM;
+            l.kind = chance(0.5) ? L_LAYERNORM : L_BATCHNORM;
             l.eps = chance(0.5) ? -1 : PICK_REAL(1e-3, 0.1, 1);
+            l.momentum = chance(0.5) ? -1 : PICK_REAL(0, 0.1, 0.5, 1);
             l.affine = rnd(3);
         } else if (r < 88) {
             l.kind = L_DROPOUT;
@@ -601,6 +605,12 @@ static Layer random_layer(Shape in, bool allow_warn)
         }
     } else if (r < 80) {
         return random_act(params_upstream);
+    } else if (r < 84) {
+        l.kind = L_BATCHNORM;
+        l.eps = chance(0.5) ? -1 : PICK_REAL(1e-3, 0.1, 1);
+        l.momentum = chance(0.5) ? -1 : PICK_REAL(0, 0.1, 0.5, 1);
+        l.affine = rnd(3);
+        return l;
     } else if (r < 88) {
         l.kind = L_DROPOUT;
         l.prob = PICK_REAL(0, 0.2, 0.5);
@@ -802,7 +812,12 @@ static void put_layer(Buf *b, const Layer *l, int indent)
     case L_SOFTMAX: put(b, "softmax"); break;
     case L_LOG_SOFTMAX: put(b, "log_softmax"); break;
     case L_LAYERNORM:
-        put(b, "layernorm");
+    case L_BATCHNORM:
+        put(b, l->kind == L_LAYERNORM ? "layernorm" : "batchnorm");
+        if (l->kind == L_BATCHNORM && l->momentum >= 0) {
+            put_key(b, "momentum", true);
+            put_real(b, l->momentum, IN_VALUE, 0);
+        }
         if (l->eps >= 0) {
             put_key(b, "eps", true);
             put_real(b, l->eps, IN_VALUE, 0);
