@@ -1148,6 +1148,22 @@ static void check_schedule(Checker *c, const Stmt *st)
 
 /* ---- loss: what it needs of the network's output and of the data (ops/loss.c) ------------------ */
 
+/* The losses that fit values, for a message: "'mse' or 'huber'". */
+static const char *value_losses(char *buf, size_t size)
+{
+    int n = 0, used = 0;
+    for (int i = 0; loss_list[i]; i++)
+        n += loss_list[i]->values;
+    buf[0] = '\0';
+    for (int i = 0, k = 0; loss_list[i] && used >= 0 && (size_t)used < size; i++)
+        if (loss_list[i]->values) {
+            k++;
+            used += snprintf(buf + used, size - used, "%s'%s'", k == 1 ? "" : k == n ? " or " : ", ",
+                             loss_list[i]->words[0]);
+        }
+    return buf;
+}
+
 /* The checks every loss shares: a vector; for values, one of them and a loss that fits values;
  * for classes, one output per class. False when the loss's own check has nothing to add. */
 static bool check_loss_output(Checker *c, const Stmt *loss, const NetLayer *last)
@@ -1163,9 +1179,10 @@ static bool check_loss_output(Checker *c, const Stmt *loss, const NetLayer *last
         return false;
     }
     if (net->regression) {
+        char fit[128];
         if (!net->loss->values)
             error(c, loss->value->loc, "'%s' classifies, but this data is regression (values, "
-                  "not classes); use 'mse' or 'huber'", name);
+                  "not classes); use %s", name, value_losses(fit, sizeof fit));
         else if (last->out_size != 1)
             error(c, loss->value->loc, "the data has one target value, but the model ends with "
                   "%s from '%s' (line %d)", shape, last->name, line);

@@ -5,9 +5,10 @@
  *   parse     grammar/lexer.l + grammar/parser.y build the AST (parse_source)
  *   check.c   AST → Net: names resolved, defaults filled, shapes inferred, errors located
  *   ir.c      Net → Ir: ordered ops with concrete sizes and named buffers, activations fused
- *   emit*.c   Ir → one C file: printer.c writes C, emit.c the file's frame, emit_train.c the
- *             loss and the optimizer
- * Every kind of layer is one descriptor in ops/ (ops/op.h), which each stage consults.
+ *   emit*.c   Ir → one C file: printer.c writes C, emit.c the file's frame, emit_train.c
+ *             loss() and update() around the loss's and the optimizer's emitters
+ * Every kind of layer is one descriptor in ops/ (ops/op.h), which each stage consults; so is
+ * every loss, optimizer and learning-rate schedule (ops/train.h).
  */
 #ifndef NETC_H
 #define NETC_H

@@ -351,11 +351,12 @@ const LossDesc *const loss_list[] = {
 
 const char *const *loss_words(void)
 {
-    static const char *words[16];
+    enum { MAX_WORDS = 24 }; /* room for every loss's words (at most 2 each, and NULL) */
+    static const char *words[MAX_WORDS];
     if (!words[0]) {
         int n = 0;
         for (int i = 0; loss_list[i]; i++)
-            for (int k = 0; loss_list[i]->words[k]; k++)
+            for (int k = 0; loss_list[i]->words[k] && n < MAX_WORDS - 1; k++)
                 words[n++] = loss_list[i]->words[k];
     }
     return words;
