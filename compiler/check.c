@@ -5,7 +5,7 @@
  * from the input to the loss. Errors point at the word at fault and the checker keeps going, so
  * one run reports every mistake it can; a bad layer stops shape inference only after it.
  */
-#include "ops/op.h"
+#include "ops/train.h"
 
 #include <float.h>
 #include <math.h>
@@ -205,28 +205,8 @@ const Value *check_resolve(Checker *c, const Value *v)
 
 /* ---- settings: `key = value` in a block, described by a table ------------------------------ */
 
-typedef enum {
-    SET_INT,
-    SET_LONG,
-    SET_NUMBER,
-    SET_BOOL,
-    SET_STRING,
-    SET_PART,     /* a count (whole, ≥ 1) or a fraction in [0, 1): double                  */
-    SET_CUSTOM,   /* checked by the spec's function                                       */
-    SET_BLOCK,    /* `key { … }`, checked by the spec's function                          */
-} SettingType;
-
-typedef struct SettingSpec {
-    const char *key;
-    SettingType type;
-    double min, max;      /* SET_INT, SET_LONG, SET_NUMBER: the allowed range             */
-    bool max_open;        /* the range excludes max: [min, max)                           */
-    size_t offset;        /* where in Net the value goes                                  */
-    bool (*custom)(Checker *c, const Setting *s); /* SET_CUSTOM, SET_BLOCK                */
-} SettingSpec;
-
-#define NET_FIELD(f) offsetof(Net, f)
-#define END_SPECS {NULL, 0, 0, 0, false, 0, NULL}
+/* The tables (SettingSpec) are in ops/train.h: the losses', optimizers' and schedules'
+ * descriptors hold theirs. */
 
 /* One `key = value` against its spec: type, then range; store it in the Net. */
 static void apply_setting(Checker *c, const SettingSpec *spec, const Setting *s)
@@ -404,7 +384,7 @@ static bool set_monitor(Checker *c, const Setting *s)
 }
 
 /* per = epoch | step */
-static bool set_per(Checker *c, const Setting *s)
+bool check_set_per(Checker *c, const Setting *s)
 {
     static const char *const words[] = {"epoch", "step", NULL};
     int k = setting_choice(c, s, words);
@@ -413,7 +393,7 @@ static bool set_per(Checker *c, const Setting *s)
 }
 
 /* milestones = (2, 4, 6): increasing whole numbers */
-static bool set_milestones(Checker *c, const Setting *s)
+bool check_set_milestones(Checker *c, const Setting *s)
 {
     const Value *v = check_resolve(c, s->value);
     if (!v)
@@ -1104,89 +1084,22 @@ static int check_choice(Checker *c, const Value *raw, const char *what, const ch
     return -1;
 }
 
-/* ---- optimizer: torch.optim's names, settings and defaults ---------------------------------- */
-
-#define CLIP_SETTINGS                                                                        \
-    {"clip_value", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(clip_value), NULL},             \
-    {"clip_norm", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(clip_norm), NULL}
-#define LR_SETTING {"lr", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(lr), NULL}
-#define WD_SETTING {"weight_decay", SET_NUMBER, 0, 1e6, false, NET_FIELD(weight_decay), NULL}
-#define EPS_SETTING {"eps", SET_NUMBER, 1e-30, 1, false, NET_FIELD(eps), NULL} /* a float's */
-
-static const SettingSpec sgd_settings[] = {
-    LR_SETTING,
-    {"momentum", SET_NUMBER, 0, 1, true, NET_FIELD(momentum), NULL},
-    {"dampening", SET_NUMBER, 0, 1, false, NET_FIELD(dampening), NULL},
-    {"nesterov", SET_BOOL, 0, 0, false, NET_FIELD(nesterov), NULL},
-    WD_SETTING,
-    CLIP_SETTINGS,
-    END_SPECS,
-};
-
-static const SettingSpec adagrad_settings[] = {
-    LR_SETTING,
-    {"lr_decay", SET_NUMBER, 0, 1e6, false, NET_FIELD(lr_decay), NULL},
-    {"initial_accumulator_value", SET_NUMBER, 0, 1e6, false, NET_FIELD(initial_accumulator), NULL},
-    EPS_SETTING,
-    WD_SETTING,
-    CLIP_SETTINGS,
-    END_SPECS,
-};
-
-static const SettingSpec rmsprop_settings[] = {
-    LR_SETTING,
-    {"alpha", SET_NUMBER, 0, 1, true, NET_FIELD(alpha), NULL},
-    EPS_SETTING,
-    {"momentum", SET_NUMBER, 0, 1, true, NET_FIELD(momentum), NULL},
-    {"centered", SET_BOOL, 0, 0, false, NET_FIELD(centered), NULL},
-    WD_SETTING,
-    CLIP_SETTINGS,
-    END_SPECS,
-};
-
-static const SettingSpec adam_settings[] = {
-    LR_SETTING,
-    {"beta1", SET_NUMBER, 0, 1, true, NET_FIELD(beta1), NULL},
-    {"beta2", SET_NUMBER, 0, 1, true, NET_FIELD(beta2), NULL},
-    EPS_SETTING,
-    WD_SETTING,
-    CLIP_SETTINGS,
-    END_SPECS,
-};
+/* ---- optimizer: torch.optim's names, settings and defaults (ops/optim.c) ---------------------- */
 
 /* optimizer NAME { settings }: each with torch.optim's defaults, sgd's lr required as there */
 static void check_optimizer(Checker *c, const Stmt *opt)
 {
-    static const char *const words[] = {"sgd", "momentum", "nesterov", "adagrad", "rmsprop",
-                                        "adam", "adamw", NULL};
-    static const OptimizerKind kinds[] = {OPT_SGD,     OPT_SGD,  OPT_SGD,  OPT_ADAGRAD,
-                                          OPT_RMSPROP, OPT_ADAM, OPT_ADAMW};
-    static const SettingSpec *const specs[] = {sgd_settings,     sgd_settings,  sgd_settings,
-                                               adagrad_settings, rmsprop_settings,
-                                               adam_settings,    adam_settings};
-    int k = check_choice(c, opt->value, "optimizer", words);
+    int k = check_choice(c, opt->value, "optimizer", optim_words());
     if (k < 0)
         return;
     Net *net = c->net;
-    net->optimizer = kinds[k];
-    net->optimizer_name = words[k];
-    /* torch.optim's defaults */
-    switch (net->optimizer) {
-    case OPT_SGD:
-        net->momentum = k == 0 ? 0 : 0.9; /* 'momentum' and 'nesterov' name SGD with μ = 0.9 */
-        net->nesterov = k == 2;
-        break;
-    case OPT_ADAGRAD: net->lr = 0.01, net->eps = 1e-10; break;
-    case OPT_RMSPROP: net->lr = 0.01, net->alpha = 0.99, net->eps = 1e-8; break;
-    case OPT_ADAM: net->lr = 1e-3, net->beta1 = 0.9, net->beta2 = 0.999, net->eps = 1e-8; break;
-    case OPT_ADAMW:
-        net->lr = 1e-3, net->beta1 = 0.9, net->beta2 = 0.999, net->eps = 1e-8;
-        net->weight_decay = 1e-2;
-        break;
-    }
-    apply_settings(c, words[k], specs[k], opt->settings);
-    if (net->optimizer == OPT_SGD && !check_find_setting(opt->settings, "lr"))
-        error(c, opt->value->loc, "'%s' needs a learning rate, e.g. '{ lr = 0.1 }'", words[k]);
+    const OptimDesc *o = optim_list[k];
+    net->optimizer = o;
+    if (o->defaults)
+        o->defaults(net);
+    apply_settings(c, o->word, o->settings, opt->settings);
+    if (o->needs_lr && !check_find_setting(opt->settings, "lr"))
+        error(c, opt->value->loc, "'%s' needs a learning rate, e.g. '{ lr = 0.1 }'", o->word);
     if (net->nesterov && (net->momentum == 0 || net->dampening != 0))
         error(c, opt->value->loc, "Nesterov momentum needs a momentum > 0 and no dampening");
     if (net->clip_value && net->clip_norm)
@@ -1194,152 +1107,120 @@ static void check_optimizer(Checker *c, const Stmt *opt)
               "clip by value or by norm, not both");
 }
 
-/* ---- schedule: torch.optim.lr_scheduler's names ---------------------------------------------- */
+/* ---- schedule: torch.optim.lr_scheduler's names (ops/schedule.c) ------------------------------ */
 
-#define PER_SETTING {"per", SET_CUSTOM, 0, 0, false, 0, set_per}
-#define GAMMA_SETTING {"gamma", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(gamma), NULL}
-
-static const SettingSpec step_settings[] = {
-    {"every", SET_INT, 1, 1e9, false, NET_FIELD(every), NULL}, GAMMA_SETTING, PER_SETTING, END_SPECS,
-};
-static const SettingSpec multistep_settings[] = {
-    {"milestones", SET_CUSTOM, 0, 0, false, 0, set_milestones}, GAMMA_SETTING, PER_SETTING,
-    END_SPECS,
-};
-static const SettingSpec exponential_settings[] = {GAMMA_SETTING, PER_SETTING, END_SPECS};
-static const SettingSpec cosine_settings[] = {
-    {"t_max", SET_NUMBER, 1, 1e12, false, NET_FIELD(t_max), NULL},
-    {"eta_min", SET_NUMBER, 0, 1e6, false, NET_FIELD(eta_min), NULL},
-    PER_SETTING,
-    END_SPECS,
-};
-static const SettingSpec one_cycle_settings[] = {
-    {"max_lr", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(max_lr), NULL},
-    {"pct_start", SET_NUMBER, 0, 1, true, NET_FIELD(pct_start), NULL},
-    {"div_factor", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(div_factor), NULL},
-    {"final_div_factor", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(final_div_factor), NULL},
-    {"cycle_momentum", SET_BOOL, 0, 0, false, NET_FIELD(cycle_momentum), NULL},
-    {"base_momentum", SET_NUMBER, 0, 1, true, NET_FIELD(base_momentum), NULL},
-    {"max_momentum", SET_NUMBER, 0, 1, true, NET_FIELD(max_momentum), NULL},
-    END_SPECS,
-};
-static const SettingSpec no_settings[] = {END_SPECS};
+/* cycle_momentum: torch cycles SGD's and RMSprop's momentum, Adam's beta1, and refuses Adagrad */
+static void check_cycled_momentum(Checker *c, const Stmt *st)
+{
+    Net *net = c->net;
+    if (net->optimizer->cycles == CYCLES_BETA1)
+        warning(c, st->value->loc, "torch's OneCycleLR would also cycle %s's beta1; netc "
+                "keeps it fixed (say 'cycle_momentum = false' to make that explicit)",
+                net->optimizer->word);
+    if (net->optimizer->cycles != CYCLES_MOMENTUM)
+        net->cycle_momentum = false;
+    else if (!(net->base_momentum < net->max_momentum))
+        error(c, st->value->loc, "'base_momentum' (%g) must be below 'max_momentum' (%g)",
+              net->base_momentum, net->max_momentum);
+}
 
 static void check_schedule(Checker *c, const Stmt *st)
 {
-    static const char *const words[] = {"constant", "step", "multistep", "exponential", "cosine",
-                                        "one_cycle", NULL};
-    static const SettingSpec *const specs[] = {no_settings,          step_settings,
-                                               multistep_settings,   exponential_settings,
-                                               cosine_settings,      one_cycle_settings};
-    static const char *const required[] = {NULL, "every", "milestones", "gamma", "t_max", "max_lr"};
-    static const char *const example[] = {NULL, "every = 2", "milestones = (30, 80)",
-                                          "gamma = 0.95", "t_max = 10", "max_lr = 1"};
-    int k = check_choice(c, st->value, "schedule", words);
+    int k = check_choice(c, st->value, "schedule", schedule_words());
     if (k < 0)
         return;
     Net *net = c->net;
-    net->schedule = (ScheduleKind)k;
+    const ScheduleDesc *s = schedule_list[k];
+    net->schedule = s;
     net->gamma = 0.1;
     net->pct_start = 0.3, net->div_factor = 25, net->final_div_factor = 1e4;
     net->cycle_momentum = true, net->base_momentum = 0.85, net->max_momentum = 0.95;
-    apply_settings(c, words[k], specs[k], st->settings);
-    if (net->schedule == SCHED_ONE_CYCLE && net->cycle_momentum) {
-        /* torch cycles SGD's and RMSprop's momentum, Adam's beta1, and refuses Adagrad */
-        if (net->optimizer == OPT_ADAM || net->optimizer == OPT_ADAMW)
-            warning(c, st->value->loc, "torch's OneCycleLR would also cycle %s's beta1; netc "
-                    "keeps it fixed (say 'cycle_momentum = false' to make that explicit)",
-                    net->optimizer_name);
-        if (net->optimizer != OPT_SGD && net->optimizer != OPT_RMSPROP)
-            net->cycle_momentum = false;
-        else if (!(net->base_momentum < net->max_momentum))
-            error(c, st->value->loc, "'base_momentum' (%g) must be below 'max_momentum' (%g)",
-                  net->base_momentum, net->max_momentum);
-    }
-    if (required[k] && !check_find_setting(st->settings, required[k]))
-        error(c, st->value->loc, "'%s' needs '%s', e.g. '{ %s }'", words[k], required[k],
-              example[k]);
-    net->schedule_per_step |= net->schedule == SCHED_ONE_CYCLE; /* OneCycleLR steps per batch */
-    if (net->schedule != SCHED_ONE_CYCLE)
+    apply_settings(c, s->word, s->settings, st->settings);
+    if (s->cycles_momentum && net->cycle_momentum)
+        check_cycled_momentum(c, st);
+    if (s->required && !check_find_setting(st->settings, s->required))
+        error(c, st->value->loc, "'%s' needs '%s', e.g. '{ %s }'", s->word, s->required,
+              s->example);
+    net->schedule_per_step |= s->per_batch;
+    if (!s->cycles_momentum)
         net->cycle_momentum = false;
 }
 
-/* ---- loss: what it needs of the network's output and of the data ----------------------------- */
+/* ---- loss: what it needs of the network's output and of the data (ops/loss.c) ------------------ */
 
-static const SettingSpec margin_settings[] = {
-    {"margin", SET_NUMBER, 0, 1e6, false, NET_FIELD(margin), NULL},
-    {"p", SET_INT, 1, 2, false, NET_FIELD(margin_p), NULL},
-    END_SPECS,
-};
-static const SettingSpec huber_settings[] = {
-    {"delta", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(delta), NULL}, END_SPECS,
-};
-
-static void check_loss(Checker *c, const Stmt *loss)
+/* The losses that fit values, for a message: "'mse' or 'huber'". */
+static const char *value_losses(char *buf, size_t size)
 {
-    static const char *const words[] = {"cross_entropy", "nll", "mse", "binary_cross_entropy",
-                                        "hinge", "multi_margin", "huber", "kl_div", NULL};
-    static const LossKind kinds[] = {LOSS_CROSS_ENTROPY, LOSS_NLL,          LOSS_MSE,
-                                     LOSS_BCE,           LOSS_MULTI_MARGIN, LOSS_MULTI_MARGIN,
-                                     LOSS_HUBER,         LOSS_KL_DIV};
-    Net *net = c->net;
-    int k = check_choice(c, loss->value, "loss", words);
-    net->loss_loc = loss->value->loc;
-    if (k < 0)
-        return;
-    net->loss = kinds[k];
-    net->loss_name = words[k];
-    net->margin = 1, net->margin_p = 1, net->delta = 1;
-    const SettingSpec *specs = net->loss == LOSS_MULTI_MARGIN ? margin_settings
-                               : net->loss == LOSS_HUBER      ? huber_settings
-                                                              : no_settings;
-    apply_settings(c, words[k], specs, loss->settings);
+    int n = 0, used = 0;
+    for (int i = 0; loss_list[i]; i++)
+        n += loss_list[i]->values;
+    buf[0] = '\0';
+    for (int i = 0, k = 0; loss_list[i] && used >= 0 && (size_t)used < size; i++)
+        if (loss_list[i]->values) {
+            k++;
+            used += snprintf(buf + used, size - used, "%s'%s'", k == 1 ? "" : k == n ? " or " : ", ",
+                             loss_list[i]->words[0]);
+        }
+    return buf;
+}
 
-    if (net->nlayers < 2 || c->src->nerrors)
-        return; /* no output to check against */
-    const NetLayer *last = &net->layers[net->nlayers - 1];
-    const char *name = words[k];
+/* The checks every loss shares: a vector; for values, one of them and a loss that fits values;
+ * for classes, one output per class. False when the loss's own check has nothing to add. */
+static bool check_loss_output(Checker *c, const Stmt *loss, const NetLayer *last)
+{
+    Net *net = c->net;
+    const char *name = net->loss_name;
     char shape[64];
     net_shape_text(last, shape, sizeof shape);
     int line = last->src->loc.first_line;
     if (last->out_rank != 1) {
         error(c, loss->value->loc, "'%s' needs a vector output, got %s from '%s' (line %d)",
               name, shape, last->name, line);
-        return;
+        return false;
     }
     if (net->regression) {
-        if (net->loss != LOSS_MSE && net->loss != LOSS_HUBER)
+        char fit[128];
+        if (!net->loss->values)
             error(c, loss->value->loc, "'%s' classifies, but this data is regression (values, "
-                  "not classes); use 'mse' or 'huber'", name);
+                  "not classes); use %s", name, value_losses(fit, sizeof fit));
         else if (last->out_size != 1)
             error(c, loss->value->loc, "the data has one target value, but the model ends with "
                   "%s from '%s' (line %d)", shape, last->name, line);
-        return;
+        return false;
     }
     if (net->classes && last->out_size != net->classes) {
         error(c, loss->value->loc, "'%s' on %d classes needs %d outputs, but the model ends with "
               "%s from '%s' (line %d)", name, net->classes, net->classes, shape, last->name, line);
-        return;
+        return false;
     }
     if (last->out_size < 2) {
         error(c, loss->value->loc, "'%s' classifies: it needs at least 2 outputs, got %s from "
               "'%s'", name, shape, last->name);
+        return false;
+    }
+    return true;
+}
+
+static void check_loss(Checker *c, const Stmt *loss)
+{
+    Net *net = c->net;
+    const char *const *words = loss_words();
+    int k = check_choice(c, loss->value, "loss", words);
+    net->loss_loc = loss->value->loc;
+    if (k < 0)
         return;
-    }
-    bool ends_softmax = last->op->yields == YIELDS_PROBABILITIES,
-         ends_log = last->op->yields == YIELDS_LOG_PROBABILITIES;
-    if ((net->loss == LOSS_CROSS_ENTROPY || net->loss == LOSS_BCE) && (ends_softmax || ends_log)) {
-        error(c, loss->value->loc, "'%s' applies %s itself, so the model's '%s' (line %d) would "
-              "apply it twice", name, net->loss == LOSS_BCE ? "the sigmoid" : "softmax",
-              last->src->kind, line);
-        note(c, last->src->loc, "remove this layer, or use 'loss nll' after it");
-    } else if (net->loss == LOSS_NLL && !ends_softmax && !ends_log) {
-        error(c, loss->value->loc, "'nll' takes log-probabilities: end the model with "
-              "'log_softmax' (or 'softmax'), or use 'cross_entropy' on the raw scores");
-    } else if (net->loss == LOSS_KL_DIV && !ends_log) {
-        error(c, loss->value->loc, "'kl_div' takes log-probabilities: end the model with "
-              "'log_softmax'");
-    }
+    const LossDesc *l = loss_find(words[k]);
+    net->loss = l;
+    net->loss_name = words[k];
+    if (l->defaults)
+        l->defaults(net);
+    apply_settings(c, words[k], l->settings, loss->settings);
+
+    if (net->nlayers < 2 || c->src->nerrors)
+        return; /* no output to check against */
+    const NetLayer *last = &net->layers[net->nlayers - 1];
+    if (check_loss_output(c, loss, last) && l->check_output)
+        l->check_output(c->src, loss->value->loc, words[k], last);
 }
 
 /* ---- data ------------------------------------------------------------------------------------ */
@@ -1461,8 +1342,10 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
     net->epochs = 10;
     net->batch = 64;
     net->seed = 42;
-    net->optimizer_name = "sgd";
-    net->loss_name = "cross_entropy";
+    net->optimizer = optim_list[0]; /* sgd, cross_entropy, constant: until their statements */
+    net->loss = loss_list[0];
+    net->loss_name = loss_list[0]->words[0];
+    net->schedule = schedule_list[0];
     check_lets(&c, prog);
 
     /* each statement at most once */

@@ -8,7 +8,7 @@
  *   6. update()                                                              (emit_train.c)
  *   7. the parameter and buffer tables, the model description, main()
  */
-#include "ops/op.h"
+#include "ops/train.h"
 
 #include <math.h>
 #include <string.h>
@@ -483,7 +483,7 @@ static void emit_tables(Emitter *e)
     emit(e, ".name = \"%s\",", name);
     emit(e, ".source = \"%s\",", path);
     emit(e, ".summary = \"%s\",", desc);
-    emit(e, ".optimizer = \"%s\",", net->optimizer_name);
+    emit(e, ".optimizer = \"%s\",", net->optimizer->word);
     emit(e, ".dtype = %s, .task = %s,", e->f64 ? "NETRT_F64" : "NETRT_F32",
          net->regression ? "NETRT_REGRESS" : "NETRT_CLASSIFY");
     emit(e, ".in_size = INPUT_SIZE, .in_c = %d, .in_h = %d, .in_w = %d,", c, h, w);
@@ -510,39 +510,10 @@ static void emit_tables(Emitter *e)
         emit(e, ".patience = %d, .monitor = %s, .keep_best = %d,", net->patience,
              net->monitor_acc ? "NETRT_MONITOR_VALID_ACC" : "NETRT_MONITOR_VALID_LOSS",
              net->keep_best);
-    if (net->schedule != SCHED_CONSTANT) {
-        static const char *const sched_enum[] = {
-            "NETRT_SCHED_CONSTANT", "NETRT_SCHED_STEP",   "NETRT_SCHED_MULTISTEP",
-            "NETRT_SCHED_EXPONENTIAL", "NETRT_SCHED_COSINE", "NETRT_SCHED_ONE_CYCLE"};
+    if (net->schedule->emit_fields) { /* the constant schedule is the runtime's default */
         emit_open(e, ".schedule =");
-        emit(e, ".kind = %s, .per_step = %d,", sched_enum[net->schedule], net->schedule_per_step);
-        switch (net->schedule) {
-        case SCHED_STEP:
-            emit(e, ".every = %d, .gamma = %s,", net->every, fmt_double(x1, net->gamma));
-            break;
-        case SCHED_MULTISTEP: {
-            char list[256] = "";
-            for (int i = 0; i < net->nmilestones; i++)
-                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? ", " : "",
-                         net->milestones[i]);
-            emit(e, ".milestones = {%s}, .n_milestones = %d, .gamma = %s,", list,
-                 net->nmilestones, fmt_double(x1, net->gamma));
-            break;
-        }
-        case SCHED_EXPONENTIAL: emit(e, ".gamma = %s,", fmt_double(x1, net->gamma)); break;
-        case SCHED_COSINE:
-            emit(e, ".t_max = %s, .eta_min = %s,", fmt_double(x1, net->t_max),
-                 fmt_double(x2, net->eta_min));
-            break;
-        default:
-            emit(e, ".max_lr = %s, .pct_start = %s, .div_factor = %s, .final_div_factor = %s,",
-                 fmt_double(x1, net->max_lr), fmt_double(x2, net->pct_start),
-                 fmt_double(x3, net->div_factor), fmt_double(x4, net->final_div_factor));
-            if (net->cycle_momentum)
-                emit(e, ".cycle_momentum = 1, .base_momentum = %s, .max_momentum = %s,",
-                     fmt_double(x1, net->base_momentum), fmt_double(x2, net->max_momentum));
-            break;
-        }
+        emit(e, ".kind = %s, .per_step = %d,", net->schedule->runtime, net->schedule_per_step);
+        net->schedule->emit_fields(e, net);
         emit_close(e, ",");
     }
     emit_close(e, ",");

@@ -3,7 +3,7 @@
  * Exit status: 0 success, 1 an error in the .net file or the command line, 2 a failure outside
  * the user's file (cannot write the output, the C compiler failed). */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "ops/op.h"
+#include "ops/train.h"
 #include "outfile.h"
 
 #include <ctype.h>
@@ -272,10 +272,8 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
            fmt_count(n1, ir->nparams), fmt_count(n2, ir->flops_forward),
            fmt_count(n3, ir->flops_train));
     static const char *const datas[] = {"fashion_mnist", "mnist", "idx", "csv", "function"};
-    static const char *const schedules[] = {"constant", "step", "multistep", "exponential",
-                                            "cosine", "one_cycle"};
     printf("loss %s; optimizer %s (lr %g, weight decay %g); schedule %s\n", net->loss_name,
-           net->optimizer_name, net->lr, net->weight_decay, schedules[net->schedule]);
+           net->optimizer->word, net->lr, net->weight_decay, net->schedule->word);
     char batch[16] = "full";
     if (net->batch)
         snprintf(batch, sizeof batch, "%d", net->batch);

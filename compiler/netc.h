@@ -5,9 +5,10 @@
  *   parse     grammar/lexer.l + grammar/parser.y build the AST (parse_source)
  *   check.c   AST → Net: names resolved, defaults filled, shapes inferred, errors located
  *   ir.c      Net → Ir: ordered ops with concrete sizes and named buffers, activations fused
- *   emit*.c   Ir → one C file: printer.c writes C, emit.c the file's frame, emit_train.c the
- *             loss and the optimizer
- * Every kind of layer is one descriptor in ops/ (ops/op.h), which each stage consults.
+ *   emit*.c   Ir → one C file: printer.c writes C, emit.c the file's frame, emit_train.c
+ *             loss() and update() around the loss's and the optimizer's emitters
+ * Every kind of layer is one descriptor in ops/ (ops/op.h), which each stage consults; so is
+ * every loss, optimizer and learning-rate schedule (ops/train.h).
  */
 #ifndef NETC_H
 #define NETC_H
@@ -192,22 +193,10 @@ typedef struct NetLayer {
     int in_c, in_h, in_w; /* conv, pools, batchnorm: the input image ([C] for a vector)*/
 } NetLayer;
 
-typedef enum {
-    LOSS_CROSS_ENTROPY, /* softmax fused: torch.nn.CrossEntropyLoss                        */
-    LOSS_NLL,           /* on log-probabilities (log_softmax) or probabilities (softmax)  */
-    LOSS_MSE,
-    LOSS_BCE,           /* binary cross-entropy with logits, one-hot targets               */
-    LOSS_MULTI_MARGIN,  /* torch.nn.MultiMarginLoss(p, margin); 'hinge' is p=1, margin 1    */
-    LOSS_HUBER,
-    LOSS_KL_DIV,        /* torch.nn.KLDivLoss(reduction='batchmean') on log-probabilities  */
-} LossKind;
-
-typedef enum { OPT_SGD, OPT_ADAGRAD, OPT_RMSPROP, OPT_ADAM, OPT_ADAMW } OptimizerKind;
-
-/* The runtime's NetrtSchedKind, in the same order. */
-typedef enum {
-    SCHED_CONSTANT, SCHED_STEP, SCHED_MULTISTEP, SCHED_EXPONENTIAL, SCHED_COSINE, SCHED_ONE_CYCLE,
-} ScheduleKind;
+/* A loss, an optimizer, a learning-rate schedule, each described once: compiler/ops/train.h. */
+typedef struct LossDesc LossDesc;
+typedef struct OptimDesc OptimDesc;
+typedef struct ScheduleDesc ScheduleDesc;
 
 typedef enum { DATA_FASHION_MNIST, DATA_MNIST, DATA_IDX, DATA_CSV, DATA_FUNCTION } DataKind;
 
@@ -218,21 +207,20 @@ typedef struct Net {
     int nlayers;
     bool regression;      /* targets are values (function, csv without classes)      */
     /* loss */
-    LossKind loss;
+    const LossDesc *loss;
     Loc loss_loc;
     const char *loss_name; /* as written: "hinge", "multi_margin", …                 */
     double margin, delta; /* multi_margin, huber                                     */
     int margin_p;         /* multi_margin: 1 or 2                                    */
     /* optimizer */
-    OptimizerKind optimizer;
-    const char *optimizer_name; /* as written: "sgd", "momentum", "nesterov", "adam", … */
+    const OptimDesc *optimizer; /* its word names it: "sgd", "momentum", "nesterov", … */
     double lr, momentum, dampening, weight_decay;
     bool nesterov;
     double beta1, beta2, eps, alpha, lr_decay, initial_accumulator; /* adam, rmsprop, adagrad */
     bool centered;        /* rmsprop                                                 */
     double clip_value, clip_norm; /* 0: no clipping                                  */
     /* schedule */
-    ScheduleKind schedule;
+    const ScheduleDesc *schedule;
     bool schedule_per_step;
     int every;
     double gamma, t_max, eta_min, max_lr, pct_start, div_factor, final_div_factor;

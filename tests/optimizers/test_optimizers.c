@@ -16,6 +16,8 @@
  *                  pass these in NetrtHyper instead of the file's values (model.train), as the
  *                  command line of a trainer does; the reference uses them too
  *   step2_norm=X   rescale the step-2 gradients to this global L2 norm (clip_norm's edge)
+ *   per_step=0|1   the file's schedule must reach the trainer stepping per epoch (0) or per
+ *                  batch (1): the runtime, not update(), applies it (schedule.net)
  *   --hand         also check the hand-computed first step below (defaults.net, lr = 0.01)
  *   --wrong        perturb the reference's learning rate by 1e-9 (relative): the test must fail
  *   --dump         print θ, gradients and results for torch_crosscheck.py
@@ -43,6 +45,7 @@ typedef struct {
     double layer_wd;              /* dense1's own weight decay; < 0: none (the global one) */
     double hyper_lr, hyper_momentum, hyper_weight_decay; /* NaN: the file's */
     double step2_norm;                                   /* 0: leave the step-2 gradients  */
+    double per_step;                                     /* NaN: the schedule not checked  */
     bool hand, wrong, dump;
 } Config;
 
@@ -57,7 +60,8 @@ static int fail(const char *fmt, const char *a)
 /* torch.optim's defaults for the optimizer the .net file names */
 static Config defaults(const char *name)
 {
-    Config c = {.layer_wd = -1, .hyper_lr = NAN, .hyper_momentum = NAN, .hyper_weight_decay = NAN};
+    Config c = {.layer_wd = -1, .hyper_lr = NAN, .hyper_momentum = NAN, .hyper_weight_decay = NAN,
+                .per_step = NAN};
     if (!strcmp(name, "sgd") || !strcmp(name, "momentum") || !strcmp(name, "nesterov")) {
         c.kind = SGD; /* torch.optim.SGD has no default lr: every configuration gives one */
         c.momentum = strcmp(name, "sgd") ? 0.9 : 0; /* netc's names for SGD with μ = 0.9 */
@@ -108,7 +112,7 @@ static void set_option(Config *c, const char *arg)
         NUMBER(eps),        NUMBER(alpha),          NUMBER(beta1),
         NUMBER(beta2),      NUMBER(clip_value),     NUMBER(clip_norm),
         NUMBER(layer_wd),   NUMBER(hyper_lr),       NUMBER(hyper_momentum),
-        NUMBER(hyper_weight_decay), NUMBER(step2_norm),
+        NUMBER(hyper_weight_decay), NUMBER(step2_norm),     NUMBER(per_step),
 #undef NUMBER
     };
     for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
@@ -273,6 +277,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "FAIL: model.train has lr %g momentum %g weight_decay %g; the file says %g %g %g\n",
                 model.train.lr, model.train.momentum, model.train.weight_decay, c.lr, c.momentum,
                 c.weight_decay);
+        failures++;
+    }
+    if (!isnan(c.per_step) && model.train.schedule.per_step != (int)c.per_step) {
+        fprintf(stderr, "FAIL: model.train.schedule steps per %s; expected per %s\n",
+                model.train.schedule.per_step ? "batch" : "epoch", c.per_step ? "batch" : "epoch");
         failures++;
     }
     /* what update() is given: the file's values unless the "command line" changed them */
