@@ -10,6 +10,7 @@
 #include <float.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { MAX_BATCH = 1 << 16 };
@@ -198,9 +199,12 @@ const Value *check_resolve(Checker *c, const Value *v)
         }
         return number_at(c, r, v->loc);
     }
-    default:
+    case VAL_NUMBER: /* already what they mean */
+    case VAL_SIZE:
+    case VAL_STRING:
         return v;
     }
+    return v;
 }
 
 /* ---- settings: `key = value` in a block, described by a table ------------------------------ */
@@ -524,10 +528,12 @@ static bool check_function_of_x(Checker *c, const Value *v)
     }
     case VAL_BINOP: return check_function_of_x(c, v->args) && check_function_of_x(c, v->args->next);
     case VAL_NEG: return check_function_of_x(c, v->args);
-    default:
-        error(c, v->loc, "'%s' has no place in a function of x", check_value_text(v, text, sizeof text));
-        return false;
+    case VAL_SIZE:
+    case VAL_STRING:
+    case VAL_LIST: break;
     }
+    error(c, v->loc, "'%s' has no place in a function of x", check_value_text(v, text, sizeof text));
+    return false;
 }
 
 /* The value of a checked function of x at x. */
@@ -543,8 +549,12 @@ static double eval_at(const Value *v, double x)
         return op == '+' ? a + b : op == '-' ? a - b : op == '*' ? a * b : op == '/' ? a / b
                                                                           : pow(a, b);
     }
-    default: return x;
+    case VAL_NAME: return x; /* the only name check_function_of_x lets through */
+    case VAL_SIZE:
+    case VAL_STRING:
+    case VAL_LIST: break; /* refused by check_function_of_x */
     }
+    abort();
 }
 
 /* The nodes of the tree under v, counting no further than `limit`: lets can make a tree far
@@ -1225,11 +1235,24 @@ static void check_loss(Checker *c, const Stmt *loss)
 
 /* ---- data ------------------------------------------------------------------------------------ */
 
+static const char *const data_words[DATA_KINDS + 1] = {
+    [DATA_FASHION_MNIST] = "fashion_mnist", [DATA_MNIST] = "mnist", [DATA_IDX] = "idx",
+    [DATA_CSV] = "csv", [DATA_FUNCTION] = "function", [DATA_KINDS] = NULL,
+};
+
+const char *check_data_word(DataKind kind)
+{
+    return data_words[kind];
+}
+
 static void check_data(Checker *c, const Stmt *data)
 {
-    static const char *const words[] = {"fashion_mnist", "mnist", "idx", "csv", "function", NULL};
-    static const SettingSpec *const specs[] = {dataset_settings, dataset_settings, idx_settings,
-                                               csv_settings, function_settings};
+    static const SettingSpec *const specs[] = {
+        [DATA_FASHION_MNIST] = dataset_settings, [DATA_MNIST] = dataset_settings,
+        [DATA_IDX] = idx_settings, [DATA_CSV] = csv_settings, [DATA_FUNCTION] = function_settings,
+    };
+    _Static_assert(sizeof specs / sizeof *specs == DATA_KINDS, "a data source without settings");
+    const char *const *words = data_words;
     Net *net = c->net;
     int kind = check_choice(c, data->value, "data source", words);
     if (kind < 0)

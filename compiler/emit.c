@@ -11,6 +11,7 @@
 #include "ops/train.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Does an op of the file work on images? */
@@ -311,8 +312,12 @@ static const char *expr_c(Emitter *e, const Value *v)
             return emit_text(e, "pow(%s, %s)", expr_c(e, v->args), expr_c(e, v->args->next));
         return emit_text(e, "(%s %s %s)", expr_c(e, v->args), v->str, expr_c(e, v->args->next));
     case VAL_NEG: return emit_text(e, "(-%s)", expr_c(e, v->args));
-    default: return "x";
+    case VAL_NAME: return "x"; /* the only name the checker lets through */
+    case VAL_SIZE:
+    case VAL_STRING:
+    case VAL_LIST: break; /* refused by the checker */
     }
+    abort();
 }
 
 /* Does the expression read x? */
@@ -469,9 +474,12 @@ static void emit_tables(Emitter *e)
 
     const char *name = c_string(e, net->name, false), *path = c_string(e, e->src->path, false);
     const char *desc = c_string(e, ir_describe(net, e->scratch), true);
-    static const char *const data_enum[] = {"NETRT_DATA_FASHION_MNIST", "NETRT_DATA_MNIST",
-                                            "NETRT_DATA_IDX", "NETRT_DATA_CSV",
-                                            "NETRT_DATA_FUNCTION"};
+    static const char *const data_enum[] = {
+        [DATA_FASHION_MNIST] = "NETRT_DATA_FASHION_MNIST", [DATA_MNIST] = "NETRT_DATA_MNIST",
+        [DATA_IDX] = "NETRT_DATA_IDX", [DATA_CSV] = "NETRT_DATA_CSV",
+        [DATA_FUNCTION] = "NETRT_DATA_FUNCTION",
+    };
+    _Static_assert(sizeof data_enum / sizeof *data_enum == DATA_KINDS, "a data source unnamed");
     const NetLayer *in = &net->layers[0];
     int c = in->out_rank == 3 ? in->out_shape[0] : 1;
     int h = in->out_rank >= 2 ? in->out_shape[in->out_rank - 2] : 1;

@@ -271,14 +271,13 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
     printf("  %-12s %-11s %-14s %12s %14s forward, %s per training step\n", "total", "", "",
            fmt_count(n1, ir->nparams), fmt_count(n2, ir->flops_forward),
            fmt_count(n3, ir->flops_train));
-    static const char *const datas[] = {"fashion_mnist", "mnist", "idx", "csv", "function"};
     printf("loss %s; optimizer %s (lr %g, weight decay %g); schedule %s\n", net->loss_name,
            net->optimizer->word, net->lr, net->weight_decay, net->schedule->word);
     char batch[16] = "full";
     if (net->batch)
         snprintf(batch, sizeof batch, "%d", net->batch);
     printf("train %d epochs, batch %s, seed %lld; data %s (valid %g, test %g, normalize %s)\n",
-           net->epochs, batch, net->seed, datas[net->data], net->valid, net->test,
+           net->epochs, batch, net->seed, check_data_word(net->data), net->valid, net->test,
            net->normalize ? "true" : "false");
 }
 

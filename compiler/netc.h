@@ -198,7 +198,10 @@ typedef struct LossDesc LossDesc;
 typedef struct OptimDesc OptimDesc;
 typedef struct ScheduleDesc ScheduleDesc;
 
-typedef enum { DATA_FASHION_MNIST, DATA_MNIST, DATA_IDX, DATA_CSV, DATA_FUNCTION } DataKind;
+typedef enum {
+    DATA_FASHION_MNIST, DATA_MNIST, DATA_IDX, DATA_CSV, DATA_FUNCTION,
+    DATA_KINDS /* how many */
+} DataKind;
 
 /* The whole checked program: the model and every setting with its default filled in. */
 typedef struct Net {
@@ -257,6 +260,8 @@ void net_shape_text(const NetLayer *l, char *buf, size_t size);
 
 /* Is `word` a kind of layer? (The parser asks, to word an error.) */
 bool check_is_layer(const char *word);
+/* The word that names a data source: "fashion_mnist". */
+const char *check_data_word(DataKind kind);
 /* Is `name` a function an expression may call (sin, log2, sqrt, …)? */
 bool check_is_math_function(const char *name);
 

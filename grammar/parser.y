@@ -111,8 +111,13 @@ static bool value_is_word(const ParseState *ps, const Value *v)
         return true;
     case VAL_CALL: return !check_is_math_function(v->str);
     case VAL_STRING: return true;
-    default: return false;
+    case VAL_NUMBER:
+    case VAL_SIZE:
+    case VAL_LIST:
+    case VAL_BINOP:
+    case VAL_NEG: return false;
     }
+    return false;
 }
 
 /* `let NAME = value`: from here on the scanner reads NAME as LETNUM or LETWORD. A name that is

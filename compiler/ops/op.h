@@ -6,7 +6,8 @@
  *   image.c       conv, maxpool, avgpool
  *   activation.c  relu, leaky_relu, elu, sigmoid, tanh, gelu, silu, softplus, mish
  *   norm.c        batchnorm, layernorm
- * and ops.c lists them. A descriptor holds everything about its op: its word, its positional
+ * and ops.c lists them (losses, optimizers and schedules are described the same way: train.h).
+ * A descriptor holds everything about its op: its word, its positional
  * argument and options (type, range, default: the table that also words the errors), its shape
  * rule, its tensors (parameters and buffers, with their init defaults and PyTorch names), its
  * FLOPs, the arrays it keeps for the backward pass, and its emitters. The checker, the IR, the
