@@ -407,9 +407,15 @@ static void init_args(Init init, int fan_in, char a[32], char b[32])
     fmt_double(b, init.b);
 }
 
-static void emit_tables(Emitter *e)
+/* torch.nn.Sequential numbers its modules from 0: every layer after the input is one. */
+static int torch_module(const Emitter *e, const IrOp *op)
 {
-    const Net *net = e->net;
+    return (int)(op->layer - e->net->layers) - 1;
+}
+
+/* The parameter table: what the runtime initialises, counts, reports and saves. Returns its rows. */
+static int emit_param_table(Emitter *e)
+{
     const Ir *ir = e->ir;
     static const char *const init_enum[] = {
         [INIT_ZEROS] = "NETRT_INIT_ZEROS",
@@ -424,7 +430,6 @@ static void emit_tables(Emitter *e)
         [INIT_LECUN_NORMAL] = "NETRT_INIT_LECUN_NORMAL",
         [INIT_TORCH] = "NETRT_INIT_UNIFORM",
     };
-    emit(e, "/* ---- for the runtime ----------------------------------------------------------------------- */");
     emit(e, "/* The parameter table: what the runtime initialises, counts, reports and saves; --save");
     emit(e, " * writes each tensor under its name in the state_dict of the same torch.nn.Sequential. */");
     emit_open(e, "static const NetrtParam param_table[] =");
@@ -433,8 +438,6 @@ static void emit_tables(Emitter *e)
         const IrOp *op = &ir->ops[i];
         OpTensor t[OP_MAX_TENSORS];
         int n = op_tensors(op->layer, t);
-        /* torch.nn.Sequential numbers its modules from 0: every layer after the input is one */
-        int module = (int)(op->layer - net->layers) - 1;
         for (int k = 0; k < n; k++) {
             if (t[k].buffer)
                 continue;
@@ -443,43 +446,116 @@ static void emit_tables(Emitter *e)
                  t[k].shape_c, t[k].size, t[k].field, t[k].field);
             init_args(t[k].init, t[k].fan_in, a, b);
             emit(e, " {%s, %s, %s}, %d, %d, \"%d.%s\"},", init_enum[t[k].init.kind], a, b,
-                 t[k].fan_in, t[k].fan_out, module, t[k].torch);
+                 t[k].fan_in, t[k].fan_out, torch_module(e, op), t[k].torch);
             nparams++;
         }
     }
     emit_close(e, ";");
     emit_blank(e);
-    int nbuffers = count_buffers(ir);
-    if (nbuffers) {
-        emit(e, "/* The buffer table: what the runtime sets at the start, saves and restores with the");
-        emit(e, " * parameters, under the names of torch's buffers. */");
-        emit_open(e, "static const NetrtBuffer buffer_table[] =");
-        for (int i = 0; i < ir->nops; i++) {
-            const IrOp *op = &ir->ops[i];
-            OpTensor t[OP_MAX_TENSORS];
-            int n = op_tensors(op->layer, t);
-            int module = (int)(op->layer - net->layers) - 1;
-            for (int k = 0; k < n; k++) {
-                if (!t[k].buffer)
-                    continue;
-                char start[32];
-                emit(e, "{\"%s\", %d, %s, %s, %sbuffer.%s, %d, %s, \"%d.%s\"},", t[k].field,
-                     t[k].rank, t[k].shape_c, t[k].size, t[k].rank ? "" : "&", t[k].field,
-                     t[k].count, fmt_double(start, t[k].buffer_init), module, t[k].torch);
-            }
-        }
-        emit_close(e, ";");
-        emit_blank(e);
-    }
+    return nparams;
+}
 
-    const char *name = c_string(e, net->name, false), *path = c_string(e, e->src->path, false);
-    const char *desc = c_string(e, ir_describe(net, e->scratch), true);
+/* The buffer table, where the model has buffers. Returns its rows. */
+static int emit_buffer_table(Emitter *e)
+{
+    const Ir *ir = e->ir;
+    int nbuffers = count_buffers(ir);
+    if (!nbuffers)
+        return 0;
+    emit(e, "/* The buffer table: what the runtime sets at the start, saves and restores with the");
+    emit(e, " * parameters, under the names of torch's buffers. */");
+    emit_open(e, "static const NetrtBuffer buffer_table[] =");
+    for (int i = 0; i < ir->nops; i++) {
+        const IrOp *op = &ir->ops[i];
+        OpTensor t[OP_MAX_TENSORS];
+        int n = op_tensors(op->layer, t);
+        for (int k = 0; k < n; k++) {
+            if (!t[k].buffer)
+                continue;
+            char start[32];
+            emit(e, "{\"%s\", %d, %s, %s, %sbuffer.%s, %d, %s, \"%d.%s\"},", t[k].field,
+                 t[k].rank, t[k].shape_c, t[k].size, t[k].rank ? "" : "&", t[k].field,
+                 t[k].count, fmt_double(start, t[k].buffer_init), torch_module(e, op),
+                 t[k].torch);
+        }
+    }
+    emit_close(e, ";");
+    emit_blank(e);
+    return nbuffers;
+}
+
+/* .train: the training settings, each one the command line may override. */
+static void emit_train_settings(Emitter *e)
+{
+    const Net *net = e->net;
+    char x1[32], x2[32], x3[32];
+    emit_open(e, ".train =");
+    emit(e, ".epochs = %d, .batch = %d, .seed = %lld,", net->epochs, net->batch, net->seed);
+    emit(e, ".lr = %s, .momentum = %s, .weight_decay = %s,", fmt_double(x1, net->lr),
+         fmt_double(x2, net->momentum), fmt_double(x3, net->weight_decay));
+    if (net->max_steps || net->loss_below)
+        emit(e, ".max_steps = %lld, .loss_below = %s,", net->max_steps,
+             fmt_double(x1, net->loss_below));
+    if (net->patience || net->keep_best)
+        emit(e, ".patience = %d, .monitor = %s, .keep_best = %d,", net->patience,
+             net->monitor_acc ? "NETRT_MONITOR_VALID_ACC" : "NETRT_MONITOR_VALID_LOSS",
+             net->keep_best);
+    if (net->schedule->emit_fields) { /* the constant schedule is the runtime's default */
+        emit_open(e, ".schedule =");
+        emit(e, ".kind = %s, .per_step = %d,", net->schedule->runtime, net->schedule_per_step);
+        net->schedule->emit_fields(e, net);
+        emit_close(e, ",");
+    }
+    emit_close(e, ",");
+}
+
+/* .data: where the samples come from, how they are split, normalized and augmented. */
+static void emit_data_settings(Emitter *e)
+{
+    const Net *net = e->net;
+    char x1[32], x2[32], x3[32], x4[32];
     static const char *const data_enum[] = {
         [DATA_FASHION_MNIST] = "NETRT_DATA_FASHION_MNIST", [DATA_MNIST] = "NETRT_DATA_MNIST",
         [DATA_IDX] = "NETRT_DATA_IDX", [DATA_CSV] = "NETRT_DATA_CSV",
         [DATA_FUNCTION] = "NETRT_DATA_FUNCTION",
     };
     _Static_assert(sizeof data_enum / sizeof *data_enum == DATA_KINDS, "a data source unnamed");
+    emit_open(e, ".data =");
+    emit(e, ".kind = %s,", data_enum[net->data]);
+    const char *const files[] = {net->images, net->labels, net->test_images, net->test_labels,
+                                 net->csv};
+    const char *const fields[] = {"images", "labels", "test_images", "test_labels", "csv"};
+    for (int i = 0; i < 5; i++)
+        if (files[i])
+            emit(e, ".%s = \"%s\",", fields[i], c_string(e, files[i], false));
+    if (net->data == DATA_CSV)
+        emit(e, ".csv_target = %d, .csv_header = %d,", net->csv_target, net->csv_header);
+    if (net->data == DATA_FUNCTION) {
+        emit(e, ".function = {target_function, \"%s\",",
+             c_string(e, source_text(e, net->function->loc), false));
+        emit(e, "             .linspace = %d, .lo = %s, .hi = %s, .n = %d},", net->linspace,
+             fmt_double(x1, net->x_lo), fmt_double(x2, net->x_hi), net->n);
+    }
+    emit(e, ".valid = %s, .test = %s, .normalize = %d, .mean = %s, .std = %s,",
+         fmt_double(x1, net->valid), fmt_double(x2, net->test), net->normalize,
+         fmt_double(x3, net->mean), fmt_double(x4, net->std));
+    if (net->flip || net->rotate || net->shift)
+        emit(e, ".augment = {.flip = %d, .rotate = %s, .shift = %s},", net->flip,
+             fmt_double(x1, net->rotate), fmt_double(x2, net->shift));
+    emit_close(e, ",");
+}
+
+/* The tables, the model as the runtime sees it, and main(). */
+static void emit_tables(Emitter *e)
+{
+    const Net *net = e->net;
+    const Ir *ir = e->ir;
+    emit(e, "/* ---- for the runtime ----------------------------------------------------------------------- */");
+    int nparams = emit_param_table(e);
+    int nbuffers = emit_buffer_table(e);
+
+    const char *name = c_string(e, net->name, false), *path = c_string(e, e->src->path, false);
+    const char *desc = c_string(e, ir_describe(net, e->scratch), true);
     const NetLayer *in = &net->layers[0];
     int c = in->out_rank == 3 ? in->out_shape[0] : 1;
     int h = in->out_rank >= 2 ? in->out_shape[in->out_rank - 2] : 1;
@@ -506,48 +582,8 @@ static void emit_tables(Emitter *e)
     if (nbuffers)
         emit(e, ".buffers = buffer_table, .n_buffers = %d,", nbuffers);
     emit(e, ".forward = forward, .loss = loss, .backward = backward, .update = update,");
-    char x1[32], x2[32], x3[32], x4[32];
-    emit_open(e, ".train =");
-    emit(e, ".epochs = %d, .batch = %d, .seed = %lld,", net->epochs, net->batch, net->seed);
-    emit(e, ".lr = %s, .momentum = %s, .weight_decay = %s,", fmt_double(x1, net->lr),
-         fmt_double(x2, net->momentum), fmt_double(x3, net->weight_decay));
-    if (net->max_steps || net->loss_below)
-        emit(e, ".max_steps = %lld, .loss_below = %s,", net->max_steps,
-             fmt_double(x1, net->loss_below));
-    if (net->patience || net->keep_best)
-        emit(e, ".patience = %d, .monitor = %s, .keep_best = %d,", net->patience,
-             net->monitor_acc ? "NETRT_MONITOR_VALID_ACC" : "NETRT_MONITOR_VALID_LOSS",
-             net->keep_best);
-    if (net->schedule->emit_fields) { /* the constant schedule is the runtime's default */
-        emit_open(e, ".schedule =");
-        emit(e, ".kind = %s, .per_step = %d,", net->schedule->runtime, net->schedule_per_step);
-        net->schedule->emit_fields(e, net);
-        emit_close(e, ",");
-    }
-    emit_close(e, ",");
-    emit_open(e, ".data =");
-    emit(e, ".kind = %s,", data_enum[net->data]);
-    const char *const files[] = {net->images, net->labels, net->test_images, net->test_labels,
-                                 net->csv};
-    const char *const fields[] = {"images", "labels", "test_images", "test_labels", "csv"};
-    for (int i = 0; i < 5; i++)
-        if (files[i])
-            emit(e, ".%s = \"%s\",", fields[i], c_string(e, files[i], false));
-    if (net->data == DATA_CSV)
-        emit(e, ".csv_target = %d, .csv_header = %d,", net->csv_target, net->csv_header);
-    if (net->data == DATA_FUNCTION) {
-        emit(e, ".function = {target_function, \"%s\",",
-             c_string(e, source_text(e, net->function->loc), false));
-        emit(e, "             .linspace = %d, .lo = %s, .hi = %s, .n = %d},", net->linspace,
-             fmt_double(x1, net->x_lo), fmt_double(x2, net->x_hi), net->n);
-    }
-    emit(e, ".valid = %s, .test = %s, .normalize = %d, .mean = %s, .std = %s,",
-         fmt_double(x1, net->valid), fmt_double(x2, net->test), net->normalize,
-         fmt_double(x3, net->mean), fmt_double(x4, net->std));
-    if (net->flip || net->rotate || net->shift)
-        emit(e, ".augment = {.flip = %d, .rotate = %s, .shift = %s},", net->flip,
-             fmt_double(x1, net->rotate), fmt_double(x2, net->shift));
-    emit_close(e, ",");
+    emit_train_settings(e);
+    emit_data_settings(e);
     emit_close(e, ";");
     emit_blank(e);
     emit(e, "#ifndef NETC_NO_MAIN /* a test may include this file and drive the model itself */");
