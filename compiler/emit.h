@@ -37,6 +37,8 @@ void emit_commented(Emitter *e, const char *code, const char *comment);
 const char *fmt_double(char buf[32], double x);
 /* `}` one level up; `suffix` follows it (e.g. ";"), or NULL. */
 void emit_close(Emitter *e, const char *suffix);
+/* `} else {`: closes an if's block and opens its else. */
+void emit_else(Emitter *e);
 void emit_blank(Emitter *e);
 /* The banner that opens a layer (or the loss): its name and where the .net file declares it. */
 void emit_banner(Emitter *e, const IrOp *op);

@@ -109,6 +109,12 @@ const char *fmt_double(char buf[32], double x)
     return buf;
 }
 
+void emit_else(Emitter *e)
+{
+    e->depth--;
+    emit_open(e, "} else");
+}
+
 void emit_close(Emitter *e, const char *suffix)
 {
     e->depth--;

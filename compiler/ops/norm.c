@@ -100,20 +100,34 @@ static void norm_sizes(Emitter *e, const IrOp *op)
         emit(e, "%s = %d, %s = %s, /* the values normalized together */", C, l->in_c, op->I_name, C);
 }
 
-/* What the backward pass keeps: x̂, and 1/√(σ² + ε) per channel (batchnorm) or sample (layernorm). */
+/* What the backward pass keeps: x̂, and 1/√(σ² + ε) per channel (batchnorm) or sample
+ * (layernorm); batchnorm's per-channel scratch too: its passes sweep the batch in memory order,
+ * summing into one slot per channel. */
 static int norm_arrays(const IrOp *op, int batch_max, OpArray *a)
 {
     bool bn = op->op == &op_batchnorm;
-    double rows = (double)batch_max * op->O;
+    double rows = (double)batch_max * op->O, C_count = op->layer->in_c;
+    char C[48];
+    op_upper(C, sizeof C, op->name, "_C");
     a[0] = (OpArray){"kept normalized values", "", "x̂ = (x - μ)/√(σ² + ε), for the backward pass",
                      rows, rows};
     snprintf(a[0].decl, sizeof a[0].decl, "@R %s_xhat[BATCH_MAX * %s];", op->name, op->I_name);
-    char C[48];
-    op_upper(C, sizeof C, op->name, "_C");
     a[1] = (OpArray){"kept deviations", "", bn ? "1/√(σ² + ε) of each channel" : "1/√(σ² + ε) of each sample",
-                     bn ? op->layer->in_c : batch_max, bn ? op->layer->in_c : batch_max};
+                     bn ? C_count : batch_max, bn ? C_count : batch_max};
     snprintf(a[1].decl, sizeof a[1].decl, "@R %s_invstd[%s];", op->name, bn ? C : "BATCH_MAX");
-    return 2;
+    if (!bn)
+        return 2;
+    a[2] = (OpArray){"channel means", "", "μ of each channel; in the backward pass, mean(dy)",
+                     C_count, C_count};
+    snprintf(a[2].decl, sizeof a[2].decl, "@R %s_mean[%s];", op->name, C);
+    a[3] = (OpArray){"channel means", "", "in the backward pass, mean(dy·x̂) of each channel",
+                     C_count, C_count};
+    snprintf(a[3].decl, sizeof a[3].decl, "@R %s_mean2[%s];", op->name, C);
+    a[4] = (OpArray){"channel sums", "", "each channel's sums, in double precision", C_count,
+                     C_count};
+    snprintf(a[4].decl, sizeof a[4].decl, "double %s_sum[%s], %s_sum2[%s];", op->name, C,
+             op->name, C);
+    return 5;
 }
 
 /* The names a pass over one op uses. */
@@ -147,18 +161,20 @@ static NormNames norm_names(const Emitter *e, const IrOp *op, const char *ch)
     return n;
 }
 
-/* batchnorm's loops over the values of channel c: every sample b, and every position s of an
- * image; `i` is the index of the value. Returns how many loops to close. */
-static int emit_channel_values(Emitter *e, const IrOp *op, const NormNames *n)
+/* batchnorm's sweep over every value of the batch in memory order: each sample b, each
+ * channel c, and each position s of an image; `i` is the index of the value. Returns how many
+ * loops to close. */
+static int emit_sweep_open(Emitter *e, const IrOp *op, const NormNames *n)
 {
     emit_open(e, "for (int b = 0; b < B; b++)");
+    emit_open(e, "for (int c = 0; c < %s; c++)", n->C);
     if (op->layer->in_h * op->layer->in_w == 1) {
         emit(e, "const int i = b * %s + c;", n->C);
-        return 1;
+        return 2;
     }
     emit_open(e, "for (int s = 0; s < %s; s++)", n->HW);
     emit(e, "const int i = (b * %s + c) * %s + s;", n->C, n->HW);
-    return 2;
+    return 3;
 }
 
 static void emit_close_n(Emitter *e, int n)
@@ -167,9 +183,17 @@ static void emit_close_n(Emitter *e, int n)
         emit_close(e, NULL);
 }
 
+/* sum[c] = sum2[c] = 0 for every channel */
+static void emit_clear_sums(Emitter *e, const IrOp *op, const NormNames *n)
+{
+    emit(e, "for (int c = 0; c < %s; c++)", n->C);
+    emit(e, "    %s_sum[c] = %s_sum2[c] = 0.0;", op->name, op->name);
+}
+
 static void batchnorm_forward(Emitter *e, const IrOp *op)
 {
     const NetLayer *l = op->layer;
+    const char *nm = op->name;
     NormNames n = norm_names(e, op, "c");
     char m[40], one_m[40], ep[40];
     bool image = l->in_h * l->in_w > 1;
@@ -180,43 +204,49 @@ static void batchnorm_forward(Emitter *e, const IrOp *op)
     emit(e, " *   running_var_c  ← (1 - m)·running_var_c + m·σ²·n/(n - 1)   (the unbiased variance)");
     emit(e, " * When evaluating, μ and σ² are running_mean_c and running_var_c. m = %g, ε = %g, as",
          l->opt[NORM_MOMENTUM], eps(l));
-    emit(e, " * torch.nn.BatchNorm%dd(%d%s). */", image ? 2 : 1, l->in_c, affine(l) ? "" : ", affine=False");
-    emit_function(e, "static void %s_forward(int B, int training)", op->name);
+    emit(e, " * torch.nn.BatchNorm%dd(%d%s). Each pass sweeps the batch in memory order. */",
+         image ? 2 : 1, l->in_c, affine(l) ? "" : ", affine=False");
+    emit_function(e, "static void %s_forward(int B, int training)", nm);
     emit(e, "const int n = B%s%s; /* the values of a channel in the batch */", image ? " * " : "",
          image ? n.HW : "");
-    emit(e, "if (training)");
-    emit(e, "    buffer.%s_num_batches_tracked++;", op->name);
-    emit_open(e, "for (int c = 0; c < %s; c++)", n.C);
-    emit(e, "@R mean = %s, var = %s;", n.mean, n.var);
     emit_open(e, "if (training)");
-    emit(e, "double sum = 0.0, squares = 0.0;");
-    int depth = emit_channel_values(e, op, &n);
-    emit(e, "sum += %s[i];", n.x);
+    emit(e, "buffer.%s_num_batches_tracked++;", nm);
+    emit_clear_sums(e, op, &n);
+    int depth = emit_sweep_open(e, op, &n);
+    emit(e, "%s_sum[c] += %s[i];", nm, n.x);
     emit_close_n(e, depth);
-    emit(e, "mean = (@R)(sum / n);");
-    depth = emit_channel_values(e, op, &n);
-    emit(e, "squares += (double)(%s[i] - mean) * (%s[i] - mean);", n.x, n.x);
+    emit(e, "for (int c = 0; c < %s; c++)", n.C);
+    emit(e, "    %s_mean[c] = (@R)(%s_sum[c] / n);", nm, nm);
+    depth = emit_sweep_open(e, op, &n);
+    emit(e, "const @R d = %s[i] - %s_mean[c];", n.x, nm);
+    emit(e, "%s_sum2[c] += (double)d * d;", nm);
     emit_close_n(e, depth);
-    emit(e, "var = (@R)(squares / n);");
     lit(e, m, l->opt[NORM_MOMENTUM]);
     lit(e, one_m, 1 - l->opt[NORM_MOMENTUM]);
+    emit_open(e, "for (int c = 0; c < %s; c++)", n.C);
+    emit(e, "const @R mean = %s_mean[c], var = (@R)(%s_sum2[c] / n);", nm, nm);
     emit(e, "%s = %s * %s + %s * mean;", n.mean, one_m, n.mean, m);
     emit(e, "%s = %s * %s + %s * (n > 1 ? var * (@R)n / (@R)(n - 1) : var);", n.var, one_m, n.var, m);
+    emit(e, "%s[c] = 1.0@f / sqrt@f(var + %s);", n.invstd, lit(e, ep, eps(l)));
     emit_close(e, NULL);
-    emit(e, "const @R invstd = 1.0@f / sqrt@f(var + %s);", lit(e, ep, eps(l)));
-    emit(e, "%s[c] = invstd;", n.invstd);
-    depth = emit_channel_values(e, op, &n);
-    emit(e, "const @R xhat = (%s[i] - mean) * invstd;", n.x);
+    emit_else(e);
+    emit_open(e, "for (int c = 0; c < %s; c++)", n.C);
+    emit(e, "%s_mean[c] = %s;", nm, n.mean);
+    emit(e, "%s[c] = 1.0@f / sqrt@f(%s + %s);", n.invstd, n.var, ep);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    depth = emit_sweep_open(e, op, &n);
+    emit(e, "const @R xhat = (%s[i] - %s_mean[c]) * %s[c];", n.x, nm, n.invstd);
     emit(e, "%s[i] = xhat;", n.xhat);
     emit(e, "%s[i] = %s * xhat + %s;", n.y, n.gamma, n.beta);
     emit_close_n(e, depth);
-    emit_close(e, NULL);
     emit_close(e, NULL);
 }
 
 static void batchnorm_backward(Emitter *e, const IrOp *op)
 {
     const NetLayer *l = op->layer;
+    const char *nm = op->name;
     NormNames n = norm_names(e, op, "c");
     bool image = l->in_h * l->in_w > 1;
     emit(e, "/* backward, given dy = %s, for each channel c over its n values (x̂ kept by forward):", n.dy);
@@ -227,33 +257,32 @@ static void batchnorm_backward(Emitter *e, const IrOp *op)
     else
         emit(e, " *   %s = %s/√(σ² + ε) · (dy - Σ dy / n - x̂ · Σ dy·x̂ / n) */", n.dx,
              affine(l) ? "γ_c" : "1");
-    emit_function(e, "static void %s_backward(int B)", op->name);
-    emit(e, "const int n = B%s%s;", image ? " * " : "", image ? n.HW : "");
+    emit_function(e, "static void %s_backward(int B)", nm);
     if (op->in_is_data && !affine(l)) {
-        emit(e, "(void)n;");
+        emit(e, "(void)B;");
         emit_close(e, NULL);
         return;
     }
-    emit_open(e, "for (int c = 0; c < %s; c++)", n.C);
-    emit(e, "double sum_dy = 0.0, sum_dy_xhat = 0.0;");
-    int depth = emit_channel_values(e, op, &n);
-    emit(e, "sum_dy += %s[i];", n.dy);
-    emit(e, "sum_dy_xhat += (double)%s[i] * %s[i];", n.dy, n.xhat);
+    emit(e, "const int n = B%s%s;", image ? " * " : "", image ? n.HW : "");
+    emit_clear_sums(e, op, &n);
+    int depth = emit_sweep_open(e, op, &n);
+    emit(e, "%s_sum[c] += %s[i];", nm, n.dy);
+    emit(e, "%s_sum2[c] += (double)%s[i] * %s[i];", nm, n.dy, n.xhat);
     emit_close_n(e, depth);
+    emit_open(e, "for (int c = 0; c < %s; c++)", n.C);
     if (affine(l)) {
-        emit(e, "grad.%s_gamma[c] = (@R)sum_dy_xhat;", op->name);
-        emit(e, "grad.%s_beta[c] = (@R)sum_dy;", op->name);
+        emit(e, "grad.%s_gamma[c] = (@R)%s_sum2[c];", nm, nm);
+        emit(e, "grad.%s_beta[c] = (@R)%s_sum[c];", nm, nm);
     }
-    if (!op->in_is_data) {
-        emit(e, "const @R k = %s * %s[c];", n.gamma, n.invstd);
-        emit(e, "const @R mean_dy = (@R)(sum_dy / n), mean_dy_xhat = (@R)(sum_dy_xhat / n);");
-        depth = emit_channel_values(e, op, &n);
-        emit(e, "%s[i] = k * (%s[i] - mean_dy - %s[i] * mean_dy_xhat);", n.dx, n.dy, n.xhat);
-        emit_close_n(e, depth);
-    } else {
-        emit(e, "(void)n;");
-    }
+    emit(e, "%s_mean[c] = (@R)(%s_sum[c] / n);", nm, nm);
+    emit(e, "%s_mean2[c] = (@R)(%s_sum2[c] / n);", nm, nm);
     emit_close(e, NULL);
+    if (!op->in_is_data) {
+        depth = emit_sweep_open(e, op, &n);
+        emit(e, "%s[i] = %s * %s[c] * (%s[i] - %s_mean[c] - %s[i] * %s_mean2[c]);", n.dx, n.gamma,
+             n.invstd, n.dy, nm, n.xhat, nm);
+        emit_close_n(e, depth);
+    }
     emit_close(e, NULL);
 }
 

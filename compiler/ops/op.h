@@ -26,7 +26,7 @@ enum {
     MAX_LAYER_SIZE = 1 << 24, /* largest activation per sample, in values                     */
     OP_MAX_OPTIONS = 8,
     OP_MAX_TENSORS = 8,
-    OP_MAX_ARRAYS = 4,
+    OP_MAX_ARRAYS = 8,
     OP_MAX_THREADS = 16,      /* the runtime's NETRT_MAX_THREADS: per-thread scratch arrays    */
 };
 #define MAX_PARAMS ((double)(1 << 28)) /* 1 GiB of float parameters */
