@@ -75,3 +75,9 @@ void arena_free(Arena *a)
     }
     free(a);
 }
+
+const char *const statement_words[STMT_KINDS + 1] = {
+    [STMT_MODEL] = "model", [STMT_LOSS] = "loss",         [STMT_OPTIMIZER] = "optimizer",
+    [STMT_TRAIN] = "train", [STMT_DATA] = "data",         [STMT_SCHEDULE] = "schedule",
+    [STMT_LET] = "let",     [STMT_KINDS] = NULL,
+};

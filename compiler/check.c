@@ -1073,9 +1073,6 @@ static void check_model(Checker *c, const Stmt *s)
 
 /* ---- statements ---------------------------------------------------------------------------- */
 
-static const char *const statement_words[] = {"model", "loss",     "optimizer", "train",
-                                              "data",  "schedule", "let",       NULL};
-
 /* The name after `loss`, `optimizer`, `data`, `schedule`: a word from `valid`, or -1. */
 static int check_choice(Checker *c, const Value *raw, const char *what, const char *const *valid)
 {
@@ -1372,7 +1369,7 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
     check_lets(&c, prog);
 
     /* each statement at most once */
-    const Stmt *seen[STMT_LET + 1] = {0};
+    const Stmt *seen[STMT_KINDS] = {0};
     for (const Stmt *s = prog; s; s = s->next) {
         if (s->kind == STMT_LET)
             continue;

@@ -131,7 +131,11 @@ typedef enum {
     STMT_DATA,      /* data NAME { settings }                                   */
     STMT_SCHEDULE,  /* schedule NAME { settings }                               */
     STMT_LET,       /* let NAME = value: name and value                         */
+    STMT_KINDS      /* how many                                                 */
 } StmtKind;
+
+/* The keyword of each kind of statement, by StmtKind, ending with NULL: "model", "loss", … */
+extern const char *const statement_words[STMT_KINDS + 1];
 
 typedef struct Stmt {
     StmtKind kind;

@@ -501,8 +501,6 @@ args:
 /* A word where a statement should start: a layer outside its model, or a misspelt keyword. */
 static void report_unknown_statement(ParseState *ps, const char *word, const Loc *loc)
 {
-    static const char *const statements[] = {"model", "loss",     "optimizer", "train",
-                                             "data",  "schedule", "let",       NULL};
     if (check_is_layer(word)) {
         diag(ps->src, *loc, DIAG_ERROR, "layer '%s' outside a model; layers go inside "
              "'model NAME { … }'", word);
@@ -512,12 +510,12 @@ static void report_unknown_statement(ParseState *ps, const char *word, const Loc
         }
         return;
     }
-    const char *guess = suggest(word, statements);
+    const char *guess = suggest(word, statement_words);
     if (guess) {
         diag(ps->src, *loc, DIAG_ERROR, "unknown statement '%s'; did you mean '%s'?", word, guess);
     } else {
         char list[128];
-        join_words(list, sizeof list, statements);
+        join_words(list, sizeof list, statement_words);
         diag(ps->src, *loc, DIAG_ERROR, "unknown statement '%s'; expected one of: %s", word,
              list);
     }
