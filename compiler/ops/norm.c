@@ -120,13 +120,15 @@ static int norm_arrays(const IrOp *op, int batch_max, OpArray *a)
     a[2] = (OpArray){"channel means", "", "μ of each channel; in the backward pass, mean(dy)",
                      C_count, C_count};
     snprintf(a[2].decl, sizeof a[2].decl, "@R %s_mean[%s];", op->name, C);
-    a[3] = (OpArray){"channel means", "", "in the backward pass, mean(dy·x̂) of each channel",
-                     C_count, C_count};
-    snprintf(a[3].decl, sizeof a[3].decl, "@R %s_mean2[%s];", op->name, C);
-    a[4] = (OpArray){"channel sums", "", "each channel's sums, in double precision", C_count,
+    a[3] = (OpArray){"channel sums", "", "each channel's sums, in double precision", C_count,
                      C_count};
-    snprintf(a[4].decl, sizeof a[4].decl, "double %s_sum[%s], %s_sum2[%s];", op->name, C,
+    snprintf(a[3].decl, sizeof a[3].decl, "double %s_sum[%s], %s_sum2[%s];", op->name, C,
              op->name, C);
+    if (op->in_is_data && !affine(op->layer))
+        return 4; /* a backward pass with nothing to do */
+    a[4] = (OpArray){"channel means", "", "in the backward pass, mean(dy·x̂) of each channel",
+                     C_count, C_count};
+    snprintf(a[4].decl, sizeof a[4].decl, "@R %s_mean2[%s];", op->name, C);
     return 5;
 }
 
