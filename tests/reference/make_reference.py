@@ -16,6 +16,7 @@ torch.optim.lr_scheduler in float64 from those float32 weights, and writes CASE.
     y                                            I64 [SAMPLES]       the classes
     batches                                      I64 [steps, batch]  the samples of each step
     lr                                           F64 [steps]         the learning rate of each step
+    momentum                                     F64 [steps]         its momentum (0: none)
     loss                                         F64 [steps]         the loss of each step's batch,
                                                                      before that step's update
     final.0.weight, ..., final.N.running_mean    F64 (counters I64)  the state after the last step
@@ -58,6 +59,16 @@ def mlp_adam():
     return nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 4))
 
 
+def mlp_one_cycle():
+    return nn.Sequential(nn.Linear(16, 32), nn.SiLU(), nn.Linear(32, 4))
+
+
+def one_cycle_groups(net):
+    """dense1's own weight_decay=0.05 for its W and b, the optimizer's 0.01 for the rest."""
+    return [{"params": net[0].parameters(), "weight_decay": 0.05},
+            {"params": net[2].parameters()}]
+
+
 def cnn():
     return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                          nn.Linear(4 * 4 * 4, 4))
@@ -86,6 +97,12 @@ CASES = {
                      sched=lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=48,
                                                                                 eta_min=0.001),
                      sched_per_step=True),
+    "mlp_one_cycle": dict(net=mlp_one_cycle, input=(16,), epochs=6, batch=32, groups=one_cycle_groups,
+                          optim=lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True,
+                                                          weight_decay=0.01),
+                          sched=lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.2,
+                                                                              total_steps=48),
+                          sched_per_step=True),
     "cnn": dict(net=cnn, input=(1, 8, 8), epochs=6, batch=32, noise=2.0,
                 optim=lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)),
     "norms": dict(net=norms, input=(1, 8, 8), epochs=6, batch=32, noise=2.0,
@@ -151,12 +168,13 @@ def run_case(name, case):
 
     net = net.double()
     net.train()
-    opt = case["optim"](net.parameters())
+    opt = case["optim"](case["groups"](net) if "groups" in case else net.parameters())
     sched = case["sched"](opt) if "sched" in case else None
     xd = x.double()
-    lrs, losses = [], []
+    lrs, momenta, losses = [], [], []
     for step, idx in enumerate(batches):
         lrs.append(opt.param_groups[0]["lr"])
+        momenta.append(opt.param_groups[0].get("momentum", 0.0))  # Adam has none: netc's is 0
         loss = F.cross_entropy(net(xd[idx]), y[idx])
         losses.append(loss.item())
         opt.zero_grad()
@@ -167,6 +185,7 @@ def run_case(name, case):
 
     tensors = dict(initial)
     tensors.update(x=x, y=y, batches=batches, lr=torch.tensor(lrs, dtype=torch.float64),
+                   momentum=torch.tensor(momenta, dtype=torch.float64),
                    loss=torch.tensor(losses, dtype=torch.float64))
     tensors.update({"final." + k: v for k, v in net.state_dict().items()})
     metadata = {"case": name, "net": name + ".net", "torch": torch.__version__,
