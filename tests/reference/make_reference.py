@@ -80,9 +80,12 @@ def norms():
                          nn.Linear(16, 16), nn.LayerNorm(16), nn.Softplus(), nn.Linear(16, 4))
 
 
-# input: the shape of one sample; optim(params) and sched(opt) build torch's optimizer and
-# scheduler; sched_per_step: the scheduler steps after every optimizer step (netc's `per = step`)
-# rather than after every epoch.
+# input: the shape of one sample; noise: the data's noise (images need more to stay hard);
+# optim(params) and sched(opt) build torch's optimizer and scheduler, groups(net) the parameter
+# groups when a layer has its own weight decay; sched_per_step: the scheduler steps after every
+# optimizer step (netc's `per = step`, and one_cycle always) rather than after every epoch.
+# epochs and batch are the .net file's train block (the harness checks them: the shape of
+# `batches` is [epochs * SAMPLES / batch, batch]).
 CASES = {
     "mlp_sgd": dict(net=mlp_sgd, input=(16,), epochs=6, batch=32,
                     optim=lambda p: torch.optim.SGD(p, lr=0.1)),
@@ -97,7 +100,8 @@ CASES = {
                      sched=lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=48,
                                                                                 eta_min=0.001),
                      sched_per_step=True),
-    "mlp_one_cycle": dict(net=mlp_one_cycle, input=(16,), epochs=6, batch=32, groups=one_cycle_groups,
+    "mlp_one_cycle": dict(net=mlp_one_cycle, input=(16,), epochs=6, batch=32,
+                          groups=one_cycle_groups,
                           optim=lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True,
                                                           weight_decay=0.01),
                           sched=lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=0.2,
