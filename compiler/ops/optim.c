@@ -17,6 +17,17 @@
 
 /* ---- sgd, momentum, nesterov: torch.optim.SGD -------------------------------------------------- */
 
+/* 1 - x as C, worked out in double and then rounded once to the element type, as torch computes
+ * its `1 - beta2` (a Python float) before scaling a float tensor by it: (float)(1.0 - 0.999). In
+ * float, 1.0f - 0.999f is 1.3e-5 away from that: Adam's second moment came out too small. */
+static const char *one_minus(char buf[64], double x)
+{
+    char num[32];
+    fmt_double(num, x);
+    snprintf(buf, 64, "(@R)(1.0 - %s)", num);
+    return buf;
+}
+
 static const SettingSpec sgd_settings[] = {
     LR_SETTING,
     {"momentum", SET_NUMBER, 0, 1, true, NET_FIELD(momentum), NULL},
@@ -229,9 +240,11 @@ static void rmsprop_step_function(Emitter *e)
                   net->centered ? "@R *gavg, " : "");
     emit_open(e, "for (int i = 0; i < n; i++)");
     emit(e, "@R g = grad[i] + wd * theta[i];");
-    emit(e, "s[i] = %s * s[i] + (1.0@f - %s) * g * g;", a, a);
+    char one_a[64];
+    one_minus(one_a, net->alpha);
+    emit(e, "s[i] = %s * s[i] + %s * g * g;", a, one_a);
     if (net->centered) {
-        emit(e, "gavg[i] = %s * gavg[i] + (1.0@f - %s) * g;", a, a);
+        emit(e, "gavg[i] = %s * gavg[i] + %s * g;", a, one_a);
         emit(e, "@R r = sqrt@f(s[i] - gavg[i] * gavg[i]) + %s;", eps);
     } else {
         emit(e, "@R r = sqrt@f(s[i]) + %s;", eps);
@@ -325,8 +338,9 @@ static void adam_step_function_of(Emitter *e, bool decoupled)
     } else {
         emit(e, "@R g = grad[i] + wd * theta[i];");
     }
-    emit(e, "m[i] = %s * m[i] + (1.0@f - %s) * g;", b1, b1);
-    emit(e, "v[i] = %s * v[i] + (1.0@f - %s) * g * g;", b2, b2);
+    char one_b1[64], one_b2[64];
+    emit(e, "m[i] = %s * m[i] + %s * g;", b1, one_minus(one_b1, net->beta1));
+    emit(e, "v[i] = %s * v[i] + %s * g * g;", b2, one_minus(one_b2, net->beta2));
     emit(e, "theta[i] -= step_size * m[i] / (sqrt@f(v[i]) / root_c2 + %s);", eps);
     emit_close(e, NULL);
     emit_close(e, NULL);

@@ -571,8 +571,8 @@ static void adam_step(float *theta, const float *grad, float *m, float *v, int n
     const float step_size = lr / c1, root_c2 = sqrtf(c2);
     for (int i = 0; i < n; i++) {
         float g = grad[i] + wd * theta[i];
-        m[i] = 0.9f * m[i] + (1.0f - 0.9f) * g;
-        v[i] = 0.999f * v[i] + (1.0f - 0.999f) * g * g;
+        m[i] = 0.9f * m[i] + (float)(1.0 - 0.9) * g;
+        v[i] = 0.999f * v[i] + (float)(1.0 - 0.999) * g * g;
         theta[i] -= step_size * m[i] / (sqrtf(v[i]) / root_c2 + 1e-08f);
     }
 }
