@@ -157,5 +157,58 @@ check "--predict: its accuracy is --eval's ($acc)" "$(contains "$(cat out.txt)" 
 check "--predict --input: exit 0" $?
 check "--predict --input: the labels empty, the predictions the same" "$(cut -d, -f1,3- pred.csv | cmp -s - <(cut -d, -f1,3- input.csv) && awk -F, 'NR > 1 && $2 != "" { exit 1 }' input.csv && echo 0 || echo 1)"
 
+# the probabilities are the model's, whatever its last layer: -mean(log p[label]) is the loss
+# --eval prints, for logits (cross_entropy: softmax taken), softmax and log_softmax (nll) alike
+# (for log_softmax, exp and softmax of the outputs are the same numbers: only softmax tells)
+sed 's/dense 2 }/dense 2  softmax }/; s/model sgd/model sm/; s/loss cross_entropy/loss nll/' sgd.net >sm.net
+sed 's/dense 2 }/dense 2  log_softmax }/; s/model sgd/model lsm/; s/loss cross_entropy/loss nll/' sgd.net >lsm.net
+for m in sm lsm; do
+    "$netc" build $m.net -o $m >/dev/null 2>build.log || { cat build.log; echo "FAIL build $m"; exit 1; }
+    run $m --epochs 1 --save $m.st
+done
+for m in sgd sm lsm; do
+    [ -f $m.st ] && file=$m.st || file=$m-straight.st
+    run $m --eval $file
+    loss=$(sed -n 's/^test: loss \([0-9.]*\) .*/\1/p' out.txt)
+    ./$m --data-dir data --threads 1 --predict $file >p.csv 2>/dev/null
+    check "$m: -mean(log p[label]) of --predict is --eval's loss $loss" "$(awk -F, -v want="$loss" 'NR > 1 {
+        s -= log($($2 + 4)); n++ } END { d = s / n - want; exit !(d < 0.00006 && d > -0.00006) }' p.csv; echo $?)"
+done
+
+# regression: index,target,predicted; its MSE the one --eval prints; --input of a CSV file laid
+# out as the data (targets known)
+awk 'BEGIN { srand(7); print "x1,x2,y"
+             for (i = 0; i < 200; i++) { a = rand() * 2 - 1; b = rand() * 2 - 1
+                                         printf "%.5f,%.5f,%.5f\n", a, b, 3 * a - 2 * b + 0.5 } }' >data/lin.csv
+cat >lin.net <<'NET'
+model lin { input 2  dense 8 tanh  dense 1 }
+loss mse
+optimizer adam { lr = 0.01 }
+train { epochs = 20  batch = 20 }
+data csv { file = "lin.csv"  header = true  target = last  split = 0.8/0.1/0.1  normalize = true }
+NET
+"$netc" build lin.net -o lin >/dev/null 2>build.log || { cat build.log; echo "FAIL build lin"; exit 1; }
+run lin --save lin.st
+run lin --eval lin.st
+mse=$(sed -n 's/^test: loss [0-9.e+-]*  mse \([0-9.e+-]*\)  mae .*/\1/p' out.txt)
+./lin --data-dir data --threads 1 --predict lin.st >p.csv 2>/dev/null
+check "regression --predict: the header" "$([ "$(head -1 p.csv)" = "index,target,predicted" ] && echo 0 || echo 1)"
+check "regression --predict: a row per test sample" "$([ "$(wc -l <p.csv)" -eq 21 ] && echo 0 || echo 1)"
+check "regression --predict: its mse is --eval's $mse" "$(awk -F, -v want="$mse" 'NR > 1 {
+    s += ($3 - $2) ^ 2; n++ } END { exit sprintf("%.3g", s / n) != want }' p.csv; echo $?)"
+./lin --data-dir data --threads 1 --predict lin.st --input data/lin.csv >p.csv 2>/dev/null
+check "regression --predict --input: every row, its target" "$([ "$(wc -l <p.csv)" -eq 201 ] && awk -F, 'NR > 1 && $2 == "" { exit 1 }' p.csv && echo 0 || echo 1)"
+
+# a second signal while the first is being handled ends the run at once: both delivered together
+# (stopped, then continued), no checkpoint and no line of what was reached
+./big --data-dir data --threads 1 --epochs 1000 --batch 1 --checkpoint second.ck >sig.out 2>sig.err &
+pid=$!
+sleep 1
+kill -STOP $pid && kill -INT $pid && kill -TERM $pid && kill -CONT $pid
+wait $pid
+status=$?
+check "a second signal: exit 130 or 143 at once (got $status)" $([ $status -eq 130 ] || [ $status -eq 143 ] && echo 0 || echo 1)
+check "a second signal: no line of what was reached" "$(grep -q '^interrupted' sig.out && echo 1 || echo 0)"
+
 echo "resume_test.sh: $pass passed, $fail failed"
 [ $fail -eq 0 ]
