@@ -324,6 +324,13 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
     if (opt->input && !opt->predict)
         return netrt_err(err, "--input: only --predict reads it (--predict FILE --input %s)",
                          opt->input);
+    /* the checkpoint is rewritten every epoch: it may be the file resumed from, no other output */
+    const char *outputs[][2] = {{"--save", opt->save}, {"--csv", opt->csv},
+                                {"--weights-png", opt->weights_png}};
+    for (int o = 0; o < 3 && opt->checkpoint; o++)
+        if (outputs[o][1] && !strcmp(outputs[o][1], opt->checkpoint))
+            return netrt_err(err, "--checkpoint and %s: both name %s; give each its own file",
+                             outputs[o][0], opt->checkpoint);
     if (opt->csv && opt->weights_png && !strcmp(opt->csv, opt->weights_png))
         return netrt_err(err, "--csv and --weights-png: both name %s; the picture would "
                          "overwrite the log", opt->csv);

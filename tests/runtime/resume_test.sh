@@ -106,6 +106,8 @@ check "truncated: said" "$(contains "$(cat err.txt)" "trunc.ck: tensor 'netc.log
 run sgd --epochs 1 --resume sgd-1.ck
 check "nothing left to train: exit 1" $([ $status -eq 1 ] && echo 0 || echo 1)
 check "nothing left to train: said" "$(contains "$(cat err.txt)" "the checkpoint has 1 epochs done; this run has 1 in all")"
+run sgd --checkpoint same.st --save same.st
+check "--checkpoint and --save the same file: refused" "$(contains "$(cat err.txt)" "--checkpoint and --save: both name same.st")"
 run edited --eval sgd-straight.st
 check "edited .net, --eval: works (exit $status)" $status
 check "edited .net, --eval: a warning" "$(contains "$(cat err.txt)" "warning: sgd-straight.st: written by a trainer of another version of edited.net")"
