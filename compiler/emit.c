@@ -484,6 +484,48 @@ static int emit_buffer_table(Emitter *e)
     return nbuffers;
 }
 
+/* The optimizer's state table: for every parameter tensor, each instance of struct params the
+ * optimizer keeps for it, named as torch.optim names it. A row per tensor and instance, each
+ * naming its array, rather than a pointer per instance and offsets into it: the file says
+ * plainly what a checkpoint holds, and the runtime needs no knowledge of struct params' layout.
+ * Returns its rows (0 and no table for an optimizer without state). */
+static int emit_state_table(Emitter *e)
+{
+    const Ir *ir = e->ir;
+    const char *state[3];
+    int nstate = optimizer_state(e->net, state);
+    if (!nstate)
+        return 0;
+    emit(e, "/* The optimizer's state, by parameter (its row in the parameter table): what --checkpoint");
+    emit(e, " * saves and --resume restores, under torch.optim's names. */");
+    emit_open(e, "static const NetrtState state_table[] =");
+    int row = 0, nrows = 0;
+    for (int i = 0; i < ir->nops; i++) {
+        OpTensor t[OP_MAX_TENSORS];
+        int n = op_tensors(ir->ops[i].layer, t);
+        for (int k = 0; k < n; k++) {
+            if (t[k].buffer)
+                continue;
+            for (int s = 0; s < nstate; s++, nrows++)
+                emit(e, "{\"%s\", %d, %s.%s},", state[s], row, state[s], t[k].field);
+            row++;
+        }
+    }
+    emit_close(e, ";");
+    emit_blank(e);
+    return nrows;
+}
+
+/* FNV-1a, 64 bits, of the source's bytes: the trainer's files name the .net file they come from
+ * by it, so that a checkpoint of another version of the file is noticed. */
+static unsigned long long source_hash(const Source *src)
+{
+    unsigned long long h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < src->len; i++)
+        h = (h ^ (unsigned char)src->text[i]) * 0x100000001b3ull;
+    return h;
+}
+
 /* .train: the training settings, each one the command line may override. */
 static void emit_train_settings(Emitter *e)
 {
@@ -553,6 +595,7 @@ static void emit_tables(Emitter *e)
     emit(e, "/* ---- for the runtime ----------------------------------------------------------------------- */");
     int nparams = emit_param_table(e);
     int nbuffers = emit_buffer_table(e);
+    int nstate = emit_state_table(e);
 
     const char *name = c_string(e, net->name, false), *path = c_string(e, e->src->path, false);
     const char *desc = c_string(e, ir_describe(net, e->scratch), true);
@@ -566,6 +609,8 @@ static void emit_tables(Emitter *e)
     emit_open(e, "static const NetrtModel model =");
     emit(e, ".name = \"%s\",", name);
     emit(e, ".source = \"%s\",", path);
+    emit(e, ".source_hash = \"fnv1a64:%016llx\", .version = \"%s\",", source_hash(e->src),
+         NETC_VERSION);
     emit(e, ".summary = \"%s\",", desc);
     emit(e, ".optimizer = \"%s\",", net->optimizer->word);
     emit(e, ".dtype = %s, .task = %s,", e->f64 ? "NETRT_F64" : "NETRT_F32",
@@ -581,6 +626,12 @@ static void emit_tables(Emitter *e)
     emit(e, ".params = param_table, .n_params = %d,", nparams);
     if (nbuffers)
         emit(e, ".buffers = buffer_table, .n_buffers = %d,", nbuffers);
+    if (nstate)
+        emit(e, ".state = state_table, .n_state = %d,", nstate);
+    const char *last = net->layers[net->nlayers - 1].word;
+    if (!net->regression && (!strcmp(last, "softmax") || !strcmp(last, "log_softmax")))
+        emit(e, ".output_kind = %s,", strcmp(last, "softmax") ? "NETRT_OUTPUT_LOG_PROBABILITIES"
+                                                               : "NETRT_OUTPUT_PROBABILITIES");
     emit(e, ".forward = forward, .loss = loss, .backward = backward, .update = update,");
     emit_train_settings(e);
     emit_data_settings(e);

@@ -78,6 +78,15 @@ static const OptSpec specs[] = {
     {"--eval", "FILE", OPT_STRING, FIELD(eval),
      "evaluate the parameters in FILE (safetensors) on the test split, and exit: no training",
      "none"},
+    {"--checkpoint", "FILE", OPT_STRING, FIELD(checkpoint),
+     "after every epoch (and on Ctrl-C or SIGTERM), write all a run needs to go on to FILE", "none"},
+    {"--resume", "FILE", OPT_STRING, FIELD(resume),
+     "go on from the checkpoint in FILE; --epochs counts from the start of the run", "none"},
+    {"--predict", "FILE", OPT_STRING, FIELD(predict),
+     "write the predictions of the parameters in FILE for the test split (or --input) as CSV "
+     "to standard output, and exit", "none"},
+    {"--input", "FILE", OPT_STRING, FIELD(input),
+     "with --predict: the samples of this IDX images file or CSV file instead", "the test split"},
     {"--quiet", NULL, OPT_FLAG, FIELD(quiet), "print only the final test line", NULL},
     {"--help", NULL, OPT_FLAG, FIELD(help), "show this help and exit", NULL},
 };
@@ -305,6 +314,23 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
     }
     if (momentum_given && check_momentum(model, opt, err) < 0)
         return -1;
+    /* one thing to do with a saved file at a time */
+    const char *uses[][2] = {{"--init-from", opt->init_from}, {"--resume", opt->resume},
+                             {"--eval", opt->eval}, {"--predict", opt->predict}};
+    for (int a = 0; a < 4; a++)
+        for (int b = a + 1; b < 4; b++)
+            if (uses[a][1] && uses[b][1])
+                return netrt_err(err, "%s and %s: give one of them", uses[a][0], uses[b][0]);
+    if (opt->input && !opt->predict)
+        return netrt_err(err, "--input: only --predict reads it (--predict FILE --input %s)",
+                         opt->input);
+    /* the checkpoint is rewritten every epoch: it may be the file resumed from, no other output */
+    const char *outputs[][2] = {{"--save", opt->save}, {"--csv", opt->csv},
+                                {"--weights-png", opt->weights_png}};
+    for (int o = 0; o < 3 && opt->checkpoint; o++)
+        if (outputs[o][1] && !strcmp(outputs[o][1], opt->checkpoint))
+            return netrt_err(err, "--checkpoint and %s: both name %s; give each its own file",
+                             outputs[o][0], opt->checkpoint);
     if (opt->csv && opt->weights_png && !strcmp(opt->csv, opt->weights_png))
         return netrt_err(err, "--csv and --weights-png: both name %s; the picture would "
                          "overwrite the log", opt->csv);

@@ -21,6 +21,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, isatty, fileno */
 
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,14 +217,48 @@ static NetrtTensor *state_tensors(const NetrtModel *model)
     return t;
 }
 
-/* --init-from, --eval: the parameters and buffers from a safetensors file, every one of them. */
+/* The metadata of every file the trainer writes: what it is, of which model and .net file, how
+ * far trained, by which netc. */
+static void file_metadata(const NetrtModel *model, const char *format, int epochs, long steps,
+                          char text[2][24], const char *meta[24])
+{
+    snprintf(text[0], 24, "%d", epochs);
+    snprintf(text[1], 24, "%ld", steps);
+    const char *pairs[] = {"format", format,
+                           "model", model->name ? model->name : "",
+                           "source", model->source ? model->source : "",
+                           "source_hash", model->source_hash ? model->source_hash : "",
+                           "network", model->summary ? model->summary : "",
+                           "optimizer", model->optimizer ? model->optimizer : "sgd",
+                           "epoch", text[0], "step", text[1],
+                           "netc_version", model->version ? model->version : "",
+                           "written_by", "netc", NULL};
+    memcpy(meta, pairs, sizeof pairs);
+}
+
+/* A file of another version of the .net file: the metadata's source_hash is not the model's. */
+static int other_source(const NetrtModel *model, const NetrtMeta *meta)
+{
+    const char *hash = netrt_meta_get(meta, "source_hash");
+    return hash && *hash && model->source_hash && strcmp(hash, model->source_hash);
+}
+
+/* --init-from, --eval, --predict: the parameters and buffers from a safetensors file, every one
+ * of them; a checkpoint's own tensors (netc.…) are passed over. A file of another version of the
+ * .net file whose tensors fit is taken, with a warning. */
 static int load_state(const NetrtModel *model, const char *path, NetrtErr *err)
 {
     NetrtTensor *t = state_tensors(model);
     if (!t)
         return netrt_err(err, "out of memory");
-    int status = netrt_safetensors_read(path, t, state_count(model), err);
+    NetrtMeta meta;
+    int status = netrt_safetensors_load(path, t, state_count(model), NETRT_LOAD_SKIP_EXTRAS,
+                                        &meta, err);
     free(t);
+    if (status == 0 && other_source(model, &meta))
+        fprintf(stderr, "netrt: warning: %s: written by a trainer of another version of %s (its "
+                "source_hash is %s, this trainer's %s); its tensors fit this one\n", path,
+                model->source, netrt_meta_get(&meta, "source_hash"), model->source_hash);
     return status;
 }
 
@@ -234,13 +269,9 @@ static int save_state(const NetrtModel *model, const char *path, int epochs, lon
     NetrtTensor *t = state_tensors(model);
     if (!t)
         return netrt_err(err, "out of memory");
-    char epoch_text[24], step_text[24];
-    snprintf(epoch_text, sizeof epoch_text, "%d", epochs);
-    snprintf(step_text, sizeof step_text, "%ld", steps);
-    const char *meta[] = {"model", model->name ? model->name : "",
-                          "source", model->source ? model->source : "",
-                          "network", model->summary ? model->summary : "",
-                          "epoch", epoch_text, "step", step_text, "written_by", "netc", NULL};
+    char text[2][24];
+    const char *meta[24];
+    file_metadata(model, "netc model", epochs, steps, text, meta);
     int status = netrt_safetensors_write(path, t, state_count(model), meta, err);
     free(t);
     return status;
@@ -666,6 +697,11 @@ typedef struct {
     StopReason stop;
     double best;         /* the watched value of best_epoch */
     int best_epoch;      /* 0: none yet */
+    /* An epoch cut short by a signal, or resumed from such a checkpoint: its samples done (in
+     * the order already shuffled), its running sums and its seconds so far. */
+    int at;
+    Sums partial;
+    double partial_seconds;
 } Loop;
 
 static void run_free(Run *run)
@@ -751,6 +787,7 @@ static int set_up(Run *run, int argc, char **argv, NetrtErr *err)
     if (opt->help)
         return 0;
     if ((opt->save && netrt_check_output("--save", opt->save, err) < 0) ||
+        (opt->checkpoint && netrt_check_output("--checkpoint", opt->checkpoint, err) < 0) ||
         (opt->csv && netrt_check_output("--csv", opt->csv, err) < 0) ||
         (opt->weights_png && (netrt_check_output("--weights-png", opt->weights_png, err) < 0 ||
                               draw_weights(model, opt->weights_png, 0, err) < 0)))
@@ -777,8 +814,8 @@ static int load_data(Run *run, NetrtErr *err)
         return -1;
     /* --csv data.csv would have replaced the data by the log */
     const char *outputs[][2] = {{"--csv", opt->csv}, {"--weights-png", opt->weights_png},
-                                {"--save", opt->save}};
-    for (int o = 0; o < 3; o++) {
+                                {"--save", opt->save}, {"--checkpoint", opt->checkpoint}};
+    for (int o = 0; o < 4; o++) {
         const char *path = outputs[o][1];
         const char *input = path ? netrt_data_input_file(ds, path) : NULL;
         if (input)
@@ -831,7 +868,9 @@ static int init_state(Run *run, NetrtErr *err)
     if (init_params(model, &run->init_rng, err) < 0)
         return -1;
     init_buffers(model);
-    const char *from = run->opt.eval ? run->opt.eval : run->opt.init_from;
+    const char *from = run->opt.eval ? run->opt.eval
+                       : run->opt.predict ? run->opt.predict
+                                          : run->opt.init_from;
     return from ? load_state(model, from, err) : 0;
 }
 
@@ -842,6 +881,73 @@ static void print_eval(Run *run)
     const NetrtSplit *split = ds->test.n ? &ds->test : ds->valid.n ? &ds->valid : &ds->train;
     Metrics m = evaluate(run->model, &run->map, split, split == &ds->train ? run->order : run->seq);
     print_final(run->model, ds->test.n ? "test" : ds->valid.n ? "valid" : "train", &m);
+}
+
+/* --predict --input FILE: for image data an IDX images file (its labels unknown: empty cells),
+ * for CSV or function data a CSV file laid out as the training data's (targets included),
+ * standardized as the training split was. 0, or -1. */
+static int predict_input(Run *run, NetrtErr *err)
+{
+    const NetrtModel *model = run->model;
+    const NetrtDataset *ds = &run->ds;
+    const char *path = run->opt.input;
+    NetrtIdx idx = {0};
+    NetrtRows rows = {0};
+    NetrtSplit split = {0};
+    uint8_t *no_labels = NULL;
+    int32_t *seq = NULL;
+    int status = -1, truth = 0;
+    if (ds->rows.x) {
+        if (netrt_csv_read(path, model, &rows, err) < 0)
+            return -1;
+        for (int j = 0; ds->x_mean && j < rows.x_size; j++) {
+            double scale = ds->x_std[j] > 0 ? 1 / ds->x_std[j] : 1;
+            for (int i = 0; i < rows.n; i++) {
+                float *v = &rows.x[(size_t)i * rows.x_size + j];
+                *v = (float)((*v - ds->x_mean[j]) * scale);
+            }
+        }
+        split = (NetrtSplit){.x = rows.x, .y = rows.y, .n = rows.n, .size = rows.x_size,
+                             .y_size = rows.y_size};
+        truth = 1;
+    } else {
+        if (netrt_idx_read_images(path, &idx, err) < 0)
+            return -1;
+        if (idx.rows * idx.cols != model->in_size) {
+            netrt_err(err, "%s: images of %dx%d; the model takes %dx%d", path, idx.rows, idx.cols,
+                      model->in_h, model->in_w);
+            goto done;
+        }
+        no_labels = calloc((size_t)idx.n, 1);
+        split = (NetrtSplit){.pixels = idx.pixels, .labels = no_labels, .n = idx.n,
+                             .size = model->in_size};
+    }
+    seq = malloc(sizeof *seq * (size_t)(split.n ? split.n : 1));
+    if ((!split.x && !no_labels) || !seq) {
+        netrt_err(err, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < split.n; i++)
+        seq[i] = i;
+    status = netrt_predict(model, &run->map, &split, seq, truth, stdout, err);
+done:
+    free(seq);
+    free(no_labels);
+    netrt_idx_free(&idx);
+    netrt_rows_free(&rows);
+    return status;
+}
+
+/* --predict: the predictions of the state read, for the test split (valid, then train, when
+ * there is none) or the samples of --input, as CSV on standard output. 0, or -1. */
+static int predict(Run *run, NetrtErr *err)
+{
+    const NetrtDataset *ds = &run->ds;
+    if (run->opt.input)
+        return predict_input(run, err);
+    const NetrtSplit *split = ds->test.n ? &ds->test : ds->valid.n ? &ds->valid : &ds->train;
+    const int32_t *idx = split == &ds->train ? run->order : run->seq;
+    return netrt_predict(run->model, &run->map, split, idx, 1, stdout, err);
 }
 
 /* The last of the set-up before training: streams of their own for the model's draws (dropout)
@@ -881,6 +987,311 @@ static int start_training(Run *run, Loop *loop, NetrtErr *err)
     return 0;
 }
 
+/* ---- checkpoints: --checkpoint, --resume, Ctrl-C ---------------------------------------------- */
+
+/* A checkpoint is a safetensors file: the model's tensors under their torch names, as --save
+ * writes them (so --init-from, --eval and PyTorch read it as a model), and besides them the rest
+ * of the run under names starting with "netc.", which no state_dict has:
+ *   netc.optimizer.<state>.<torch name>  the optimizer's state (state table), e.g.
+ *                                        netc.optimizer.exp_avg.0.weight
+ *   netc.keep_best.<torch name>          keep_best: the best epoch's parameters and buffers
+ *   netc.rng.shuffle, netc.rng.augment   I64 [6]: a stream's four words, its spare normal's
+ *                                        flag and bits
+ *   netc.rng.model                       I64 [1]: the model's own (dropout) state
+ *   netc.order                           I32 [n]: the training samples' order now (each epoch
+ *                                        shuffles the last one's)
+ *   netc.position                        I64 [5]: epochs finished, optimizer steps, samples of
+ *                                        the unfinished epoch done, the best epoch, its samples
+ *                                        counted as correct
+ *   netc.position_values                 F64 [5]: the best epoch's watched value; the unfinished
+ *                                        epoch's loss sum, squared and absolute error sums,
+ *                                        seconds
+ *   netc.log                             F64 [epochs, 17]: each finished epoch's metrics (the
+ *                                        CSV's rows and keep_best's final line)
+ * The learning rate schedule needs no tensor: it is a function of the step or the epoch. */
+
+enum { LOG_VALUES = 17, RNG_VALUES = 6 };
+
+/* What a checkpoint holds beyond the model's arrays, in the form the file has it. */
+typedef struct {
+    int64_t rng_shuffle[RNG_VALUES], rng_augment[RNG_VALUES], rng_model;
+    int64_t position[5];
+    double position_values[5];
+    double *log; /* [epochs, LOG_VALUES] */
+    int epochs;
+} Extras;
+
+/* The tensors of a checkpoint, with the names they own. */
+typedef struct {
+    NetrtTensor *t;
+    char **names;
+    int n, cap;
+} TensorList;
+
+static void list_free(TensorList *l)
+{
+    for (int i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+    free(l->t);
+}
+
+/* Append a tensor named prefix + name; its shape: rank values of dims. 0, or -1 out of memory. */
+static int list_add(TensorList *l, const char *prefix, const char *name, NetrtTensorType type,
+                    int rank, const int *dims, void *data)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 64;
+        NetrtTensor *t = realloc(l->t, sizeof *t * cap);
+        if (t)
+            l->t = t;
+        char **names = t ? realloc(l->names, sizeof *names * cap) : NULL;
+        if (!names)
+            return -1;
+        l->names = names;
+        l->cap = cap;
+    }
+    size_t len = strlen(prefix) + strlen(name) + 1;
+    char *full = malloc(len);
+    if (!full)
+        return -1;
+    snprintf(full, len, "%s%s", prefix, name);
+    NetrtTensor *t = &l->t[l->n];
+    *t = (NetrtTensor){full, type, rank, {0}, 1, data};
+    for (int d = 0; d < rank; d++)
+        t->shape[d] = dims[d], t->count *= (size_t)dims[d];
+    l->names[l->n++] = full;
+    return 0;
+}
+
+/* The whole list, for writing or (the same names, dtypes and shapes) for reading into. */
+static int checkpoint_tensors(const Run *run, Extras *x, TensorList *l)
+{
+    const NetrtModel *model = run->model;
+    NetrtTensorType real = model->dtype == NETRT_F32 ? NETRT_TENSOR_F32 : NETRT_TENSOR_F64;
+    NetrtTensor *state = state_tensors(model);
+    if (!state)
+        return -1;
+    int status = -1;
+    for (int i = 0; i < state_count(model); i++)
+        if (list_add(l, "", state[i].name, state[i].dtype, state[i].rank, state[i].shape,
+                     state[i].data) < 0)
+            goto done;
+    for (int k = 0; k < model->n_state; k++) {
+        const NetrtState *st = &model->state[k];
+        const NetrtParam *p = &model->params[st->param];
+        char prefix[96];
+        snprintf(prefix, sizeof prefix, "netc.optimizer.%s.", st->name);
+        if (list_add(l, prefix, p->torch ? p->torch : p->name, real, p->rank, p->shape,
+                     st->value) < 0)
+            goto done;
+    }
+    if (run->opt.train.keep_best) {
+        unsigned char *at = run->snapshot;
+        for (int i = 0; i < state_count(model); i++) {
+            size_t bytes;
+            state_values(model, i, &bytes);
+            if (list_add(l, "netc.keep_best.", state[i].name, state[i].dtype, state[i].rank,
+                         state[i].shape, at) < 0)
+                goto done;
+            at += bytes;
+        }
+    }
+    int rng_dims[1] = {RNG_VALUES}, one[1] = {1}, five[1] = {5}, n[1] = {run->n};
+    int log_dims[2] = {x->epochs, LOG_VALUES};
+    if (list_add(l, "", "netc.rng.shuffle", NETRT_TENSOR_I64, 1, rng_dims, x->rng_shuffle) < 0 ||
+        (run->aug.scratch &&
+         list_add(l, "", "netc.rng.augment", NETRT_TENSOR_I64, 1, rng_dims, x->rng_augment) < 0) ||
+        (model->rng && list_add(l, "", "netc.rng.model", NETRT_TENSOR_I64, 1, one,
+                                &x->rng_model) < 0) ||
+        list_add(l, "", "netc.order", NETRT_TENSOR_I32, 1, n, run->order) < 0 ||
+        list_add(l, "", "netc.position", NETRT_TENSOR_I64, 1, five, x->position) < 0 ||
+        list_add(l, "", "netc.position_values", NETRT_TENSOR_F64, 1, five,
+                 x->position_values) < 0 ||
+        list_add(l, "", "netc.log", NETRT_TENSOR_F64, 2, log_dims, x->log) < 0)
+        goto done;
+    status = 0;
+done:
+    free(state);
+    return status;
+}
+
+static void rng_pack(const NetrtRng *rng, int64_t out[RNG_VALUES])
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = (int64_t)rng->s[i];
+    out[4] = rng->has_spare;
+    memcpy(&out[5], &rng->spare, sizeof rng->spare);
+}
+
+static void rng_unpack(const int64_t in[RNG_VALUES], NetrtRng *rng)
+{
+    for (int i = 0; i < 4; i++)
+        rng->s[i] = (uint64_t)in[i];
+    rng->has_spare = in[4] != 0;
+    memcpy(&rng->spare, &in[5], sizeof rng->spare);
+}
+
+static void log_pack(const EpochLog *log, double *v)
+{
+    const Metrics *m[3] = {&log->train, &log->valid, &log->test};
+    for (int s = 0; s < 3; s++) {
+        v[4 * s] = m[s]->loss, v[4 * s + 1] = m[s]->acc;
+        v[4 * s + 2] = m[s]->mse, v[4 * s + 3] = m[s]->mae;
+    }
+    v[12] = log->has_valid, v[13] = log->has_test, v[14] = log->lr;
+    v[15] = log->samples, v[16] = log->seconds;
+}
+
+static void log_unpack(const double *v, EpochLog *log)
+{
+    Metrics *m[3] = {&log->train, &log->valid, &log->test};
+    for (int s = 0; s < 3; s++)
+        *m[s] = (Metrics){v[4 * s], v[4 * s + 1], v[4 * s + 2], v[4 * s + 3]};
+    log->has_valid = (int)v[12], log->has_test = (int)v[13], log->lr = v[14];
+    log->samples = (int)v[15], log->seconds = v[16];
+}
+
+/* --checkpoint: the run as it is now, after loop->epochs epochs and, when a signal cut the next
+ * one short, loop->at samples of it. Written through a temporary, synced, renamed. 0, or -1. */
+static int write_checkpoint(const Run *run, const Loop *loop, NetrtErr *err)
+{
+    const NetrtModel *model = run->model;
+    Extras x = {.rng_model = model->rng ? (int64_t)*model->rng : 0, .epochs = loop->epochs};
+    rng_pack(&run->shuffle_rng, x.rng_shuffle);
+    rng_pack(&run->aug.rng, x.rng_augment);
+    int64_t position[5] = {loop->epochs, loop->step, loop->at, loop->best_epoch,
+                           loop->partial.correct};
+    double values[5] = {loop->best, loop->partial.loss, loop->partial.sq, loop->partial.abs,
+                        loop->partial_seconds};
+    memcpy(x.position, position, sizeof position);
+    memcpy(x.position_values, values, sizeof values);
+    x.log = malloc(sizeof *x.log * LOG_VALUES * (size_t)(loop->epochs + 1));
+    TensorList l = {0};
+    if (!x.log || checkpoint_tensors(run, &x, &l) < 0) {
+        free(x.log);
+        list_free(&l);
+        return netrt_err(err, "out of memory (for the checkpoint)");
+    }
+    for (int e = 0; e < loop->epochs; e++)
+        log_pack(&run->log[e], x.log + (size_t)e * LOG_VALUES);
+    char text[2][24], train_samples[24];
+    const char *meta[28];
+    file_metadata(model, "netc checkpoint", loop->epochs, loop->step, text, meta);
+    int m = 0;
+    while (meta[m])
+        m++;
+    snprintf(train_samples, sizeof train_samples, "%d", run->n);
+    meta[m] = "train_samples", meta[m + 1] = train_samples, meta[m + 2] = NULL;
+    int status = netrt_safetensors_write(run->opt.checkpoint, l.t, l.n, meta, err);
+    free(x.log);
+    list_free(&l);
+    return status;
+}
+
+/* A whole number of the metadata, or -1 when it has none. */
+static long meta_long(const NetrtMeta *meta, const char *key)
+{
+    const char *v = netrt_meta_get(meta, key);
+    char *end;
+    long n = v && *v >= '0' && *v <= '9' ? strtol(v, &end, 10) : -1;
+    return n >= 0 && !*end ? n : -1;
+}
+
+/* --resume: the run as the checkpoint has it, in place of what start_training set up. A file
+ * that is not a checkpoint of this model, with this optimizer, over this training split, or has
+ * no epoch left under --epochs, is refused before anything is read. 0, or -1. */
+static int resume(Run *run, Loop *loop, NetrtErr *err)
+{
+    const NetrtModel *model = run->model;
+    const char *path = run->opt.resume;
+    NetrtMeta meta;
+    if (netrt_safetensors_load(path, NULL, 0, NETRT_LOAD_HEADER, &meta, err) < 0)
+        return -1;
+    const char *format = netrt_meta_get(&meta, "format");
+    const char *optimizer = netrt_meta_get(&meta, "optimizer");
+    const char *ours = model->optimizer ? model->optimizer : "sgd";
+    long epochs = meta_long(&meta, "epoch"), samples = meta_long(&meta, "train_samples");
+    if (!format || strcmp(format, "netc checkpoint") || epochs < 0) {
+        netrt_err(err, "%s: not a checkpoint (a model's parameters only?)", path);
+        netrt_err_hint(err, "a run writes one with --checkpoint FILE; --init-from starts from a "
+                       "model's parameters");
+        return -1;
+    }
+    if (!optimizer || strcmp(optimizer, ours))
+        return netrt_err(err, "%s: a checkpoint of a run with optimizer %s; this trainer's is %s",
+                         path, optimizer ? optimizer : "(none named)", ours);
+    if (samples != run->n)
+        return netrt_err(err, "%s: a checkpoint of a run on %ld training samples; this one has %d "
+                         "(is --valid the same?)", path, samples, run->n);
+    if (epochs >= run->run_epochs)
+        return netrt_err(err, "%s: the checkpoint has %ld epochs done; this run has %d in all, "
+                         "none left to train (--epochs counts from the start of the run)", path,
+                         epochs, run->run_epochs);
+    Extras x = {.epochs = (int)epochs};
+    x.log = malloc(sizeof *x.log * LOG_VALUES * (size_t)(epochs + 1));
+    TensorList l = {0};
+    if (!x.log || checkpoint_tensors(run, &x, &l) < 0) {
+        free(x.log);
+        list_free(&l);
+        return netrt_err(err, "out of memory (for the checkpoint)");
+    }
+    /* every tensor this run has, with its dtype and shape, and no other: another network, or
+     * the same with other settings (keep_best, augmentation), is refused naming the first */
+    int status = netrt_safetensors_load(path, l.t, l.n, 0, NULL, err);
+    list_free(&l);
+    if (status == 0) {
+        for (int e = 0; e < epochs; e++)
+            log_unpack(x.log + (size_t)e * LOG_VALUES, &run->log[e]);
+        rng_unpack(x.rng_shuffle, &run->shuffle_rng);
+        if (run->aug.scratch)
+            rng_unpack(x.rng_augment, &run->aug.rng);
+        if (model->rng)
+            *model->rng = (uint64_t)x.rng_model;
+        loop->epochs = (int)x.position[0], loop->step = x.position[1];
+        loop->at = (int)x.position[2], loop->best_epoch = (int)x.position[3];
+        loop->best = x.position_values[0];
+        loop->partial = (Sums){x.position_values[1], x.position[4], x.position_values[2],
+                               x.position_values[3], loop->at};
+        loop->partial_seconds = x.position_values[4];
+        if (other_source(model, &meta))
+            fprintf(stderr, "netrt: warning: %s: written by a trainer of another version of "
+                    "%s (its source_hash is %s, this trainer's %s); its tensors fit this one, "
+                    "so it goes on\n", path, model->source, netrt_meta_get(&meta, "source_hash"),
+                    model->source_hash);
+        if (!run->opt.quiet)
+            printf("resumed   from %s: %d epochs and %d samples done, step %ld\n", path,
+                   loop->epochs, loop->at, loop->step);
+    }
+    free(x.log);
+    return status;
+}
+
+/* Ctrl-C or SIGTERM, seen after a step of `epoch` or after its evaluation: the CSV of the
+ * finished epochs, the checkpoint when asked for, where the run stopped. Returns 128 + the
+ * signal: 130 for SIGINT, 143 for SIGTERM. */
+static int interrupted(Run *run, Loop *loop, int epoch, NetrtErr *err)
+{
+    int sig = netrt_interrupted();
+    progress_clear(&loop->pg);
+    NetrtErr csv_err;
+    if (run->opt.csv)
+        write_csv(run->opt.csv, run->model, run->log, loop->epochs, &csv_err);
+    /* between epochs the checkpoint of the last one is already written */
+    if (run->opt.checkpoint && loop->at && write_checkpoint(run, loop, err) < 0)
+        return 1;
+    printf("interrupted by %s: %d epochs and %d of %d samples of epoch %d done, step %ld",
+           sig == SIGINT ? "SIGINT" : "SIGTERM", loop->epochs, loop->at, run->n, epoch,
+           loop->step);
+    if (run->opt.checkpoint)
+        printf("; checkpoint %s (go on with --resume %s)", run->opt.checkpoint,
+               run->opt.checkpoint);
+    printf("\n");
+    fflush(stdout);
+    netrt_err(err, "interrupted");
+    return 128 + sig;
+}
+
 /* ---- the epoch loop -------------------------------------------------------------------------- */
 
 /* A training loss that is not finite: the message, and the finished epochs in the CSV, which a
@@ -913,11 +1324,15 @@ static int train_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
     int n = run->n, batch = run->batch;
     if (!loop->per_step)
         hyper->lr = netrt_schedule_lr(sched, tr->lr, epoch - 1, loop->sched_total);
-    netrt_shuffle(&run->shuffle_rng, run->order, n);
-    double t0 = now();
-    Sums sums = {0};
-    int batch_no = 0;
-    for (int start = 0; start < n && loop->step < run->total_steps; start += batch) {
+    /* an epoch resumed in its middle goes on in the order it had */
+    int first = loop->at;
+    if (!first)
+        netrt_shuffle(&run->shuffle_rng, run->order, n);
+    double t0 = now() - loop->partial_seconds;
+    Sums sums = loop->partial;
+    loop->at = 0, loop->partial = (Sums){0}, loop->partial_seconds = 0;
+    int batch_no = (first + batch - 1) / batch;
+    for (int start = first; start < n && loop->step < run->total_steps; start += batch) {
         int B = n - start < batch ? n - start : batch;
         if (loop->per_step) {
             hyper->lr = netrt_schedule_lr(sched, tr->lr, loop->step, loop->sched_total);
@@ -939,6 +1354,10 @@ static int train_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
         model->update(hyper);
         if (loop->pg.on)
             progress_show(&loop->pg, epoch, run->run_epochs, start + B, n, sums.loss / sums.n);
+        if (netrt_interrupted()) {
+            loop->at = start + B, loop->partial = sums, loop->partial_seconds = now() - t0;
+            return interrupted(run, loop, epoch, err);
+        }
     }
     log->seconds = now() - t0;
     progress_clear(&loop->pg);
@@ -1007,7 +1426,8 @@ static int report_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
  * 3 when the training diverged) with err set. */
 static int train(Run *run, Loop *loop, NetrtErr *err)
 {
-    for (int epoch = 1; epoch <= run->run_epochs && loop->stop == STOP_NONE; epoch++) {
+    for (int epoch = loop->epochs + 1; epoch <= run->run_epochs && loop->stop == STOP_NONE;
+         epoch++) {
         int status = train_epoch(run, loop, epoch, err);
         if (status != 0)
             return status;
@@ -1015,6 +1435,10 @@ static int train(Run *run, Loop *loop, NetrtErr *err)
         if (report_epoch(run, loop, epoch, err) < 0)
             return 1;
         loop->epochs = epoch;
+        if (run->opt.checkpoint && write_checkpoint(run, loop, err) < 0)
+            return 1;
+        if (netrt_interrupted()) /* caught while evaluating: the checkpoint is this epoch's */
+            return interrupted(run, loop, epoch + 1, err);
     }
     return 0;
 }
@@ -1108,10 +1532,17 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         print_eval(run);
         return succeed(run, &err);
     }
+    if (run->opt.predict)
+        return predict(run, &err) < 0 ? fail(run, &err, 1) : succeed(run, &err);
     Loop loop;
-    if (start_training(run, &loop, &err) < 0)
+    if (start_training(run, &loop, &err) < 0 || (run->opt.resume && resume(run, &loop, &err) < 0))
         return fail(run, &err, 1);
+    netrt_interrupt_install();
     int status = train(run, &loop, &err);
+    if (status > 128) { /* interrupted: what was reached is printed already */
+        run_free(run);
+        return status;
+    }
     if (status != 0)
         return fail(run, &err, status);
     if (finish(run, &loop, &err) < 0)

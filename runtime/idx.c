@@ -233,6 +233,12 @@ static int read_labels(const char *path, const char *images_path, int n_classes,
     return 0;
 }
 
+int netrt_idx_read_images(const char *path, NetrtIdx *out, NetrtErr *err)
+{
+    memset(out, 0, sizeof *out);
+    return read_images(path, out, err);
+}
+
 int netrt_idx_read(const char *images_path, const char *labels_path, int n_classes, NetrtIdx *out,
                    NetrtErr *err)
 {

@@ -128,6 +128,22 @@ typedef struct {
     const char *torch; /* its name in the state_dict of the same torch.nn.Sequential            */
 } NetrtBuffer;
 
+/* One row of the generated state table: a tensor the optimizer keeps for a parameter (a momentum
+ * buffer, Adam's moments, Adagrad's sums), with the parameter's shape and dtype; --checkpoint
+ * saves it as "netc.optimizer.<name>.<the parameter's torch name>", --resume restores it. */
+typedef struct {
+    const char *name;  /* torch.optim's name of it: "momentum_buffer", "exp_avg", …            */
+    int param;         /* its parameter's row in the parameter table                          */
+    void *value;       /* exp_avg.dense1_W: float* or double* as the model's dtype             */
+} NetrtState;
+
+/* What a classifier's outputs are, for --predict's probabilities. */
+typedef enum {
+    NETRT_OUTPUT_SCORES,            /* logits: --predict takes their softmax                   */
+    NETRT_OUTPUT_PROBABILITIES,     /* the model ends in softmax: taken as they are            */
+    NETRT_OUTPUT_LOG_PROBABILITIES, /* the model ends in log_softmax: their exp                */
+} NetrtOutputKind;
+
 /* Where the samples come from. */
 typedef enum {
     NETRT_DATA_FASHION_MNIST, /* Debian's dataset-fashion-mnist, IDX .gz                     */
@@ -223,6 +239,8 @@ typedef struct {
 typedef struct {
     const char *name;    /* model name in the .net file                                   */
     const char *source;  /* path of the .net file it was generated from                    */
+    const char *source_hash; /* "fnv1a64:<16 hex digits>" of the .net file's bytes; NULL: none */
+    const char *version;     /* netc's version that generated it; NULL: unknown            */
     const char *summary; /* the network as one line of arrows                              */
     const char *optimizer; /* "sgd", "adam", …: for the start-up summary                   */
     NetrtDtype dtype;
@@ -244,6 +262,9 @@ typedef struct {
     int n_params;
     const NetrtBuffer *buffers; /* NULL and 0 for a model without any                      */
     int n_buffers;
+    const NetrtState *state;    /* the optimizer's state; NULL and 0 for none                */
+    int n_state;
+    NetrtOutputKind output_kind; /* classification: what the outputs are                   */
 
     void (*forward)(int B, int training); /* training = 0: dropout off (evaluation)        */
     double (*loss)(int B);

@@ -44,6 +44,8 @@ typedef struct {
 int netrt_idx_read(const char *images_path, const char *labels_path, int n_classes, NetrtIdx *out,
                    NetrtErr *err);
 void netrt_idx_free(NetrtIdx *idx);
+/* An images file alone (--predict --input): labels stays NULL. */
+int netrt_idx_read_images(const char *path, NetrtIdx *out, NetrtErr *err);
 
 /* After gzread (zlib) failed or found the end of f, opened from path: 0 when the stream is
  * intact, else -1 with err saying what zlib found ("path: truncated gzip file…", "corrupt gzip
@@ -224,6 +226,24 @@ double netrt_schedule_momentum(const NetrtSchedule *s, double momentum, long t, 
 int netrt_schedule_check(const NetrtSchedule *s, NetrtErr *err);
 const char *netrt_schedule_name(NetrtSchedKind kind); /* "step", "one_cycle", … */
 
+/* ---- interrupt.c: Ctrl-C and SIGTERM ------------------------------------------------------- */
+
+/* From now on SIGINT and SIGTERM only set a flag, which the training loop reads after each step;
+ * a second one while the first is being handled ends the process at once (128 + its number). */
+void netrt_interrupt_install(void);
+/* The signal caught (SIGINT, SIGTERM), or 0. */
+int netrt_interrupted(void);
+
+/* ---- predict.c: --predict ----------------------------------------------------------------- */
+
+/* The model's predictions for samples idx[0..split->n-1] of split, as CSV on out: a header, then
+ * a row per sample: classification "index,label,predicted,p0,…" (probabilities by
+ * model->output_kind), regression "index,target,predicted" (or target0…, predicted0… for more
+ * than one output). truth 0: the labels or targets are unknown, their cells empty. 0, or -1
+ * when out could not be written (err set). */
+int netrt_predict(const NetrtModel *model, const NetrtPixelMap *map, const NetrtSplit *split,
+                  const int32_t *idx, int truth, FILE *out, NetrtErr *err);
+
 /* ---- driver.c: the parts of the training loop its tests call directly ---------------------- */
 
 /* Regression: add Σ (output − target)² to *sum_sq and Σ |output − target| to *sum_abs, over
@@ -360,6 +380,10 @@ typedef struct {
     const char *save;        /* --save: the parameters after training, as safetensors */
     const char *init_from;   /* --init-from: start from these parameters (safetensors) */
     const char *eval;        /* --eval: evaluate these parameters, no training */
+    const char *checkpoint;  /* --checkpoint: the whole run's state, every epoch */
+    const char *resume;      /* --resume: go on from this checkpoint */
+    const char *predict;     /* --predict: these parameters' predictions, as CSV on stdout */
+    const char *input;       /* --input: --predict's samples (IDX images or CSV); NULL: test */
     const char *blas_core;   /* --blas-core: NULL for auto (blas.c acts on it before parsing) */
     const char *gemm;        /* --gemm auto|netc|openblas; NULL: auto */
     int quiet;            /* only the final test line on stdout */
@@ -383,6 +407,7 @@ typedef enum {
     NETRT_TENSOR_F32,
     NETRT_TENSOR_F64,
     NETRT_TENSOR_I64,
+    NETRT_TENSOR_I32, /* a checkpoint's order of the training samples */
 } NetrtTensorType;
 
 /* A tensor as the file holds it: its name (PyTorch's: "0.weight"), element type, shape (rank 0:
@@ -404,5 +429,24 @@ int netrt_safetensors_write(const char *path, const NetrtTensor *t, int n,
  * and nothing else in the file; any difference is refused naming the first tensor that differs,
  * before a value is read. 0, or -1 with err. */
 int netrt_safetensors_read(const char *path, NetrtTensor *t, int n, NetrtErr *err);
+
+/* A file's __metadata__: its first NETRT_META_MAX pairs, each cut to its buffer. */
+#define NETRT_META_MAX 24
+typedef struct {
+    char key[NETRT_META_MAX][32];
+    char value[NETRT_META_MAX][512];
+    int n;
+} NetrtMeta;
+/* The value of key, or NULL. */
+const char *netrt_meta_get(const NetrtMeta *meta, const char *key);
+
+enum {
+    NETRT_LOAD_HEADER = 1,      /* read and check the header, fill meta, read no tensor (t, n unused) */
+    NETRT_LOAD_SKIP_EXTRAS = 2, /* tensors named "netc.…" (a checkpoint's) may be in the file
+                                   besides the n asked for: --init-from and --eval of a checkpoint */
+};
+/* netrt_safetensors_read with flags (NETRT_LOAD_…), and the metadata into meta (may be NULL). */
+int netrt_safetensors_load(const char *path, NetrtTensor *t, int n, int flags, NetrtMeta *meta,
+                           NetrtErr *err);
 
 #endif

@@ -5,7 +5,8 @@
  *   N bytes    a JSON object: for each tensor "NAME": {"dtype": "F32", "shape": [256, 784],
  *              "data_offsets": [BEGIN, END]}, and "__metadata__": {"key": "value", …}; padded
  *              with spaces so that the data starts on a multiple of 8. netrt writes and reads
- *              the dtypes F32, F64 and I64 (a counter); a scalar has "shape": [] and one value
+ *              the dtypes F32, F64, I64 (a counter) and I32 (a checkpoint's sample order); a
+ *              scalar has "shape": [] and one value
  *   the data   each tensor's values, row-major, little-endian, at BEGIN … END after the header
  *
  * The reader takes files from anywhere, so it trusts nothing in them: every length and offset is
@@ -23,12 +24,15 @@ enum { HEADER_MAX = 100 << 20 }; /* safetensors' own limit on the header */
 
 static const char *dtype_name(NetrtTensorType d)
 {
-    return d == NETRT_TENSOR_I64 ? "I64" : d == NETRT_TENSOR_F64 ? "F64" : "F32";
+    return d == NETRT_TENSOR_I64   ? "I64"
+           : d == NETRT_TENSOR_I32 ? "I32"
+           : d == NETRT_TENSOR_F64 ? "F64"
+                                   : "F32";
 }
 
 static size_t dtype_size(NetrtTensorType d)
 {
-    return d == NETRT_TENSOR_F32 ? 4 : 8;
+    return d == NETRT_TENSOR_F32 || d == NETRT_TENSOR_I32 ? 4 : 8;
 }
 
 static int little_endian(void)
@@ -291,10 +295,11 @@ static int json_entry(Json *j, Entry *e)
     return 0;
 }
 
-/* {"key": "value", …}: read past it. */
-static int json_metadata(Json *j)
+/* {"key": "value", …}: into meta (its first NETRT_META_MAX pairs, each cut to its buffers), or
+ * read past it when meta is NULL. */
+static int json_metadata(Json *j, NetrtMeta *meta)
 {
-    char text[256];
+    char key[sizeof meta->key[0]], value[sizeof meta->value[0]];
     if (!json_char(j, '{')) {
         j->fail = "__metadata__ is not an object";
         return -1;
@@ -302,10 +307,15 @@ static int json_metadata(Json *j)
     if (json_char(j, '}'))
         return 0;
     do {
-        if (json_string_read(j, text, sizeof text) != 0 || !json_char(j, ':') ||
-            json_string_read(j, text, sizeof text) != 0) {
+        if (json_string_read(j, key, sizeof key) != 0 || !json_char(j, ':') ||
+            json_string_read(j, value, sizeof value) != 0) {
             j->fail = j->fail ? j->fail : "expected ':'";
             return -1;
+        }
+        if (meta && meta->n < NETRT_META_MAX) {
+            memcpy(meta->key[meta->n], key, sizeof key);
+            memcpy(meta->value[meta->n], value, sizeof value);
+            meta->n++;
         }
     } while (json_char(j, ','));
     if (!json_char(j, '}')) {
@@ -316,7 +326,7 @@ static int json_metadata(Json *j)
 }
 
 /* The header's tensors, at most max: their number, or -1 with j->fail set. */
-static int json_header(Json *j, Entry *entries, int max)
+static int json_header(Json *j, Entry *entries, int max, NetrtMeta *meta)
 {
     int n = 0;
     if (!json_char(j, '{')) {
@@ -334,7 +344,7 @@ static int json_header(Json *j, Entry *entries, int max)
             return -1;
         }
         if (!strcmp(name, "__metadata__")) {
-            if (json_metadata(j) != 0)
+            if (json_metadata(j, meta) != 0)
                 return -1;
             continue;
         }
@@ -381,6 +391,26 @@ static void shape_text(char *buf, size_t size, int rank, const int64_t *shape)
 
 int netrt_safetensors_read(const char *path, NetrtTensor *t, int n, NetrtErr *err)
 {
+    return netrt_safetensors_load(path, t, n, 0, NULL, err);
+}
+
+const char *netrt_meta_get(const NetrtMeta *meta, const char *key)
+{
+    for (int i = 0; i < meta->n; i++)
+        if (!strcmp(meta->key[i], key))
+            return meta->value[i];
+    return NULL;
+}
+
+/* A tensor that is netc's own, not the model's: a checkpoint's state ("netc.…"). */
+static int is_extra(const char *name)
+{
+    return !strncmp(name, "netc.", 5);
+}
+
+int netrt_safetensors_load(const char *path, NetrtTensor *t, int n, int flags, NetrtMeta *meta,
+                           NetrtErr *err)
+{
     if (!little_endian())
         return netrt_err(err, "%s: safetensors is little-endian, this machine is not", path);
     FILE *f = fopen(path, "rb");
@@ -404,8 +434,12 @@ int netrt_safetensors_read(const char *path, NetrtTensor *t, int n, NetrtErr *er
                   path, (unsigned long long)len, (unsigned long long)file_size);
         goto done;
     }
+    /* room for every tensor a header of len bytes can name (each takes over 40 of them) */
+    int max = (int)(len / 40) + 1;
+    if (!(flags & (NETRT_LOAD_HEADER | NETRT_LOAD_SKIP_EXTRAS)) && max > n)
+        max = n; /* one more is "more tensors than the model has" */
     header = malloc(len + 1);
-    entries = calloc((size_t)n + 1, sizeof *entries);
+    entries = calloc((size_t)max + 1, sizeof *entries);
     if (!header || !entries) {
         netrt_err(err, "%s: out of memory for its header", path);
         goto done;
@@ -415,10 +449,16 @@ int netrt_safetensors_read(const char *path, NetrtTensor *t, int n, NetrtErr *er
         goto done;
     }
     Json j = {header, header + len, NULL};
-    int count = json_header(&j, entries, n);
+    if (meta)
+        meta->n = 0;
+    int count = json_header(&j, entries, max, meta);
     if (count < 0) {
         netrt_err(err, "%s: a bad safetensors header: %s at byte %ld of it", path, j.fail,
                   (long)(j.p - header));
+        goto done;
+    }
+    if (flags & NETRT_LOAD_HEADER) {
+        status = 0;
         goto done;
     }
     uint64_t data_size = file_size - 8 - len;
@@ -453,9 +493,12 @@ int netrt_safetensors_read(const char *path, NetrtTensor *t, int n, NetrtErr *er
             goto done;
         }
     }
-    if (count != n) {
+    int extras = 0;
+    for (int k = 0; k < count && (flags & NETRT_LOAD_SKIP_EXTRAS); k++)
+        extras += is_extra(entries[k].name);
+    if (count - extras != n) {
         for (int k = 0; k < count; k++) {
-            int known = 0;
+            int known = (flags & NETRT_LOAD_SKIP_EXTRAS) && is_extra(entries[k].name);
             for (int i = 0; i < n && !known; i++)
                 known = !strcmp(entries[k].name, t[i].name);
             if (!known) {

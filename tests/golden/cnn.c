@@ -640,10 +640,28 @@ static const NetrtParam param_table[] = {
      {NETRT_INIT_UNIFORM, -0.17677669529663687, 0.17677669529663687}, 32, 10, "8.bias"},
 };
 
+/* The optimizer's state, by parameter (its row in the parameter table): what --checkpoint
+ * saves and --resume restores, under torch.optim's names. */
+static const NetrtState state_table[] = {
+    {"exp_avg", 0, exp_avg.conv1_W},
+    {"exp_avg_sq", 0, exp_avg_sq.conv1_W},
+    {"exp_avg", 1, exp_avg.conv1_b},
+    {"exp_avg_sq", 1, exp_avg_sq.conv1_b},
+    {"exp_avg", 2, exp_avg.conv2_W},
+    {"exp_avg_sq", 2, exp_avg_sq.conv2_W},
+    {"exp_avg", 3, exp_avg.conv2_b},
+    {"exp_avg_sq", 3, exp_avg_sq.conv2_b},
+    {"exp_avg", 4, exp_avg.dense1_W},
+    {"exp_avg_sq", 4, exp_avg_sq.dense1_W},
+    {"exp_avg", 5, exp_avg.dense1_b},
+    {"exp_avg_sq", 5, exp_avg_sq.dense1_b},
+};
+
 /* The model as the runtime sees it: buffers, steps, and the settings of cnn. */
 static const NetrtModel model = {
     .name = "cnn",
     .source = "cnn.net",
+    .source_hash = "fnv1a64:ff5c5ca7f3a49390", .version = "0.1.0",
     .summary = "input 1x12x12 → conv1 4 3x3 → relu1 → maxpool1 2x2 → conv2 8 3x3 → gelu1 → avgpool1 2x2 → flatten1 → dropout1 → dense1 10 → cross_entropy",
     .optimizer = "adam",
     .dtype = NETRT_F32, .task = NETRT_CLASSIFY,
@@ -654,6 +672,7 @@ static const NetrtModel model = {
     .input = input, .output = dense1_out, .labels = labels,
     .rng = &rng_state,
     .params = param_table, .n_params = 6,
+    .state = state_table, .n_state = 12,
     .forward = forward, .loss = loss, .backward = backward, .update = update,
     .train = {
         .epochs = 10, .batch = 16, .seed = 7,

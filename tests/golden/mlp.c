@@ -284,10 +284,22 @@ static const NetrtParam param_table[] = {
      {NETRT_INIT_ZEROS, 0, 0}, 16, 10, "5.bias"},
 };
 
+/* The optimizer's state, by parameter (its row in the parameter table): what --checkpoint
+ * saves and --resume restores, under torch.optim's names. */
+static const NetrtState state_table[] = {
+    {"momentum_buffer", 0, momentum_buffer.dense1_W},
+    {"momentum_buffer", 1, momentum_buffer.dense1_b},
+    {"momentum_buffer", 2, momentum_buffer.dense2_W},
+    {"momentum_buffer", 3, momentum_buffer.dense2_b},
+    {"momentum_buffer", 4, momentum_buffer.dense3_W},
+    {"momentum_buffer", 5, momentum_buffer.dense3_b},
+};
+
 /* The model as the runtime sees it: buffers, steps, and the settings of mlp. */
 static const NetrtModel model = {
     .name = "mlp",
     .source = "mlp.net",
+    .source_hash = "fnv1a64:f9393df214b42767", .version = "0.1.0",
     .summary = "input 1x8x8 → flatten1 → dense1 32 → relu1 → dense2 16 → tanh1 → dense3 10 → cross_entropy",
     .optimizer = "sgd",
     .dtype = NETRT_F32, .task = NETRT_CLASSIFY,
@@ -297,6 +309,7 @@ static const NetrtModel model = {
     .flops_per_sample = 12224,
     .input = input, .output = dense3_out, .labels = labels,
     .params = param_table, .n_params = 6,
+    .state = state_table, .n_state = 6,
     .forward = forward, .loss = loss, .backward = backward, .update = update,
     .train = {
         .epochs = 3, .batch = 32, .seed = 7,

@@ -253,10 +253,20 @@ static const NetrtParam param_table[] = {
      {NETRT_INIT_UNIFORM, -0.4472135954999579, 0.4472135954999579}, 5, 10, "2.bias"},
 };
 
+/* The optimizer's state, by parameter (its row in the parameter table): what --checkpoint
+ * saves and --resume restores, under torch.optim's names. */
+static const NetrtState state_table[] = {
+    {"momentum_buffer", 0, momentum_buffer.dense1_W},
+    {"momentum_buffer", 1, momentum_buffer.dense1_b},
+    {"momentum_buffer", 2, momentum_buffer.dense2_W},
+    {"momentum_buffer", 3, momentum_buffer.dense2_b},
+};
+
 /* The model as the runtime sees it: buffers, steps, and the settings of softmax_mse. */
 static const NetrtModel model = {
     .name = "softmax_mse",
     .source = "softmax_mse.net",
+    .source_hash = "fnv1a64:477585be8cd40167", .version = "0.1.0",
     .summary = "input 6 → dense1 5 → sigmoid1 → dense2 10 → softmax1 → mse",
     .optimizer = "sgd",
     .dtype = NETRT_F64, .task = NETRT_CLASSIFY,
@@ -266,6 +276,8 @@ static const NetrtModel model = {
     .flops_per_sample = 420,
     .input = input, .output = softmax1_out, .labels = labels,
     .params = param_table, .n_params = 4,
+    .state = state_table, .n_state = 4,
+    .output_kind = NETRT_OUTPUT_PROBABILITIES,
     .forward = forward, .loss = loss, .backward = backward, .update = update,
     .train = {
         .epochs = 10, .batch = 64, .seed = 42,

@@ -279,6 +279,46 @@ static void test_every_byte(const char *path, ModelOf model_of)
     CHECK(refusals > 0 && reads > 0); /* the data bytes read back; most header bytes refused */
 }
 
+/* A checkpoint: the model's tensors and netc's own ("netc.…"). NETRT_LOAD_SKIP_EXTRAS reads the
+ * model's and passes netc's over, but no other stranger; NETRT_LOAD_HEADER gives the metadata
+ * alone; an I32 tensor goes through as 4-byte values. */
+static void test_extras(void)
+{
+    NetrtTensor t[5];
+    NetrtErr err = {0};
+    int32_t order[3] = {2, 0, 1}, order2[3] = {0};
+    model(t, NULL, NULL, NULL);
+    t[3] = (NetrtTensor){"netc.order", NETRT_TENSOR_I32, 1, {3}, 3, order};
+    t[4] = (NetrtTensor){"other", NETRT_TENSOR_I32, 1, {3}, 3, order};
+    const char *meta[] = {"format", "netc checkpoint", "epoch", "7", NULL};
+    CHECK(netrt_safetensors_write(DIR "/ck.safetensors", t, 4, meta, &err) == 0);
+    CHECK(netrt_safetensors_write(DIR "/stranger.safetensors", t, 5, meta, &err) == 0);
+
+    NetrtTensor back[4];
+    float w2[6] = {0}, b2[3] = {0};
+    double d2[2] = {0};
+    model(back, w2, b2, d2);
+    NetrtMeta m;
+    CHECK(netrt_safetensors_load(DIR "/ck.safetensors", back, 3, NETRT_LOAD_SKIP_EXTRAS, &m,
+                                 &err) == 0);
+    CHECK(memcmp(w2, w, sizeof w) == 0);
+    CHECK(m.n == 2 && !strcmp(netrt_meta_get(&m, "format"), "netc checkpoint") &&
+          !strcmp(netrt_meta_get(&m, "epoch"), "7") && !netrt_meta_get(&m, "step"));
+    /* without the flag, a checkpoint's own tensor is a stranger, as before */
+    CHECK(netrt_safetensors_load(DIR "/ck.safetensors", back, 3, 0, NULL, &err) < 0);
+    CHECK_CONTAINS(err.msg, "more tensors than the model has");
+    CHECK(netrt_safetensors_load(DIR "/stranger.safetensors", back, 3, NETRT_LOAD_SKIP_EXTRAS,
+                                 NULL, &err) < 0);
+    CHECK_CONTAINS(err.msg, "tensor 'other' is not one of the model's");
+    /* all four, the I32 among them */
+    back[3] = (NetrtTensor){"netc.order", NETRT_TENSOR_I32, 1, {3}, 3, order2};
+    CHECK(netrt_safetensors_load(DIR "/ck.safetensors", back, 4, 0, NULL, &err) == 0);
+    CHECK(memcmp(order2, order, sizeof order) == 0);
+    memset(&m, 0, sizeof m);
+    CHECK(netrt_safetensors_load(DIR "/ck.safetensors", NULL, 0, NETRT_LOAD_HEADER, &m, &err) == 0);
+    CHECK(m.n == 2 && !strcmp(netrt_meta_get(&m, "epoch"), "7"));
+}
+
 int main(void)
 {
     if (system("rm -rf " DIR) != 0 || mkdir(DIR, 0777) != 0) {
@@ -288,6 +328,7 @@ int main(void)
     test_round_trip();
     test_refusals();
     test_count_scalar();
+    test_extras();
     test_every_byte(DIR "/m.safetensors", weights_model);
     test_every_byte(DIR "/buffers.safetensors", buffers_model);
     if (test_failures)
