@@ -557,10 +557,12 @@ static void print_schedule(const NetrtSchedule *s, double lr, long total_steps, 
         double max_lr = s->max_lr > 0 ? s->max_lr : lr;
         double div = s->div_factor > 0 ? s->div_factor : 25;
         double final_div = s->final_div_factor > 0 ? s->final_div_factor : 1e4;
-        printf(": %g up to %g over %g%% of the run's steps", max_lr / div, max_lr,
+        printf(": %g up to %g over %g%% of ", max_lr / div, max_lr,
                100 * (s->pct_start > 0 ? s->pct_start : 0.3));
         if (total_steps > 0)
-            printf(" (%ld)", total_steps);
+            printf("%ld steps", total_steps);
+        else /* --dry-run: the run's length needs the data */
+            printf("the run's steps");
         printf(", then down to %g", max_lr / div / final_div);
         if (s->cycle_momentum)
             printf("; momentum %g down to %g and back", s->max_momentum > 0 ? s->max_momentum : 0.95,
@@ -1423,7 +1425,8 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         return succeed(run, &err);
     }
     if (run->opt.dry_run) {
-        print_startup(model, &run->opt, NULL, 0, run->opt.train.epochs, 0, &run->blas, &run->gemm);
+        print_startup(model, &run->opt, NULL, run->opt.train.batch, run->opt.train.epochs, 0,
+                      &run->blas, &run->gemm);
         return succeed(run, &err);
     }
     if (load_data(run, &err) < 0 || plan_run(run, &err) < 0 || init_state(run, &err) < 0)
