@@ -308,6 +308,7 @@ static void defaults(const NetrtModel *model, NetrtOptions *opt)
     opt->train = model->train;
     opt->valid = model->data.valid;
     opt->augment = netrt_augment_is_on(&model->data.augment);
+    opt->plot = model->train.plot;
     opt->schedule = model->train.schedule.kind != NETRT_SCHED_CONSTANT;
 }
 
@@ -506,7 +507,9 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
                 snprintf(value, sizeof value, " [%g]", *(const double *)field);
             break;
         case OPT_STRING:
-            if (spec->unset)
+            if (*(const char *const *)field) /* a default of the file's: plot = "…" */
+                snprintf(value, sizeof value, " [%s]", *(const char *const *)field);
+            else if (spec->unset)
                 snprintf(value, sizeof value, " [%s]", spec->unset);
             else
                 value[0] = '\0';

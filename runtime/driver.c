@@ -1343,15 +1343,13 @@ static int draw_plot(const Run *run, const Loop *loop, NetrtErr *err)
 {
     enum { GRID = 400 };
     const NetrtModel *model = run->model;
-    const NetrtDataset *ds = &run->ds;
     const NetrtFunction *fn = &model->data.function;
     double per_epoch = (double)((run->n + run->batch - 1) / run->batch); /* steps */
     int fit = model->data.kind == NETRT_DATA_FUNCTION && model->task == NETRT_REGRESS &&
               model->in_size == 1 && model->out_size == 1 && fn->f;
-    int n_samples = fit ? ds->train.n : 0;
     NetrtPlotPoint *epochs = malloc(sizeof *epochs * (size_t)(loop->epochs + 1));
     NetrtPlotPoint *steps = malloc(sizeof *steps * (size_t)(run->n_steps + 1));
-    double *grid = malloc(sizeof *grid * (3 * GRID + 2 * (size_t)n_samples + 1));
+    double *grid = malloc(sizeof *grid * 3 * GRID);
     if (!epochs || !steps || !grid) {
         free(epochs), free(steps), free(grid);
         return netrt_err(err, "--plot %s: out of memory", run->opt.plot);
@@ -1367,18 +1365,12 @@ static int draw_plot(const Run *run, const Loop *loop, NetrtErr *err)
         steps[k] = plot_point(model, (double)run->steps[k].step / per_epoch, m);
     }
     double *gx = grid, *gtrue = grid + GRID, *gmodel = grid + 2 * GRID;
-    double *sx = grid + 3 * GRID, *sy = sx + n_samples;
     if (fit) {
         for (int i = 0; i < GRID; i++) {
             gx[i] = fn->lo + (fn->hi - fn->lo) * i / (GRID - 1);
             gtrue[i] = fn->f(gx[i]);
         }
         predict_grid(run, gx, gmodel, GRID);
-        double mean = ds->x_mean ? ds->x_mean[0] : 0, std = ds->x_std ? ds->x_std[0] : 1;
-        for (int i = 0; i < n_samples; i++) { /* back from the standardized inputs */
-            sx[i] = ds->train.x[i] * (std > 0 ? std : 1) + mean;
-            sy[i] = ds->train.y[i];
-        }
     }
     const NetrtTrain *t = &run->opt.train;
     char title[1024], batch[32];
@@ -1391,7 +1383,7 @@ static int draw_plot(const Run *run, const Loop *loop, NetrtErr *err)
              loop->epochs, loop->epochs == 1 ? "" : "s", (unsigned long long)t->seed);
     NetrtPlot plot = {title, model->task == NETRT_REGRESS, epochs, loop->epochs, steps,
                       run->n_steps, run->opt.log_every, fn->expr, gx, gtrue, gmodel,
-                      fit ? GRID : 0, sx, sy, n_samples};
+                      fit ? GRID : 0};
     int status = netrt_plot_write(run->opt.plot, &plot, err);
     free(epochs), free(steps), free(grid);
     if (status == 0 && !run->opt.quiet)

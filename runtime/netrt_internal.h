@@ -229,10 +229,9 @@ typedef struct {
     const NetrtPlotPoint *steps; int n_steps;   /* --log-every's points, or none */
     int log_every;
     /* a regression on y = f(x): the model and f on n_grid points of the interval (none: no
-     * third panel), and the training samples */
+     * third panel) */
     const char *expr;
     const double *grid_x, *grid_true, *grid_model; int n_grid;
-    const double *sample_x, *sample_y; int n_samples;
 } NetrtPlot;
 
 /* Find gnuplot on PATH: 0 with its path, or -1 when there is none. */

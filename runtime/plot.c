@@ -2,8 +2,8 @@
  *
  * The page: the loss of train, valid and test against the epochs (log scale when every value is
  * above 0), then their accuracy (or, for regression, their MSE, log scale likewise), and for a
- * regression on `data function` a third panel: the model's y against f(x) over the interval, with
- * the training samples. With --log-every, the training loss and metric of every N steps are a
+ * regression on `data function` a third panel: the model's y against f(x) over the interval.
+ * (The training samples lie on f(x), so they would only hide it.) With --log-every, the training loss and metric of every N steps are a
  * thin line under the per-epoch points, at x = steps / steps per epoch.
  *
  * gnuplot reads the script and the data (inline datablocks) on its standard input and writes the
@@ -155,11 +155,12 @@ static void put_script(FILE *f, const NetrtPlot *p, const char *output)
     put_block(f, "$steps", p->steps, p->n_steps, log_loss, log_metric, metric_scale);
     if (fit) {
         fprintf(f, "$grid << EOD\n");
-        for (int i = 0; i < p->n_grid; i++)
-            fprintf(f, "%.9g %.9g %.9g\n", p->grid_x[i], p->grid_true[i], p->grid_model[i]);
-        fprintf(f, "EOD\n$samples << EOD\n");
-        for (int i = 0; i < p->n_samples; i++)
-            fprintf(f, "%.9g %.9g\n", p->sample_x[i], p->sample_y[i]);
+        for (int i = 0; i < p->n_grid; i++) {
+            fprintf(f, "%.9g", p->grid_x[i]);
+            put_value(f, p->grid_true[i], 0, 1);
+            put_value(f, p->grid_model[i], 0, 1);
+            fputc('\n', f);
+        }
         fprintf(f, "EOD\n");
     }
     fprintf(f, "set multiplot layout 1,%d title ", fit ? 3 : 2);
@@ -176,9 +177,7 @@ static void put_script(FILE *f, const NetrtPlot *p, const char *output)
         snprintf(title, sizeof title, "the model against y = %s", p->expr ? p->expr : "f(x)");
         put_string(f, title);
         fprintf(f, "\nset key top left\n"
-                   "plot $samples using 1:2 with points pt 7 ps 0.3 lc rgb '#c0c0c0' "
-                   "title 'training samples', \\\n"
-                   "    $grid using 1:2 with lines lw 3 lc rgb '#2ca02c' title 'f(x)', \\\n"
+                   "plot $grid using 1:2 with lines lw 3 lc rgb '#2ca02c' title 'f(x)', \\\n"
                    "    $grid using 1:3 with lines lw 2 dt 2 lc rgb '#d62728' title 'model'\n");
     }
     fprintf(f, "unset multiplot\nset output\n");
