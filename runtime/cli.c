@@ -340,6 +340,10 @@ static int check_run_options(const NetrtModel *model, NetrtOptions *opt, const i
                       "nor --keep-best is on");
             return -1;
         }
+        if (field == FIELD(plot) && opt->eval) {
+            netrt_err(err, "--plot: --eval trains nothing, so there are no curves to draw");
+            return -1;
+        }
         if (field == FIELD(log_every) && opt->log_every && !opt->csv && !opt->plot) {
             netrt_err(err, "--log-every: the per-step rows go to --csv and --plot, and neither "
                       "is given");

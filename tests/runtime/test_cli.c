@@ -187,6 +187,9 @@ static void test_run_options(void)
     CHECK(parse_args(&model, (char *[]){"--log-every", "10", "--plot", "p.png", NULL}, &opt,
                      &err) == 0);
     CHECK(opt.log_every == 10 && opt.plot && !strcmp(opt.plot, "p.png"));
+    CHECK(parse_args(&model, (char *[]){"--eval", "m.st", "--plot", "p.png", NULL}, &opt,
+                     &err) == -1);
+    CHECK_CONTAINS(err.msg, "--plot: --eval trains nothing");
     CHECK(parse_args(&model, (char *[]){"--plot", "p.st", "--save", "p.st", NULL}, &opt,
                      &err) == -1);
     CHECK_CONTAINS(err.msg, "--save and --plot: both name p.st");
