@@ -396,9 +396,10 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
             if (eq)
                 return netrt_err(err, "%s: takes no value, got '%s'", spec->name, eq + 1);
         } else if (spec->kind == OPT_SWITCH && !eq) {
-            /* "--keep-best" alone is on; "--keep-best off" takes the next word when it is one */
+            /* "--keep-best" alone is on; "--keep-best off" takes the next word unless it is an
+             * option (a word that is not one would be refused anyway: no argument is positional) */
             value = "on";
-            if (i + 1 < argc && (!strcmp(argv[i + 1], "on") || !strcmp(argv[i + 1], "off")))
+            if (i + 1 < argc && argv[i + 1][0] != '-')
                 value = argv[++i];
         } else if (eq) {
             value = eq + 1;

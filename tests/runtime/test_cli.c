@@ -170,6 +170,8 @@ static void test_run_options(void)
     CHECK(opt.train.keep_best == 1);
     CHECK(parse_args(&model, (char *[]){"--keep-best=yes", NULL}, &opt, &err) == -1);
     CHECK_CONTAINS(err.msg, "--keep-best: must be on or off, got 'yes'");
+    CHECK(parse_args(&model, (char *[]){"--keep-best", "maybe", NULL}, &opt, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--keep-best: must be on or off, got 'maybe'");
     CHECK(parse_args(&model, (char *[]){"--patience", "3", "--monitor", "valid_acc", NULL}, &opt,
                      &err) == 0);
     CHECK(opt.train.monitor == NETRT_MONITOR_VALID_ACC && opt.train.patience == 3);
