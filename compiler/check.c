@@ -644,6 +644,7 @@ static const SettingSpec train_settings[] = {
     {"early_stop", SET_INT, 1, 1e6, false, NET_FIELD(patience), NULL},
     {"monitor", SET_CUSTOM, 0, 0, false, 0, set_monitor},
     {"keep_best", SET_BOOL, 0, 0, false, NET_FIELD(keep_best), NULL},
+    {"plot", SET_STRING, 0, 0, false, NET_FIELD(plot), NULL},
     END_SPECS,
 };
 

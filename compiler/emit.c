@@ -542,6 +542,8 @@ static void emit_train_settings(Emitter *e)
         emit(e, ".patience = %d, .monitor = %s, .keep_best = %d,", net->patience,
              net->monitor_acc ? "NETRT_MONITOR_VALID_ACC" : "NETRT_MONITOR_VALID_LOSS",
              net->keep_best);
+    if (net->plot)
+        emit(e, ".plot = \"%s\",", c_string(e, net->plot, false));
     if (net->schedule->emit_fields) { /* the constant schedule is the runtime's default */
         emit_open(e, ".schedule =");
         emit(e, ".kind = %s, .per_step = %d,", net->schedule->runtime, net->schedule_per_step);

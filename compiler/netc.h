@@ -241,6 +241,7 @@ typedef struct Net {
     double loss_below;
     int patience;
     bool monitor_acc, keep_best;
+    const char *plot;     /* the trainer's --plot by default (NULL: none)               */
     /* data */
     DataKind data;
     const char *images, *labels, *test_images, *test_labels; /* DATA_IDX */

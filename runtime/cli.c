@@ -27,6 +27,8 @@ typedef enum {
     OPT_PART,        /* double: a fraction in [0, 1) or a whole count */
     OPT_STRING,      /* const char *       */
     OPT_FLAG,        /* int, set to 1; takes no value */
+    OPT_SWITCH,      /* int: on (1) or off (0); the option alone is on */
+    OPT_MONITOR,     /* NetrtMonitor: valid_loss or valid_acc */
 } OptKind;
 
 typedef struct {
@@ -87,10 +89,37 @@ static const OptSpec specs[] = {
      "to standard output, and exit", "none"},
     {"--input", "FILE", OPT_STRING, FIELD(input),
      "with --predict: the samples of this IDX images file or CSV file instead", "the test split"},
+    /* the curves, the per-step log, the dry run and the overrides of the stopping rules,
+     * augmentation and schedule (issue 17); checked together by check_run_options */
+    {"--plot", "FILE", OPT_STRING, FIELD(plot),
+     "after training, draw the loss and accuracy (or MSE) curves into FILE (PNG, by gnuplot)",
+     "none"},
+    {"--log-every", "N", OPT_NONNEG_INT, FIELD(log_every),
+     "also log the training loss of every N steps (--csv rows, --plot points); 0: per epoch",
+     "off"},
+    {"--keep-best", "[on|off]", OPT_SWITCH, FIELD(train.keep_best),
+     "at the end, restore the parameters of the epoch with the best valid metric", NULL},
+    {"--monitor", "valid_loss|valid_acc", OPT_MONITOR, FIELD(train.monitor),
+     "what --patience and --keep-best watch", NULL},
+    {"--augment", "on|off", OPT_SWITCH, FIELD(augment),
+     "the file's augmentation of training images on or off", NULL},
+    {"--schedule", "on|off", OPT_SWITCH, FIELD(schedule),
+     "the file's learning-rate schedule on or off (off: a constant lr)", NULL},
+    {"--dry-run", NULL, OPT_FLAG, FIELD(dry_run),
+     "print the settings in force and exit: no data read, nothing trained", NULL},
     {"--quiet", NULL, OPT_FLAG, FIELD(quiet), "print only the final test line", NULL},
     {"--help", NULL, OPT_FLAG, FIELD(help), "show this help and exit", NULL},
 };
 #define N_SPECS (int)(sizeof specs / sizeof specs[0])
+
+/* The index in specs of the option that sets the field at offset. */
+static int spec_index(size_t offset)
+{
+    for (int i = 0; i < N_SPECS; i++)
+        if (specs[i].offset == offset)
+            return i;
+    return 0;
+}
 
 /* Optimal string alignment distance: edits, insertions, deletions, adjacent transpositions. */
 static int edit_distance(const char *a, size_t la, const char *b)
@@ -234,6 +263,20 @@ static int set_value(const OptSpec *spec, const char *text, NetrtOptions *opt, N
     case OPT_FLAG:
         *(int *)field = 1;
         return 0;
+    case OPT_SWITCH:
+        if (strcmp(text, "on") && strcmp(text, "off"))
+            return netrt_err(err, "%s: must be on or off, got '%s'", spec->name, text);
+        *(int *)field = !strcmp(text, "on");
+        return 0;
+    case OPT_MONITOR:
+        if (!strcmp(text, "valid_loss"))
+            *(NetrtMonitor *)field = NETRT_MONITOR_VALID_LOSS;
+        else if (!strcmp(text, "valid_acc"))
+            *(NetrtMonitor *)field = NETRT_MONITOR_VALID_ACC;
+        else
+            return netrt_err(err, "%s: must be valid_loss or valid_acc, got '%s'", spec->name,
+                             text);
+        return 0;
     }
     return 0;
 }
@@ -273,13 +316,73 @@ static void defaults(const NetrtModel *model, NetrtOptions *opt)
     memset(opt, 0, sizeof *opt);
     opt->train = model->train;
     opt->valid = model->data.valid;
+    opt->augment = netrt_augment_is_on(&model->data.augment);
+    opt->plot = model->train.plot;
+    opt->schedule = model->train.schedule.kind != NETRT_SCHED_CONSTANT;
+}
+
+/* The options of issue 17, each refused where it would not act, as --momentum is: an override
+ * of something the model does not have, a monitor nothing watches, a per-step log nothing
+ * writes. given[i]: specs[i] was on the command line. */
+static int check_run_options(const NetrtModel *model, NetrtOptions *opt, const int *given,
+                             NetrtErr *err)
+{
+    const char *source = model->source ? model->source : "the .net file";
+    for (int i = 0; i < N_SPECS; i++) {
+        if (!given[i])
+            continue;
+        size_t field = specs[i].offset;
+        if (field == FIELD(augment) && !netrt_augment_is_on(&model->data.augment)) {
+            netrt_err(err, "--augment: this trainer's model has no augmentation to turn on or off");
+            netrt_err_hint(err, "augmentation (flip, rotate, shift) is set in the data block of %s",
+                           source);
+            return -1;
+        }
+        if (field == FIELD(schedule) && model->train.schedule.kind == NETRT_SCHED_CONSTANT) {
+            netrt_err(err, "--schedule: this trainer's learning rate is constant: there is no "
+                      "schedule to turn on or off");
+            netrt_err_hint(err, "a schedule is set in the train block of %s", source);
+            return -1;
+        }
+        if (field == FIELD(train.monitor) && !opt->train.patience && !opt->train.keep_best) {
+            netrt_err(err, "--monitor: nothing watches it: neither early stopping (--patience) "
+                      "nor --keep-best is on");
+            return -1;
+        }
+        if (field == FIELD(plot) && opt->eval) {
+            netrt_err(err, "--plot: --eval trains nothing, so there are no curves to draw");
+            return -1;
+        }
+        if (field == FIELD(log_every) && opt->log_every && !opt->csv && !opt->plot) {
+            netrt_err(err, "--log-every: the per-step rows go to --csv and --plot, and neither "
+                      "is given");
+            return -1;
+        }
+    }
+    if (!opt->schedule)
+        opt->train.schedule.kind = NETRT_SCHED_CONSTANT;
+    if (given[spec_index(FIELD(train.monitor))] && model->task == NETRT_REGRESS &&
+        opt->train.monitor == NETRT_MONITOR_VALID_ACC) {
+        netrt_err(err, "--monitor: a regression model has no accuracy to watch");
+        netrt_err_hint(err, "use --monitor valid_loss");
+        return -1;
+    }
+    /* the picture may not replace another output */
+    const char *outputs[][2] = {{"--csv", opt->csv}, {"--weights-png", opt->weights_png},
+                                {"--save", opt->save}};
+    for (int o = 0; o < 3 && opt->plot; o++)
+        if (outputs[o][1] && (!strcmp(outputs[o][1], opt->plot) ||
+                              netrt_same_file(outputs[o][1], opt->plot)))
+            return netrt_err(err, "%s and --plot: both name %s; the picture would overwrite it",
+                             outputs[o][0], opt->plot);
+    return 0;
 }
 
 int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions *opt,
                     NetrtErr *err)
 {
     defaults(model, opt);
-    int momentum_given = 0;
+    int momentum_given = 0, given[N_SPECS] = {0};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (arg[0] != '-') {
@@ -301,6 +404,12 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
         if (spec->kind == OPT_FLAG) {
             if (eq)
                 return netrt_err(err, "%s: takes no value, got '%s'", spec->name, eq + 1);
+        } else if (spec->kind == OPT_SWITCH && !eq) {
+            /* "--keep-best" alone is on; "--keep-best off" takes the next word unless it is an
+             * option (a word that is not one would be refused anyway: no argument is positional) */
+            value = "on";
+            if (i + 1 < argc && argv[i + 1][0] != '-')
+                value = argv[++i];
         } else if (eq) {
             value = eq + 1;
         } else if (i + 1 < argc) {
@@ -311,6 +420,7 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
         if (set_value(spec, value, opt, err) < 0)
             return -1;
         momentum_given |= spec->offset == FIELD(train.momentum);
+        given[spec - specs] = 1;
     }
     if (momentum_given && check_momentum(model, opt, err) < 0)
         return -1;
@@ -331,6 +441,8 @@ int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions
         if (outputs[o][1] && !strcmp(outputs[o][1], opt->checkpoint))
             return netrt_err(err, "--checkpoint and %s: both name %s; give each its own file",
                              outputs[o][0], opt->checkpoint);
+    if (check_run_options(model, opt, given, err) < 0)
+        return -1;
     if (opt->csv && opt->weights_png && !strcmp(opt->csv, opt->weights_png))
         return netrt_err(err, "--csv and --weights-png: both name %s; the picture would "
                          "overwrite the log", opt->csv);
@@ -426,13 +538,23 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
                 snprintf(value, sizeof value, " [%g]", *(const double *)field);
             break;
         case OPT_STRING:
-            if (spec->unset)
+            if (*(const char *const *)field) /* a default of the file's: plot = "…" */
+                snprintf(value, sizeof value, " [%s]", *(const char *const *)field);
+            else if (spec->unset)
                 snprintf(value, sizeof value, " [%s]", spec->unset);
             else
                 value[0] = '\0';
             break;
         case OPT_FLAG:
             value[0] = '\0';
+            break;
+        case OPT_SWITCH:
+            snprintf(value, sizeof value, " [%s]", *(const int *)field ? "on" : "off");
+            break;
+        case OPT_MONITOR:
+            snprintf(value, sizeof value, " [%s]",
+                     *(const NetrtMonitor *)field == NETRT_MONITOR_VALID_ACC ? "valid_acc"
+                                                                             : "valid_loss");
             break;
         }
         fprintf(out, "  %-20s%s%s\n", left, spec->doc, value);

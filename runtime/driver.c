@@ -21,6 +21,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, isatty, fileno */
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <math.h>
 #include <stdio.h>
@@ -54,7 +55,17 @@ typedef struct {
     double lr;               /* of the epoch's last step */
     int samples;             /* training samples seen: all, or fewer when max_steps cut it short */
     double seconds;          /* training time of the epoch, evaluation excluded */
+    double cpu;              /* CPU time of the process (all threads) in those seconds */
+    long step;               /* optimizer steps done at the epoch's end */
 } EpochLog;
+
+/* --log-every N: the training split over N steps (fewer at the run's end). */
+typedef struct {
+    long step;               /* steps done at its end */
+    int epoch;               /* the epoch of its last step */
+    double lr;               /* of its last step */
+    Metrics train;
+} StepLog;
 
 /* Why training ended before its last epoch. */
 typedef enum { STOP_NONE, STOP_MAX_STEPS, STOP_LOSS_BELOW, STOP_EARLY } StopReason;
@@ -63,6 +74,15 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU seconds of the whole process so far, every thread's, user and system. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+        return 0;
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -347,10 +367,25 @@ static void csv_cells(FILE *f, const NetrtModel *model, const Metrics *m, int ha
     }
 }
 
+/* One row of the CSV for the training split over some steps (--log-every): the valid and test
+ * cells, and the seconds, are empty. */
+static void csv_step_row(FILE *f, const NetrtModel *model, const StepLog *row)
+{
+    fprintf(f, "%d,%.6g,", row->epoch, row->lr);
+    csv_cells(f, model, &row->train, 1);
+    csv_cells(f, model, NULL, 0);
+    csv_cells(f, model, NULL, 0);
+    fprintf(f, "%ld,,\n", row->step);
+}
+
 /* Rewrite the whole CSV (outfile.h: a regular file is replaced whole, never left half written),
- * when csv_log below decides. */
+ * when csv_log below decides. The columns: epoch, lr, each split's metrics, then the step (the
+ * optimizer steps done at the row's end) and the epoch's CPU and wall seconds; seconds stays
+ * the last column, as it was before the others came. A row with seconds is an epoch's; with
+ * --log-every, the rows of an epoch's steps come before it, their seconds empty. Steps of an
+ * epoch not finished (a diverged run) are left out with it. */
 static int write_csv(const char *path, const NetrtModel *model, const EpochLog *log, int n,
-                     NetrtErr *err)
+                     const StepLog *steps, int n_steps, NetrtErr *err)
 {
     NetrtOut out;
     if (netrt_out_open(&out, path) != 0)
@@ -358,16 +393,19 @@ static int write_csv(const char *path, const NetrtModel *model, const EpochLog *
     FILE *f = out.f;
     if (model->task == NETRT_REGRESS)
         fprintf(f, "epoch,lr,train_loss,train_mse,train_mae,valid_loss,valid_mse,valid_mae,"
-                   "test_loss,test_mse,test_mae,seconds\n");
+                   "test_loss,test_mse,test_mae,step,cpu_seconds,seconds\n");
     else
         fprintf(f, "epoch,lr,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,"
-                   "seconds\n");
+                   "step,cpu_seconds,seconds\n");
+    int k = 0;
     for (int e = 0; e < n; e++) {
+        for (; k < n_steps && steps[k].epoch <= e + 1; k++)
+            csv_step_row(f, model, &steps[k]);
         fprintf(f, "%d,%.6g,", e + 1, log[e].lr);
         csv_cells(f, model, &log[e].train, 1);
         csv_cells(f, model, &log[e].valid, log[e].has_valid);
         csv_cells(f, model, &log[e].test, log[e].has_test);
-        fprintf(f, "%.6f\n", log[e].seconds);
+        fprintf(f, "%ld,%.6f,%.6f\n", log[e].step, log[e].cpu, log[e].seconds);
     }
     /* a full disk shows up at the latest when the buffer is flushed, in the commit */
     if (netrt_out_commit(&out, false) != 0)
@@ -386,36 +424,43 @@ typedef struct {
 } CsvPace;
 
 static int csv_log(CsvPace *pace, int due, const char *path, const NetrtModel *model,
-                   const EpochLog *log, int n, NetrtErr *err)
+                   const EpochLog *log, int n, const StepLog *steps, int n_steps, NetrtErr *err)
 {
     double t = now();
     if (!due && pace->spent > (t - pace->start) / 20)
         return 0;
-    int status = write_csv(path, model, log, n, err);
+    int status = write_csv(path, model, log, n, steps, n_steps, err);
     pace->spent += now() - t;
     return status;
 }
 
-/* The "\r" progress line on stderr, shown only on a terminal, redrawn at most 10 times a second. */
+/* The "\r" progress line on stderr, shown only on a terminal, redrawn at most 10 times a second
+ * and always in place (it never scrolls): the epoch, its steps, the running loss, the speed and
+ * what is left of the epoch. Kept under 80 columns, so that it does not wrap. */
 typedef struct {
     int on;
-    int width; /* characters on the line now, to clear it */
-    double last;
+    int width;   /* characters on the line now, to clear it */
+    double last; /* when it was last drawn */
+    double t0;   /* when the epoch began */
 } Progress;
 
-static void progress_show(Progress *pg, int epoch, int epochs, int done, int total, double loss)
+static void progress_show(Progress *pg, int epoch, int epochs, int step, int steps, int done,
+                          int total, double loss)
 {
     double t = now();
     if (t - pg->last < 0.1)
         return;
     pg->last = t;
-    char bar[21];
-    int filled = (int)(20.0 * done / total);
-    for (int i = 0; i < 20; i++)
+    char bar[11];
+    int filled = (int)(10.0 * done / total);
+    for (int i = 0; i < 10; i++)
         bar[i] = i < filled ? '#' : '.';
-    bar[20] = '\0';
-    pg->width = fprintf(stderr, "\repoch %d/%d [%s] %3d%%  loss %.4f", epoch, epochs, bar,
-                        (int)(100.0 * done / total), loss) - 1;
+    bar[10] = '\0';
+    double rate = t > pg->t0 ? done / (t - pg->t0) : 0;
+    long eta = rate > 0 ? lround((total - done) / rate) : 0;
+    pg->width = fprintf(stderr, "\repoch %d/%d [%s] %d/%d  loss %.4g  %.0f samples/s  ETA "
+                        "%ld:%02ld", epoch, epochs, bar, step, steps, loss, rate, eta / 60,
+                        eta % 60) - 1;
 }
 
 static void progress_clear(Progress *pg)
@@ -453,6 +498,69 @@ static void format_monitor(char *out, size_t size, const NetrtModel *model, Netr
         snprintf(out, size, "valid loss %.4f", value);
 }
 
+/* Whether the trainer's optimizer has a momentum (Adagrad, Adam and AdamW have none: the
+ * start-up block does not show them one). */
+static int has_momentum(const NetrtModel *model)
+{
+    static const char *const without[] = {"adagrad", "adam", "adamw"};
+    const char *name = model->optimizer ? model->optimizer : "sgd";
+    for (size_t i = 0; i < sizeof without / sizeof without[0]; i++)
+        if (!strcmp(name, without[i]))
+            return 0;
+    return 1;
+}
+
+/* --dry-run: where the data would come from, read from the model's table alone. */
+static void print_planned_data(const NetrtModel *model, const NetrtOptions *opt)
+{
+    const NetrtData *d = &model->data;
+    static const char *const names[] = {"fashion-mnist", "mnist", "idx", "csv", "function"};
+    printf("data      %s", names[d->kind]);
+    if (d->kind == NETRT_DATA_FUNCTION)
+        printf(" y = %s: %d points, x in [%g, %g]%s", d->function.expr ? d->function.expr : "f(x)",
+               d->function.n, d->function.lo, d->function.hi,
+               d->function.linspace ? " evenly spaced" : " drawn uniformly");
+    else if (d->kind == NETRT_DATA_CSV)
+        printf(" from %s", d->csv);
+    else if (d->kind == NETRT_DATA_IDX)
+        printf(" from %s", d->images);
+    if (opt->data_dir)
+        printf(" (under %s)", opt->data_dir);
+    printf("; valid %g", opt->valid);
+    if (d->kind == NETRT_DATA_CSV || d->kind == NETRT_DATA_FUNCTION)
+        printf(", test %g", d->test);
+    printf(" (not read: --dry-run)\n");
+    if (d->kind == NETRT_DATA_CSV || d->kind == NETRT_DATA_FUNCTION) {
+        if (d->normalize)
+            printf("normalize each input standardized on the training split\n");
+    } else if (d->normalize && d->std != 0) {
+        printf("normalize (x - %g) / %g\n", d->mean, d->std);
+    } else if (d->normalize) {
+        printf("normalize (x - mean) / std, measured on the training split\n");
+    }
+}
+
+/* The initialization of every parameter tensor, runs of the same one written once:
+ * "init      dense1_W he_normal; dense1_b zeros". */
+static void print_inits(const NetrtModel *model)
+{
+    static const char *const kinds[] = {"zeros", "constant", "normal", "uniform",
+                                        "xavier_uniform", "xavier_normal", "he_uniform",
+                                        "he_normal", "lecun_uniform", "lecun_normal"};
+    if (model->n_params == 0)
+        return;
+    printf("init     ");
+    for (int p = 0; p < model->n_params; p++) {
+        const NetrtInit *in = &model->params[p].init;
+        printf("%s %s %s", p ? ";" : "", model->params[p].name, kinds[in->kind]);
+        if (in->kind == NETRT_INIT_CONSTANT)
+            printf("(%g)", in->a);
+        else if (in->kind == NETRT_INIT_NORMAL || in->kind == NETRT_INIT_UNIFORM)
+            printf("(%g, %g)", in->a, in->b);
+    }
+    printf("\n");
+}
+
 static void print_schedule(const NetrtSchedule *s, double lr, long total_steps, int epochs)
 {
     int per_step = s->per_step || s->kind == NETRT_SCHED_ONE_CYCLE;
@@ -470,15 +578,23 @@ static void print_schedule(const NetrtSchedule *s, double lr, long total_steps, 
         printf(": lr x %g every %s", s->gamma, per_step ? "step" : "epoch");
         break;
     case NETRT_SCHED_COSINE:
-        printf(": from %g to %g over %g %s", lr, s->eta_min,
-               s->t_max > 0 ? s->t_max : (double)(per_step ? total_steps : epochs), unit);
+        if (s->t_max > 0 || total_steps > 0)
+            printf(": from %g to %g over %g %s", lr, s->eta_min,
+                   s->t_max > 0 ? s->t_max : (double)(per_step ? total_steps : epochs), unit);
+        else /* --dry-run: the run's length needs the data */
+            printf(": from %g to %g over the run", lr, s->eta_min);
         break;
     case NETRT_SCHED_ONE_CYCLE: {
         double max_lr = s->max_lr > 0 ? s->max_lr : lr;
         double div = s->div_factor > 0 ? s->div_factor : 25;
         double final_div = s->final_div_factor > 0 ? s->final_div_factor : 1e4;
-        printf(": %g up to %g over %g%% of %ld steps, then down to %g", max_lr / div, max_lr,
-               100 * (s->pct_start > 0 ? s->pct_start : 0.3), total_steps, max_lr / div / final_div);
+        printf(": %g up to %g over %g%% of ", max_lr / div, max_lr,
+               100 * (s->pct_start > 0 ? s->pct_start : 0.3));
+        if (total_steps > 0)
+            printf("%ld steps", total_steps);
+        else /* --dry-run: the run's length needs the data */
+            printf("the run's steps");
+        printf(", then down to %g", max_lr / div / final_div);
         if (s->cycle_momentum)
             printf("; momentum %g down to %g and back", s->max_momentum > 0 ? s->max_momentum : 0.95,
                    s->base_momentum > 0 ? s->base_momentum : 0.85);
@@ -490,7 +606,25 @@ static void print_schedule(const NetrtSchedule *s, double lr, long total_steps, 
     printf("\n");
 }
 
-/* run_epochs and total_steps: how long the run can be, at most; batch: the one in force. */
+/* The files a run writes, when it writes any. */
+static void print_outputs(const NetrtOptions *opt)
+{
+    const char *files[][2] = {{"csv", opt->csv}, {"plot", opt->plot},
+                              {"weights-png", opt->weights_png}, {"save", opt->save}};
+    const char *sep = "output    ";
+    for (int i = 0; i < 4; i++)
+        if (files[i][1]) {
+            printf("%s--%s %s", sep, files[i][0], files[i][1]);
+            sep = ", ";
+        }
+    if (opt->log_every)
+        printf("; the training loss every %d steps as well", opt->log_every);
+    if (sep[0] == ',')
+        printf("\n");
+}
+
+/* run_epochs and total_steps: how long the run can be, at most; batch: the one in force
+ * (ds NULL, batch and total_steps 0: --dry-run, before the data is read). */
 static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
                           const NetrtDataset *ds, int batch, int run_epochs, long total_steps,
                           const NetrtBlasStatus *blas, const NetrtGemmStatus *gemm)
@@ -512,7 +646,9 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
     }
     printf("; %lld flops per sample\n", model->flops_per_sample);
     const char *expr = model->data.function.expr;
-    if (ds->rows.x && model->data.kind == NETRT_DATA_FUNCTION && expr)
+    if (!ds)
+        print_planned_data(model, opt);
+    else if (ds->rows.x && model->data.kind == NETRT_DATA_FUNCTION && expr)
         printf("data      function y = %s, x = %s: %d train, %d valid, %d test\n", expr,
                ds->files.where, ds->train.n, ds->valid.n, ds->test.n);
     else if (ds->rows.x) /* CSV or y = f(x): float rows */
@@ -527,12 +663,14 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
         printf("data      %s from %s: %d train, %d valid, %d test; %dx%d images, %d classes\n",
                ds->name, ds->files.where, ds->train.n, ds->valid.n, ds->test.n,
                ds->train_file.rows, ds->train_file.cols, model->out_size);
-    if (ds->stats_computed)
+    if (ds && ds->stats_computed)
         printf("normalize (x - %.4f) / %.4f, measured on the training split\n", ds->mean, ds->std);
-    else if (model->data.normalize && !ds->x_mean)
+    else if (ds && model->data.normalize && !ds->x_mean)
         printf("normalize (x - %g) / %g\n", ds->mean, ds->std);
     const NetrtAugment *a = &model->data.augment;
-    if (netrt_augment_is_on(a)) {
+    if (netrt_augment_is_on(a) && !opt->augment)
+        printf("augment   off (--augment off)\n");
+    else if (netrt_augment_is_on(a)) {
         printf("augment   each training image, at random:");
         if (a->flip)
             printf(" mirrored left-right half the time;");
@@ -544,14 +682,21 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
     }
     printf("settings  %s  epochs %d  batch ", model->optimizer ? model->optimizer : "sgd",
            t->epochs);
-    if (t->batch == 0)
+    if (t->batch == 0 && batch)
         printf("full (%d)", batch);
+    else if (t->batch == 0)
+        printf("full");
     else
         printf("%d", batch);
-    printf("  lr %g  momentum %g  weight decay %g  seed %llu\n", t->lr, t->momentum,
-           t->weight_decay, (unsigned long long)t->seed);
+    printf("  lr %g", t->lr);
+    if (has_momentum(model))
+        printf("  momentum %g", t->momentum);
+    printf("  weight decay %g  seed %llu\n", t->weight_decay, (unsigned long long)t->seed);
     if (t->schedule.kind != NETRT_SCHED_CONSTANT)
         print_schedule(&t->schedule, t->lr, total_steps, run_epochs);
+    else if (model->train.schedule.kind != NETRT_SCHED_CONSTANT)
+        printf("schedule  off (--schedule off): the lr stays %g\n", t->lr);
+    print_inits(model);
     if (t->max_steps || t->loss_below > 0 || t->patience || t->keep_best) {
         const char *sep = "";
         printf("stopping  ");
@@ -575,6 +720,7 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
         printf("          %s\n", blas->remark);
     if (model->dtype == NETRT_F32)
         printf("products  %s\n", gemm->detail);
+    print_outputs(opt);
     fflush(stdout);
 }
 
@@ -603,7 +749,7 @@ static void print_epoch(const NetrtModel *model, const EpochLog *log, int epoch,
         else
             printf("  test acc %.2f%%", 100 * log->test.acc);
     }
-    printf("  %.2f s  %.0f samples/s", log->seconds,
+    printf("  %.2f s  cpu %.2f s  %.0f samples/s", log->seconds, log->cpu,
            log->seconds > 0 ? log->samples / log->seconds : 0.0);
     if (log->samples < n_train)
         printf("  (partial: %d of %d samples)", log->samples, n_train);
@@ -679,6 +825,8 @@ typedef struct {
     EpochLog *log;
     unsigned char *snapshot; /* keep_best: the parameters and buffers of the best epoch so far */
     NetrtAugmenter aug;      /* scratch == NULL: no augmentation */
+    StepLog *steps;          /* --log-every: room for every row of the run */
+    int n_steps, max_step_rows;
 } Run;
 
 /* The epoch loop's state: the schedule's clock, which epochs are printed, and how training goes. */
@@ -692,6 +840,8 @@ typedef struct {
     NetrtHyper hyper;
     Progress pg;
     CsvPace csv_pace;
+    Sums window, seen;   /* --log-every: the steps since the last row; the epoch's sums then */
+    int every_epoch;     /* valid and test evaluated after every epoch: --csv and --plot */
     long step;           /* optimizer steps taken */
     int epochs;          /* epochs finished */
     StopReason stop;
@@ -713,6 +863,7 @@ static void run_free(Run *run)
     free(run->snapshot);
     free(run->aug.scratch);
     free(run->aug.draw);
+    free(run->steps);
     free(run);
 }
 
@@ -773,6 +924,23 @@ static int check_settings(const NetrtModel *model, const NetrtOptions *opt, cons
 
 /* ---- set-up --------------------------------------------------------------------------------- */
 
+/* --plot: a path where the picture can be written, and gnuplot to draw it. Without gnuplot the
+ * run goes on (its other results are worth having) and says now, not after training, that no
+ * picture will come; it then ends with exit status 4 (finish_plot). */
+static int check_plot(const NetrtOptions *opt, NetrtErr *err)
+{
+    if (!opt->plot)
+        return 0;
+    if (netrt_check_output("--plot", opt->plot, err) < 0)
+        return -1;
+    char gnuplot[NETRT_PATH_MAX];
+    if (netrt_gnuplot(gnuplot, sizeof gnuplot) < 0)
+        fprintf(stderr, "netrt: warning: --plot %s: gnuplot is not installed (Debian: apt-get "
+                "install gnuplot-nox); training goes on, but no picture will be drawn\n",
+                opt->plot);
+    return 0;
+}
+
 /* The settings in force, and the machine set up for them: OpenBLAS's core, the threads, who
  * computes the products. Output files that cannot be written fail now, not after the data is
  * loaded or the model trained. 0 (also for --help, which is then all there is to do), or -1. */
@@ -790,7 +958,8 @@ static int set_up(Run *run, int argc, char **argv, NetrtErr *err)
         (opt->checkpoint && netrt_check_output("--checkpoint", opt->checkpoint, err) < 0) ||
         (opt->csv && netrt_check_output("--csv", opt->csv, err) < 0) ||
         (opt->weights_png && (netrt_check_output("--weights-png", opt->weights_png, err) < 0 ||
-                              draw_weights(model, opt->weights_png, 0, err) < 0)))
+                              draw_weights(model, opt->weights_png, 0, err) < 0)) ||
+        check_plot(opt, err) < 0)
         return -1;
     if (opt->threads)
         openblas_set_num_threads(opt->threads);
@@ -814,8 +983,9 @@ static int load_data(Run *run, NetrtErr *err)
         return -1;
     /* --csv data.csv would have replaced the data by the log */
     const char *outputs[][2] = {{"--csv", opt->csv}, {"--weights-png", opt->weights_png},
-                                {"--save", opt->save}, {"--checkpoint", opt->checkpoint}};
-    for (int o = 0; o < 4; o++) {
+                                {"--save", opt->save}, {"--checkpoint", opt->checkpoint},
+                                {"--plot", opt->plot}};
+    for (int o = 0; o < 5; o++) {
         const char *path = outputs[o][1];
         const char *input = path ? netrt_data_input_file(ds, path) : NULL;
         if (input)
@@ -823,6 +993,21 @@ static int load_data(Run *run, NetrtErr *err)
                              outputs[o][0], path, input);
     }
     return 0;
+}
+
+/* --log-every N: room for a row every N steps and one at the end of each epoch (a window cut
+ * short there), so that the loop never allocates. 0, or -1 when out of memory. */
+static int plan_step_log(Run *run)
+{
+    int every = run->opt.log_every;
+    if (!every)
+        return 0;
+    long rows = run->total_steps / every + run->run_epochs + 1;
+    if (rows > INT_MAX / 2)
+        return -1;
+    run->max_step_rows = (int)rows;
+    run->steps = malloc(sizeof *run->steps * (size_t)rows);
+    return run->steps ? 0 : -1;
 }
 
 /* The run's length, and what the loop needs, allocated before the first step. 0, or -1. */
@@ -847,7 +1032,8 @@ static int plan_run(Run *run, NetrtErr *err)
     size_t snapshot = state_bytes(run->model);
     if (tr->keep_best)
         run->snapshot = malloc(snapshot ? snapshot : 1);
-    if (!run->order || !run->seq || !run->log || (tr->keep_best && !run->snapshot))
+    if (!run->order || !run->seq || !run->log || (tr->keep_best && !run->snapshot) ||
+        plan_step_log(run) < 0)
         return netrt_err(err, "out of memory (for a run of %d epochs)", run->run_epochs);
     for (int i = 0; i < n; i++)
         run->order[i] = i;
@@ -959,7 +1145,7 @@ static int start_training(Run *run, Loop *loop, NetrtErr *err)
     const NetrtTrain *tr = &opt->train;
     if (model->rng)
         *model->rng = netrt_rng_next(&run->init_rng);
-    if (netrt_augment_is_on(&model->data.augment) && run->ds.train.pixels) {
+    if (netrt_augment_is_on(&model->data.augment) && opt->augment && run->ds.train.pixels) {
         run->aug.settings = &model->data.augment;
         netrt_rng_seed(&run->aug.rng, netrt_rng_next(&run->init_rng));
         run->aug.scratch = malloc((size_t)model->in_size * NETRT_MAX_THREADS);
@@ -977,9 +1163,12 @@ static int start_training(Run *run, Loop *loop, NetrtErr *err)
     loop->higher_better = tr->monitor == NETRT_MONITOR_VALID_ACC;
     loop->hyper = (NetrtHyper){tr->lr, tr->momentum, tr->weight_decay, 0};
     loop->pg.on = !opt->quiet && isatty(fileno(stderr));
+    /* curves need every epoch's point: without them a full-batch CSV had empty valid and test
+     * cells on all but the printed epochs */
+    loop->every_epoch = opt->csv || opt->plot;
     /* An unwritable CSV path should fail now, not after the first epoch. */
     loop->csv_pace = (CsvPace){now(), 0};
-    if (opt->csv && csv_log(&loop->csv_pace, 1, opt->csv, model, run->log, 0, err) < 0)
+    if (opt->csv && csv_log(&loop->csv_pace, 1, opt->csv, model, run->log, 0, NULL, 0, err) < 0)
         return -1;
     if (!opt->quiet)
         print_startup(model, opt, &run->ds, run->batch, run->run_epochs, run->total_steps,
@@ -1276,7 +1465,8 @@ static int interrupted(Run *run, Loop *loop, int epoch, NetrtErr *err)
     progress_clear(&loop->pg);
     NetrtErr csv_err;
     if (run->opt.csv)
-        write_csv(run->opt.csv, run->model, run->log, loop->epochs, &csv_err);
+        write_csv(run->opt.csv, run->model, run->log, loop->epochs, run->steps, run->n_steps,
+                  &csv_err);
     /* between epochs the checkpoint of the last one is already written */
     if (run->opt.checkpoint && loop->at && write_checkpoint(run, loop, err) < 0)
         return 1;
@@ -1307,8 +1497,29 @@ static int diverged(const Run *run, Loop *loop, int epoch, int batch_no, double 
                    run->opt.train.lr);
     NetrtErr csv_err;
     if (run->opt.csv)
-        write_csv(run->opt.csv, run->model, run->log, epoch - 1, &csv_err);
+        write_csv(run->opt.csv, run->model, run->log, epoch - 1, run->steps, run->n_steps,
+                  &csv_err);
     return 3;
+}
+
+/* --log-every: add the steps since the last call (sums, the epoch's so far, less loop->seen) to
+ * the window, and make it a row after every N steps, or now when `last` (the run's end) and it
+ * holds any. */
+static void log_steps(Run *run, Loop *loop, int epoch, const Sums *sums, int last)
+{
+    Sums *w = &loop->window;
+    w->loss += sums->loss - loop->seen.loss;
+    w->correct += sums->correct - loop->seen.correct;
+    w->sq += sums->sq - loop->seen.sq;
+    w->abs += sums->abs - loop->seen.abs;
+    w->n += sums->n - loop->seen.n;
+    loop->seen = *sums;
+    if (w->n == 0 || (!last && loop->step % run->opt.log_every != 0) ||
+        run->n_steps >= run->max_step_rows)
+        return;
+    run->steps[run->n_steps++] = (StepLog){loop->step, epoch, loop->hyper.lr,
+                                           sums_metrics(run->model, w)};
+    *w = (Sums){0};
 }
 
 /* One pass over the training split, shuffled: a step per batch (forward, loss, backward, update)
@@ -1328,10 +1539,14 @@ static int train_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
     int first = loop->at;
     if (!first)
         netrt_shuffle(&run->shuffle_rng, run->order, n);
-    double t0 = now() - loop->partial_seconds;
+    double t0 = now() - loop->partial_seconds, cpu0 = cpu_now();
     Sums sums = loop->partial;
     loop->at = 0, loop->partial = (Sums){0}, loop->partial_seconds = 0;
-    int batch_no = (first + batch - 1) / batch;
+    int batch_no = (first + batch - 1) / batch, batches = (int)((n + batch - 1) / batch);
+    if (run->total_steps - loop->step < batches - batch_no) /* max_steps ends it sooner */
+        batches = batch_no + (int)(run->total_steps - loop->step);
+    loop->pg.t0 = t0;
+    loop->seen = (Sums){0};
     for (int start = first; start < n && loop->step < run->total_steps; start += batch) {
         int B = n - start < batch ? n - start : batch;
         if (loop->per_step) {
@@ -1352,14 +1567,19 @@ static int train_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
         model->backward(B);
         hyper->step = loop->step;
         model->update(hyper);
+        if (run->steps)
+            log_steps(run, loop, epoch, &sums, 0);
         if (loop->pg.on)
-            progress_show(&loop->pg, epoch, run->run_epochs, start + B, n, sums.loss / sums.n);
+            progress_show(&loop->pg, epoch, run->run_epochs, batch_no, batches, start + B, n,
+                          sums.loss / sums.n);
         if (netrt_interrupted()) {
             loop->at = start + B, loop->partial = sums, loop->partial_seconds = now() - t0;
             return interrupted(run, loop, epoch, err);
         }
     }
     log->seconds = now() - t0;
+    log->cpu = cpu_now() - cpu0;
+    log->step = loop->step;
     progress_clear(&loop->pg);
     log->lr = hyper->lr;
     log->samples = (int)sums.n;
@@ -1404,7 +1624,11 @@ static int report_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
     EpochLog *log = &run->log[epoch - 1];
     int last = loop->stop != STOP_NONE || epoch == run->run_epochs;
     int printed = loop->every == 1 || epoch == 1 || epoch % loop->every == 0 || last;
-    if (printed) {
+    if (run->steps && last) { /* the steps after the last full window */
+        Sums epoch_sums = loop->seen;
+        log_steps(run, loop, epoch, &epoch_sums, 1);
+    }
+    if (printed || loop->every_epoch) {
         if (ds->valid.n && !log->has_valid) {
             log->valid = evaluate(run->model, &run->map, &ds->valid, run->seq);
             log->has_valid = 1;
@@ -1413,11 +1637,11 @@ static int report_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
             log->test = evaluate(run->model, &run->map, &ds->test, run->seq);
             log->has_test = 1;
         }
-        if (!opt->quiet)
-            print_epoch(run->model, log, epoch, run->run_epochs, run->n, loop->show_lr);
     }
+    if (printed && !opt->quiet)
+        print_epoch(run->model, log, epoch, run->run_epochs, run->n, loop->show_lr);
     if (opt->csv && csv_log(&loop->csv_pace, printed, opt->csv, run->model, run->log, epoch,
-                            err) < 0)
+                            run->steps, run->n_steps, err) < 0)
         return -1;
     return 0;
 }
@@ -1502,6 +1726,98 @@ static int finish(Run *run, const Loop *loop, NetrtErr *err)
     return 0;
 }
 
+/* --plot, regression on y = f(x): the model's outputs at n points x evenly spaced over the
+ * interval, into y, evaluated in batches as the data were (inputs standardized as they were). */
+static void predict_grid(const Run *run, const double *x, double *y, int n)
+{
+    const NetrtModel *model = run->model;
+    const NetrtDataset *ds = &run->ds;
+    double mean = ds->x_mean ? ds->x_mean[0] : 0, std = ds->x_std ? ds->x_std[0] : 1;
+    for (int start = 0; start < n; start += model->batch_max) {
+        int B = n - start < model->batch_max ? n - start : model->batch_max;
+        for (int b = 0; b < B; b++) {
+            double v = (x[start + b] - mean) / (std > 0 ? std : 1);
+            if (model->dtype == NETRT_F32)
+                ((float *)model->input)[b] = (float)v;
+            else
+                ((double *)model->input)[b] = v;
+        }
+        model->forward(B, 0);
+        for (int b = 0; b < B; b++)
+            y[start + b] = model->dtype == NETRT_F32
+                               ? (double)((const float *)model->output)[(size_t)b * model->out_size]
+                               : ((const double *)model->output)[(size_t)b * model->out_size];
+    }
+}
+
+/* An epoch's (or some steps') metrics as a point of the curves: NAN where not evaluated. */
+static NetrtPlotPoint plot_point(const NetrtModel *model, double x, const Metrics *m[3])
+{
+    NetrtPlotPoint pt = {x, {NAN, NAN, NAN}, {NAN, NAN, NAN}};
+    for (int s = 0; s < 3; s++)
+        if (m[s]) {
+            pt.loss[s] = m[s]->loss;
+            pt.metric[s] = model->task == NETRT_REGRESS ? m[s]->mse : m[s]->acc;
+        }
+    return pt;
+}
+
+/* --plot: the curves of the finished run, and for a regression on y = f(x) the model against
+ * f, after keep_best's restore: the model the run ends with. 0, or -1 with err (exit status 4:
+ * trained, evaluated and saved, but without the picture). */
+static int draw_plot(const Run *run, const Loop *loop, NetrtErr *err)
+{
+    enum { GRID = 400 };
+    const NetrtModel *model = run->model;
+    const NetrtFunction *fn = &model->data.function;
+    double per_epoch = (double)((run->n + run->batch - 1) / run->batch); /* steps */
+    int fit = model->data.kind == NETRT_DATA_FUNCTION && model->task == NETRT_REGRESS &&
+              model->in_size == 1 && model->out_size == 1 && fn->f;
+    NetrtPlotPoint *epochs = malloc(sizeof *epochs * (size_t)(loop->epochs + 1));
+    NetrtPlotPoint *steps = malloc(sizeof *steps * (size_t)(run->n_steps + 1));
+    double *grid = malloc(sizeof *grid * 3 * GRID);
+    if (!epochs || !steps || !grid) {
+        free(epochs), free(steps), free(grid);
+        return netrt_err(err, "--plot %s: out of memory", run->opt.plot);
+    }
+    for (int e = 0; e < loop->epochs; e++) {
+        const EpochLog *log = &run->log[e];
+        const Metrics *m[3] = {&log->train, log->has_valid ? &log->valid : NULL,
+                               log->has_test ? &log->test : NULL};
+        epochs[e] = plot_point(model, (double)log->step / per_epoch, m);
+    }
+    for (int k = 0; k < run->n_steps; k++) {
+        const Metrics *m[3] = {&run->steps[k].train, NULL, NULL};
+        steps[k] = plot_point(model, (double)run->steps[k].step / per_epoch, m);
+    }
+    double *gx = grid, *gtrue = grid + GRID, *gmodel = grid + 2 * GRID;
+    if (fit) {
+        for (int i = 0; i < GRID; i++) {
+            gx[i] = fn->lo + (fn->hi - fn->lo) * i / (GRID - 1);
+            gtrue[i] = fn->f(gx[i]);
+        }
+        predict_grid(run, gx, gmodel, GRID);
+    }
+    const NetrtTrain *t = &run->opt.train;
+    char title[1024], batch[32];
+    if (t->batch)
+        snprintf(batch, sizeof batch, "%d", t->batch);
+    else
+        snprintf(batch, sizeof batch, "full (%d)", run->batch);
+    snprintf(title, sizeof title, "%s (%s): %s, lr %g, batch %s, %d epoch%s, seed %llu",
+             model->name, model->source, model->optimizer ? model->optimizer : "sgd", t->lr, batch,
+             loop->epochs, loop->epochs == 1 ? "" : "s", (unsigned long long)t->seed);
+    NetrtPlot plot = {title, model->task == NETRT_REGRESS, epochs, loop->epochs, steps,
+                      run->n_steps, run->opt.log_every, fn->expr, gx, gtrue, gmodel,
+                      fit ? GRID : 0};
+    int status = netrt_plot_write(run->opt.plot, &plot, err);
+    free(epochs), free(steps), free(grid);
+    if (status == 0 && !run->opt.quiet)
+        printf("plot      %s: %d epoch%s%s\n", run->opt.plot, loop->epochs,
+               loop->epochs == 1 ? "" : "s", fit ? ", and the model against f(x)" : "");
+    return status;
+}
+
 /* A run that did its job: 0, unless what it printed did not all reach standard output. */
 static int succeed(Run *run, NetrtErr *err)
 {
@@ -1526,6 +1842,11 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         netrt_cli_help(model, argv[0], stdout);
         return succeed(run, &err);
     }
+    if (run->opt.dry_run) {
+        print_startup(model, &run->opt, NULL, run->opt.train.batch, run->opt.train.epochs, 0,
+                      &run->blas, &run->gemm);
+        return succeed(run, &err);
+    }
     if (load_data(run, &err) < 0 || plan_run(run, &err) < 0 || init_state(run, &err) < 0)
         return fail(run, &err, 1);
     if (run->opt.eval) {
@@ -1547,5 +1868,7 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
         return fail(run, &err, status);
     if (finish(run, &loop, &err) < 0)
         return fail(run, &err, 1);
+    if (run->opt.plot && draw_plot(run, &loop, &err) < 0)
+        return fail(run, &err, 4);
     return succeed(run, &err);
 }

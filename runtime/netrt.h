@@ -228,6 +228,7 @@ typedef struct {
     NetrtMonitor monitor;
     int keep_best;       /* restore the parameters of the best validation epoch at the end  */
     NetrtSchedule schedule;
+    const char *plot;    /* the curves as a PNG after training (--plot); NULL: none         */
 } NetrtTrain;
 
 /* What update() needs for one step. */

@@ -214,6 +214,35 @@ void netrt_augment_apply(const uint8_t *src, uint8_t *dst, int c, int h, int w, 
 int netrt_weights_png(const char *path, const NetrtParam *param, NetrtDtype dtype, int tile_h,
                       int tile_w, int max_tiles, NetrtErr *err);
 
+/* ---- plot.c: the curves of a run, drawn by gnuplot (--plot) -------------------------------- */
+
+/* One point of the curves: after an epoch (the splits evaluated then), or, with --log-every, the
+ * training split over the last N steps. NAN: no value. */
+typedef struct {
+    double x;         /* epochs done: the epoch's number, or steps / steps per epoch */
+    double loss[3];   /* train, valid, test */
+    double metric[3]; /* accuracy (a fraction), or the MSE for regression */
+} NetrtPlotPoint;
+
+typedef struct {
+    const char *title;                          /* the page's title */
+    int regress;                                /* the metric is the MSE, not the accuracy */
+    const NetrtPlotPoint *epochs; int n_epochs; /* one point per epoch */
+    const NetrtPlotPoint *steps; int n_steps;   /* --log-every's points, or none */
+    int log_every;
+    /* a regression on y = f(x): the model and f on n_grid points of the interval (none: no
+     * third panel) */
+    const char *expr;
+    const double *grid_x, *grid_true, *grid_model; int n_grid;
+} NetrtPlot;
+
+/* Find gnuplot on PATH: 0 with its path, or -1 when there is none. */
+int netrt_gnuplot(char *path, size_t size);
+/* Draw plot into path (PNG) with gnuplot, through outfile.h: the file is replaced only by a
+ * complete PNG. 0, or -1 with err: gnuplot missing (the hint names Debian's package), failing
+ * (its first message quoted), or the file not writable. */
+int netrt_plot_write(const char *path, const NetrtPlot *plot, NetrtErr *err);
+
 /* ---- schedule.c: the learning rate over the run, as torch.optim.lr_scheduler -------------- */
 
 /* The learning rate at time t: the number of finished epochs, or of finished optimizer steps
@@ -388,6 +417,12 @@ typedef struct {
     const char *gemm;        /* --gemm auto|netc|openblas; NULL: auto */
     int quiet;            /* only the final test line on stdout */
     int help;
+    /* issue 17 */
+    const char *plot;     /* --plot: the curves as a PNG, drawn by gnuplot; NULL: none */
+    int log_every;        /* --log-every N: a row of the training loss every N steps; 0: none */
+    int augment;          /* the model's augmentation is used (1 by default where it has one) */
+    int schedule;         /* the model's schedule is used; 0: a constant lr */
+    int dry_run;          /* print the settings in force and exit */
 } NetrtOptions;
 
 int netrt_cli_parse(const NetrtModel *model, int argc, char **argv, NetrtOptions *opt,

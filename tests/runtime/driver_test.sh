@@ -77,7 +77,7 @@ esac
 expect_in "$out" "normalize (x - " "start-up"
 expect_in "$out" "blas      OpenBLAS " "start-up"
 epoch_line='^epoch [1-4]/4  train loss [0-9.]* acc [0-9.]*%  valid loss [0-9.]* acc [0-9.]*%  '
-epoch_line=$epoch_line'test acc [0-9.]*%  [0-9.]* s  [0-9]* samples/s$'
+epoch_line=$epoch_line'test acc [0-9.]*%  [0-9.]* s  cpu [0-9.]* s  [0-9]* samples/s$'
 [ "$(echo "$out" | grep -c "$epoch_line")" -eq 4 ] || fail "training: expected 4 epoch lines: $out"
 final=$(echo "$out" | tail -n 1)
 accuracy=$(echo "$final" | sed -n 's/^test: loss [0-9.]*  accuracy \([0-9.]*\)%$/\1/p')
@@ -88,7 +88,7 @@ elif ! awk "BEGIN { exit !($accuracy >= 97) }"; then
 fi
 
 # Determinism: the same seed gives the same losses and accuracies (times aside).
-metrics() { echo "$1" | sed 's/  [0-9.]* s  [0-9]* samples\/s$//'; }
+metrics() { echo "$1" | sed 's/  [0-9.]* s  cpu [0-9.]* s  [0-9]* samples\/s$//'; }
 first=$(metrics "$out")
 train
 [ "$(metrics "$out")" = "$first" ] || fail "same seed, different results"
@@ -230,15 +230,17 @@ expect_status 0 "--batch 0"
 expect_in "$out" "  batch full (950)  " "--batch 0"
 
 # A long run prints only some epochs: 120 full-batch epochs, every 5th and the first (25 lines),
-# but the CSV has them all, the test columns empty where the test set was not evaluated.
+# but the CSV has them all, each with its valid and test cells: --csv evaluates every epoch.
 train_catalogue --batch full --epochs 120 --csv "$work/long.csv"
 expect_status 0 "120 epochs"
 printed=$(epoch_lines | sed 's/^epoch *\([0-9]*\)\/120 .*/\1/' | tr '\n' ' ')
 [ "$printed" = "1 5 10 15 20 25 30 35 40 45 50 55 60 65 70 75 80 85 90 95 100 105 110 115 120 " ] ||
     fail "120 epochs: printed epochs $printed"
 [ "$(wc -l <"$work/long.csv")" -eq 121 ] || fail "120 epochs: expected 120 CSV rows"
-sed -n 3p "$work/long.csv" | grep -q '^2,0.25,[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,,,[0-9.]*$' ||
-    fail "120 epochs: row 2 should have valid cells and empty test cells: $(sed -n 3p "$work/long.csv")"
+n='[0-9][0-9.]*' # a number, not an empty cell
+full_row="^[0-9]*,[0-9.e-]*,$n,$n,$n,$n,$n,$n,[0-9]*,$n,$n\$"
+[ "$(grep -c "$full_row" "$work/long.csv")" -eq 120 ] ||
+    fail "120 epochs: every row should have valid and test cells: $(grep -v "$full_row" "$work/long.csv" | head -n 3)"
 tail -n 1 "$work/long.csv" | grep -q '^120,[0-9.e-]*,[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,[0-9.]*,' ||
     fail "120 epochs: the last row should have test cells: $(tail -n 1 "$work/long.csv")"
 # mini-batches: every epoch up to 200, then every 5th (201/50 → 5), the first and the last
@@ -317,9 +319,9 @@ expect_in "$err" "netrt: $work/nowhere/train-images-idx3-ubyte: No such file or 
 # --csv: a header and one row per epoch, no temporary file left.
 train --csv "$work/metrics.csv" --valid 0
 expect_status 0 "--csv"
-header=epoch,lr,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,seconds
+header=epoch,lr,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,step,cpu_seconds,seconds
 [ "$(head -n 1 "$work/metrics.csv")" = "$header" ] || fail "--csv: wrong header"
-[ "$(grep -c '^[1-4],0\.5,[0-9.]*,[0-9.]*,,,[0-9.]*,[0-9.]*,[0-9.]*$' "$work/metrics.csv")" -eq 4 ] ||
+[ "$(grep -c '^[1-4],0\.5,[0-9.]*,[0-9.]*,,,[0-9.]*,[0-9.]*,[0-9]*,[0-9.]*,[0-9.]*$' "$work/metrics.csv")" -eq 4 ] ||
     fail "--csv: expected 4 rows without valid columns, got: $(cat "$work/metrics.csv")"
 [ "$(ls "$work" | grep -c '^metrics\.csv')" -eq 1 ] || fail "--csv: a temporary left beside metrics.csv"
 # Output paths that cannot be written fail at start-up, before the data is read or a step is

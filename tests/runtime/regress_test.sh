@@ -37,7 +37,7 @@ num='[0-9.e+-]*'
 run --csv "$work/fit.csv"
 expect_status 0 "training"
 line="^epoch [1-5]/5  train loss $num mse $num mae $num  valid loss $num mse $num mae $num  "
-line=$line"test mse $num mae $num  $num s  [0-9]* samples/s$"
+line=$line"test mse $num mae $num  $num s  cpu $num s  [0-9]* samples/s$"
 [ "$(echo "$out" | grep -c "$line")" -eq 5 ] || fail "training: expected 5 epoch lines: $out"
 pattern="s/^test: loss \\($num\\)  mse \\($num\\)  mae \\($num\\)$/\\1 \\2 \\3/p"
 final=$(echo "$out" | tail -n 1 | sed -n "$pattern")
@@ -50,10 +50,10 @@ else
         fail "training: test mae out of place (0 < mae < 0.5, mae² ≤ mse): $final"
 fi
 header=epoch,lr,train_loss,train_mse,train_mae,valid_loss,valid_mse,valid_mae
-header=$header,test_loss,test_mse,test_mae,seconds
+header=$header,test_loss,test_mse,test_mae,step,cpu_seconds,seconds
 [ "$(head -n 1 "$work/fit.csv")" = "$header" ] || fail "--csv: header $(head -n 1 "$work/fit.csv")"
-[ "$(grep -c "^[1-5],0.1\(,$num\)\{9\},[0-9.]*$" "$work/fit.csv")" -eq 5 ] ||
-    fail "--csv: expected 5 rows of 12 cells: $(cat "$work/fit.csv")"
+[ "$(grep -c "^[1-5],0.1\(,$num\)\{9\},[0-9]*,[0-9.]*,[0-9.]*$" "$work/fit.csv")" -eq 5 ] ||
+    fail "--csv: expected 5 rows of 14 cells: $(cat "$work/fit.csv")"
 
 # Full batch: 160 training samples in one step an epoch, until the loss is below 1e-6.
 run --batch full --lr 0.5 --epochs 5000 --loss-below 1e-6

@@ -3,6 +3,7 @@
  * given to a trainer whose optimizer or schedule leaves no room for it: each refused with a
  * message naming the option, and good values still read exactly. */
 #include <math.h>
+#include <string.h>
 
 #include "netrt_internal.h"
 #include "test_util.h"
@@ -140,11 +141,82 @@ static void test_outputs(void)
     CHECK(netrt_cli_parse(&model, 5, argv, &opt, &err) == 0);
 }
 
+/* Parse argv (NULL-terminated, after "prog") for model. */
+static int parse_args(const NetrtModel *model, char **args, NetrtOptions *opt, NetrtErr *err)
+{
+    char *argv[16] = {"prog"};
+    int argc = 1;
+    while (args[argc - 1] && argc < 15) {
+        argv[argc] = args[argc - 1];
+        argc++;
+    }
+    return netrt_cli_parse(model, argc, argv, opt, err);
+}
+
+/* The options of issue 17: on/off switches, --monitor's words, and each refused where it would
+ * not act (an override of what the model lacks, a monitor nothing watches, a per-step log
+ * nothing writes, a picture over another output). */
+static void test_run_options(void)
+{
+    NetrtModel model = model_with("sgd");
+    NetrtOptions opt;
+    NetrtErr err = {0};
+    CHECK(parse_args(&model, (char *[]){"--keep-best", NULL}, &opt, &err) == 0);
+    CHECK(opt.train.keep_best == 1);
+    CHECK(parse_args(&model, (char *[]){"--keep-best", "off", "--epochs", "2", NULL}, &opt,
+                     &err) == 0);
+    CHECK(opt.train.keep_best == 0 && opt.train.epochs == 2);
+    CHECK(parse_args(&model, (char *[]){"--keep-best=on", NULL}, &opt, &err) == 0);
+    CHECK(opt.train.keep_best == 1);
+    CHECK(parse_args(&model, (char *[]){"--keep-best=yes", NULL}, &opt, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--keep-best: must be on or off, got 'yes'");
+    CHECK(parse_args(&model, (char *[]){"--keep-best", "maybe", NULL}, &opt, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--keep-best: must be on or off, got 'maybe'");
+    CHECK(parse_args(&model, (char *[]){"--patience", "3", "--monitor", "valid_acc", NULL}, &opt,
+                     &err) == 0);
+    CHECK(opt.train.monitor == NETRT_MONITOR_VALID_ACC && opt.train.patience == 3);
+    CHECK(parse_args(&model, (char *[]){"--patience", "3", "--monitor", "acc", NULL}, &opt,
+                     &err) == -1);
+    CHECK_CONTAINS(err.msg, "--monitor: must be valid_loss or valid_acc, got 'acc'");
+    CHECK(parse_args(&model, (char *[]){"--monitor", "valid_acc", NULL}, &opt, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--monitor: nothing watches it");
+    CHECK(parse_args(&model, (char *[]){"--augment", "off", NULL}, &opt, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--augment: this trainer's model has no augmentation");
+    CHECK(parse_args(&model, (char *[]){"--schedule", "off", NULL}, &opt, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--schedule: this trainer's learning rate is constant");
+    CHECK(parse_args(&model, (char *[]){"--log-every", "10", NULL}, &opt, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--log-every: the per-step rows go to --csv and --plot");
+    CHECK(parse_args(&model, (char *[]){"--log-every", "10", "--plot", "p.png", NULL}, &opt,
+                     &err) == 0);
+    CHECK(opt.log_every == 10 && opt.plot && !strcmp(opt.plot, "p.png"));
+    CHECK(parse_args(&model, (char *[]){"--eval", "m.st", "--plot", "p.png", NULL}, &opt,
+                     &err) == -1);
+    CHECK_CONTAINS(err.msg, "--plot: --eval trains nothing");
+    CHECK(parse_args(&model, (char *[]){"--plot", "p.st", "--save", "p.st", NULL}, &opt,
+                     &err) == -1);
+    CHECK_CONTAINS(err.msg, "--save and --plot: both name p.st");
+
+    /* a model that has them: augmentation and a schedule turned off, the lr then constant */
+    model.data.augment.flip = 1;
+    model.train.schedule = (NetrtSchedule){.kind = NETRT_SCHED_STEP, .every = 1, .gamma = 0.5};
+    CHECK(parse_args(&model, (char *[]){NULL}, &opt, &err) == 0);
+    CHECK(opt.augment == 1 && opt.schedule == 1);
+    CHECK(parse_args(&model, (char *[]){"--augment", "off", "--schedule", "off", NULL}, &opt,
+                     &err) == 0);
+    CHECK(opt.augment == 0 && opt.train.schedule.kind == NETRT_SCHED_CONSTANT);
+
+    model.task = NETRT_REGRESS;
+    CHECK(parse_args(&model, (char *[]){"--keep-best", "--monitor", "valid_acc", NULL}, &opt,
+                     &err) == -1);
+    CHECK_CONTAINS(err.msg, "--monitor: a regression model has no accuracy to watch");
+}
+
 int main(void)
 {
     test_numbers();
     test_momentum();
     test_outputs();
+    test_run_options();
     if (test_failures)
         fprintf(stderr, "test_cli: %d checks failed\n", test_failures);
     return test_failures;
