@@ -841,8 +841,8 @@ static const char *num(char buf[32], double x, Field f, bool regression)
         return "";
     if ((f == F_FINAL_METRIC || f == F_BEST) && !regression)
         snprintf(buf, 32, "%.2f", x);
-    else if (f == F_EPOCHS || f == F_BEST_EPOCH)
-        snprintf(buf, 32, "%g", x);
+    else if ((f == F_EPOCHS || f == F_BEST_EPOCH) && x == floor(x))
+        snprintf(buf, 32, "%.0f", x);
     else
         snprintf(buf, 32, "%.4g", x);
     return buf;
@@ -1011,12 +1011,12 @@ static void md_means(const Sweep *s, FILE *f)
     fprintf(f, "|");
     for (int i = 0; i < s->a->nsets; i++)
         md_cell(f, s->a->sets[i].name);
-    fprintf(f, " runs | final loss | final %s | best %s | best epoch | s/epoch | CPU s/epoch |\n",
-            m, m);
+    fprintf(f, " runs | final loss | final %s | best %s | best epoch | s/epoch | CPU s/epoch |"
+               " failures |\n", m, m);
     fprintf(f, "|");
     for (int i = 0; i < s->a->nsets; i++)
         fprintf(f, "---|");
-    fprintf(f, "---:|---:|---:|---:|---:|---:|---:|\n");
+    fprintf(f, "---:|---:|---:|---:|---:|---:|---:|---|\n");
     char b1[32], b2[32];
     for (int c = 0; c < s->ncombos; c++) {
         fprintf(f, "|");
@@ -1039,6 +1039,11 @@ static void md_means(const Sweep *s, FILE *f)
                 fprintf(f, " %s ± %s |", num(b1, mean, order[k], s->regression),
                         num(b2, std, order[k], s->regression));
         }
+        const char *error = "";
+        for (int i = c * K; i < (c + 1) * K && !*error; i++)
+            if (!s->runs[i].ok)
+                error = s->runs[i].error;
+        md_cell(f, error);
         fprintf(f, "\n");
     }
 }
@@ -1370,8 +1375,9 @@ int sweep_main(int argc, char **argv)
             tr->batch_max = c->batch_max;
     }
     int nruns = s.ncombos * a.repeat;
-    printf("%d of %d combinations valid: %d trainer%s to build for %d runs\n", nchecked,
-           s.ncombos, s.ntrainers, s.ntrainers == 1 ? "" : "s", nchecked * a.repeat);
+    printf("%d of %d combinations valid: %d trainer%s to build for %d run%s\n", nchecked,
+           s.ncombos, s.ntrainers, s.ntrainers == 1 ? "" : "s", nchecked * a.repeat,
+           nchecked * a.repeat == 1 ? "" : "s");
     fflush(stdout);
 
     int ncpu = cpu_count();
@@ -1476,6 +1482,10 @@ int sweep_main(int argc, char **argv)
         cmd = xprintf(arena, "%s %s", cmd, shell_word(arena, argv[i]));
     s.command = cmd;
     s.curves = draw_curves(&s, dir, arena);
+    const char *png = xprintf(arena, "%s/curves.png", dir);
+    struct stat st;
+    if (!s.curves && lstat(png, &st) == 0 && S_ISREG(st.st_mode))
+        unlink(png); /* an earlier sweep's (--force): not this one's curves */
     s.seconds = seconds_since(&t0);
     bool written = write_results_csv(&s, xprintf(arena, "%s/results.csv", dir)) &&
                    write_results_md(&s, xprintf(arena, "%s/results.md", dir));
@@ -1490,8 +1500,8 @@ int sweep_main(int argc, char **argv)
         md_runs(&s, stdout);
         printf("\n");
     }
-    printf("built %d trainer%s for %d runs; %d failed\n", s.ntrainers, s.ntrainers == 1 ? "" : "s",
-           nruns, failed);
+    printf("built %d trainer%s for %d run%s; %d failed\n", s.ntrainers,
+           s.ntrainers == 1 ? "" : "s", nruns, nruns == 1 ? "" : "s", failed);
     if (written)
         printf("%s/results.md, %s/results.csv%s%s\n", dir, dir, s.curves ? ", " : "",
                s.curves ? xprintf(arena, "%s/curves.png", dir) : "");
