@@ -40,7 +40,9 @@
 extern char **environ;
 
 static const char usage[] =
-    "usage: netc sweep FILE.net --set NAME=V1,V2,… [--set NAME=…] [options] [-- TRAINER FLAGS]\n"
+    "usage: netc sweep FILE.net [FILE.net …] --set NAME=V1,V2,… [--set NAME=…] [options]\n"
+    "                  [-- TRAINER FLAGS]\n"
+    "  FILE.net …          several files: the first dimension of the grid, its column 'file'\n"
     "  --set NAME=V1,V2,…  values of 'let NAME', each as -D takes it (commas inside\n"
     "                      parentheses belong to the value); every combination runs\n"
     "  --repeat K          each combination with K seeds: the file's seed, seed+1, …\n"
@@ -60,9 +62,12 @@ typedef struct {
 } SetOpt;
 
 typedef struct {
-    const char *input, *out;
-    SetOpt sets[MAX_SETS];
+    const char *inputs[MAX_VALUES]; /* the .net files                                  */
+    int ninputs;
+    const char *out;
+    SetOpt sets[MAX_SETS]; /* with several files, sets[0] is the file: "file=a.net,b.net" */
     int nsets;
+    int first_let;        /* the first of sets that is a let: 1 with several files, else 0 */
     int repeat, jobs;
     bool force;
     char **extra; /* after "--" */
@@ -79,6 +84,8 @@ typedef struct {
 
 typedef struct {
     int index;            /* 1-based, in grid order                                  */
+    int file;             /* which of the inputs                                     */
+    const char *input;
     const char **values;  /* one per --set                                           */
     const char *tag;      /* "3-width=16,lr=0.02": the runs' file names              */
     char *error;          /* the checker's first error, or NULL                      */
@@ -244,14 +251,23 @@ static int parse_args(int argc, char **argv, Arena *arena, SweepArgs *a)
         }
         if (s[0] == '-' && s[1])
             return fail_usage("unknown option '%s' (trainer flags go after '--')", s);
-        if (a->input)
-            return fail_usage("one .net file at a time; '%s' is a second one", s);
-        a->input = s;
+        if (a->ninputs == MAX_VALUES)
+            return fail_usage("more than 64 .net files%s", "");
+        a->inputs[a->ninputs++] = s;
     }
-    if (!a->input)
+    if (!a->ninputs)
         return fail_usage("sweep needs a .net file%s", "");
-    if (!a->nsets)
+    if (!a->nsets && a->ninputs == 1)
         return fail_usage("nothing to sweep: give at least one --set NAME=V1,V2%s", "");
+    if (a->ninputs > 1) { /* the files are the grid's first dimension, its column "file" */
+        if (a->nsets == MAX_SETS)
+            return fail_usage("more than 15 --set beside several files%s", "");
+        memmove(a->sets + 1, a->sets, sizeof a->sets[0] * (size_t)a->nsets);
+        a->sets[0] = (SetOpt){.name = "file", .nvalues = a->ninputs};
+        memcpy(a->sets[0].values, a->inputs, sizeof a->inputs[0] * (size_t)a->ninputs);
+        a->nsets++;
+        a->first_let = 1;
+    }
     return 0;
 }
 
@@ -516,9 +532,11 @@ static bool cycles_momentum(const Net *net)
 /* The "NAME=VALUE" texts of a combination, as -D takes them. */
 static const char **combo_defines(Arena *arena, const SweepArgs *a, const Combo *c)
 {
-    const char **d = arena_alloc(arena, sizeof *d * (size_t)a->nsets);
-    for (int i = 0; i < a->nsets; i++)
-        d[i] = xprintf(arena, "%s=%s", a->sets[i].name, c->values[i]);
+    int n = a->nsets - a->first_let;
+    const char **d = arena_alloc(arena, sizeof *d * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        d[i] = xprintf(arena, "%s=%s", a->sets[a->first_let + i].name,
+                       c->values[a->first_let + i]);
     return d;
 }
 
@@ -540,14 +558,15 @@ static void check_combo(const SweepArgs *a, Combo *c, const Flags *base, const c
 
     Arena *arena = arena_new();
     Source src;
-    bool ok = source_load(&src, a->input);
+    bool ok = source_load(&src, c->input);
     if (ok) {
         src.keep_going = true; /* many errors: counted, never exit() */
         Stmt *prog = parse_source(&src, arena);
         Define defines[MAX_SETS];
         Net net;
-        ok = parse_defines(combo_defines(arena, a, c), a->nsets, arena, defines) &&
-             src.nerrors == 0 && check_program(&src, arena, prog, defines, a->nsets, &net);
+        int n = a->nsets - a->first_let;
+        ok = parse_defines(combo_defines(arena, a, c), n, arena, defines) &&
+             src.nerrors == 0 && check_program(&src, arena, prog, defines, n, &net);
         EmitOptions opt = {0};
         if (ok) {
             Ir ir = ir_lower(&net, arena);
@@ -623,12 +642,16 @@ static int flag_args(Arena *arena, const Flags *run, const Flags *trainer, char 
     return n;
 }
 
-/* "3-width=16,lr=0.02": the run's files, readable and unique (the index), kept to letters,
+/* "3-width=16,lr=0.02" (with several .net files, "3-e2_1l,act=relu"): the run's files, readable and unique (the index), kept to letters,
  * digits and . , = + - _ */
 static char *combo_tag(Arena *arena, const SweepArgs *a, const Combo *c)
 {
     char *s = xprintf(arena, "%d", c->index);
-    for (int i = 0; i < a->nsets; i++)
+    if (a->first_let) { /* the file by its base name: e2_1l */
+        const char *slash = strrchr(c->input, '/'), *base = slash ? slash + 1 : c->input;
+        s = xprintf(arena, "%s-%.*s", s, (int)strcspn(base, "."), base);
+    }
+    for (int i = a->first_let; i < a->nsets; i++)
         s = xprintf(arena, "%s%s%s=%s", s, i ? "," : "-", a->sets[i].name, c->values[i]);
     for (char *p = s; *p; p++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,=+-_", *p))
@@ -887,6 +910,7 @@ typedef struct {
     int nruns;
     bool regression;      /* the metric is the MSE, not the accuracy                 */
     const char *command;  /* the sweep's own command line                            */
+    const char *files;    /* the .net files, for titles                              */
     double seconds;       /* the whole sweep                                         */
     bool curves;          /* curves.png was drawn                                    */
     int jobs, threads;
@@ -1059,7 +1083,7 @@ static bool write_results_md(const Sweep *s, const char *path)
     int failed = 0;
     for (int i = 0; i < s->nruns; i++)
         failed += !s->runs[i].ok;
-    fprintf(f, "# netc sweep: %s\n\n", s->a->input);
+    fprintf(f, "# netc sweep: %s\n\n", s->files);
     fprintf(f, "```\n%s\n```\n\n", s->command);
     fprintf(f, "%d combination%s × %d seed%s: built %d trainer%s for %d runs, %d at a time "
                "(%d thread%s each); %d failed; %.1f s in all.\n\n",
@@ -1197,7 +1221,7 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
     }
     fprintf(gp, "set grid\nset xlabel 'epoch'\n");
     const char *title = gp_string(arena, xprintf(arena, "netc sweep %s: the %s split, epoch by "
-                                                 "epoch", s->a->input, split));
+                                                 "epoch", s->files, split));
     if (s->regression) {
         fprintf(gp, "set title %s\nset logscale y\nset ylabel '%s mse'\n", title, split);
         fprintf(gp, "set key outside right top\n");
@@ -1307,22 +1331,27 @@ int sweep_main(int argc, char **argv)
         return 1;
     }
 
-    /* the file as it is: its errors are every combination's, so they end the sweep here */
-    Source src;
-    if (!source_load(&src, a.input))
-        return 1;
-    Stmt *prog = parse_source(&src, arena);
-    Net base;
-    if (src.nerrors || !check_program(&src, arena, prog, NULL, 0, &base)) {
-        fprintf(stderr, "netc: %d error%s in %s; nothing swept\n", src.nerrors,
-                src.nerrors == 1 ? "" : "s", src.path);
+    /* each file as it is: its errors are every combination's, so they end the sweep here */
+    Flags base_flags[MAX_VALUES];
+    const char *model = NULL;
+    for (int i = 0; i < a.ninputs; i++) {
+        Source src;
+        if (!source_load(&src, a.inputs[i]))
+            return 1;
+        Stmt *prog = parse_source(&src, arena);
+        Net base;
+        if (src.nerrors || !check_program(&src, arena, prog, NULL, 0, &base)) {
+            fprintf(stderr, "netc: %d error%s in %s; nothing swept\n", src.nerrors,
+                    src.nerrors == 1 ? "" : "s", src.path);
+            source_free(&src);
+            return 1;
+        }
         source_free(&src);
-        return 1;
+        base_flags[i] = net_flags(&base);
+        model = model ? model : base.name;
     }
-    source_free(&src);
-    Flags base_flags = net_flags(&base);
 
-    const char *dir = a.out ? a.out : xprintf(arena, "%s-sweep", base.name);
+    const char *dir = a.out ? a.out : xprintf(arena, "%s-sweep", model);
     if (!make_out_dir(dir, a.force))
         return 1;
     const char *runs_dir = xprintf(arena, "%s/runs", dir), *tr_dir = xprintf(arena, "%s/trainers", dir);
@@ -1349,11 +1378,14 @@ int sweep_main(int argc, char **argv)
         c->values = arena_alloc(arena, sizeof *c->values * (size_t)a.nsets);
         for (int v = a.nsets - 1, rest = i; v >= 0; v--) { /* the first --set varies slowest */
             c->values[v] = a.sets[v].values[rest % a.sets[v].nvalues];
+            if (v == 0 && a.first_let)
+                c->file = rest % a.sets[v].nvalues;
             rest /= a.sets[v].nvalues;
         }
+        c->input = a.inputs[c->file];
         c->tag = combo_tag(arena, &a, c);
         const char *log = xprintf(arena, "%s/%s.check.log", runs_dir, c->tag);
-        check_combo(&a, c, &base_flags, log, arena);
+        check_combo(&a, c, &base_flags[c->file], log, arena);
         struct stat st;
         if (!c->error && stat(log, &st) == 0 && st.st_size == 0)
             unlink(log); /* nothing to say */
@@ -1396,9 +1428,9 @@ int sweep_main(int argc, char **argv)
         int n = 0;
         v[n++] = self;
         v[n++] = "build";
-        v[n++] = (char *)a.input;
+        v[n++] = (char *)c->input;
         const char **d = combo_defines(arena, &a, c);
-        for (int k = 0; k < a.nsets; k++) {
+        for (int k = 0; k < a.nsets - a.first_let; k++) {
             v[n++] = "-D";
             v[n++] = (char *)d[k];
         }
@@ -1426,7 +1458,7 @@ int sweep_main(int argc, char **argv)
         r->combo = i / a.repeat;
         r->rep = i % a.repeat;
         Combo *c = &s.combos[r->combo];
-        r->seed = (c->error ? base_flags.seed : c->flags.seed) + r->rep;
+        r->seed = (c->error ? base_flags[c->file].seed : c->flags.seed) + r->rep;
         r->tag = a.repeat > 1 ? xprintf(arena, "%s,seed=%lld", c->tag, r->seed) : c->tag;
         r->csv = xprintf(arena, "%s/%s.csv", runs_dir, r->tag);
         r->log = xprintf(arena, "%s/%s.log", runs_dir, r->tag);
@@ -1481,6 +1513,10 @@ int sweep_main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         cmd = xprintf(arena, "%s %s", cmd, shell_word(arena, argv[i]));
     s.command = cmd;
+    char *files = "";
+    for (int i = 0; i < a.ninputs; i++)
+        files = xprintf(arena, "%s%s%s", files, i ? " " : "", a.inputs[i]);
+    s.files = files;
     s.curves = draw_curves(&s, dir, arena);
     const char *png = xprintf(arena, "%s/curves.png", dir);
     struct stat st;
