@@ -92,7 +92,7 @@ typedef struct {
     Flags flags;          /* as the file and its -D give them                        */
     bool momentum_fixed;  /* a one_cycle schedule cycles the momentum: no --momentum  */
     int batch_max;        /* what `netc build` would give it alone                   */
-    char *text;           /* the generated C with the flag settings at the base's    */
+    char *text;           /* its C, the flag settings at the file's; a trainer's first only */
     int trainer;          /* index into trainers, or -1                              */
 } Combo;
 
@@ -223,6 +223,8 @@ static int parse_args(int argc, char **argv, Arena *arena, SweepArgs *a)
                 return fail_usage("%s needs a value", s);
             const char *v = argv[++i];
             if (!strcmp(s, "--out")) {
+                if (!*v)
+                    return fail_usage("--out needs a directory's name%s", "");
                 a->out = v;
             } else if (!strcmp(s, "--repeat")) {
                 if (parse_count(s, v, 1000, &a->repeat))
@@ -1346,6 +1348,26 @@ int sweep_main(int argc, char **argv)
             source_free(&src);
             return 1;
         }
+        /* a --set that names no let would fail every combination: a mistake in the command */
+        const char *lets[65];
+        int nlets = 0;
+        for (const Stmt *st = prog; st && nlets < 64; st = st->next)
+            if (st->kind == STMT_LET)
+                lets[nlets++] = st->name;
+        lets[nlets] = NULL;
+        for (int k = a.first_let; k < a.nsets; k++) {
+            bool found = false;
+            for (int l = 0; l < nlets && !found; l++)
+                found = !strcmp(lets[l], a.sets[k].name);
+            if (!found) {
+                const char *guess = suggest(a.sets[k].name, lets);
+                fprintf(stderr, "netc sweep: --set %s: %s has no 'let %s'%s%s%s\n",
+                        a.sets[k].name, src.path, a.sets[k].name, guess ? "; did you mean '" : "",
+                        guess ? guess : "", guess ? "'?" : "");
+                source_free(&src);
+                return 1;
+            }
+        }
         source_free(&src);
         base_flags[i] = net_flags(&base);
         model = model ? model : base.name;
@@ -1405,6 +1427,10 @@ int sweep_main(int argc, char **argv)
         Trainer *tr = &s.trainers[c->trainer];
         if (c->batch_max > tr->batch_max)
             tr->batch_max = c->batch_max;
+        if (tr->first != i) { /* only a trainer's first C is compared with again */
+            free(c->text);
+            c->text = NULL;
+        }
     }
     int nruns = s.ncombos * a.repeat;
     printf("%d of %d combinations valid: %d trainer%s to build for %d run%s\n", nchecked,

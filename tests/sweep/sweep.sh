@@ -6,8 +6,9 @@
 #   - a combination the checker refuses and one whose training diverges are rows with their
 #     errors, the others still run (exit 2);
 #   - --repeat 2: seeds 42 and 43, then mean and std rows that are those of the two runs;
-#   - a DIR that exists and is not empty is refused without --force; without gnuplot the
-#     sweep says so and draws nothing.
+#   - two .net files are a dimension of the grid;
+#   - a DIR that exists and is not empty is refused without --force, and a --set that names no
+#     let before anything runs; without gnuplot the sweep says so and draws nothing.
 set -u
 netc=$1 work=$2
 rm -rf "$work"
@@ -113,13 +114,26 @@ check "repeat: mean $mean ± std $std of $a and $b" "$ok"
 grep -q ' ± ' repeat/results.md
 check "repeat: results.md shows mean ± std" $?
 
-# 4. the output directory, and no gnuplot
+# 4. two files: the grid's first dimension
+sed 's/tanh/relu/' fit.net >fit_relu.net
+"$netc" sweep fit.net fit_relu.net --set rate=0.05,0.1 --out files >files.out 2>&1
+status=$?
+cat files.out
+files=$(awk -F, 'NR > 1 { printf "%s/%s/%s ", $2, $3, $5 }' files/results.csv)
+check "two files: 4 runs, file then rate, 2 trainers (got $files)" \
+  $([ $status -eq 0 ] && [ "$files" = "fit.net/0.05/t1 fit.net/0.1/t1 fit_relu.net/0.05/t2 fit_relu.net/0.1/t2 " ] && echo 0 || echo 1)
+
+# 5. the output directory, and no gnuplot
 "$netc" sweep fit.net --set width=4 --out grid >exists.out 2>&1
 status=$?
 check "an existing DIR is refused: exit 1 (got $status)" $([ $status -eq 1 ] && grep -q 'not empty.*--force' exists.out && echo 0 || echo 1)
 "$netc" sweep fit.net --set width=4 --out fit.net >file.out 2>&1
 status=$?
 check "a file as DIR is refused: exit 1 (got $status)" $([ $status -eq 1 ] && grep -q 'not a directory' file.out && echo 0 || echo 1)
+"$netc" sweep fit.net --set widht=4 --out nolet >nolet.out 2>&1
+status=$?
+check "a --set that is no let: exit 1, did you mean, no DIR (got $status)" \
+  $([ $status -eq 1 ] && grep -q "has no 'let widht'; did you mean 'width'" nolet.out && [ ! -e nolet ] && echo 0 || echo 1)
 mkdir nognuplot
 for f in /usr/bin/* /bin/*; do
   [ "${f##*/}" = gnuplot ] || ln -sf "$f" nognuplot/ 2>/dev/null
