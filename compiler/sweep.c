@@ -1221,7 +1221,13 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
             fprintf(gp, "%.9g %.9g %.9g\n", r->px[p], r->ploss[p], r->pmetric[p]);
         fprintf(gp, "EOD\n");
     }
+    double last = 0;
+    for (int i = 0; i < s->nruns; i++)
+        if (s->runs[i].ok && s->runs[i].npoints)
+            last = fmax(last, s->runs[i].px[s->runs[i].npoints - 1]);
     fprintf(gp, "set grid\nset xlabel 'epoch'\n");
+    if (last <= 20) /* whole epochs, not 1.5 */
+        fprintf(gp, "set xtics 1\n");
     const char *title = gp_string(arena, xprintf(arena, "netc sweep %s: the %s split, epoch by "
                                                  "epoch", s->files, split));
     if (s->regression) {
@@ -1300,11 +1306,11 @@ static int cpu_count(void)
     return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
-int sweep_main(int argc, char **argv)
+/* The sweep, its memory in `arena` (freed by the caller on every path). */
+static int sweep(int argc, char **argv, Arena *arena)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    Arena *arena = arena_new();
     SweepArgs a = {0};
     if (parse_args(argc, argv, arena, &a))
         return 1;
@@ -1574,6 +1580,13 @@ int sweep_main(int argc, char **argv)
         free(s.runs[i].ploss);
         free(s.runs[i].pmetric);
     }
-    arena_free(arena);
     return failed || !written ? 2 : 0;
+}
+
+int sweep_main(int argc, char **argv)
+{
+    Arena *arena = arena_new();
+    int status = sweep(argc, argv, arena);
+    arena_free(arena);
+    return status;
 }
