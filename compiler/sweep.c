@@ -1221,22 +1221,34 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
             fprintf(gp, "%.9g %.9g %.9g\n", r->px[p], r->ploss[p], r->pmetric[p]);
         fprintf(gp, "EOD\n");
     }
-    double last = 0;
-    for (int i = 0; i < s->nruns; i++)
-        if (s->runs[i].ok && s->runs[i].npoints)
-            last = fmax(last, s->runs[i].px[s->runs[i].npoints - 1]);
+    double last = 0, lo = INFINITY, hi = 0; /* the epochs; the range of the losses (or MSEs) */
+    for (int i = 0; i < s->nruns; i++) {
+        const Run *r = &s->runs[i];
+        if (!r->ok || !r->npoints)
+            continue;
+        last = fmax(last, r->px[r->npoints - 1]);
+        for (int p = 0; p < r->npoints; p++) {
+            double y = s->regression ? r->pmetric[p] : r->ploss[p];
+            if (y > 0) {
+                lo = fmin(lo, y);
+                hi = fmax(hi, y);
+            }
+        }
+    }
+    /* a log scale where the losses span more than a decade; a narrow range reads better linear */
+    const char *scale = hi > 10 * lo ? "set logscale y\n" : "unset logscale y\n";
     fprintf(gp, "set grid\nset xlabel 'epoch'\n");
     if (last <= 20) /* whole epochs, not 1.5 */
         fprintf(gp, "set xtics 1\n");
     const char *title = gp_string(arena, xprintf(arena, "netc sweep %s: the %s split, epoch by "
                                                  "epoch", s->files, split));
     if (s->regression) {
-        fprintf(gp, "set title %s\nset logscale y\nset ylabel '%s mse'\n", title, split);
+        fprintf(gp, "set title %s\n%sset ylabel '%s mse'\n", title, scale, split);
         fprintf(gp, "set key outside right top\n");
         gp_plot(gp, s, 3, true, arena);
     } else {
         fprintf(gp, "set multiplot layout 1,2 title %s\n", title);
-        fprintf(gp, "set logscale y\nset ylabel '%s loss'\nunset key\n", split);
+        fprintf(gp, "%sset ylabel '%s loss'\nunset key\n", scale, split);
         gp_plot(gp, s, 2, false, arena);
         fprintf(gp, "unset logscale y\nset ylabel '%s accuracy (%%)'\n", split);
         fprintf(gp, "set key outside right top\n");
