@@ -127,6 +127,7 @@ typedef struct {
     const char *final_split;
     double final_loss, final_metric;
     bool has_final;
+    double last_test_loss, last_test_metric; /* the CSV's last row, NAN when not evaluated */
 } Run;
 
 /* A job for the pool: a child process with its output into a log. */
@@ -736,6 +737,7 @@ static void read_csv(Run *r)
     r->ploss = malloc(cap * sizeof *r->ploss);
     r->pmetric = malloc(cap * sizeof *r->pmetric);
     double sec = 0, cpu = 0;
+    r->last_test_loss = r->last_test_metric = NAN;
     for (int pass = 0; pass < 2; pass++) {
         char *copy = strdup(rows);
         for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
@@ -747,6 +749,8 @@ static void read_csv(Run *r)
                 continue;
             }
             r->epochs++;
+            r->last_test_loss = cell(cells, n, c_loss[1]);
+            r->last_test_metric = cell(cells, n, c_metric[1]) * (r->regression ? 1 : 100);
             sec += isnan(cell(cells, n, c_sec)) ? 0 : cell(cells, n, c_sec);
             cpu += isnan(cell(cells, n, c_cpu)) ? 0 : cell(cells, n, c_cpu);
             double x = cell(cells, n, c_epoch), m = cell(cells, n, c_metric[split]);
@@ -1299,6 +1303,13 @@ static void run_done(Job *j, int ndone, int n, void *ctx)
     r->ok = !r->error;
     read_csv(r);
     read_final(r, p->arena);
+    if (r->ok && !r->has_final && !isnan(r->last_test_metric)) {
+        /* no last line of the form read_final knows: the CSV's last epoch on the test split */
+        r->final_split = "test";
+        r->final_loss = r->last_test_loss;
+        r->final_metric = r->last_test_metric;
+        r->has_final = true;
+    }
     if (r->ok && !r->has_final) {
         r->ok = false;
         r->error = xprintf(p->arena, "no final line in %s", r->log);
