@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,9 +133,12 @@ typedef struct {
 
 /* A job for the pool: a child process with its output into a log. */
 typedef struct {
+    int id;               /* what it is for: a trainer's or a run's index            */
     char **argv;
     const char *log;
     pid_t pid;
+    bool live;            /* started and not yet waited for                          */
+    bool ended;           /* waited for, or could not start                          */
     struct timespec start;
     int status;           /* wait status, or -1: could not start                     */
     int spawn_errno;
@@ -443,21 +447,37 @@ static bool spawn_job(Job *j, Arena *arena)
 
 typedef void JobDone(Job *j, int ndone, int n, void *ctx);
 
-/* Run every job, `parallel` at a time; `done` is called as each ends (or fails to start). */
+/* Ctrl-C: no job is started after it; those running end (the terminal interrupts them too)
+ * and are waited for, and the sweep writes what it has. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* Run every job, `parallel` at a time; `done` is called as each ends (or fails to start). After
+ * an interrupt, the jobs not started are left with `ended` false. */
 static void run_jobs(Job *jobs, int n, int parallel, Arena *arena, JobDone *done, void *ctx)
 {
     int next = 0, running = 0, ndone = 0;
     while (ndone < n) {
-        while (running < parallel && next < n) {
+        while (running < parallel && next < n && !interrupted) {
             Job *j = &jobs[next++];
-            if (spawn_job(j, arena)) {
+            j->live = spawn_job(j, arena);
+            if (j->live) {
                 running++;
             } else {
+                j->ended = true;
                 done(j, ++ndone, n, ctx);
             }
         }
-        if (!running)
+        if (!running) {
+            if (interrupted)
+                return;
             continue;
+        }
         int status;
         struct rusage ru;
         pid_t pid = wait4(-1, &status, 0, &ru);
@@ -468,8 +488,10 @@ static void run_jobs(Job *jobs, int n, int parallel, Arena *arena, JobDone *done
             exit(2);
         }
         for (int i = 0; i < next; i++)
-            if (jobs[i].status != -1 && jobs[i].pid == pid) {
+            if (jobs[i].live && jobs[i].pid == pid) { /* a pid is unique among the live */
                 Job *j = &jobs[i];
+                j->live = false;
+                j->ended = true;
                 j->status = status;
                 j->wall = seconds_since(&j->start);
                 j->cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
@@ -639,14 +661,13 @@ static int flag_args(Arena *arena, const Flags *run, const Flags *trainer, char 
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
         if (reals[i].r != reals[i].t) {
             argv[n++] = (char *)reals[i].flag;
-            argv[n++] = arena_strndup(arena, fmt_double(buf, reals[i].r),
-                                      strlen(fmt_double(buf, reals[i].r)));
+            argv[n++] = xprintf(arena, "%s", fmt_double(buf, reals[i].r));
         }
     return n;
 }
 
-/* "3-width=16,lr=0.02" (with several .net files, "3-e2_1l,act=relu"): the run's files, readable and unique (the index), kept to letters,
- * digits and . , = + - _ */
+/* "3-width=16,lr=0.02" (with several .net files, "3-e2_1l,act=relu"): the run's files,
+ * readable and unique (the index), kept to letters, digits and . , = + - _ */
 static char *combo_tag(Arena *arena, const SweepArgs *a, const Combo *c)
 {
     char *s = xprintf(arena, "%d", c->index);
@@ -958,8 +979,8 @@ static bool write_results_csv(const Sweep *s, const char *path)
             fprintf(f, "t%d,", c->trainer + 1);
         else
             fprintf(f, ",");
-        fprintf(f, "%s,%s,%s,", r->ok ? "ok" : "failed", r->ok && r->has_final ? r->final_split : "",
-                r->ok && r->npoints ? r->split : "");
+        fprintf(f, "%s,%s,%s,", r->ok ? "ok" : "failed",
+                r->ok && r->has_final ? r->final_split : "", r->ok && r->npoints ? r->split : "");
         for (int k = 0; k < NFIELDS; k++)
             fprintf(f, "%s,", num(buf, field(r, (Field)k), (Field)k, s->regression));
         fprintf(f, "%s,", r->ok ? (r->cpu_from_csv ? "csv" : "process") : "");
@@ -1017,7 +1038,8 @@ static void md_runs(const Sweep *s, FILE *f)
                                F_S_EPOCH, F_CPU_EPOCH};
         for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
             fprintf(f, " %s", num(buf, field(r, order[k]), order[k], s->regression));
-            if (order[k] == F_FINAL_METRIC && r->ok && r->has_final && strcmp(r->final_split, "test"))
+            if (order[k] == F_FINAL_METRIC && r->ok && r->has_final &&
+                strcmp(r->final_split, "test"))
                 fprintf(f, " (%s)", r->final_split);
             if (order[k] == F_BEST && r->ok && r->npoints && strcmp(r->split, "valid"))
                 fprintf(f, " (%s)", r->split);
@@ -1276,14 +1298,13 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
 /* Progress of the builds and runs, one line each as they end. */
 typedef struct {
     Sweep *s;
-    Job *jobs;
     Arena *arena;
 } Progress;
 
 static void build_done(Job *j, int ndone, int n, void *ctx)
 {
     Progress *p = ctx;
-    int t = (int)(j - p->jobs);
+    int t = j->id;
     Trainer *tr = &p->s->trainers[t];
     tr->error = job_error(p->arena, j, "netc");
     if (tr->error)
@@ -1296,7 +1317,7 @@ static void build_done(Job *j, int ndone, int n, void *ctx)
 static void run_done(Job *j, int ndone, int n, void *ctx)
 {
     Progress *p = ctx;
-    Run *r = &p->s->runs[(int)(j - p->jobs)];
+    Run *r = &p->s->runs[j->id];
     r->wall = j->wall;
     r->cpu = j->cpu;
     r->error = job_error(p->arena, j, "netrt:");
@@ -1405,7 +1426,8 @@ static int sweep(int argc, char **argv, Arena *arena)
     const char *dir = a.out ? a.out : xprintf(arena, "%s-sweep", model);
     if (!make_out_dir(dir, a.force))
         return 1;
-    const char *runs_dir = xprintf(arena, "%s/runs", dir), *tr_dir = xprintf(arena, "%s/trainers", dir);
+    const char *runs_dir = xprintf(arena, "%s/runs", dir);
+    const char *tr_dir = xprintf(arena, "%s/trainers", dir);
     if ((mkdir(runs_dir, 0777) != 0 && errno != EEXIST) ||
         (mkdir(tr_dir, 0777) != 0 && errno != EEXIST)) {
         fprintf(stderr, "netc sweep: cannot create %s: %s\n", runs_dir, strerror(errno));
@@ -1497,17 +1519,22 @@ static int sweep(int argc, char **argv, Arena *arena)
         v[n++] = tr->path;
         v[n] = NULL;
         tr->argv = v;
-        builds[t] = (Job){.argv = v, .log = xprintf(arena, "%s/t%d.log", tr_dir, t + 1)};
+        builds[t] = (Job){.id = t, .argv = v, .log = xprintf(arena, "%s/t%d.log", tr_dir, t + 1)};
     }
-    Progress prog_build = {&s, builds, arena};
-    run_jobs(builds, s.ntrainers, s.jobs, arena, build_done, &prog_build);
+    struct sigaction sa = {.sa_handler = on_interrupt}; /* no SA_RESTART: wait4 returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    Progress progress = {&s, arena};
+    run_jobs(builds, s.ntrainers, s.jobs, arena, build_done, &progress);
+    for (int t = 0; t < s.ntrainers; t++)
+        if (!builds[t].ended)
+            s.trainers[t].error = "interrupted before it was built";
 
     /* 4. the runs: every combination with every seed, its trainer's flags and --csv */
     s.nruns = nruns;
     s.runs = arena_alloc(arena, sizeof *s.runs * (size_t)nruns);
     Job *jobs = arena_alloc(arena, sizeof *jobs * (size_t)nruns);
     int njobs = 0;
-    int *job_run = arena_alloc(arena, sizeof *job_run * (size_t)nruns);
     for (int i = 0; i < nruns; i++) {
         Run *r = &s.runs[i];
         r->combo = i / a.repeat;
@@ -1543,20 +1570,14 @@ static int sweep(int argc, char **argv, Arena *arena)
             v[n++] = a.extra[k];
         v[n] = NULL;
         r->argv = v;
-        job_run[njobs] = i;
-        jobs[njobs++] = (Job){.argv = v, .log = r->log};
+        jobs[njobs++] = (Job){.id = i, .argv = v, .log = r->log};
     }
-    /* the pool reports by job; the runs that had no job failed before it */
-    Run *all = s.runs;
-    Run *queued = arena_alloc(arena, sizeof *queued * (size_t)(njobs + 1));
+    run_jobs(jobs, njobs, s.jobs, arena, run_done, &progress);
     for (int k = 0; k < njobs; k++)
-        queued[k] = all[job_run[k]];
-    s.runs = queued;
-    Progress prog_run = {&s, jobs, arena};
-    run_jobs(jobs, njobs, s.jobs, arena, run_done, &prog_run);
-    for (int k = 0; k < njobs; k++)
-        all[job_run[k]] = queued[k];
-    s.runs = all;
+        if (!jobs[k].ended)
+            s.runs[jobs[k].id].error = "interrupted before it ran";
+    if (interrupted)
+        printf("interrupted: the results hold the runs that ended\n");
 
     /* 5. the results */
     for (int i = 0; i < nruns; i++)
@@ -1603,7 +1624,7 @@ static int sweep(int argc, char **argv, Arena *arena)
         free(s.runs[i].ploss);
         free(s.runs[i].pmetric);
     }
-    return failed || !written ? 2 : 0;
+    return interrupted ? 130 : failed || !written ? 2 : 0;
 }
 
 int sweep_main(int argc, char **argv)

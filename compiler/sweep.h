@@ -8,8 +8,9 @@
  * as docs/sweep.md says. */
 int sweep_main(int argc, char **argv);
 
-/* main.c: the -D values NAME=VALUE, read as `netc gen -D` reads them, into out[0..n). False, with
- * a message, on a bad one. A sweep's --set values go through here, so a sweep takes what -D takes. */
+/* main.c: the -D values NAME=VALUE, read as `netc gen -D` reads them, into out[0..n). False,
+ * with a message, on a bad one. A sweep's --set values go through here: a sweep takes what -D
+ * takes. */
 bool parse_defines(const char *const *defines, int n, Arena *arena, Define *out);
 
 #endif
