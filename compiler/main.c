@@ -2,13 +2,14 @@
  *
  * Exit status: 0 success, 1 an error in the .net file or the command line, 2 a failure outside
  * the user's file (cannot write the output, the C compiler failed). */
-#define _XOPEN_SOURCE 700 /* realpath */
+#define _GNU_SOURCE /* realpath, memrchr */
 #include "ops/train.h"
 #include "outfile.h"
 #include "sweep.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -176,6 +177,34 @@ static int split_words(char *s, char **argv, int max)
     return n;
 }
 
+/* The runtime a trainer links: the one beside an installed netc (BIN/../lib/netc/libnetrt.a,
+ * BIN/../include/netc/netrt.h, as `cmake --install` lays them out), else this build tree's. */
+typedef struct {
+    char include[PATH_MAX], library[PATH_MAX];
+} RuntimePaths;
+
+static RuntimePaths runtime_paths(void)
+{
+    RuntimePaths r;
+    snprintf(r.include, sizeof r.include, "%s", NETRT_INCLUDE_DIR);
+    snprintf(r.library, sizeof r.library, "%s", NETRT_LIBRARY);
+    char bin[PATH_MAX], lib[PATH_MAX + 32], include[PATH_MAX + 32];
+    ssize_t n = readlink("/proc/self/exe", bin, sizeof bin - 1);
+    char *slash = n > 0 ? memrchr(bin, '/', (size_t)n) : NULL;
+    if (!slash)
+        return r;
+    *slash = '\0';
+    snprintf(lib, sizeof lib, "%s/../lib/netc/libnetrt.a", bin);
+    snprintf(include, sizeof include, "%s/../include/netc/netrt.h", bin);
+    char real_lib[PATH_MAX], real_include[PATH_MAX];
+    if (realpath(lib, real_lib) && realpath(include, real_include)) {
+        *strrchr(real_include, '/') = '\0'; /* the header's folder */
+        memcpy(r.library, real_lib, sizeof r.library);
+        memcpy(r.include, real_include, sizeof r.include);
+    }
+    return r;
+}
+
 static int compile_trainer(const char *c_path, const char *exe)
 {
     enum { MAX_ARGS = 256 };
@@ -194,8 +223,9 @@ static int compile_trainer(const char *c_path, const char *exe)
     }
     n += split_words(cc_copy, argv + n, 8);
     n += split_words(flags_copy, argv + n, MAX_ARGS - 32 - n);
-    const char *fixed[] = {"-std=c11", "-I", NETRT_INCLUDE_DIR, "-I", NETC_CBLAS_INCLUDE_DIR,
-                           "-o", exe, c_path, NETRT_LIBRARY};
+    RuntimePaths runtime = runtime_paths();
+    const char *fixed[] = {"-std=c11", "-I", runtime.include, "-I", NETC_CBLAS_INCLUDE_DIR,
+                           "-o", exe, c_path, runtime.library};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         argv[n++] = (char *)fixed[i];
     n += split_words(libs_copy, argv + n, MAX_ARGS - 1 - n);
@@ -297,8 +327,8 @@ int main(int argc, char **argv)
         return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
     }
     if (argc == 2 && !strcmp(argv[1], "--version")) {
-        printf("netc %s\n", NETC_VERSION);
-        return 0;
+        printf("netc %s\nruntime: %s\n", NETC_VERSION, runtime_paths().library);
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
     }
     if (argc >= 2 && !strcmp(argv[1], "sweep"))
         return sweep_main(argc, argv);
