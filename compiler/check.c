@@ -143,7 +143,8 @@ const Value *check_resolve(Checker *c, const Value *v)
                 return NULL;
             Value *copy = arena_alloc(c->arena, sizeof *copy);
             *copy = *r;
-            copy->loc = v->loc;
+            if (!let->from_define) /* a -D's value keeps its place: messages name the -D */
+                copy->loc = v->loc;
             copy->next = NULL;
             return copy;
         }

@@ -29,7 +29,8 @@ static const char usage[] =
     "  --dtype f32|f64      element type of the generated code (f64 for gradient checks)\n"
     "  --batch-max N        rows of every buffer: the largest batch the trainer accepts\n"
     "                       (default: the larger of the file's batch and 256)\n"
-    "  -D NAME=VALUE        replace the value of 'let NAME' in the file (a number or a name)\n"
+    "  -D NAME=VALUE        replace the value of 'let NAME' in the file: any value a let\n"
+    "                       takes (-D lr=1e-3, -D act=gelu, -D w_init=normal(0.01))\n"
     "  -h, --help           this text;  --version  the version\n"
     "environment (build): CC (default cc), CFLAGS (default -O3 -march=native -fno-math-errno)\n";
 
@@ -217,34 +218,51 @@ static int compile_trainer(const char *c_path, const char *exe)
     return 0;
 }
 
-/* -D NAME=VALUE as the checker takes it: VALUE a finite number, written as in a .net file, or a
- * name; each NAME once. */
+/* A value parsed from -D number k: its locations say so (netc.h, Source.defines), their
+ * columns counted in the -D's NAME=VALUE. */
+static void mark_define(Value *v, int k)
+{
+    for (; v; v = v->next) {
+        v->loc.first_line = v->loc.last_line = -(k + 1);
+        v->loc.first_column -= DEFINE_PREFIX;
+        v->loc.last_column -= DEFINE_PREFIX;
+        mark_define(v->args, k);
+    }
+}
+
+/* -D NAME=VALUE: VALUE is anything a let takes (a number, a name, a call such as normal(0.01),
+ * a size, a string, a list, an expression), parsed by the grammar itself as "let NAME=VALUE";
+ * its errors name the -D and quote it. Each NAME once. */
 static bool parse_defines(const Options *o, Arena *arena, Define *out)
 {
+    bool ok = true;
     for (int i = 0; i < o->ndefines; i++) {
-        const char *d = o->defines[i], *eq = strchr(d, '='), *text = eq + 1;
-        Value *v = arena_alloc(arena, sizeof *v);
-        char *end;
-        v->num = strtod(text, &end);
-        v->kind = VAL_NUMBER;
-        bool number_like = *text && strspn(text, "0123456789.eE+-") == strlen(text);
-        if (number_like && (*end || !isfinite(v->num))) {
-            fprintf(stderr, "netc: -D %s: '%s' is not a finite number\n", d, text);
+        const char *d = o->defines[i], *eq = strchr(d, '=');
+        char *text = concat(arena, "let ", d);
+        Source src;
+        if (!source_from_memory(&src, "-D", text, strlen(text))) {
+            fprintf(stderr, "netc: out of memory\n");
             return false;
         }
-        if (!number_like) {
-            bool word = *text && !isdigit((unsigned char)*text);
-            for (const char *p = text; *p; p++)
-                word &= isalnum((unsigned char)*p) || *p == '_';
-            if (!word) {
-                fprintf(stderr, "netc: -D %s: the value must be a number or a name\n", d);
-                return false;
-            }
-            v->kind = VAL_NAME;
-            v->str = arena_strndup(arena, text, strlen(text));
+        src.define = d;
+        src.keep_going = true;
+        const Stmt *let = parse_source(&src, arena);
+        size_t name_len = (size_t)(eq - d);
+        if (!src.nerrors && (!let || let->kind != STMT_LET || let->next ||
+                             strlen(let->name) != name_len || strncmp(let->name, d, name_len))) {
+            /* the grammar read something else than one let of NAME (a '#' in the value) */
+            fprintf(stderr, "netc: -D %s: expected NAME=VALUE, one value\n", d);
+            src.nerrors++;
         }
-        out[i].name = arena_strndup(arena, d, (size_t)(eq - d));
-        out[i].value = v;
+        int nerrors = src.nerrors;
+        source_free(&src);
+        if (nerrors) {
+            ok = false;
+            continue;
+        }
+        mark_define(let->value, i);
+        out[i].name = let->name;
+        out[i].value = let->value;
         for (int j = 0; j < i; j++)
             if (!strcmp(out[j].name, out[i].name)) {
                 fprintf(stderr, "netc: -D %s: '%s' is already set by -D %s\n", d, out[i].name,
@@ -252,7 +270,7 @@ static bool parse_defines(const Options *o, Arena *arena, Define *out)
                 return false;
             }
     }
-    return true;
+    return ok;
 }
 
 static void print_summary(const Source *src, const Net *net, const Ir *ir)
@@ -304,6 +322,7 @@ int main(int argc, char **argv)
     if (!source_load(&src, o.input))
         return 1;
     Arena *arena = arena_new();
+    src.defines = o.defines;
     Stmt *prog = parse_source(&src, arena);
     Net net;
     Define defines[64];

@@ -38,7 +38,17 @@ typedef struct Source {
     int nwarnings;
     bool keep_going;  /* past DIAG_MAX_ERRORS: count errors silently rather than exit (the
                          fuzz harness, for which exit() is a crash); netc leaves it false */
+    int nrepaired;    /* syntax errors after which the AST is what was meant (`lr = 0.1,`):
+                         the checker still runs when every error is one of these */
+    /* -D NAME=VALUE: a value parsed from the command line has locations with first_line
+     * -(k+1), k its index in defines[]; the messages about it name the -D, not the file */
+    const char *const *defines;
+    /* this source is the text "let " + define, parsed alone (main.c's -D values) */
+    const char *define;
 } Source;
+
+/* The length of "let " that main.c puts before a -D's NAME=VALUE to parse it. */
+enum { DEFINE_PREFIX = 4 };
 
 typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagKind;
 

@@ -133,7 +133,25 @@ void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
     static const char *const names[] = {"error", "warning", "note"};
     if (src->keep_going && src->nerrors >= DIAG_MAX_ERRORS) /* past the limit: not printed */
         return;
-    if (loc.first_line == 0) { /* about the whole file: placed at its start, nothing quoted */
+    /* a -D value: "netc: -D NAME=VALUE: error: …", the -D quoted with a caret under the fault */
+    const char *define = loc.first_line < 0 && src->defines ? src->defines[-loc.first_line - 1]
+                                                            : src->define;
+    if (define) {
+        int shift = src->define ? DEFINE_PREFIX : 0; /* the -D parsed alone: after "let " */
+        int col = loc.first_column - shift, end = loc.last_column - shift;
+        int len = (int)strlen(define);
+        col = col < 1 ? 1 : col > len ? len : col;
+        end = end < col ? col : end > len ? len : end;
+        fprintf(stderr, "netc: -D %s: %s: ", define, names[kind]);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        if (kind != DIAG_NOTE) { /* a note is about the value just quoted */
+            fprintf(stderr, "      | -D %s\n      |    %*s^", define, col - 1, "");
+            for (int i = col; i < end; i++)
+                fputc('~', stderr);
+            fputc('\n', stderr);
+        }
+    } else if (loc.first_line == 0) { /* about the whole file: placed at its start, nothing quoted */
         fprintf(stderr, "%s:1:1: %s: ", src->path, names[kind]);
         vfprintf(stderr, fmt, ap);
         fputc('\n', stderr);
