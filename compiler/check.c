@@ -39,14 +39,67 @@ struct Checker {
 #define note(c, loc, ...) diag((c)->src, (loc), DIAG_NOTE, __VA_ARGS__)
 #define warning(c, loc, ...) diag((c)->src, (loc), DIAG_WARNING, __VA_ARGS__)
 
+/* torch's name for a netc word (torch.nn.Linear for dense), as the descriptors give them. */
+typedef struct {
+    const char *torch, *word;
+    const char *module; /* "torch.nn", "torch.optim", "torch.nn.init" */
+} TorchName;
+
+static const TorchName *init_torch_names(void);
+
+/* The torch names of the words of one kind (`what`: "layer", "loss", "optimizer",
+ * "initializer"), from the descriptors (OpDesc.torch, LossDesc.torch, OptimDesc.torch), ending
+ * with a NULL torch; NULL for a kind torch has no names for. */
+static const TorchName *torch_names(const char *what)
+{
+    enum { MAX_NAMES = 64 };
+    static TorchName layers[MAX_NAMES], losses[MAX_NAMES], optims[MAX_NAMES];
+    static char split[MAX_NAMES][48]; /* "BatchNorm1d or BatchNorm2d", one name each */
+    if (!layers[0].torch) {
+        int n = 0, nsplit = 0;
+        for (int i = 0; op_list[i] && n < MAX_NAMES - 2; i++) {
+            const char *t = op_list[i]->torch;
+            for (const char *or; t && (or = strstr(t, " or ")) && nsplit < MAX_NAMES; t = or + 4) {
+                snprintf(split[nsplit], sizeof split[nsplit], "%.*s", (int)(or - t), t);
+                layers[n++] = (TorchName){split[nsplit++], op_list[i]->word, "torch.nn"};
+            }
+            if (t)
+                layers[n++] = (TorchName){t, op_list[i]->word, "torch.nn"};
+        }
+        for (int i = 0, k = 0; loss_list[i] && k < MAX_NAMES - 1; i++)
+            losses[k++] = (TorchName){loss_list[i]->torch, loss_list[i]->words[0], "torch.nn"};
+        for (int i = 0, k = 0; optim_list[i] && k < MAX_NAMES - 1; i++)
+            optims[k++] = (TorchName){optim_list[i]->torch, optim_list[i]->word, "torch.optim"};
+    }
+    return !strcmp(what, "layer")         ? layers
+           : !strcmp(what, "loss")        ? losses
+           : !strcmp(what, "optimizer")   ? optims
+           : !strcmp(what, "initializer") ? init_torch_names()
+                                          : NULL;
+}
+
 /* "unknown WHAT 'word'WHERE; did you mean 'x'?" or, when nothing is close, the valid words:
- * WHAT is "layer" or "setting", WHERE "" or " in 'sgd'". */
+ * WHAT is "layer" or "setting", WHERE "" or " in 'sgd'". The guess is the same word in another
+ * spelling (ReLU, SGD), then torch's name of a word (CrossEntropyLoss, BatchNorm1d, Linear, which
+ * the message names when its spelling is not the word's), then the closest word. */
 static void error_unknown(Checker *c, Loc loc, const char *what, const char *word,
                           const char *where, const char *const *valid)
 {
-    const char *guess = suggest(word, valid);
+    const char *guess = NULL;
+    char from[80] = "";
+    for (int i = 0; valid[i] && !guess; i++)
+        if (same_spelling(word, valid[i]))
+            guess = valid[i];
+    const TorchName *t = torch_names(what);
+    for (; t && t->torch && !guess; t++)
+        if (same_spelling(word, t->torch)) {
+            guess = t->word;
+            snprintf(from, sizeof from, " (%s.%s)", t->module, t->torch);
+        }
+    if (!guess)
+        guess = suggest(word, valid);
     if (guess) {
-        error(c, loc, "unknown %s '%s'%s; did you mean '%s'?", what, word, where, guess);
+        error(c, loc, "unknown %s '%s'%s; did you mean '%s'?%s", what, word, where, guess, from);
     } else {
         char list[512];
         join_words(list, sizeof list, valid);
@@ -691,13 +744,10 @@ static const SettingSpec function_settings[] = {
 
 /* ---- layers: each kind described by its OpDesc (compiler/ops/) ------------------------------- */
 
-/* An unknown layer word. torch.nn's Linear is netc's dense, a name no spelling rule finds. */
+/* An unknown layer word: torch's names are among the guesses (Linear is dense). */
 static void unknown_layer(Checker *c, Loc loc, const char *word)
 {
-    if (!strcmp(word, "Linear") || !strcmp(word, "linear"))
-        error(c, loc, "unknown layer '%s'; did you mean 'dense'? (torch.nn.Linear)", word);
-    else
-        error_unknown(c, loc, "layer", word, "", op_words());
+    error_unknown(c, loc, "layer", word, "", op_words());
 }
 
 bool check_is_layer(const char *word)
@@ -726,6 +776,24 @@ static const char *const init_words[] = {"zeros",      "constant",     "normal",
                                          "uniform",    "xavier_uniform", "xavier_normal",
                                          "he_uniform", "he_normal",    "lecun_uniform",
                                          "lecun_normal", NULL};
+
+/* torch.nn.init's names (and Keras's glorot_*) of the initializers, for the messages */
+static const TorchName *init_torch_names(void)
+{
+    static const TorchName names[] = {
+        {"kaiming_normal_", "he_normal", "torch.nn.init"},
+        {"kaiming_uniform_", "he_uniform", "torch.nn.init"},
+        {"normal_", "normal", "torch.nn.init"},
+        {"uniform_", "uniform", "torch.nn.init"},
+        {"constant_", "constant", "torch.nn.init"},
+        {"zeros_", "zeros", "torch.nn.init"},
+        {"glorot_uniform", "xavier_uniform", "keras.initializers"},
+        {"glorot_normal", "xavier_normal", "keras.initializers"},
+        {NULL, NULL, NULL},
+    };
+    return names;
+}
+
 
 /* init = zeros | constant(c) | normal([mean,] std) | uniform(a [, b]) | xavier_* | he_* | lecun_* */
 static bool check_init(Checker *c, const char *key, const Value *v, Init *init)

@@ -68,6 +68,9 @@ void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap);
 /* The candidate closest to `word` by edit distance, if it is close and the only one that close;
  * else NULL. `candidates` ends with NULL. */
 const char *suggest(const char *word, const char *const *candidates);
+/* The same word in another spelling: case, '_', a "Loss" or "2d" ending (ReLU is relu,
+ * CrossEntropyLoss cross_entropy, MaxPool2d maxpool). */
+bool same_spelling(const char *a, const char *b);
 /* "a, b, c" into buf */
 void join_words(char *buf, size_t size, const char *const *words);
 

@@ -187,7 +187,8 @@ void diag(Source *src, Loc loc, DiagKind kind, const char *fmt, ...)
 }
 
 /* Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
- * neighbouring letters each cost 1. Words here are short identifiers. */
+ * neighbouring letters each cost 1, letters compared across case (Softmx is near softmax).
+ * Words here are short identifiers. */
 static int edit_distance(const char *a, const char *b)
 {
     enum { MAXW = 40 };
@@ -201,13 +202,14 @@ static int edit_distance(const char *a, const char *b)
         d[0][j] = j;
     for (int i = 1; i <= n; i++)
         for (int j = 1; j <= m; j++) {
-            int cost = a[i - 1] != b[j - 1];
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
             int best = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < best)
                 best = d[i][j - 1] + 1;
             if (d[i - 1][j - 1] + cost < best)
                 best = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+            if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
                 d[i - 2][j - 2] + 1 < best)
                 best = d[i - 2][j - 2] + 1;
             d[i][j] = best;
@@ -229,6 +231,14 @@ static void plain_spelling(char *dst, size_t size, const char *word)
         dst[n -= 4] = '\0';
     if (n > 2 && !strcmp(dst + n - 2, "2d"))
         dst[n - 2] = '\0';
+}
+
+bool same_spelling(const char *a, const char *b)
+{
+    char pa[64], pb[64];
+    plain_spelling(pa, sizeof pa, a);
+    plain_spelling(pb, sizeof pb, b);
+    return !strcmp(pa, pb);
 }
 
 const char *suggest(const char *word, const char *const *candidates)
