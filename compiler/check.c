@@ -33,6 +33,7 @@ struct Checker {
     int nlets;
     const Define *defines;
     int ndefines;
+    int errors_before;    /* reported before the checker ran (a ',' between settings)     */
 };
 
 #define error(c, loc, ...) diag((c)->src, (loc), DIAG_ERROR, __VA_ARGS__)
@@ -1292,7 +1293,7 @@ static void check_loss(Checker *c, const Stmt *loss)
         l->defaults(net);
     apply_settings(c, words[k], l->settings, loss->settings);
 
-    if (net->nlayers < 2 || c->src->nerrors)
+    if (net->nlayers < 2 || c->src->nerrors > c->errors_before)
         return; /* no output to check against */
     const NetLayer *last = &net->layers[net->nlayers - 1];
     if (check_loss_output(c, loss, last) && l->check_output)
@@ -1426,7 +1427,7 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
                    int ndefines, Net *net)
 {
     Checker c = {.src = src, .arena = arena, .net = net, .defines = defines,
-                 .ndefines = ndefines};
+                 .ndefines = ndefines, .errors_before = src->nerrors};
     memset(net, 0, sizeof *net);
     net->epochs = 10;
     net->batch = 64;
@@ -1467,7 +1468,7 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
               model->name);
 
     /* the input must be what the data gives: 28x28 images, or the x of a function */
-    if (seen[STMT_DATA] && net->nlayers > 0 && src->nerrors == 0) {
+    if (seen[STMT_DATA] && net->nlayers > 0 && src->nerrors == c.errors_before) {
         const NetLayer *in = &net->layers[0];
         char shape[64];
         net_shape_text(in, shape, sizeof shape);
@@ -1512,7 +1513,7 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
         error(&c, model->loc, "model '%s' has no loss; add e.g. 'loss cross_entropy'",
               model->name);
 
-    for (int i = 0; i < c.nlets && src->nerrors == 0; i++)
+    for (int i = 0; i < c.nlets && src->nerrors == c.errors_before; i++)
         if (!c.lets[i].used)
             warning(&c, c.lets[i].loc, "'%s' is defined but not used", c.lets[i].name);
     return src->nerrors == 0;

@@ -332,7 +332,10 @@ int main(int argc, char **argv)
         return 1;
     }
     int status = 0;
-    bool ok = src.nerrors == 0 && check_program(&src, arena, prog, defines, o.ndefines, &net);
+    /* after syntax errors that left the file's meaning whole (a ',' between settings) the
+     * checker still runs, so that one run shows every error */
+    bool ok = src.nerrors == src.nrepaired &&
+              check_program(&src, arena, prog, defines, o.ndefines, &net);
     Ir ir = {0};
     if (ok) { /* the file means something; then its trainer's buffers must fit */
         ir = ir_lower(&net, arena);
