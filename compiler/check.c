@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_BATCH = 1 << 16 };
+enum { MAX_BATCH = 1 << 16, EPOCHS_MAX = 10000000 };
 
 /* A `let NAME = value`, and whether anything used it. */
 typedef struct {
@@ -691,7 +691,7 @@ static bool set_target(Checker *c, const Setting *s)
 }
 
 static const SettingSpec train_settings[] = {
-    {"epochs", SET_INT, 1, 1e7, false, NET_FIELD(epochs), NULL},
+    {"epochs", SET_INT, 1, EPOCHS_MAX, false, NET_FIELD(epochs), NULL},
     {"batch", SET_CUSTOM, 0, 0, false, 0, set_batch},
     {"seed", SET_LONG, 0, 9007199254740992.0, false, NET_FIELD(seed), NULL},
     {"max_steps", SET_LONG, 1, 1e12, false, NET_FIELD(max_steps), NULL},
@@ -1383,6 +1383,55 @@ static void check_data(Checker *c, const Stmt *data)
               "input must be an image, e.g. 'input 28x28', not a vector");
 }
 
+/* ---- the run's length ------------------------------------------------------------------------ */
+
+/* The training samples, where the file says how many there are (the built-in sets, a function);
+ * 0 when only the data's files will tell (idx, csv). */
+static long training_samples(const Net *net)
+{
+    double n = net->data <= DATA_MNIST ? 60000 : net->data == DATA_FUNCTION ? net->n : 0;
+    if (n == 0)
+        return 0;
+    double held = (net->valid < 1 ? net->valid * n : net->valid) +
+                  (net->test < 1 ? net->test * n : net->test);
+    return n - held > 0 ? (long)(n - held) : 0;
+}
+
+/* max_steps without epochs bounds the run by steps alone, as PyTorch Lightning does: the epochs
+ * compiled in are then max_steps (every epoch takes at least one step, so the runtime's plan_run,
+ * which runs min(epochs × steps per epoch, max_steps) steps, stops at max_steps), held to the
+ * epochs' range. Settings that cannot all hold get a warning. */
+static void check_run_length(Checker *c, const Setting *train)
+{
+    Net *net = c->net;
+    const Setting *epochs = check_find_setting(train, "epochs");
+    const Setting *steps = check_find_setting(train, "max_steps");
+    if (steps && !epochs && net->max_steps > 0)
+        net->epochs = net->max_steps < EPOCHS_MAX ? (int)net->max_steps : EPOCHS_MAX;
+    if (!steps && !epochs && net->batch == 0)
+        warning(c, check_find_setting(train, "batch")->loc, "'batch = full' takes one step an "
+                "epoch, so the default %d epochs are %d steps; set 'epochs' or 'max_steps'",
+                net->epochs, net->epochs);
+    long n = training_samples(net);
+    if (steps && epochs && n > 0 && net->max_steps > 0) {
+        long per_epoch = net->batch ? (n + net->batch - 1) / net->batch : 1;
+        double total = (double)net->epochs * per_epoch;
+        if (net->max_steps > total)
+            warning(c, steps->loc, "'max_steps = %lld' is never reached: %d epoch%s of %ld "
+                    "step%s end the run after %.0f; leave 'epochs' out to bound it by steps alone",
+                    net->max_steps, net->epochs, net->epochs == 1 ? "" : "s", per_epoch,
+                    per_epoch == 1 ? "" : "s", total);
+    }
+    const Setting *monitor = check_find_setting(train, "monitor");
+    if (monitor && !net->patience && !net->keep_best)
+        warning(c, monitor->loc, "'monitor' chooses what 'early_stop' and 'keep_best' watch, "
+                "and neither is on");
+    const Setting *below = check_find_setting(train, "stop_when_loss_below");
+    if (below && net->loss_below == 0)
+        warning(c, below->loc, "'stop_when_loss_below = 0' never stops the run: a loss is not "
+                "below 0");
+}
+
 /* ---- the program ------------------------------------------------------------------------------ */
 
 /* let NAME = value, in order; -D NAME=value replaces the value of an existing let. */
@@ -1491,6 +1540,8 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
                   "add e.g. 'valid = %s' to the data block", s->key,
                   net->data <= DATA_IDX ? "10000" : "0.1");
     }
+    if (seen[STMT_TRAIN])
+        check_run_length(&c, seen[STMT_TRAIN]->settings);
     if (net->monitor_acc && net->regression && seen[STMT_TRAIN])
         error(&c, check_find_setting(seen[STMT_TRAIN]->settings, "monitor")->loc,
               "'valid_acc' is for classes; regression data has values, use 'valid_loss'");
