@@ -31,6 +31,7 @@ static const char usage[] =
     "                       (default: the larger of the file's batch and 256)\n"
     "  -D NAME=VALUE        replace the value of 'let NAME' in the file: any value a let\n"
     "                       takes (-D lr=1e-3, -D act=gelu, -D w_init=normal(0.01))\n"
+    "  -v, --verbose        build: print the C compiler's command before running it\n"
     "  -h, --help           this text;  --version  the version\n"
     "environment (build): CC (default cc), CFLAGS (default -O3 -march=native -fno-math-errno)\n";
 
@@ -41,6 +42,7 @@ typedef struct {
     EmitOptions emit;
     const char *defines[64]; /* NAME=VALUE, as given */
     int ndefines;
+    bool verbose;            /* -v: build prints the C compiler's command */
 } Options;
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -91,6 +93,8 @@ static int parse_args(int argc, char **argv, Options *o)
             if (o->ndefines == (int)(sizeof o->defines / sizeof o->defines[0]))
                 return fail_usage("too many -D%s", "");
             o->defines[o->ndefines++] = d;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             return fail_usage("unknown option '%s'", a);
         } else if (o->input) {
@@ -173,7 +177,25 @@ static int split_words(char *s, char **argv, int max)
     return n;
 }
 
-static int compile_trainer(const char *c_path, const char *exe)
+/* A command as a shell would take it back: words with spaces or quotes in single quotes. */
+static void print_command(FILE *f, char *const *argv)
+{
+    for (int i = 0; argv[i]; i++) {
+        const char *w = argv[i];
+        fputs(i ? " " : "  ", f);
+        if (*w && !w[strcspn(w, " \t\n'\"\\$`*?;&|<>()")]) {
+            fputs(w, f);
+            continue;
+        }
+        fputc('\'', f);
+        for (; *w; w++)
+            fputs(*w == '\'' ? "'\\''" : (char[]){*w, 0}, f);
+        fputc('\'', f);
+    }
+    fputc('\n', f);
+}
+
+static int compile_trainer(const char *c_path, const char *exe, bool verbose)
 {
     enum { MAX_ARGS = 256 };
     char *argv[MAX_ARGS];
@@ -198,6 +220,10 @@ static int compile_trainer(const char *c_path, const char *exe)
     n += split_words(libs_copy, argv + n, MAX_ARGS - 1 - n);
     argv[n] = NULL;
 
+    if (verbose) {
+        print_command(stdout, argv);
+        fflush(stdout);
+    }
     pid_t pid;
     int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
     int status = 0;
@@ -206,16 +232,20 @@ static int compile_trainer(const char *c_path, const char *exe)
                 argv[0], strerror(rc));
     else if (waitpid(pid, &status, 0) < 0)
         rc = errno;
+    if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+        if (WIFEXITED(status))
+            fprintf(stderr, "netc: the C compiler failed on %s (exit %d); the command was:\n",
+                    c_path, WEXITSTATUS(status));
+        else
+            fprintf(stderr, "netc: the C compiler failed on %s (signal %d); the command was:\n",
+                    c_path, WTERMSIG(status));
+        print_command(stderr, argv);
+        rc = -1;
+    }
     free(cc_copy);
     free(flags_copy);
     free(libs_copy);
-    if (rc != 0)
-        return 2;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "netc: the C compiler failed on %s\n", c_path);
-        return 2;
-    }
-    return 0;
+    return rc != 0 ? 2 : 0;
 }
 
 /* A value parsed from -D number k: its locations say so (netc.h, Source.defines), their
@@ -273,6 +303,124 @@ static bool parse_defines(const Options *o, Arena *arena, Define *out)
     return ok;
 }
 
+/* ---- netc check: every setting in force ------------------------------------------------------ */
+
+/* An initialization as the docs write it: he_normal, normal(0, 0.01), torch's default. */
+static const char *init_text(char *buf, size_t size, Init in)
+{
+    static const char *const words[] = {
+        [INIT_ZEROS] = "zeros", [INIT_CONSTANT] = "constant", [INIT_NORMAL] = "normal",
+        [INIT_UNIFORM] = "uniform", [INIT_XAVIER_UNIFORM] = "xavier_uniform",
+        [INIT_XAVIER_NORMAL] = "xavier_normal", [INIT_HE_UNIFORM] = "he_uniform",
+        [INIT_HE_NORMAL] = "he_normal", [INIT_LECUN_UNIFORM] = "lecun_uniform",
+        [INIT_LECUN_NORMAL] = "lecun_normal", [INIT_TORCH] = "torch's default U(±1/√fan_in)",
+    };
+    if (in.kind == INIT_CONSTANT)
+        snprintf(buf, size, "constant(%g)", in.a);
+    else if (in.kind == INIT_NORMAL || in.kind == INIT_UNIFORM)
+        snprintf(buf, size, "%s(%g, %g)", words[in.kind], in.a, in.b);
+    else
+        snprintf(buf, size, "%s", words[in.kind]);
+    return buf;
+}
+
+/* The settings of one descriptor's table with their values in force: "lr 0.01, eps 1e-08".
+ * Settings the table checks by a function of its own are printed by the caller. */
+static void print_specs(const Net *net, const SettingSpec *specs)
+{
+    const char *sep = "";
+    for (const SettingSpec *s = specs; s->key; s++) {
+        const char *field = (const char *)net + s->offset;
+        switch (s->type) {
+        case SET_INT: printf("%s%s %d", sep, s->key, *(const int *)field); break;
+        case SET_LONG: printf("%s%s %lld", sep, s->key, *(const long long *)field); break;
+        case SET_NUMBER:
+        case SET_PART: {
+            double x = *(const double *)field;
+            bool off = x == 0 && !strncmp(s->key, "clip_", 5);
+            printf("%s%s %g%s", sep, s->key, x, off ? " (off)" : "");
+            break;
+        }
+        case SET_BOOL: printf("%s%s %s", sep, s->key, *(const bool *)field ? "true" : "false"); break;
+        case SET_STRING: printf("%s%s \"%s\"", sep, s->key, *(const char *const *)field); break;
+        case SET_CUSTOM:
+        case SET_BLOCK: continue;
+        }
+        sep = ", ";
+    }
+}
+
+static void print_settings(const Net *net)
+{
+    char buf[96];
+    printf("initialization:\n");
+    for (int i = 0; i < net->nlayers; i++) {
+        const NetLayer *l = &net->layers[i];
+        OpTensor t[OP_MAX_TENSORS];
+        int n = op_tensors(l, t);
+        bool any = false;
+        for (int k = 0; k < n; k++) {
+            if (t[k].buffer)
+                continue;
+            if (!any)
+                printf("  %-12s ", l->name);
+            printf("%s%s %s", any ? ", " : "", t[k].torch, init_text(buf, sizeof buf, t[k].init));
+            any = true;
+        }
+        if (any && l->weight_decay >= 0)
+            printf(" (weight_decay %g)", l->weight_decay);
+        if (any)
+            printf("\n");
+    }
+    printf("loss %s (torch.nn.%s)", net->loss_name, net->loss->torch);
+    if (net->loss->settings[0].key) {
+        printf(": ");
+        print_specs(net, net->loss->settings);
+    }
+    printf("\noptimizer %s (torch.optim.%s): ", net->optimizer->word, net->optimizer->torch);
+    print_specs(net, net->optimizer->settings);
+    printf("\nschedule %s", net->schedule->word);
+    if (net->schedule->settings[0].key) {
+        printf(": ");
+        print_specs(net, net->schedule->settings);
+        if (net->nmilestones) {
+            printf("%smilestones (", net->schedule->settings[0].type == SET_CUSTOM ? "" : ", ");
+            for (int i = 0; i < net->nmilestones; i++)
+                printf("%s%d", i ? ", " : "", net->milestones[i]);
+            printf(")");
+        }
+        printf(", per %s", net->schedule_per_step ? "step" : "epoch");
+    }
+    char batch[16] = "full";
+    if (net->batch)
+        snprintf(batch, sizeof batch, "%d", net->batch);
+    printf("\ntrain: epochs %d, batch %s, seed %lld\n", net->epochs, batch, net->seed);
+    printf("stopping: ");
+    const char *sep = "";
+    if (net->max_steps)
+        printf("after %lld steps", net->max_steps), sep = "; ";
+    if (net->loss_below > 0)
+        printf("%swhen the training loss is below %g", sep, net->loss_below), sep = "; ";
+    if (net->patience)
+        printf("%searly_stop after %d epochs without a better %s", sep, net->patience,
+               net->monitor_acc ? "valid_acc" : "valid_loss"), sep = "; ";
+    printf("%s%s; keep_best %s", sep, *sep ? "else after the last epoch" : "after the last epoch",
+           net->keep_best ? net->monitor_acc ? "true (by valid_acc)" : "true (by valid_loss)"
+                          : "false");
+    printf("\ndata %s: valid %g, test %g, normalize %s", check_data_word(net->data), net->valid,
+           net->test, net->normalize ? "true" : "false");
+    if (net->normalize && net->data != DATA_FUNCTION && net->data != DATA_CSV) {
+        if (net->std)
+            printf(" (mean %g, std %g)", net->mean, net->std);
+        else
+            printf(" (mean and std of the training set)");
+    }
+    if (net->data != DATA_FUNCTION && net->data != DATA_CSV)
+        printf("; augment: flip %s, rotate %g, shift %g", net->flip ? "horizontal" : "none",
+               net->rotate, net->shift);
+    printf("\n");
+}
+
 static void print_summary(const Source *src, const Net *net, const Ir *ir)
 {
     char n1[32], n2[32], n3[32], shape[48];
@@ -289,14 +437,7 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
     printf("  %-12s %-11s %-14s %12s %14s forward, %s per training step\n", "total", "", "",
            fmt_count(n1, ir->nparams), fmt_count(n2, ir->flops_forward),
            fmt_count(n3, ir->flops_train));
-    printf("loss %s; optimizer %s (lr %g, weight decay %g); schedule %s\n", net->loss_name,
-           net->optimizer->word, net->lr, net->weight_decay, net->schedule->word);
-    char batch[16] = "full";
-    if (net->batch)
-        snprintf(batch, sizeof batch, "%d", net->batch);
-    printf("train %d epochs, batch %s, seed %lld; data %s (valid %g, test %g, normalize %s)\n",
-           net->epochs, batch, net->seed, check_data_word(net->data), net->valid, net->test,
-           net->normalize ? "true" : "false");
+    print_settings(net);
 }
 
 int main(int argc, char **argv)
@@ -397,7 +538,7 @@ int main(int argc, char **argv)
         status = 2;
         goto done;
     }
-    status = compile_trainer(c_path, exe);
+    status = compile_trainer(c_path, exe, o.verbose);
     if (status == 0)
         printf("%s%s\n", strchr(exe, '/') ? "" : "./", exe);
 
