@@ -451,6 +451,15 @@ bool check_set_per(Checker *c, const Setting *s)
     return k >= 0;
 }
 
+/* reduction = mean | sum, of the losses that compare each output (ops/loss.c) */
+bool check_set_reduction(Checker *c, const Setting *s)
+{
+    static const char *const words[] = {"mean", "sum", NULL};
+    int k = setting_choice(c, s, words);
+    c->net->loss_sum = k == 1;
+    return k >= 0;
+}
+
 /* milestones = (2, 4, 6): increasing whole numbers */
 bool check_set_milestones(Checker *c, const Setting *s)
 {

@@ -376,6 +376,10 @@ static void print_settings(const Net *net)
     if (net->loss->settings[0].key) {
         printf(": ");
         print_specs(net, net->loss->settings);
+        for (const SettingSpec *t = net->loss->settings; t->key; t++)
+            if (!strcmp(t->key, "reduction"))
+                printf("%sreduction %s", t == net->loss->settings ? "" : ", ",
+                       net->loss_sum ? "sum (over the outputs; mean over the batch)" : "mean");
     }
     printf("\noptimizer %s (torch.optim.%s): ", net->optimizer->word, net->optimizer->torch);
     print_specs(net, net->optimizer->settings);

@@ -231,6 +231,8 @@ typedef struct Net {
     Loc loss_loc;
     const char *loss_name; /* as written: "hinge", "multi_margin", …                 */
     double margin, delta; /* multi_margin, huber                                     */
+    bool loss_sum;        /* reduction = sum: summed over the outputs (classes), the mean
+                             over the batch kept, as the course's frameworks; else torch's mean */
     int margin_p;         /* multi_margin: 1 or 2                                    */
     /* optimizer */
     const OptimDesc *optimizer; /* its word names it: "sgd", "momentum", "nesterov", … */

@@ -56,6 +56,29 @@ has out "stopping: after 500 steps; when the training loss is below 0.0001; else
 sed 's/batch = full/batch = full  epochs = 7/' s.net >e.net
 "$netc" gen e.net -o - | grep -q '\.epochs = 7, ' && ok || bad "gen e.net: epochs not 7"
 
+# reduction = sum: 1/B (summed over the classes, mean over the batch), said in the comment;
+# the default stays torch's 1/(B·K)
+cat >r.net <<'NET'
+model r { input 784  dense 10 }
+loss hinge { reduction = sum }
+optimizer sgd { lr = 0.1 }
+data mnist
+NET
+"$netc" check r.net >out 2>err || bad "check r.net failed: $(cat err)"
+has out "loss hinge (torch.nn.MultiMarginLoss): margin 1, p 1, reduction sum (over the outputs; mean over the batch)"
+"$netc" gen r.net -o r.c || bad "gen r.net failed"
+grep -qF ' * reduction = sum: summed over the classes, mean over the batch:' r.c && ok || bad "r.c: no reduction in the comment"
+grep -qF 'const float scale = 1.0f / (float)B;' r.c && ok || bad "r.c: the scale is not 1/B"
+grep -qxF '    return total / B;' r.c && ok || bad "r.c: the loss is not total / B"
+sed 's/ { reduction = sum }//' r.net >rm.net
+"$netc" gen rm.net -o rm.c || bad "gen rm.net failed"
+grep -qF 'const float scale = 1.0f / (float)(B * CLASSES);' rm.c && ok || bad "rm.c: the mean is not 1/(B·K)"
+for l in mse huber binary_cross_entropy; do
+    sed "s/^loss .*/loss $l { reduction = sum }/" r.net >l.net
+    "$netc" gen l.net -o - | grep -qF 'const float scale = 1.0f / (float)B;' && ok ||
+        bad "$l: reduction = sum is not 1/B"
+done
+
 # build -v: the command, then the trainer; CC=false: which command failed
 if "$netc" build -v s.net -o tr >out 2>err; then
     grep -qE '^  cc .* -o tr tr\.c ' out && ok || bad "build -v printed no command: $(cat out)"
