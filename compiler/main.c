@@ -24,6 +24,8 @@ static const char usage[] =
     "                                           '-o -' for standard output)\n"
     "       netc build FILE.net [-o TRAINER]    generate and compile the trainer (default: ./MODEL,\n"
     "                                           its source kept beside it as TRAINER.c)\n"
+    "       netc dot   FILE.net [-o OUT.dot]    the network as a Graphviz graph, with shapes\n"
+    "                                           (default: standard output)\n"
     "       netc layers                         every kind of layer, with its options\n"
     "options:\n"
     "  --dtype f32|f64      element type of the generated code (f64 for gradient checks)\n"
@@ -58,8 +60,9 @@ static int parse_args(int argc, char **argv, Options *o)
     if (argc < 2)
         return fail_usage("no command given%s", "");
     o->command = argv[1];
-    if (strcmp(o->command, "check") && strcmp(o->command, "gen") && strcmp(o->command, "build")) {
-        static const char *const commands[] = {"check", "gen", "build", NULL};
+    if (strcmp(o->command, "check") && strcmp(o->command, "gen") && strcmp(o->command, "build") &&
+        strcmp(o->command, "dot")) {
+        static const char *const commands[] = {"check", "gen", "build", "dot", NULL};
         const char *guess = suggest(o->command, commands);
         if (guess) {
             fprintf(stderr, "netc: unknown command '%s'; did you mean '%s'?\n", o->command, guess);
@@ -444,6 +447,74 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
     print_settings(net);
 }
 
+/* ---- netc dot: the network as a Graphviz graph -------------------------------------------------- */
+
+/* One node per op the trainer runs: a layer, with the activation fused into it ("dense1 + relu1"),
+ * its kind as written, its output shape and its parameters; then the loss. */
+static void write_dot(FILE *f, const Source *src, const Net *net)
+{
+    char shape[48], count[32];
+    fprintf(f, "// netc dot %s\n", src->path);
+    fprintf(f, "digraph \"%s\" {\n", net->name);
+    fprintf(f, "  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
+               "fontname=\"Helvetica\"];\n\n");
+    fprintf(f, "  label=\"model %s\";\n  labelloc=t;\n  fontname=\"Helvetica\";\n", net->name);
+    const char *prev = NULL;
+    for (int i = 0; i < net->nlayers; i++) {
+        const NetLayer *l = &net->layers[i], *act = NULL;
+        if (l->op->fuses_activation && i + 1 < net->nlayers && net->layers[i + 1].op->activation)
+            act = &net->layers[++i];
+        const NetLayer *last = act ? act : l;
+        net_shape_text(last, shape, sizeof shape);
+        long long params = op_param_count(l);
+        fprintf(f, "  %s [label=\"%s%s%s", l->name, l->name, act ? " + " : "",
+                act ? act->name : "");
+        if (!l->op->is_input)
+            fprintf(f, "\\n%s", l->word);
+        if (l->op->arg == ARG_SIZE && !l->op->is_input)
+            fprintf(f, " %d", l->out_shape[0]);
+        if (l->kernel)
+            fprintf(f, " %dx%d%s", l->kernel, l->kernel, l->op->arg == ARG_SIZE ? " kernel" : "");
+        if (l->stride > 1 && l->op->arg == ARG_SIZE)
+            fprintf(f, " stride %d", l->stride);
+        if (act)
+            fprintf(f, " + %s", act->word);
+        fprintf(f, "\\n%s", shape);
+        if (params)
+            fprintf(f, "\\n%s parameters", fmt_count(count, params));
+        fprintf(f, "\"%s];\n", l->op->is_input ? ", shape=box, style=filled, fillcolor=\"#f4f4f4\""
+                              : act ? ", fillcolor=\"#dce8f8\"" : "");
+        if (prev)
+            fprintf(f, "  %s -> %s;\n", prev, l->name);
+        prev = l->name;
+    }
+    fprintf(f, "  loss [label=\"loss %s\", shape=ellipse, fillcolor=\"#fbeee6\"];\n", net->loss_name);
+    if (prev)
+        fprintf(f, "  %s -> loss;\n", prev);
+    fprintf(f, "}\n");
+}
+
+static int dot_command(const Options *o, const Source *src, const Net *net)
+{
+    if (!o->output || !strcmp(o->output, "-")) {
+        write_dot(stdout, src, net);
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 2;
+    }
+    if (!output_allowed(o->input, o->output, false))
+        return 1;
+    FILE *f = fopen(o->output, "w");
+    if (!f) {
+        fprintf(stderr, "netc: cannot write %s: %s\n", o->output, strerror(errno));
+        return 2;
+    }
+    write_dot(f, src, net);
+    if (ferror(f) | (fclose(f) != 0)) {
+        fprintf(stderr, "netc: cannot write %s: %s\n", o->output, strerror(errno));
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -488,13 +559,17 @@ int main(int argc, char **argv)
     }
     if (!ok) {
         fprintf(stderr, "netc: %d error%s in %s; %s\n", src.nerrors, src.nerrors == 1 ? "" : "s",
-                src.path, strcmp(o.command, "check") ? "no C written" : "not valid");
+                src.path, strcmp(o.command, "gen") && strcmp(o.command, "build") ? "not valid" : "no C written");
         status = 1;
         goto done;
     }
 
     if (!strcmp(o.command, "check")) {
         print_summary(&src, &net, &ir);
+        goto done;
+    }
+    if (!strcmp(o.command, "dot")) {
+        status = dot_command(&o, &src, &net);
         goto done;
     }
 

@@ -92,5 +92,37 @@ rc=$?
 has err "netc: the C compiler failed on tf.c (exit 1); the command was:"
 grep -qE '^  false .* -o tf tf\.c ' err && ok || bad "CC=false: the command is not shown: $(cat err)"
 
+# netc dot: one node per op the trainer runs (an activation fused into its dense layer), with
+# its shape and parameters, then the loss; drawn by Graphviz where it is installed (setup.sh --test)
+cat >g.net <<'NET'
+model g {
+  input 1x28x28
+  conv 4 kernel=5
+  relu
+  maxpool 2
+  flatten
+  dense 32
+  gelu
+  dense 10
+}
+loss cross_entropy
+optimizer sgd { lr = 0.1 }
+data mnist
+NET
+"$netc" dot g.net >g.dot 2>err || bad "dot g.net failed: $(cat err)"
+has g.dot '  conv1 [label="conv1 + relu1\nconv 4 5x5 kernel + relu\n[4,24,24]\n104 parameters", fillcolor="#dce8f8"];'
+has g.dot '  maxpool1 [label="maxpool1\nmaxpool 2x2\n[4,12,12]"];'
+has g.dot '  dense1 [label="dense1 + gelu1\ndense 32 + gelu\n[32]\n18,464 parameters", fillcolor="#dce8f8"];'
+has g.dot '  dense2 -> loss;'
+[ "$(grep -c -- ' -> ' g.dot)" = 6 ] && ok || bad "g.dot: not 6 edges: $(cat g.dot)"
+"$netc" dot g.net -o g2.dot && cmp -s g.dot g2.dot && ok || bad "dot -o differs from standard output"
+if command -v dot >/dev/null; then
+    dot -Tsvg g.dot >g.svg 2>err && grep -qF 'dense1 + gelu1' g.svg && ok ||
+        bad "dot -Tsvg: $(cat err)"
+else
+    echo "note: graphviz is not installed (setup.sh --test installs it): the graph's text only"
+fi
+"$netc" dot missing_model.net >/dev/null 2>&1; [ $? -eq 1 ] && ok || bad "dot of a missing file: not exit 1"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
