@@ -413,6 +413,15 @@ static int setting_choice(Checker *c, const Setting *s, const char *const *words
 
 /* ---- the special settings ------------------------------------------------------------------ */
 
+/* The names the special settings take (and `netc words` lists). */
+static const char *const monitor_words[] = {"valid_loss", "valid_acc", NULL};
+static const char *const per_words[] = {"epoch", "step", NULL};
+static const char *const reduction_words[] = {"mean", "sum", NULL};
+static const char *const flip_words[] = {"none", "horizontal", NULL};
+/* batch = full, target = last, x = uniform(lo, hi) | linspace(lo, hi), true and false */
+static const char *const other_value_words[] = {"full", "last", "uniform", "linspace", "true",
+                                                "false", NULL};
+
 /* batch = N | full */
 static bool set_batch(Checker *c, const Setting *s)
 {
@@ -436,8 +445,7 @@ static bool set_batch(Checker *c, const Setting *s)
 /* monitor = valid_loss | valid_acc */
 static bool set_monitor(Checker *c, const Setting *s)
 {
-    static const char *const words[] = {"valid_loss", "valid_acc", NULL};
-    int k = setting_choice(c, s, words);
+    int k = setting_choice(c, s, monitor_words);
     c->net->monitor_acc = k == 1;
     return k >= 0;
 }
@@ -445,8 +453,7 @@ static bool set_monitor(Checker *c, const Setting *s)
 /* per = epoch | step */
 bool check_set_per(Checker *c, const Setting *s)
 {
-    static const char *const words[] = {"epoch", "step", NULL};
-    int k = setting_choice(c, s, words);
+    int k = setting_choice(c, s, per_words);
     c->net->schedule_per_step = k == 1;
     return k >= 0;
 }
@@ -454,8 +461,7 @@ bool check_set_per(Checker *c, const Setting *s)
 /* reduction = mean | sum, of the losses that compare each output (ops/loss.c) */
 bool check_set_reduction(Checker *c, const Setting *s)
 {
-    static const char *const words[] = {"mean", "sum", NULL};
-    int k = setting_choice(c, s, words);
+    int k = setting_choice(c, s, reduction_words);
     c->net->loss_sum = k == 1;
     return k >= 0;
 }
@@ -495,8 +501,7 @@ bool check_set_milestones(Checker *c, const Setting *s)
 /* flip = horizontal | none */
 static bool set_flip(Checker *c, const Setting *s)
 {
-    static const char *const words[] = {"none", "horizontal", NULL};
-    int k = setting_choice(c, s, words);
+    int k = setting_choice(c, s, flip_words);
     c->net->flip = k == 1;
     return k >= 0;
 }
@@ -1439,6 +1444,54 @@ static void check_run_length(Checker *c, const Setting *train)
     if (below && net->loss_below == 0)
         warning(c, below->loc, "'stop_when_loss_below = 0' never stops the run: a loss is not "
                 "below 0");
+}
+
+/* ---- every word the language accepts, for the docs' and the editors' tests ------------------ */
+
+static void print_spec_keys(FILE *f, const SettingSpec *specs)
+{
+    for (const SettingSpec *s = specs; s->key; s++)
+        fprintf(f, "setting %s\n", s->key);
+}
+
+void check_print_words(FILE *f)
+{
+    for (int i = 0; statement_words[i]; i++)
+        fprintf(f, "statement %s\n", statement_words[i]);
+    for (const char *const *w = op_words(); *w; w++)
+        fprintf(f, "layer %s\n", *w);
+    for (int i = 0; op_list[i]; i++)
+        for (int k = 0; k < OP_MAX_OPTIONS && op_list[i]->options[k].key; k++) {
+            const OptionSpec *o = &op_list[i]->options[k];
+            fprintf(f, "option %s\n", o->key);
+            for (int j = 0; o->type == OPT_CHOICE && o->choices[j]; j++)
+                fprintf(f, "value %s\n", o->choices[j]);
+        }
+    for (const char *const *w = loss_words(); *w; w++)
+        fprintf(f, "loss %s\n", *w);
+    for (const char *const *w = optim_words(); *w; w++)
+        fprintf(f, "optimizer %s\n", *w);
+    for (const char *const *w = schedule_words(); *w; w++)
+        fprintf(f, "schedule %s\n", *w);
+    for (int i = 0; data_words[i]; i++)
+        fprintf(f, "data %s\n", data_words[i]);
+    for (int i = 0; init_words[i]; i++)
+        fprintf(f, "init %s\n", init_words[i]);
+    for (int i = 0; loss_list[i]; i++)
+        print_spec_keys(f, loss_list[i]->settings);
+    for (int i = 0; optim_list[i]; i++)
+        print_spec_keys(f, optim_list[i]->settings);
+    for (int i = 0; schedule_list[i]; i++)
+        print_spec_keys(f, schedule_list[i]->settings);
+    const SettingSpec *const blocks[] = {train_settings, dataset_settings, idx_settings,
+                                         csv_settings, function_settings, augment_settings};
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
+        print_spec_keys(f, blocks[i]);
+    const char *const *values[] = {monitor_words, per_words, reduction_words, flip_words,
+                                   other_value_words, math_functions};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        for (int k = 0; values[i][k]; k++)
+            fprintf(f, "%s %s\n", values[i] == math_functions ? "function" : "value", values[i][k]);
 }
 
 /* ---- the program ------------------------------------------------------------------------------ */

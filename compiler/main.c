@@ -27,6 +27,7 @@ static const char usage[] =
     "       netc dot   FILE.net [-o OUT.dot]    the network as a Graphviz graph, with shapes\n"
     "                                           (default: standard output)\n"
     "       netc layers                         every kind of layer, with its options\n"
+    "       netc words                          every word the language accepts, by kind\n"
     "options:\n"
     "  --dtype f32|f64      element type of the generated code (f64 for gradient checks)\n"
     "  --batch-max N        rows of every buffer: the largest batch the trainer accepts\n"
@@ -524,6 +525,10 @@ int main(int argc, char **argv)
     if (argc == 2 && !strcmp(argv[1], "layers")) {
         printf("layers (docs/language.md):\n");
         op_print_reference(stdout);
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+    }
+    if (argc == 2 && !strcmp(argv[1], "words")) { /* for tests/docs and editors/ */
+        check_print_words(stdout);
         return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
     }
     if (argc == 2 && !strcmp(argv[1], "--version")) {

@@ -281,6 +281,10 @@ void net_shape_text(const NetLayer *l, char *buf, size_t size);
 bool check_is_layer(const char *word);
 /* The word that names a data source: "fashion_mnist". */
 const char *check_data_word(DataKind kind);
+/* Every word the language accepts, one "KIND word" a line (statement, layer, option, loss,
+ * optimizer, schedule, data, init, setting, value, function), from the checker's tables and
+ * the descriptors, duplicates included: `netc words`, for the docs' and editors' tests. */
+void check_print_words(FILE *f);
 /* Is `name` a function an expression may call (sin, log2, sqrt, …)? */
 bool check_is_math_function(const char *name);
 
