@@ -1436,10 +1436,6 @@ static void check_run_length(Checker *c, const Setting *train)
                     net->max_steps, net->epochs, net->epochs == 1 ? "" : "s", per_epoch,
                     per_epoch == 1 ? "" : "s", total);
     }
-    const Setting *monitor = check_find_setting(train, "monitor");
-    if (monitor && !net->patience && !net->keep_best)
-        warning(c, monitor->loc, "'monitor' chooses what 'early_stop' and 'keep_best' watch, "
-                "and neither is on");
     const Setting *below = check_find_setting(train, "stop_when_loss_below");
     if (below && net->loss_below == 0)
         warning(c, below->loc, "'stop_when_loss_below = 0' never stops the run: a loss is not "

@@ -562,6 +562,7 @@ int main(int argc, char **argv)
         ir = ir_lower(&net, arena);
         ok = ir_check_storage(&src, &ir, emit_batch_max(&net, &o.emit), o.emit.f64 ? 8 : 4);
     }
+    source_flush(&src); /* the file's messages, in source order, before anything else */
     if (!ok) {
         fprintf(stderr, "netc: %d error%s in %s; %s\n", src.nerrors, src.nerrors == 1 ? "" : "s",
                 src.path, strcmp(o.command, "gen") && strcmp(o.command, "build") ? "not valid" : "no C written");

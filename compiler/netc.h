@@ -45,6 +45,8 @@ typedef struct Source {
     const char *const *defines;
     /* this source is the text "let " + define, parsed alone (main.c's -D values) */
     const char *define;
+    struct HeldDiag *held; /* the messages not yet printed (source.c), in reporting order */
+    int nheld, held_cap;
 } Source;
 
 /* The length of "let " that main.c puts before a -D's NAME=VALUE to parse it. */
@@ -57,10 +59,15 @@ enum { DIAG_MAX_ERRORS = 20 }; /* after this many errors netc stops */
 bool source_load(Source *src, const char *path); /* false: message printed */
 /* The source from a copy of `len` bytes at `text` (the fuzz harness); false: out of memory. */
 bool source_from_memory(Source *src, const char *path, const char *text, size_t len);
-void source_free(Source *src);
+void source_free(Source *src); /* flushes the messages held */
+/* Print the messages held so far, in source order (the command line's and the whole file's
+ * first, a note after the message it is about), to stderr. */
+void source_flush(Source *src);
+typedef struct HeldDiag HeldDiag;
 
-/* path:line:col: kind: message, then the line and a caret under loc. Exits after too many errors
- * (unless src->keep_going). */
+/* path:line:col: kind: message, then the line and a caret under loc. Held, then printed in
+ * source order by source_flush() (or source_free()). Exits after too many errors (unless
+ * src->keep_going). */
 __attribute__((format(printf, 4, 5)))
 void diag(Source *src, Loc loc, DiagKind kind, const char *fmt, ...);
 void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap);
