@@ -185,6 +185,8 @@ static int held_order(const void *a, const void *b)
 
 void source_flush(Source *src)
 {
+    if (src->nheld == 0)
+        return; /* (qsort of no array at all is undefined) */
     qsort(src->held, (size_t)src->nheld, sizeof *src->held, held_order);
     for (int i = 0; i < src->nheld; i++) {
         fwrite(src->held[i].text, 1, src->held[i].len, stderr);
