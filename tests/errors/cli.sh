@@ -22,6 +22,15 @@ loss cross_entropy
 optimizer sgd { lr = 0.1 }
 data mnist
 NET
+cat >"$work/l.net" <<'NET'
+let ms = (2, 4)
+let path = "train.idx"
+model m { input 784 dense 10 }
+loss cross_entropy
+optimizer sgd { lr = 0.1 }
+schedule multistep { milestones = ms }
+data idx { images = path  labels = "labels.idx" }
+NET
 cd "$work" || exit 2
 passed=0 failed=0
 # case STATUS EXPECTED-STDERR ARGS...
@@ -67,6 +76,16 @@ case_ 1 "netc: -D width=4x4: error: 'dense' takes a whole number in [1, 16777216
       | -D width=4x4
       |          ^~~
 netc: 1 error in d.net; not valid" check d.net -D width=4x4
+# lists and strings too
+case_ 0 "" check l.net -D 'ms=(3, 5, 9)' -D 'path="other.idx"'
+case_ 1 "netc: -D ms=(5, 3): error: 'milestones' must increase: 3 after 5
+      | -D ms=(5, 3)
+      |           ^
+netc: 1 error in l.net; not valid" check l.net -D 'ms=(5, 3)'
+case_ 1 "netc: -D path=other: error: 'images' takes a quoted path, e.g. \"data/train-images.gz\"
+      | -D path=other
+      |         ^~~~~
+netc: 1 error in l.net; not valid" check l.net -D path=other
 case_ 1 "netc: $work: is a directory, not a .net file" check "$work"
 case_ 1 "netc: none.net: No such file or directory" check none.net
 echo "$passed passed, $failed failed"
