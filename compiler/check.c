@@ -72,9 +72,20 @@ static const TorchName *torch_names(const char *what)
         for (int i = 0, k = 0; optim_list[i] && k < MAX_NAMES - 1; i++)
             optims[k++] = (TorchName){optim_list[i]->torch, optim_list[i]->word, "torch.optim"};
     }
+    /* torch.optim.lr_scheduler's classes: ScheduleDesc names the runtime's kind, not torch's */
+    static const TorchName schedules[] = {
+        {"StepLR", "step", "torch.optim.lr_scheduler"},
+        {"MultiStepLR", "multistep", "torch.optim.lr_scheduler"},
+        {"ExponentialLR", "exponential", "torch.optim.lr_scheduler"},
+        {"CosineAnnealingLR", "cosine", "torch.optim.lr_scheduler"},
+        {"OneCycleLR", "one_cycle", "torch.optim.lr_scheduler"},
+        {"ConstantLR", "constant", "torch.optim.lr_scheduler"},
+        {NULL, NULL, NULL},
+    };
     return !strcmp(what, "layer")         ? layers
            : !strcmp(what, "loss")        ? losses
            : !strcmp(what, "optimizer")   ? optims
+           : !strcmp(what, "schedule")    ? schedules
            : !strcmp(what, "initializer") ? init_torch_names()
                                           : NULL;
 }
