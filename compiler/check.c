@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_BATCH = 1 << 16 };
+enum { MAX_BATCH = 1 << 16, EPOCHS_MAX = 10000000 };
 
 /* A `let NAME = value`, and whether anything used it. */
 typedef struct {
@@ -33,20 +33,85 @@ struct Checker {
     int nlets;
     const Define *defines;
     int ndefines;
+    int errors_before;    /* reported before the checker ran (a ',' between settings)     */
 };
 
 #define error(c, loc, ...) diag((c)->src, (loc), DIAG_ERROR, __VA_ARGS__)
 #define note(c, loc, ...) diag((c)->src, (loc), DIAG_NOTE, __VA_ARGS__)
 #define warning(c, loc, ...) diag((c)->src, (loc), DIAG_WARNING, __VA_ARGS__)
 
+/* torch's name for a netc word (torch.nn.Linear for dense), as the descriptors give them. */
+typedef struct {
+    const char *torch, *word;
+    const char *module; /* "torch.nn", "torch.optim", "torch.nn.init" */
+} TorchName;
+
+static const TorchName *init_torch_names(void);
+
+/* The torch names of the words of one kind (`what`: "layer", "loss", "optimizer",
+ * "initializer"), from the descriptors (OpDesc.torch, LossDesc.torch, OptimDesc.torch), ending
+ * with a NULL torch; NULL for a kind torch has no names for. */
+static const TorchName *torch_names(const char *what)
+{
+    enum { MAX_NAMES = 64 };
+    static TorchName layers[MAX_NAMES], losses[MAX_NAMES], optims[MAX_NAMES];
+    static char split[MAX_NAMES][48]; /* "BatchNorm1d or BatchNorm2d", one name each */
+    if (!layers[0].torch) {
+        int n = 0, nsplit = 0;
+        for (int i = 0; op_list[i] && n < MAX_NAMES - 2; i++) {
+            const char *t = op_list[i]->torch;
+            for (const char *or; t && (or = strstr(t, " or ")) && nsplit < MAX_NAMES; t = or + 4) {
+                snprintf(split[nsplit], sizeof split[nsplit], "%.*s", (int)(or - t), t);
+                layers[n++] = (TorchName){split[nsplit++], op_list[i]->word, "torch.nn"};
+            }
+            if (t)
+                layers[n++] = (TorchName){t, op_list[i]->word, "torch.nn"};
+        }
+        for (int i = 0, k = 0; loss_list[i] && k < MAX_NAMES - 1; i++)
+            losses[k++] = (TorchName){loss_list[i]->torch, loss_list[i]->words[0], "torch.nn"};
+        for (int i = 0, k = 0; optim_list[i] && k < MAX_NAMES - 1; i++)
+            optims[k++] = (TorchName){optim_list[i]->torch, optim_list[i]->word, "torch.optim"};
+    }
+    /* torch.optim.lr_scheduler's classes: ScheduleDesc names the runtime's kind, not torch's */
+    static const TorchName schedules[] = {
+        {"StepLR", "step", "torch.optim.lr_scheduler"},
+        {"MultiStepLR", "multistep", "torch.optim.lr_scheduler"},
+        {"ExponentialLR", "exponential", "torch.optim.lr_scheduler"},
+        {"CosineAnnealingLR", "cosine", "torch.optim.lr_scheduler"},
+        {"OneCycleLR", "one_cycle", "torch.optim.lr_scheduler"},
+        {"ConstantLR", "constant", "torch.optim.lr_scheduler"},
+        {NULL, NULL, NULL},
+    };
+    return !strcmp(what, "layer")         ? layers
+           : !strcmp(what, "loss")        ? losses
+           : !strcmp(what, "optimizer")   ? optims
+           : !strcmp(what, "schedule")    ? schedules
+           : !strcmp(what, "initializer") ? init_torch_names()
+                                          : NULL;
+}
+
 /* "unknown WHAT 'word'WHERE; did you mean 'x'?" or, when nothing is close, the valid words:
- * WHAT is "layer" or "setting", WHERE "" or " in 'sgd'". */
+ * WHAT is "layer" or "setting", WHERE "" or " in 'sgd'". The guess is the same word in another
+ * spelling (ReLU, SGD), then torch's name of a word (CrossEntropyLoss, BatchNorm1d, Linear, which
+ * the message names when its spelling is not the word's), then the closest word. */
 static void error_unknown(Checker *c, Loc loc, const char *what, const char *word,
                           const char *where, const char *const *valid)
 {
-    const char *guess = suggest(word, valid);
+    const char *guess = NULL;
+    char from[80] = "";
+    for (int i = 0; valid[i] && !guess; i++)
+        if (same_spelling(word, valid[i]))
+            guess = valid[i];
+    const TorchName *t = torch_names(what);
+    for (; t && t->torch && !guess; t++)
+        if (same_spelling(word, t->torch)) {
+            guess = t->word;
+            snprintf(from, sizeof from, " (%s.%s)", t->module, t->torch);
+        }
+    if (!guess)
+        guess = suggest(word, valid);
     if (guess) {
-        error(c, loc, "unknown %s '%s'%s; did you mean '%s'?", what, word, where, guess);
+        error(c, loc, "unknown %s '%s'%s; did you mean '%s'?%s", what, word, where, guess, from);
     } else {
         char list[512];
         join_words(list, sizeof list, valid);
@@ -143,7 +208,8 @@ const Value *check_resolve(Checker *c, const Value *v)
                 return NULL;
             Value *copy = arena_alloc(c->arena, sizeof *copy);
             *copy = *r;
-            copy->loc = v->loc;
+            if (!let->from_define) /* a -D's value keeps its place: messages name the -D */
+                copy->loc = v->loc;
             copy->next = NULL;
             return copy;
         }
@@ -358,6 +424,15 @@ static int setting_choice(Checker *c, const Setting *s, const char *const *words
 
 /* ---- the special settings ------------------------------------------------------------------ */
 
+/* The names the special settings take (and `netc words` lists). */
+static const char *const monitor_words[] = {"valid_loss", "valid_acc", NULL};
+static const char *const per_words[] = {"epoch", "step", NULL};
+static const char *const reduction_words[] = {"mean", "sum", NULL};
+static const char *const flip_words[] = {"none", "horizontal", NULL};
+/* batch = full, target = last, x = uniform(lo, hi) | linspace(lo, hi), true and false */
+static const char *const other_value_words[] = {"full", "last", "uniform", "linspace", "true",
+                                                "false", NULL};
+
 /* batch = N | full */
 static bool set_batch(Checker *c, const Setting *s)
 {
@@ -381,8 +456,7 @@ static bool set_batch(Checker *c, const Setting *s)
 /* monitor = valid_loss | valid_acc */
 static bool set_monitor(Checker *c, const Setting *s)
 {
-    static const char *const words[] = {"valid_loss", "valid_acc", NULL};
-    int k = setting_choice(c, s, words);
+    int k = setting_choice(c, s, monitor_words);
     c->net->monitor_acc = k == 1;
     return k >= 0;
 }
@@ -390,9 +464,16 @@ static bool set_monitor(Checker *c, const Setting *s)
 /* per = epoch | step */
 bool check_set_per(Checker *c, const Setting *s)
 {
-    static const char *const words[] = {"epoch", "step", NULL};
-    int k = setting_choice(c, s, words);
+    int k = setting_choice(c, s, per_words);
     c->net->schedule_per_step = k == 1;
+    return k >= 0;
+}
+
+/* reduction = mean | sum, of the losses that compare each output (ops/loss.c) */
+bool check_set_reduction(Checker *c, const Setting *s)
+{
+    int k = setting_choice(c, s, reduction_words);
+    c->net->loss_sum = k == 1;
     return k >= 0;
 }
 
@@ -431,8 +512,7 @@ bool check_set_milestones(Checker *c, const Setting *s)
 /* flip = horizontal | none */
 static bool set_flip(Checker *c, const Setting *s)
 {
-    static const char *const words[] = {"none", "horizontal", NULL};
-    int k = setting_choice(c, s, words);
+    int k = setting_choice(c, s, flip_words);
     c->net->flip = k == 1;
     return k >= 0;
 }
@@ -636,7 +716,7 @@ static bool set_target(Checker *c, const Setting *s)
 }
 
 static const SettingSpec train_settings[] = {
-    {"epochs", SET_INT, 1, 1e7, false, NET_FIELD(epochs), NULL},
+    {"epochs", SET_INT, 1, EPOCHS_MAX, false, NET_FIELD(epochs), NULL},
     {"batch", SET_CUSTOM, 0, 0, false, 0, set_batch},
     {"seed", SET_LONG, 0, 9007199254740992.0, false, NET_FIELD(seed), NULL},
     {"max_steps", SET_LONG, 1, 1e12, false, NET_FIELD(max_steps), NULL},
@@ -691,13 +771,10 @@ static const SettingSpec function_settings[] = {
 
 /* ---- layers: each kind described by its OpDesc (compiler/ops/) ------------------------------- */
 
-/* An unknown layer word. torch.nn's Linear is netc's dense, a name no spelling rule finds. */
+/* An unknown layer word: torch's names are among the guesses (Linear is dense). */
 static void unknown_layer(Checker *c, Loc loc, const char *word)
 {
-    if (!strcmp(word, "Linear") || !strcmp(word, "linear"))
-        error(c, loc, "unknown layer '%s'; did you mean 'dense'? (torch.nn.Linear)", word);
-    else
-        error_unknown(c, loc, "layer", word, "", op_words());
+    error_unknown(c, loc, "layer", word, "", op_words());
 }
 
 bool check_is_layer(const char *word)
@@ -726,6 +803,24 @@ static const char *const init_words[] = {"zeros",      "constant",     "normal",
                                          "uniform",    "xavier_uniform", "xavier_normal",
                                          "he_uniform", "he_normal",    "lecun_uniform",
                                          "lecun_normal", NULL};
+
+/* torch.nn.init's names (and Keras's glorot_*) of the initializers, for the messages */
+static const TorchName *init_torch_names(void)
+{
+    static const TorchName names[] = {
+        {"kaiming_normal_", "he_normal", "torch.nn.init"},
+        {"kaiming_uniform_", "he_uniform", "torch.nn.init"},
+        {"normal_", "normal", "torch.nn.init"},
+        {"uniform_", "uniform", "torch.nn.init"},
+        {"constant_", "constant", "torch.nn.init"},
+        {"zeros_", "zeros", "torch.nn.init"},
+        {"glorot_uniform", "xavier_uniform", "keras.initializers"},
+        {"glorot_normal", "xavier_normal", "keras.initializers"},
+        {NULL, NULL, NULL},
+    };
+    return names;
+}
+
 
 /* init = zeros | constant(c) | normal([mean,] std) | uniform(a [, b]) | xavier_* | he_* | lecun_* */
 static bool check_init(Checker *c, const char *key, const Value *v, Init *init)
@@ -1224,7 +1319,7 @@ static void check_loss(Checker *c, const Stmt *loss)
         l->defaults(net);
     apply_settings(c, words[k], l->settings, loss->settings);
 
-    if (net->nlayers < 2 || c->src->nerrors)
+    if (net->nlayers < 2 || c->src->nerrors > c->errors_before)
         return; /* no output to check against */
     const NetLayer *last = &net->layers[net->nlayers - 1];
     if (check_loss_output(c, loss, last) && l->check_output)
@@ -1314,6 +1409,99 @@ static void check_data(Checker *c, const Stmt *data)
               "input must be an image, e.g. 'input 28x28', not a vector");
 }
 
+/* ---- the run's length ------------------------------------------------------------------------ */
+
+/* The training samples, where the file says how many there are (the built-in sets, a function);
+ * 0 when only the data's files will tell (idx, csv). */
+static long training_samples(const Net *net)
+{
+    double n = net->data <= DATA_MNIST ? 60000 : net->data == DATA_FUNCTION ? net->n : 0;
+    if (n == 0)
+        return 0;
+    double held = (net->valid < 1 ? net->valid * n : net->valid) +
+                  (net->test < 1 ? net->test * n : net->test);
+    return n - held > 0 ? (long)(n - held) : 0;
+}
+
+/* max_steps without epochs bounds the run by steps alone, as PyTorch Lightning does: the epochs
+ * compiled in are then max_steps (every epoch takes at least one step, so the runtime's plan_run,
+ * which runs min(epochs × steps per epoch, max_steps) steps, stops at max_steps), held to the
+ * epochs' range. Settings that cannot all hold get a warning. */
+static void check_run_length(Checker *c, const Setting *train)
+{
+    Net *net = c->net;
+    const Setting *epochs = check_find_setting(train, "epochs");
+    const Setting *steps = check_find_setting(train, "max_steps");
+    if (steps && !epochs && net->max_steps > 0)
+        net->epochs = net->max_steps < EPOCHS_MAX ? (int)net->max_steps : EPOCHS_MAX;
+    if (!steps && !epochs && net->batch == 0)
+        warning(c, check_find_setting(train, "batch")->loc, "'batch = full' takes one step an "
+                "epoch, so the default %d epochs are %d steps; set 'epochs' or 'max_steps'",
+                net->epochs, net->epochs);
+    long n = training_samples(net);
+    if (steps && epochs && n > 0 && net->max_steps > 0) {
+        long per_epoch = net->batch ? (n + net->batch - 1) / net->batch : 1;
+        double total = (double)net->epochs * per_epoch;
+        if (net->max_steps > total)
+            warning(c, steps->loc, "'max_steps = %lld' is never reached: %d epoch%s of %ld "
+                    "step%s end the run after %.0f; leave 'epochs' out to bound it by steps alone",
+                    net->max_steps, net->epochs, net->epochs == 1 ? "" : "s", per_epoch,
+                    per_epoch == 1 ? "" : "s", total);
+    }
+    const Setting *below = check_find_setting(train, "stop_when_loss_below");
+    if (below && net->loss_below == 0)
+        warning(c, below->loc, "'stop_when_loss_below = 0' never stops the run: a loss is not "
+                "below 0");
+}
+
+/* ---- every word the language accepts, for the docs' and the editors' tests ------------------ */
+
+static void print_spec_keys(FILE *f, const SettingSpec *specs)
+{
+    for (const SettingSpec *s = specs; s->key; s++)
+        fprintf(f, "setting %s\n", s->key);
+}
+
+void check_print_words(FILE *f)
+{
+    for (int i = 0; statement_words[i]; i++)
+        fprintf(f, "statement %s\n", statement_words[i]);
+    for (const char *const *w = op_words(); *w; w++)
+        fprintf(f, "layer %s\n", *w);
+    for (int i = 0; op_list[i]; i++)
+        for (int k = 0; k < OP_MAX_OPTIONS && op_list[i]->options[k].key; k++) {
+            const OptionSpec *o = &op_list[i]->options[k];
+            fprintf(f, "option %s\n", o->key);
+            for (int j = 0; o->type == OPT_CHOICE && o->choices[j]; j++)
+                fprintf(f, "value %s\n", o->choices[j]);
+        }
+    for (const char *const *w = loss_words(); *w; w++)
+        fprintf(f, "loss %s\n", *w);
+    for (const char *const *w = optim_words(); *w; w++)
+        fprintf(f, "optimizer %s\n", *w);
+    for (const char *const *w = schedule_words(); *w; w++)
+        fprintf(f, "schedule %s\n", *w);
+    for (int i = 0; data_words[i]; i++)
+        fprintf(f, "data %s\n", data_words[i]);
+    for (int i = 0; init_words[i]; i++)
+        fprintf(f, "init %s\n", init_words[i]);
+    for (int i = 0; loss_list[i]; i++)
+        print_spec_keys(f, loss_list[i]->settings);
+    for (int i = 0; optim_list[i]; i++)
+        print_spec_keys(f, optim_list[i]->settings);
+    for (int i = 0; schedule_list[i]; i++)
+        print_spec_keys(f, schedule_list[i]->settings);
+    const SettingSpec *const blocks[] = {train_settings, dataset_settings, idx_settings,
+                                         csv_settings, function_settings, augment_settings};
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
+        print_spec_keys(f, blocks[i]);
+    const char *const *values[] = {monitor_words, per_words, reduction_words, flip_words,
+                                   other_value_words, math_functions};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        for (int k = 0; values[i][k]; k++)
+            fprintf(f, "%s %s\n", values[i] == math_functions ? "function" : "value", values[i][k]);
+}
+
 /* ---- the program ------------------------------------------------------------------------------ */
 
 /* let NAME = value, in order; -D NAME=value replaces the value of an existing let. */
@@ -1358,7 +1546,7 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
                    int ndefines, Net *net)
 {
     Checker c = {.src = src, .arena = arena, .net = net, .defines = defines,
-                 .ndefines = ndefines};
+                 .ndefines = ndefines, .errors_before = src->nerrors};
     memset(net, 0, sizeof *net);
     net->epochs = 10;
     net->batch = 64;
@@ -1399,7 +1587,7 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
               model->name);
 
     /* the input must be what the data gives: 28x28 images, or the x of a function */
-    if (seen[STMT_DATA] && net->nlayers > 0 && src->nerrors == 0) {
+    if (seen[STMT_DATA] && net->nlayers > 0 && src->nerrors == c.errors_before) {
         const NetLayer *in = &net->layers[0];
         char shape[64];
         net_shape_text(in, shape, sizeof shape);
@@ -1422,6 +1610,8 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
                   "add e.g. 'valid = %s' to the data block", s->key,
                   net->data <= DATA_IDX ? "10000" : "0.1");
     }
+    if (seen[STMT_TRAIN])
+        check_run_length(&c, seen[STMT_TRAIN]->settings);
     if (net->monitor_acc && net->regression && seen[STMT_TRAIN])
         error(&c, check_find_setting(seen[STMT_TRAIN]->settings, "monitor")->loc,
               "'valid_acc' is for classes; regression data has values, use 'valid_loss'");
@@ -1444,7 +1634,7 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
         error(&c, model->loc, "model '%s' has no loss; add e.g. 'loss cross_entropy'",
               model->name);
 
-    for (int i = 0; i < c.nlets && src->nerrors == 0; i++)
+    for (int i = 0; i < c.nlets && src->nerrors == c.errors_before; i++)
         if (!c.lets[i].used)
             warning(&c, c.lets[i].loc, "'%s' is defined but not used", c.lets[i].name);
     return src->nerrors == 0;

@@ -29,12 +29,17 @@ static const char usage[] =
     "       netc sweep FILE.net --set NAME=V1,V2,… [--repeat K] [--out DIR] …\n"
     "                                           train every combination of let values; a table\n"
     "                                           and curves in DIR ('netc sweep --help')\n"
+    "       netc dot   FILE.net [-o OUT.dot]    the network as a Graphviz graph, with shapes\n"
+    "                                           (default: standard output)\n"
     "       netc layers                         every kind of layer, with its options\n"
+    "       netc words                          every word the language accepts, by kind\n"
     "options:\n"
     "  --dtype f32|f64      element type of the generated code (f64 for gradient checks)\n"
     "  --batch-max N        rows of every buffer: the largest batch the trainer accepts\n"
     "                       (default: the larger of the file's batch and 256)\n"
-    "  -D NAME=VALUE        replace the value of 'let NAME' in the file (a number or a name)\n"
+    "  -D NAME=VALUE        replace the value of 'let NAME' in the file: any value a let\n"
+    "                       takes (-D lr=1e-3, -D act=gelu, -D w_init=normal(0.01))\n"
+    "  -v, --verbose        build: print the C compiler's command before running it\n"
     "  -h, --help           this text;  --version  the version\n"
     "environment (build): CC (default cc), CFLAGS (default -O3 -march=native -fno-math-errno)\n";
 
@@ -45,6 +50,7 @@ typedef struct {
     EmitOptions emit;
     const char *defines[64]; /* NAME=VALUE, as given */
     int ndefines;
+    bool verbose;            /* -v: build prints the C compiler's command */
 } Options;
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -60,8 +66,9 @@ static int parse_args(int argc, char **argv, Options *o)
     if (argc < 2)
         return fail_usage("no command given%s", "");
     o->command = argv[1];
-    if (strcmp(o->command, "check") && strcmp(o->command, "gen") && strcmp(o->command, "build")) {
-        static const char *const commands[] = {"check", "gen", "build", "sweep", NULL};
+    if (strcmp(o->command, "check") && strcmp(o->command, "gen") && strcmp(o->command, "build") &&
+        strcmp(o->command, "dot")) {
+        static const char *const commands[] = {"check", "gen", "build", "dot", "sweep", NULL};
         const char *guess = suggest(o->command, commands);
         if (guess) {
             fprintf(stderr, "netc: unknown command '%s'; did you mean '%s'?\n", o->command, guess);
@@ -95,6 +102,8 @@ static int parse_args(int argc, char **argv, Options *o)
             if (o->ndefines == (int)(sizeof o->defines / sizeof o->defines[0]))
                 return fail_usage("too many -D%s", "");
             o->defines[o->ndefines++] = d;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             return fail_usage("unknown option '%s'", a);
         } else if (o->input) {
@@ -205,7 +214,25 @@ static RuntimePaths runtime_paths(void)
     return r;
 }
 
-static int compile_trainer(const char *c_path, const char *exe)
+/* A command as a shell would take it back: words with spaces or quotes in single quotes. */
+static void print_command(FILE *f, char *const *argv)
+{
+    for (int i = 0; argv[i]; i++) {
+        const char *w = argv[i];
+        fputs(i ? " " : "  ", f);
+        if (*w && !w[strcspn(w, " \t\n'\"\\$`*?;&|<>()")]) {
+            fputs(w, f);
+            continue;
+        }
+        fputc('\'', f);
+        for (; *w; w++)
+            fputs(*w == '\'' ? "'\\''" : (char[]){*w, 0}, f);
+        fputc('\'', f);
+    }
+    fputc('\n', f);
+}
+
+static int compile_trainer(const char *c_path, const char *exe, bool verbose)
 {
     enum { MAX_ARGS = 256 };
     char *argv[MAX_ARGS];
@@ -231,6 +258,10 @@ static int compile_trainer(const char *c_path, const char *exe)
     n += split_words(libs_copy, argv + n, MAX_ARGS - 1 - n);
     argv[n] = NULL;
 
+    if (verbose) {
+        print_command(stdout, argv);
+        fflush(stdout);
+    }
     pid_t pid;
     int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
     int status = 0;
@@ -239,46 +270,67 @@ static int compile_trainer(const char *c_path, const char *exe)
                 argv[0], strerror(rc));
     else if (waitpid(pid, &status, 0) < 0)
         rc = errno;
+    if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+        if (WIFEXITED(status))
+            fprintf(stderr, "netc: the C compiler failed on %s (exit %d); the command was:\n",
+                    c_path, WEXITSTATUS(status));
+        else
+            fprintf(stderr, "netc: the C compiler failed on %s (signal %d); the command was:\n",
+                    c_path, WTERMSIG(status));
+        print_command(stderr, argv);
+        rc = -1;
+    }
     free(cc_copy);
     free(flags_copy);
     free(libs_copy);
-    if (rc != 0)
-        return 2;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "netc: the C compiler failed on %s\n", c_path);
-        return 2;
-    }
-    return 0;
+    return rc != 0 ? 2 : 0;
 }
 
-/* -D NAME=VALUE as the checker takes it: VALUE a finite number, written as in a .net file, or a
- * name; each NAME once. */
+/* A value parsed from -D number k: its locations say so (netc.h, Source.defines), their
+ * columns counted in the -D's NAME=VALUE. */
+static void mark_define(Value *v, int k)
+{
+    for (; v; v = v->next) {
+        v->loc.first_line = v->loc.last_line = -(k + 1);
+        v->loc.first_column -= DEFINE_PREFIX;
+        v->loc.last_column -= DEFINE_PREFIX;
+        mark_define(v->args, k);
+    }
+}
+
+/* -D NAME=VALUE: VALUE is anything a let takes (a number, a name, a call such as normal(0.01),
+ * a size, a string, a list, an expression), parsed by the grammar itself as "let NAME=VALUE";
+ * its errors name the -D and quote it. Each NAME once. */
 bool parse_defines(const char *const *defines, int n, Arena *arena, Define *out)
 {
+    bool ok = true;
     for (int i = 0; i < n; i++) {
-        const char *d = defines[i], *eq = strchr(d, '='), *text = eq + 1;
-        Value *v = arena_alloc(arena, sizeof *v);
-        char *end;
-        v->num = strtod(text, &end);
-        v->kind = VAL_NUMBER;
-        bool number_like = *text && strspn(text, "0123456789.eE+-") == strlen(text);
-        if (number_like && (*end || !isfinite(v->num))) {
-            fprintf(stderr, "netc: -D %s: '%s' is not a finite number\n", d, text);
+        const char *d = defines[i], *eq = strchr(d, '=');
+        char *text = concat(arena, "let ", d);
+        Source src;
+        if (!source_from_memory(&src, "-D", text, strlen(text))) {
+            fprintf(stderr, "netc: out of memory\n");
             return false;
         }
-        if (!number_like) {
-            bool word = *text && !isdigit((unsigned char)*text);
-            for (const char *p = text; *p; p++)
-                word &= isalnum((unsigned char)*p) || *p == '_';
-            if (!word) {
-                fprintf(stderr, "netc: -D %s: the value must be a number or a name\n", d);
-                return false;
-            }
-            v->kind = VAL_NAME;
-            v->str = arena_strndup(arena, text, strlen(text));
+        src.define = d;
+        src.keep_going = true;
+        const Stmt *let = parse_source(&src, arena);
+        size_t name_len = (size_t)(eq - d);
+        if (!src.nerrors && (!let || let->kind != STMT_LET || let->next ||
+                             strlen(let->name) != name_len || strncmp(let->name, d, name_len))) {
+            /* the grammar read something else than one let of NAME (a '#' in the value) */
+            fprintf(stderr, "netc: -D %s: expected NAME=VALUE, one value\n", d);
+            src.nerrors++;
         }
-        out[i].name = arena_strndup(arena, d, (size_t)(eq - d));
-        out[i].value = v;
+        int nerrors = src.nerrors;
+        source_free(&src);
+        if (nerrors) {
+            ok = false;
+            continue;
+        }
+        mark_define(let->value, i);
+        out[i].name = let->name;
+        out[i].value = let->value;
         for (int j = 0; j < i; j++)
             if (!strcmp(out[j].name, out[i].name)) {
                 fprintf(stderr, "netc: -D %s: '%s' is already set by -D %s\n", d, out[i].name,
@@ -286,7 +338,129 @@ bool parse_defines(const char *const *defines, int n, Arena *arena, Define *out)
                 return false;
             }
     }
-    return true;
+    return ok;
+}
+
+/* ---- netc check: every setting in force ------------------------------------------------------ */
+
+/* An initialization as the docs write it: he_normal, normal(0, 0.01), torch's default. */
+static const char *init_text(char *buf, size_t size, Init in)
+{
+    static const char *const words[] = {
+        [INIT_ZEROS] = "zeros", [INIT_CONSTANT] = "constant", [INIT_NORMAL] = "normal",
+        [INIT_UNIFORM] = "uniform", [INIT_XAVIER_UNIFORM] = "xavier_uniform",
+        [INIT_XAVIER_NORMAL] = "xavier_normal", [INIT_HE_UNIFORM] = "he_uniform",
+        [INIT_HE_NORMAL] = "he_normal", [INIT_LECUN_UNIFORM] = "lecun_uniform",
+        [INIT_LECUN_NORMAL] = "lecun_normal", [INIT_TORCH] = "torch's default U(±1/√fan_in)",
+    };
+    if (in.kind == INIT_CONSTANT)
+        snprintf(buf, size, "constant(%g)", in.a);
+    else if (in.kind == INIT_NORMAL || in.kind == INIT_UNIFORM)
+        snprintf(buf, size, "%s(%g, %g)", words[in.kind], in.a, in.b);
+    else
+        snprintf(buf, size, "%s", words[in.kind]);
+    return buf;
+}
+
+/* The settings of one descriptor's table with their values in force: "lr 0.01, eps 1e-08".
+ * Settings the table checks by a function of its own are printed by the caller. */
+static void print_specs(const Net *net, const SettingSpec *specs)
+{
+    const char *sep = "";
+    for (const SettingSpec *s = specs; s->key; s++) {
+        const char *field = (const char *)net + s->offset;
+        switch (s->type) {
+        case SET_INT: printf("%s%s %d", sep, s->key, *(const int *)field); break;
+        case SET_LONG: printf("%s%s %lld", sep, s->key, *(const long long *)field); break;
+        case SET_NUMBER:
+        case SET_PART: {
+            double x = *(const double *)field;
+            bool off = x == 0 && !strncmp(s->key, "clip_", 5);
+            printf("%s%s %g%s", sep, s->key, x, off ? " (off)" : "");
+            break;
+        }
+        case SET_BOOL: printf("%s%s %s", sep, s->key, *(const bool *)field ? "true" : "false"); break;
+        case SET_STRING: printf("%s%s \"%s\"", sep, s->key, *(const char *const *)field); break;
+        case SET_CUSTOM:
+        case SET_BLOCK: continue;
+        }
+        sep = ", ";
+    }
+}
+
+static void print_settings(const Net *net)
+{
+    char buf[96];
+    printf("initialization:\n");
+    for (int i = 0; i < net->nlayers; i++) {
+        const NetLayer *l = &net->layers[i];
+        OpTensor t[OP_MAX_TENSORS];
+        int n = op_tensors(l, t);
+        bool any = false;
+        for (int k = 0; k < n; k++) {
+            if (t[k].buffer)
+                continue;
+            if (!any)
+                printf("  %-12s ", l->name);
+            printf("%s%s %s", any ? ", " : "", t[k].torch, init_text(buf, sizeof buf, t[k].init));
+            any = true;
+        }
+        if (any && l->weight_decay >= 0)
+            printf(" (weight_decay %g)", l->weight_decay);
+        if (any)
+            printf("\n");
+    }
+    printf("loss %s (torch.nn.%s)", net->loss_name, net->loss->torch);
+    if (net->loss->settings[0].key) {
+        printf(": ");
+        print_specs(net, net->loss->settings);
+        for (const SettingSpec *t = net->loss->settings; t->key; t++)
+            if (!strcmp(t->key, "reduction"))
+                printf("%sreduction %s", t == net->loss->settings ? "" : ", ",
+                       net->loss_sum ? "sum (over the outputs; mean over the batch)" : "mean");
+    }
+    printf("\noptimizer %s (torch.optim.%s): ", net->optimizer->word, net->optimizer->torch);
+    print_specs(net, net->optimizer->settings);
+    printf("\nschedule %s", net->schedule->word);
+    if (net->schedule->settings[0].key) {
+        printf(": ");
+        print_specs(net, net->schedule->settings);
+        if (net->nmilestones) {
+            printf("%smilestones (", net->schedule->settings[0].type == SET_CUSTOM ? "" : ", ");
+            for (int i = 0; i < net->nmilestones; i++)
+                printf("%s%d", i ? ", " : "", net->milestones[i]);
+            printf(")");
+        }
+        printf(", per %s", net->schedule_per_step ? "step" : "epoch");
+    }
+    char batch[16] = "full";
+    if (net->batch)
+        snprintf(batch, sizeof batch, "%d", net->batch);
+    printf("\ntrain: epochs %d, batch %s, seed %lld\n", net->epochs, batch, net->seed);
+    printf("stopping: ");
+    const char *sep = "";
+    if (net->max_steps)
+        printf("after %lld steps", net->max_steps), sep = "; ";
+    if (net->loss_below > 0)
+        printf("%swhen the training loss is below %g", sep, net->loss_below), sep = "; ";
+    if (net->patience)
+        printf("%searly_stop after %d epochs without a better %s", sep, net->patience,
+               net->monitor_acc ? "valid_acc" : "valid_loss"), sep = "; ";
+    printf("%s%s; keep_best %s", sep, *sep ? "else after the last epoch" : "after the last epoch",
+           net->keep_best ? net->monitor_acc ? "true (by valid_acc)" : "true (by valid_loss)"
+                          : "false");
+    printf("\ndata %s: valid %g, test %g, normalize %s", check_data_word(net->data), net->valid,
+           net->test, net->normalize ? "true" : "false");
+    if (net->normalize && net->data != DATA_FUNCTION && net->data != DATA_CSV) {
+        if (net->std)
+            printf(" (mean %g, std %g)", net->mean, net->std);
+        else
+            printf(" (mean and std of the training set)");
+    }
+    if (net->data != DATA_FUNCTION && net->data != DATA_CSV)
+        printf("; augment: flip %s, rotate %g, shift %g", net->flip ? "horizontal" : "none",
+               net->rotate, net->shift);
+    printf("\n");
 }
 
 static void print_summary(const Source *src, const Net *net, const Ir *ir)
@@ -305,14 +479,75 @@ static void print_summary(const Source *src, const Net *net, const Ir *ir)
     printf("  %-12s %-11s %-14s %12s %14s forward, %s per training step\n", "total", "", "",
            fmt_count(n1, ir->nparams), fmt_count(n2, ir->flops_forward),
            fmt_count(n3, ir->flops_train));
-    printf("loss %s; optimizer %s (lr %g, weight decay %g); schedule %s\n", net->loss_name,
-           net->optimizer->word, net->lr, net->weight_decay, net->schedule->word);
-    char batch[16] = "full";
-    if (net->batch)
-        snprintf(batch, sizeof batch, "%d", net->batch);
-    printf("train %d epochs, batch %s, seed %lld; data %s (valid %g, test %g, normalize %s)\n",
-           net->epochs, batch, net->seed, check_data_word(net->data), net->valid, net->test,
-           net->normalize ? "true" : "false");
+    print_settings(net);
+}
+
+/* ---- netc dot: the network as a Graphviz graph -------------------------------------------------- */
+
+/* One node per op the trainer runs: a layer, with the activation fused into it ("dense1 + relu1"),
+ * its kind as written, its output shape and its parameters; then the loss. */
+static void write_dot(FILE *f, const Source *src, const Net *net)
+{
+    char shape[48], count[32];
+    fprintf(f, "// netc dot %s\n", src->path);
+    fprintf(f, "digraph \"%s\" {\n", net->name);
+    fprintf(f, "  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
+               "fontname=\"Helvetica\"];\n\n");
+    fprintf(f, "  label=\"model %s\";\n  labelloc=t;\n  fontname=\"Helvetica\";\n", net->name);
+    const char *prev = NULL;
+    for (int i = 0; i < net->nlayers; i++) {
+        const NetLayer *l = &net->layers[i], *act = NULL;
+        if (l->op->fuses_activation && i + 1 < net->nlayers && net->layers[i + 1].op->activation)
+            act = &net->layers[++i];
+        const NetLayer *last = act ? act : l;
+        net_shape_text(last, shape, sizeof shape);
+        long long params = op_param_count(l);
+        fprintf(f, "  %s [label=\"%s%s%s", l->name, l->name, act ? " + " : "",
+                act ? act->name : "");
+        if (!l->op->is_input)
+            fprintf(f, "\\n%s", l->word);
+        if (l->op->arg == ARG_SIZE && !l->op->is_input)
+            fprintf(f, " %d", l->out_shape[0]);
+        if (l->kernel)
+            fprintf(f, " %dx%d%s", l->kernel, l->kernel, l->op->arg == ARG_SIZE ? " kernel" : "");
+        if (l->stride > 1 && l->op->arg == ARG_SIZE)
+            fprintf(f, " stride %d", l->stride);
+        if (act)
+            fprintf(f, " + %s", act->word);
+        fprintf(f, "\\n%s", shape);
+        if (params)
+            fprintf(f, "\\n%s parameters", fmt_count(count, params));
+        fprintf(f, "\"%s];\n", l->op->is_input ? ", shape=box, style=filled, fillcolor=\"#f4f4f4\""
+                              : act ? ", fillcolor=\"#dce8f8\"" : "");
+        if (prev)
+            fprintf(f, "  %s -> %s;\n", prev, l->name);
+        prev = l->name;
+    }
+    fprintf(f, "  loss [label=\"loss %s\", shape=ellipse, fillcolor=\"#fbeee6\"];\n", net->loss_name);
+    if (prev)
+        fprintf(f, "  %s -> loss;\n", prev);
+    fprintf(f, "}\n");
+}
+
+static int dot_command(const Options *o, const Source *src, const Net *net)
+{
+    if (!o->output || !strcmp(o->output, "-")) {
+        write_dot(stdout, src, net);
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 2;
+    }
+    if (!output_allowed(o->input, o->output, false))
+        return 1;
+    FILE *f = fopen(o->output, "w");
+    if (!f) {
+        fprintf(stderr, "netc: cannot write %s: %s\n", o->output, strerror(errno));
+        return 2;
+    }
+    write_dot(f, src, net);
+    if (ferror(f) | (fclose(f) != 0)) {
+        fprintf(stderr, "netc: cannot write %s: %s\n", o->output, strerror(errno));
+        return 2;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -324,6 +559,10 @@ int main(int argc, char **argv)
     if (argc == 2 && !strcmp(argv[1], "layers")) {
         printf("layers (docs/language.md):\n");
         op_print_reference(stdout);
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+    }
+    if (argc == 2 && !strcmp(argv[1], "words")) { /* for tests/docs and editors/ */
+        check_print_words(stdout);
         return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
     }
     if (argc == 2 && !strcmp(argv[1], "--version")) {
@@ -340,6 +579,7 @@ int main(int argc, char **argv)
     if (!source_load(&src, o.input))
         return 1;
     Arena *arena = arena_new();
+    src.defines = o.defines;
     Stmt *prog = parse_source(&src, arena);
     Net net;
     Define defines[64];
@@ -349,21 +589,29 @@ int main(int argc, char **argv)
         return 1;
     }
     int status = 0;
-    bool ok = src.nerrors == 0 && check_program(&src, arena, prog, defines, o.ndefines, &net);
+    /* after syntax errors that left the file's meaning whole (a ',' between settings) the
+     * checker still runs, so that one run shows every error */
+    bool ok = src.nerrors == src.nrepaired &&
+              check_program(&src, arena, prog, defines, o.ndefines, &net);
     Ir ir = {0};
     if (ok) { /* the file means something; then its trainer's buffers must fit */
         ir = ir_lower(&net, arena);
         ok = ir_check_storage(&src, &ir, emit_batch_max(&net, &o.emit), o.emit.f64 ? 8 : 4);
     }
+    source_flush(&src); /* the file's messages, in source order, before anything else */
     if (!ok) {
         fprintf(stderr, "netc: %d error%s in %s; %s\n", src.nerrors, src.nerrors == 1 ? "" : "s",
-                src.path, strcmp(o.command, "check") ? "no C written" : "not valid");
+                src.path, strcmp(o.command, "gen") && strcmp(o.command, "build") ? "not valid" : "no C written");
         status = 1;
         goto done;
     }
 
     if (!strcmp(o.command, "check")) {
         print_summary(&src, &net, &ir);
+        goto done;
+    }
+    if (!strcmp(o.command, "dot")) {
+        status = dot_command(&o, &src, &net);
         goto done;
     }
 
@@ -411,7 +659,7 @@ int main(int argc, char **argv)
         status = 2;
         goto done;
     }
-    status = compile_trainer(c_path, exe);
+    status = compile_trainer(c_path, exe, o.verbose);
     if (status == 0)
         printf("%s%s\n", strchr(exe, '/') ? "" : "./", exe);
 

@@ -38,7 +38,19 @@ typedef struct Source {
     int nwarnings;
     bool keep_going;  /* past DIAG_MAX_ERRORS: count errors silently rather than exit (the
                          fuzz harness, for which exit() is a crash); netc leaves it false */
+    int nrepaired;    /* syntax errors after which the AST is what was meant (`lr = 0.1,`):
+                         the checker still runs when every error is one of these */
+    /* -D NAME=VALUE: a value parsed from the command line has locations with first_line
+     * -(k+1), k its index in defines[]; the messages about it name the -D, not the file */
+    const char *const *defines;
+    /* this source is the text "let " + define, parsed alone (main.c's -D values) */
+    const char *define;
+    struct HeldDiag *held; /* the messages not yet printed (source.c), in reporting order */
+    int nheld, held_cap;
 } Source;
+
+/* The length of "let " that main.c puts before a -D's NAME=VALUE to parse it. */
+enum { DEFINE_PREFIX = 4 };
 
 typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagKind;
 
@@ -47,10 +59,15 @@ enum { DIAG_MAX_ERRORS = 20 }; /* after this many errors netc stops */
 bool source_load(Source *src, const char *path); /* false: message printed */
 /* The source from a copy of `len` bytes at `text` (the fuzz harness); false: out of memory. */
 bool source_from_memory(Source *src, const char *path, const char *text, size_t len);
-void source_free(Source *src);
+void source_free(Source *src); /* flushes the messages held */
+/* Print the messages held so far, in source order (the command line's and the whole file's
+ * first, a note after the message it is about), to stderr. */
+void source_flush(Source *src);
+typedef struct HeldDiag HeldDiag;
 
-/* path:line:col: kind: message, then the line and a caret under loc. Exits after too many errors
- * (unless src->keep_going). */
+/* path:line:col: kind: message, then the line and a caret under loc. Held, then printed in
+ * source order by source_flush() (or source_free()). Exits after too many errors (unless
+ * src->keep_going). */
 __attribute__((format(printf, 4, 5)))
 void diag(Source *src, Loc loc, DiagKind kind, const char *fmt, ...);
 void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap);
@@ -58,6 +75,9 @@ void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap);
 /* The candidate closest to `word` by edit distance, if it is close and the only one that close;
  * else NULL. `candidates` ends with NULL. */
 const char *suggest(const char *word, const char *const *candidates);
+/* The same word in another spelling: case, '_', a "Loss" or "2d" ending (ReLU is relu,
+ * CrossEntropyLoss cross_entropy, MaxPool2d maxpool). */
+bool same_spelling(const char *a, const char *b);
 /* "a, b, c" into buf */
 void join_words(char *buf, size_t size, const char *const *words);
 
@@ -218,6 +238,8 @@ typedef struct Net {
     Loc loss_loc;
     const char *loss_name; /* as written: "hinge", "multi_margin", …                 */
     double margin, delta; /* multi_margin, huber                                     */
+    bool loss_sum;        /* reduction = sum: summed over the outputs (classes), the mean
+                             over the batch kept, as the course's frameworks; else torch's mean */
     int margin_p;         /* multi_margin: 1 or 2                                    */
     /* optimizer */
     const OptimDesc *optimizer; /* its word names it: "sgd", "momentum", "nesterov", … */
@@ -267,6 +289,10 @@ void net_shape_text(const NetLayer *l, char *buf, size_t size);
 bool check_is_layer(const char *word);
 /* The word that names a data source: "fashion_mnist". */
 const char *check_data_word(DataKind kind);
+/* Every word the language accepts, one "KIND word" a line (statement, layer, option, loss,
+ * optimizer, schedule, data, init, setting, value, function), from the checker's tables and
+ * the descriptors, duplicates included: `netc words`, for the docs' and editors' tests. */
+void check_print_words(FILE *f);
 /* Is `name` a function an expression may call (sin, log2, sqrt, …)? */
 bool check_is_math_function(const char *name);
 

@@ -586,11 +586,13 @@ static void check_combo(const SweepArgs *a, Combo *c, const Flags *base, const c
     bool ok = source_load(&src, c->input);
     if (ok) {
         src.keep_going = true; /* many errors: counted, never exit() */
-        Stmt *prog = parse_source(&src, arena);
         Define defines[MAX_SETS];
         Net net;
         int n = a->nsets - a->first_let;
-        ok = parse_defines(combo_defines(arena, a, c), n, arena, defines) &&
+        const char *const *texts = combo_defines(arena, a, c);
+        src.defines = texts; /* a message about a value names its --set, as -D's do */
+        Stmt *prog = parse_source(&src, arena);
+        ok = parse_defines(texts, n, arena, defines) &&
              src.nerrors == 0 && check_program(&src, arena, prog, defines, n, &net);
         EmitOptions opt = {0};
         if (ok) {

@@ -420,6 +420,17 @@ settings:
           $$ = $2;
       }
   }
+| settings ',' setting {
+      /* Python's habit, `epochs = 5, batch = 64`: an error, but the settings are what was
+       * meant, so the checker still reads them and reports the file's other errors */
+      diag(ps->src, @2, DIAG_ERROR, "settings are separated by spaces, not ','");
+      ps->src->nrepaired++;
+      $$ = $1;
+      if ($3) {
+          $3->next = $1;
+          $$ = $3;
+      }
+  }
 ;
 
 setting:
@@ -442,9 +453,13 @@ setting:
       $$ = NULL;
   }
 | IDENT ':' value {
-      /* and the Python or YAML habit: `lr: 0.1` */
+      /* and the Python or YAML habit: `lr: 0.1`, read as meant */
       diag(ps->src, @2, DIAG_ERROR, "expected '=' after '%s', got ':'", $1);
-      $$ = NULL;
+      ps->src->nrepaired++;
+      $$ = arena_alloc(ps->arena, sizeof *$$);
+      $$->key = $1;
+      $$->loc = @1;
+      $$->value = $3;
   }
 | error                   { $$ = NULL; }
 ;

@@ -2,10 +2,19 @@
  * multi_margin (hinge), huber, kl_div.
  *
  * Each loss(B) returns the mean loss over the batch and writes its gradient; the 1/B (or
- * 1/(B·K)) of the mean enters there, once: it starts the chain rule for every gradient. */
+ * 1/(B·K)) of the mean enters there, once: it starts the chain rule for every gradient.
+ * mse, huber, binary_cross_entropy and multi_margin take reduction = mean (torch's: 1/(B·K)) or
+ * sum (summed over the K outputs, the mean over the batch kept: 1/B, the convention of the
+ * course's frameworks for the Euclidean and hinge losses). */
 #include "train.h"
 
 #include <string.h>
+
+/* reduction = mean | sum, which every loss takes, so that `loss objective { reduction = sum }`
+ * sweeps over losses. cross_entropy, nll and kl_div are one value per sample, a sum over the
+ * classes already: both reductions are their mean over the batch. */
+#define REDUCTION_SETTING {"reduction", SET_CUSTOM, 0, 0, false, 0, check_set_reduction}
+static const SettingSpec reduction_settings[] = {REDUCTION_SETTING, END_SPECS};
 
 /* ---- what the losses share ------------------------------------------------------------------ */
 
@@ -79,12 +88,10 @@ static void emit_cross_entropy(Emitter *e, const IrOp *op)
     emit_loss_close(e, "B");
 }
 
-static const SettingSpec no_settings[] = {END_SPECS};
-
 static const LossDesc cross_entropy = {
     .words = {"cross_entropy"},
     .torch = "CrossEntropyLoss",
-    .settings = no_settings,
+    .settings = reduction_settings,
     .check_output = check_cross_entropy,
     .emit = emit_cross_entropy,
 };
@@ -154,7 +161,7 @@ static void emit_kl_div(Emitter *e, const IrOp *op)
 static const LossDesc nll = {
     .words = {"nll"},
     .torch = "NLLLoss",
-    .settings = no_settings,
+    .settings = reduction_settings,
     .check_output = check_nll,
     .emit = emit_nll,
 };
@@ -162,7 +169,7 @@ static const LossDesc nll = {
 static const LossDesc kl_div = {
     .words = {"kl_div"},
     .torch = "KLDivLoss",
-    .settings = no_settings,
+    .settings = reduction_settings,
     .check_output = check_kl_div,
     .emit = emit_kl_div,
 };
@@ -176,12 +183,35 @@ static const char *elementwise_size(const Emitter *e)
     return e->net->regression ? "OUTPUTS" : "CLASSES";
 }
 
+/* What the loss divides by: B·K for the mean over every value, B for reduction = sum (summed
+ * over the K outputs, the mean over the batch kept), as C and in the comment's formulas. */
+static const char *reduction_count(const Emitter *e)
+{
+    return e->net->loss_sum ? "B" : "(B·K)";
+}
+
+/* The comment's words for the reduction: "mean over all B·K values, K = CLASSES". */
+static const char *reduction_words(const Emitter *e, char *buf, size_t size)
+{
+    if (e->net->loss_sum)
+        snprintf(buf, size, "reduction = sum: summed over the K = %s outputs, mean over the batch",
+                 elementwise_size(e));
+    else
+        snprintf(buf, size, "mean over all B·K values, K = %s", elementwise_size(e));
+    return buf;
+}
+
 static void emit_elementwise(Emitter *e, const IrOp *op, void (*body)(Emitter *e))
 {
     const char *K = elementwise_size(e);
     char setup[96], mean[64];
-    snprintf(setup, sizeof setup, "const @R scale = 1.0@f / (@R)(B * %s);", K);
-    snprintf(mean, sizeof mean, "((double)B * %s)", K);
+    if (e->net->loss_sum) {
+        snprintf(setup, sizeof setup, "const @R scale = 1.0@f / (@R)B;");
+        snprintf(mean, sizeof mean, "B");
+    } else {
+        snprintf(setup, sizeof setup, "const @R scale = 1.0@f / (@R)(B * %s);", K);
+        snprintf(mean, sizeof mean, "((double)B * %s)", K);
+    }
     emit_loss_open(e, op->in, K, setup);
     emit_open(e, "for (int k = 0; k < %s; k++)", K);
     emit(e, "@R t = %s;", target(e));
@@ -199,11 +229,13 @@ static void emit_mse_body(Emitter *e)
 
 static void emit_mse(Emitter *e, const IrOp *op)
 {
-    const char *y = op->in, *K = elementwise_size(e);
-    emit(e, "/* mean squared error, as torch.nn.MSELoss (mean over all B·K values, K = %s):", K);
+    const char *y = op->in, *n = reduction_count(e);
+    char how[96];
+    emit(e, "/* %s, as torch.nn.MSELoss (%s):",
+         e->net->loss_sum ? "squared error" : "mean squared error", reduction_words(e, how, sizeof how));
     emit(e, " *   %s", target_math(e));
-    emit(e, " *   L = 1/(B·K) Σ_b Σ_k (%s[b,k] - t[b,k])²", y);
-    emit(e, " *   d_%s[b,k] = 2 (%s[b,k] - t[b,k]) / (B·K) */", y, y);
+    emit(e, " *   L = 1/%s Σ_b Σ_k (%s[b,k] - t[b,k])²", n, y);
+    emit(e, " *   d_%s[b,k] = 2 (%s[b,k] - t[b,k]) / %s */", y, y, n);
     emit_elementwise(e, op, emit_mse_body);
 }
 
@@ -224,11 +256,13 @@ static void emit_huber_body(Emitter *e)
 
 static void emit_huber(Emitter *e, const IrOp *op)
 {
-    const char *y = op->in, *K = elementwise_size(e);
-    emit(e, "/* Huber loss, as torch.nn.HuberLoss(delta=%g) (mean over all B·K values, K = %s),", e->net->delta, K);
+    const char *y = op->in, *n = reduction_count(e);
+    char how[96];
+    emit(e, "/* Huber loss, as torch.nn.HuberLoss(delta=%g) (%s),", e->net->delta,
+         reduction_words(e, how, sizeof how));
     emit(e, " *   d = %s[b,k] - t[b,k],  %s", y, target_math(e));
     emit(e, " *   ℓ(d) = d²/2 if |d| ≤ δ, else δ(|d| - δ/2)");
-    emit(e, " *   d_%s[b,k] = ℓ'(d) / (B·K) = (d if |d| ≤ δ, else δ·sign(d)) / (B·K) */", y);
+    emit(e, " *   d_%s[b,k] = ℓ'(d) / %s = (d if |d| ≤ δ, else δ·sign(d)) / %s */", y, n, n);
     emit_elementwise(e, op, emit_huber_body);
 }
 
@@ -242,10 +276,16 @@ static void emit_bce_body(Emitter *e)
 static void emit_bce(Emitter *e, const IrOp *op)
 {
     const char *y = op->in, *K = elementwise_size(e);
-    emit(e, "/* binary cross-entropy on logits, as torch.nn.BCEWithLogitsLoss (mean over all B·K");
-    emit(e, " * values, K = %s); z = %s, %s, σ(z) = 1/(1 + e^-z):", K, y, target_math(e));
+    if (e->net->loss_sum) {
+        emit(e, "/* binary cross-entropy on logits, as torch.nn.BCEWithLogitsLoss (reduction = sum:");
+        emit(e, " * summed over the K = %s outputs, mean over the batch); z = %s, %s,", K, y, target_math(e));
+        emit(e, " * σ(z) = 1/(1 + e^-z):");
+    } else {
+        emit(e, "/* binary cross-entropy on logits, as torch.nn.BCEWithLogitsLoss (mean over all B·K");
+        emit(e, " * values, K = %s); z = %s, %s, σ(z) = 1/(1 + e^-z):", K, y, target_math(e));
+    }
     emit(e, " *   ℓ = -(t log σ(z) + (1 - t) log(1 - σ(z))) = max(z, 0) - z·t + log(1 + e^-|z|)");
-    emit(e, " *   d_%s[b,k] = (σ(z) - t) / (B·K) */", y);
+    emit(e, " *   d_%s[b,k] = (σ(z) - t) / %s */", y, reduction_count(e));
     emit_elementwise(e, op, emit_bce_body);
 }
 
@@ -257,13 +297,13 @@ static void check_bce(Source *src, Loc at, const char *word, const NetLayer *las
 static const LossDesc mse = {
     .words = {"mse"},
     .torch = "MSELoss",
-    .settings = no_settings,
+    .settings = reduction_settings,
     .values = true,
     .emit = emit_mse,
 };
 
 static const SettingSpec huber_settings[] = {
-    {"delta", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(delta), NULL}, END_SPECS,
+    {"delta", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(delta), NULL}, REDUCTION_SETTING, END_SPECS,
 };
 
 static void huber_defaults(Net *net)
@@ -283,7 +323,7 @@ static const LossDesc huber = {
 static const LossDesc binary_cross_entropy = {
     .words = {"binary_cross_entropy"},
     .torch = "BCEWithLogitsLoss",
-    .settings = no_settings,
+    .settings = reduction_settings,
     .check_output = check_bce,
     .emit = emit_bce,
 };
@@ -297,13 +337,18 @@ static void emit_multi_margin(Emitter *e, const IrOp *op)
     char margin[40];
     lit(e, margin, net->margin);
     bool squared = net->margin_p == 2;
-    emit(e, "/* multi-class margin (hinge) loss, as torch.nn.MultiMarginLoss(p=%d, margin=%g), z = %s:",
-         net->margin_p, net->margin, z);
+    bool sum = net->loss_sum;
+    emit(e, "/* multi-class margin (hinge) loss, as torch.nn.MultiMarginLoss(p=%d, margin=%g), z = %s%s",
+         net->margin_p, net->margin, z, sum ? "," : ":");
+    if (sum)
+        emit(e, " * reduction = sum: summed over the classes, mean over the batch:");
     emit(e, " *   s[b,k] = margin - z[b, y_b] + z[b,k]");
-    emit(e, " *   L = (1/B) Σ_b (1/K) Σ_{k ≠ y_b} max(0, s[b,k])%s", squared ? "²" : "");
-    emit(e, " *   for each k ≠ y_b with s > 0:  d_%s[b,k] += g,  d_%s[b,y_b] -= g,  g = %s / (B·K) */",
-         z, z, squared ? "2s" : "1");
-    emit_loss_open(e, z, "CLASSES", "const @R scale = 1.0@f / (@R)(B * CLASSES);");
+    emit(e, " *   L = (1/B) Σ_b %sΣ_{k ≠ y_b} max(0, s[b,k])%s", sum ? "" : "(1/K) ",
+         squared ? "²" : "");
+    emit(e, " *   for each k ≠ y_b with s > 0:  d_%s[b,k] += g,  d_%s[b,y_b] -= g,  g = %s / %s */",
+         z, z, squared ? "2s" : "1", sum ? "B" : "(B·K)");
+    emit_loss_open(e, z, "CLASSES", sum ? "const @R scale = 1.0@f / (@R)B;"
+                                        : "const @R scale = 1.0@f / (@R)(B * CLASSES);");
     emit(e, "int y = labels[b];");
     emit(e, "for (int k = 0; k < CLASSES; k++)");
     emit(e, "    dz[k] = 0.0@f;");
@@ -321,12 +366,13 @@ static void emit_multi_margin(Emitter *e, const IrOp *op)
         emit(e, "dz[y] -= scale;");
     }
     emit_close(e, NULL);
-    emit_loss_close(e, "((double)B * CLASSES)");
+    emit_loss_close(e, sum ? "B" : "((double)B * CLASSES)");
 }
 
 static const SettingSpec margin_settings[] = {
     {"margin", SET_NUMBER, 0, 1e6, false, NET_FIELD(margin), NULL},
     {"p", SET_INT, 1, 2, false, NET_FIELD(margin_p), NULL},
+    REDUCTION_SETTING,
     END_SPECS,
 };
 

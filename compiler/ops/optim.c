@@ -9,8 +9,8 @@
 #include <string.h>
 
 #define CLIP_SETTINGS                                                                        \
-    {"clip_value", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(clip_value), NULL},             \
-    {"clip_norm", SET_NUMBER, 1e-12, 1e12, false, NET_FIELD(clip_norm), NULL}
+    {"clip_value", SET_NUMBER, 0, 1e12, false, NET_FIELD(clip_value), NULL},             \
+    {"clip_norm", SET_NUMBER, 0, 1e12, false, NET_FIELD(clip_norm), NULL}
 #define LR_SETTING {"lr", SET_NUMBER, 1e-12, 1e6, false, NET_FIELD(lr), NULL}
 #define WD_SETTING {"weight_decay", SET_NUMBER, 0, 1e6, false, NET_FIELD(weight_decay), NULL}
 #define EPS_SETTING {"eps", SET_NUMBER, 1e-30, 1, false, NET_FIELD(eps), NULL} /* a float's */

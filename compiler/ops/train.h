@@ -44,6 +44,8 @@ typedef struct SettingSpec {
  * milestones = (2, 4, 6). */
 bool check_set_per(Checker *c, const Setting *s);
 bool check_set_milestones(Checker *c, const Setting *s);
+/* The losses' reduction = mean | sum (Net.loss_sum). */
+bool check_set_reduction(Checker *c, const Setting *s);
 
 /* ---- losses (loss.c) --------------------------------------------------------------------- */
 

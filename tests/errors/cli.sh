@@ -14,6 +14,23 @@ loss cross_entropy
 optimizer sgd { lr = base }
 data mnist
 NET
+cat >"$work/w.net" <<'NET'
+let w_init = he_normal
+let act = relu
+model m { input 784 dense 8 init=w_init act dense 10 }
+loss cross_entropy
+optimizer sgd { lr = 0.1 }
+data mnist
+NET
+cat >"$work/l.net" <<'NET'
+let ms = (2, 4)
+let path = "train.idx"
+model m { input 784 dense 10 }
+loss cross_entropy
+optimizer sgd { lr = 0.1 }
+schedule multistep { milestones = ms }
+data idx { images = path  labels = "labels.idx" }
+NET
 cd "$work" || exit 2
 passed=0 failed=0
 # case STATUS EXPECTED-STDERR ARGS...
@@ -31,14 +48,44 @@ case_() {
         echo "expected: $expected"
     fi
 }
-case_ 1 "netc: -D base=1e999: '1e999' is not a finite number" check d.net -D base=1e999
-case_ 1 "netc: -D base=0x10: the value must be a number or a name" check d.net -D base=0x10
+# -D takes any value a let takes; its errors name the -D and quote it, never the file's line
+case_ 1 "netc: -D base=1e999: error: number '1e999' is out of range
+      | -D base=1e999
+      |         ^~~~~" check d.net -D base=1e999
+case_ 1 "netc: -D base=(1,2: error: syntax error: expected '-', ')' or ',' before end of file
+      | -D base=(1,2
+      |            ^" check d.net -D 'base=(1,2'
 case_ 1 "netc: -D width=9: 'width' is already set by -D width=7" check d.net -D width=7 -D width=9
 case_ 0 "" check d.net -D width=7 -D base=0.5
-case_ 1 "d.net:5:22: error: 'lr' takes a number, got 'nan'
-    5 | optimizer sgd { lr = base }
-      |                      ^~~~
+case_ 0 "" check d.net -D width=2*8 -D base=1e-3
+case_ 0 "" check w.net -D 'w_init=normal(0.01)' -D act=gelu
+case_ 0 "" check w.net -D 'w_init=uniform(-0.1, 0.1)' -D act=swish
+case_ 1 "netc: -D base=nan: error: 'lr' takes a number, got 'nan'
+      | -D base=nan
+      |         ^~~
 netc: 1 error in d.net; not valid" check d.net -D base=nan
+case_ 1 "netc: -D w_init=normal(-1): error: the standard deviation of 'normal' must be positive, got -1
+      | -D w_init=normal(-1)
+      |                  ^~
+netc: 1 error in w.net; not valid" check w.net -D 'w_init=normal(-1)'
+case_ 1 "netc: -D w_init=he_normel: error: unknown initializer 'he_normel'; did you mean 'he_normal'?
+      | -D w_init=he_normel
+      |           ^~~~~~~~~
+netc: 1 error in w.net; not valid" check w.net -D w_init=he_normel
+case_ 1 "netc: -D width=4x4: error: 'dense' takes a whole number in [1, 16777216], got '4x4'
+      | -D width=4x4
+      |          ^~~
+netc: 1 error in d.net; not valid" check d.net -D width=4x4
+# lists and strings too
+case_ 0 "" check l.net -D 'ms=(3, 5, 9)' -D 'path="other.idx"'
+case_ 1 "netc: -D ms=(5, 3): error: 'milestones' must increase: 3 after 5
+      | -D ms=(5, 3)
+      |           ^
+netc: 1 error in l.net; not valid" check l.net -D 'ms=(5, 3)'
+case_ 1 "netc: -D path=other: error: 'images' takes a quoted path, e.g. \"data/train-images.gz\"
+      | -D path=other
+      |         ^~~~~
+netc: 1 error in l.net; not valid" check l.net -D path=other
 case_ 1 "netc: $work: is a directory, not a .net file" check "$work"
 case_ 1 "netc: none.net: No such file or directory" check none.net
 echo "$passed passed, $failed failed"

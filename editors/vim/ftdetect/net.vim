@@ -1,0 +1,2 @@
+" netc's model files: *.net
+autocmd BufRead,BufNewFile *.net setfiletype net
