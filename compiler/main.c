@@ -301,7 +301,8 @@ static void mark_define(Value *v, int k)
 /* -D NAME=VALUE: VALUE is anything a let takes (a number, a name, a call such as normal(0.01),
  * a size, a string, a list, an expression), parsed by the grammar itself as "let NAME=VALUE";
  * its errors name the -D and quote it. Each NAME once. */
-bool parse_defines(const char *const *defines, int n, Arena *arena, Define *out)
+bool parse_defines(const char *const *defines, int n, const char *flag, Arena *arena,
+                   Define *out)
 {
     bool ok = true;
     for (int i = 0; i < n; i++) {
@@ -313,13 +314,14 @@ bool parse_defines(const char *const *defines, int n, Arena *arena, Define *out)
             return false;
         }
         src.define = d;
+        src.define_flag = flag;
         src.keep_going = true;
         const Stmt *let = parse_source(&src, arena);
         size_t name_len = (size_t)(eq - d);
         if (!src.nerrors && (!let || let->kind != STMT_LET || let->next ||
                              strlen(let->name) != name_len || strncmp(let->name, d, name_len))) {
             /* the grammar read something else than one let of NAME (a '#' in the value) */
-            fprintf(stderr, "netc: -D %s: expected NAME=VALUE, one value\n", d);
+            fprintf(stderr, "netc: %s %s: expected NAME=VALUE, one value\n", flag ? flag : "-D", d);
             src.nerrors++;
         }
         int nerrors = src.nerrors;
@@ -333,8 +335,8 @@ bool parse_defines(const char *const *defines, int n, Arena *arena, Define *out)
         out[i].value = let->value;
         for (int j = 0; j < i; j++)
             if (!strcmp(out[j].name, out[i].name)) {
-                fprintf(stderr, "netc: -D %s: '%s' is already set by -D %s\n", d, out[i].name,
-                        defines[j]);
+                fprintf(stderr, "netc: %s %s: '%s' is already set by %s %s\n", flag ? flag : "-D",
+                        d, out[i].name, flag ? flag : "-D", defines[j]);
                 return false;
             }
     }
@@ -583,7 +585,7 @@ int main(int argc, char **argv)
     Stmt *prog = parse_source(&src, arena);
     Net net;
     Define defines[64];
-    if (!parse_defines(o.defines, o.ndefines, arena, defines)) {
+    if (!parse_defines(o.defines, o.ndefines, NULL, arena, defines)) {
         arena_free(arena);
         source_free(&src);
         return 1;

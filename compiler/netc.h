@@ -45,6 +45,7 @@ typedef struct Source {
     const char *const *defines;
     /* this source is the text "let " + define, parsed alone (main.c's -D values) */
     const char *define;
+    const char *define_flag; /* how such values were given, for messages: "--set"; NULL: "-D" */
     struct HeldDiag *held; /* the messages not yet printed (source.c), in reporting order */
     int nheld, held_cap;
 } Source;

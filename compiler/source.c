@@ -217,11 +217,12 @@ void vdiag(Source *src, Loc loc, DiagKind kind, const char *fmt, va_list ap)
         int len = (int)strlen(define);
         col = col < 1 ? 1 : col > len ? len : col;
         end = end < col ? col : end > len ? len : end;
-        fprintf(out, "netc: -D %s: %s: ", define, names[kind]);
+        const char *flag = src->define_flag ? src->define_flag : "-D";
+        fprintf(out, "netc: %s %s: %s: ", flag, define, names[kind]);
         vfprintf(out, fmt, ap);
         fputc('\n', out);
         if (kind != DIAG_NOTE) { /* a note is about the value just quoted */
-            fprintf(out, "      | -D %s\n      |    %*s^", define, col - 1, "");
+            fprintf(out, "      | %s %s\n      |    %*s^", flag, define, col - 1 + (int)strlen(flag) - 2, "");
             for (int i = col; i < end; i++)
                 fputc('~', out);
             fputc('\n', out);

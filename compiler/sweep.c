@@ -590,9 +590,10 @@ static void check_combo(const SweepArgs *a, Combo *c, const Flags *base, const c
         Net net;
         int n = a->nsets - a->first_let;
         const char *const *texts = combo_defines(arena, a, c);
-        src.defines = texts; /* a message about a value names its --set, as -D's do */
+        src.defines = texts; /* a message about a value names its --set */
+        src.define_flag = "--set";
         Stmt *prog = parse_source(&src, arena);
-        ok = parse_defines(texts, n, arena, defines) &&
+        ok = parse_defines(texts, n, "--set", arena, defines) &&
              src.nerrors == 0 && check_program(&src, arena, prog, defines, n, &net);
         EmitOptions opt = {0};
         if (ok) {

@@ -11,6 +11,7 @@ int sweep_main(int argc, char **argv);
 /* main.c: the -D values NAME=VALUE, read as `netc gen -D` reads them, into out[0..n). False,
  * with a message, on a bad one. A sweep's --set values go through here: a sweep takes what -D
  * takes. */
-bool parse_defines(const char *const *defines, int n, Arena *arena, Define *out);
+bool parse_defines(const char *const *defines, int n, const char *flag, Arena *arena,
+                   Define *out);
 
 #endif

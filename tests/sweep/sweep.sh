@@ -92,7 +92,7 @@ check "failures: divergence is a row with the trainer's message ($err)" \
   $([ "$(col failing/results.csv 2 status)" = failed ] && [[ $err == *',"exit 3: netrt: '*'loss is'* ]] && echo 0 || echo 1)
 err=$(grep '^3,' failing/results.csv)
 check "failures: a refused value is a row with netc's message ($err)" \
-  $([ "$(col failing/results.csv 3 status)" = failed ] && [[ $err == *',"fit.net:5:9: error: '*"got '-3'\"" ]] && echo 0 || echo 1)
+  $([ "$(col failing/results.csv 3 status)" = failed ] && [[ $err == *',"netc: --set width=-3: error: '*"got '-3'\"" ]] && echo 0 || echo 1)
 grep -q '| failed\|exit 3: netrt' failing/results.md
 check "failures: results.md shows the errors" $?
 
