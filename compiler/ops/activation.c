@@ -286,6 +286,18 @@ static void act_backward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
+static void act_infer(Emitter *e, const IrOp *op)
+{
+    Activation a = activation(e, op->layer);
+    emit(e, "/* y[i] = %s, z = x[i], elementwise over [%d] */", a.math_fwd, op->O);
+    emit_function(e, "static void %s_forward(const float *x, float *y)", op->name);
+    emit_open(e, "for (int i = 0; i < %s; i++)", op->O_name);
+    emit(e, "float z = x[i];");
+    emit(e, "y[i] = %s;", a.forward);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
 /* ---- fused into a dense or conv layer ---------------------------------------------------------- */
 
 void emit_activation_kept(Emitter *e, const IrOp *op, const char *i)
@@ -303,6 +315,19 @@ void emit_activation_kept(Emitter *e, const IrOp *op, const char *i)
     }
 }
 
+/* As the trainer's fused pass computes it (emit_activation_kept), so that both round alike:
+ * silu through the σ(z) it keeps. */
+void emit_infer_activation(Emitter *e, const IrOp *op, const char *i)
+{
+    Activation a = activation(e, op->act);
+    if (op->z[0] && strcmp(a.keep, "z")) {
+        emit(e, "float k = %s;", a.keep);
+        emit(e, "y[%s] = %s;", i, a.fwd_kept);
+    } else {
+        emit(e, "y[%s] = %s;", i, a.forward);
+    }
+}
+
 void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b)
 {
     const char *O = op->O_name;
@@ -317,7 +342,7 @@ void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b)
 
 /* ---- the descriptors ------------------------------------------------------------------------- */
 
-#define ACTIVATION .forward = act_forward, .backward = act_backward
+#define ACTIVATION .forward = act_forward, .backward = act_backward, .infer = act_infer
 
 const OpDesc op_relu = {"relu", NULL, "ReLU", .activation = relu, ACTIVATION};
 const OpDesc op_leaky_relu = {
