@@ -15,6 +15,11 @@
  *         CASES.csv  the first N of them as netc export --self-test reads them.
  *       On standard output: the --mean/--std options netc export needs when the trainer measured
  *       the normalization (nothing otherwise), at full precision.
+ *   export_ref random WEIGHTS OUT.bin CASES.csv N
+ *       every layer kind, without a data set: made-up weights (batchnorm's running statistics
+ *       too) written to WEIGHTS with the runtime's writer, and 64 made-up inputs in [0, 1)
+ *       (the model must not normalize), through the same forward pass into OUT.bin and CASES.csv.
+ *       On standard output: "classes" or "values", what the outputs are.
  */
 #define NETC_NO_MAIN
 #include MODEL_C
@@ -25,6 +30,7 @@
 #include <string.h>
 
 #include "netrt_internal.h"
+#include "../splitmix.h"
 
 static int fail(const char *what)
 {
@@ -32,10 +38,9 @@ static int fail(const char *what)
     return 2;
 }
 
-/* Parameters, then buffers: the tensors --save writes (driver.c's state_tensors). */
-static int load_weights(const char *path)
+/* Parameters, then buffers: the tensors --save writes (driver.c's state_tensors), into t. */
+static int state_tensors(NetrtTensor t[64])
 {
-    NetrtTensor t[64];
     int n = 0;
     for (int p = 0; p < model.n_params && n < 64; p++, n++) {
         const NetrtParam *q = &model.params[p];
@@ -48,6 +53,13 @@ static int load_weights(const char *path)
                              {0}, b->size, b->value};
         memcpy(t[n].shape, b->shape, sizeof b->shape);
     }
+    return n;
+}
+
+static int load_weights(const char *path)
+{
+    NetrtTensor t[64];
+    int n = state_tensors(t);
     NetrtErr err;
     if (netrt_safetensors_read(path, t, n, &err) != 0) {
         netrt_err_print(&err);
@@ -81,6 +93,70 @@ static void probabilities(const float *z, float *y, int n)
         y[k] = log_softmax ? (float)exp(z[k]) : (float)(exp((double)z[k] - m) / sum);
 }
 
+/* Rows of the outputs file and the cases: x as the data set gives it, the trainer's outputs. */
+static void write_sample(FILE *out, FILE *cases, int i, int ncases, const float *x,
+                         const float *output)
+{
+    int in = model.in_size, outs = model.out_size;
+    float y[64];
+    if (model.task == NETRT_CLASSIFY)
+        probabilities(output, y, outs);
+    else
+        memcpy(y, output, sizeof *y * (size_t)outs);
+    fwrite(x, sizeof *x, (size_t)in, out);
+    fwrite(y, sizeof *y, (size_t)outs, out);
+    if (i < ncases) {
+        for (int j = 0; j < in; j++)
+            fprintf(cases, "%.9g,", x[j]);
+        for (int k = 0; k < outs; k++)
+            fprintf(cases, "%.9g%s", y[k], k + 1 < outs ? "," : "\n");
+    }
+}
+
+static int random_model(const char *weights, const char *out_path, const char *cases_path,
+                        int ncases)
+{
+    enum { SAMPLES = 64 };
+    uint64_t rng = 0x6578706f7274u; /* "export" */
+    NetrtTensor t[64];
+    int n = state_tensors(t);
+    for (int i = 0; i < n; i++) {
+        float *v = t[i].data;
+        bool var = strstr(t[i].name, "running_var") != NULL;
+        bool mean = strstr(t[i].name, "running_mean") != NULL;
+        for (size_t k = 0; t[i].dtype == NETRT_TENSOR_F32 && k < t[i].count; k++)
+            v[k] = (float)(var    ? splitmix_uniform(&rng, 0.5, 2)
+                           : mean ? splitmix_uniform(&rng, -0.5, 0.5)
+                                  : splitmix_uniform(&rng, -0.8, 0.8));
+    }
+    NetrtErr err;
+    const char *meta[] = {"model", model.name, NULL};
+    if (netrt_safetensors_write(weights, t, n, meta, &err) != 0) {
+        netrt_err_print(&err);
+        return 1;
+    }
+    int in = model.in_size, outs = model.out_size;
+    if (model.batch_max < SAMPLES || outs > 64)
+        return fail("the model takes batches under 64 rows, or has over 64 outputs");
+    FILE *out = fopen(out_path, "wb"), *cases = fopen(cases_path, "w");
+    if (!out || !cases)
+        return fail("cannot write the outputs");
+    int32_t head[3] = {SAMPLES, in, outs};
+    fwrite(head, sizeof head, 1, out);
+    float *input = (float *)model.input;
+    for (size_t k = 0; k < (size_t)SAMPLES * in; k++)
+        input[k] = (float)splitmix_uniform(&rng, 0, 1);
+    model.forward(SAMPLES, 0);
+    for (int b = 0; b < SAMPLES; b++)
+        write_sample(out, cases, b, ncases, input + (size_t)b * in,
+                     (const float *)model.output + (size_t)b * outs);
+    printf("%s\n", model.task == NETRT_CLASSIFY ? "classes" : "values");
+    int bad = ferror(out) || ferror(cases);
+    bad |= fclose(out) != 0;
+    bad |= fclose(cases) != 0;
+    return bad ? fail("cannot write the outputs") : 0;
+}
+
 static int predict(const char *weights, const char *out_path, const char *cases_path, int ncases)
 {
     if (load_weights(weights) != 0)
@@ -110,8 +186,8 @@ static int predict(const char *weights, const char *out_path, const char *cases_
     int n = split->n, in = model.in_size, outs = model.out_size;
     FILE *out = fopen(out_path, "wb"), *cases = fopen(cases_path, "w");
     int32_t *seq = malloc(sizeof *seq * (size_t)model.batch_max);
-    float *x = malloc(sizeof *x * (size_t)in), *y = malloc(sizeof *y * (size_t)outs);
-    if (!out || !cases || !seq || !x || !y)
+    float *x = malloc(sizeof *x * (size_t)in);
+    if (!out || !cases || !seq || !x || outs > 64)
         return fail("cannot write the outputs");
     int32_t head[3] = {n, in, outs};
     fwrite(head, sizeof head, 1, out);
@@ -133,18 +209,7 @@ static int predict(const char *weights, const char *out_path, const char *cases_
                 else
                     x[j] = split->x[(size_t)i * in + j];
             }
-            if (model.task == NETRT_CLASSIFY)
-                probabilities(output + (size_t)b * outs, y, outs);
-            else
-                memcpy(y, output + (size_t)b * outs, sizeof *y * (size_t)outs);
-            fwrite(x, sizeof *x, (size_t)in, out);
-            fwrite(y, sizeof *y, (size_t)outs, out);
-            if (i < ncases) {
-                for (int j = 0; j < in; j++)
-                    fprintf(cases, "%.9g,", x[j]);
-                for (int k = 0; k < outs; k++)
-                    fprintf(cases, "%.9g%s", y[k], k + 1 < outs ? "," : "\n");
-            }
+            write_sample(out, cases, i, ncases, x, output + (size_t)b * outs);
         }
     }
     int bad = ferror(out) || ferror(cases);
@@ -152,7 +217,6 @@ static int predict(const char *weights, const char *out_path, const char *cases_
     bad |= fclose(cases) != 0;
     free(seq);
     free(x);
-    free(y);
     netrt_data_free(&ds);
     return bad ? fail("cannot write the outputs") : 0;
 }
@@ -163,5 +227,7 @@ int main(int argc, char **argv)
         return netrt_main(&model, argc - 1, argv + 1);
     if (argc == 6 && !strcmp(argv[1], "predict"))
         return predict(argv[2], argv[3], argv[4], atoi(argv[5]));
-    return fail("usage: export_ref train ARGS… | predict WEIGHTS OUT.bin CASES.csv N");
+    if (argc == 6 && !strcmp(argv[1], "random"))
+        return random_model(argv[2], argv[3], argv[4], atoi(argv[5]));
+    return fail("usage: export_ref train ARGS… | predict|random WEIGHTS OUT.bin CASES.csv N");
 }
