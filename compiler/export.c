@@ -521,8 +521,9 @@ static bool settle_normalization(const Net *net, const ExportOptions *opt, bool 
         if (is_image_data(net))
             fprintf(stderr, "netc: %s normalizes its pixels by the mean and std the trainer "
                     "measured on its training split, which the weights file does not hold: give "
-                    "them with --mean M --std S (the trainer prints them: 'normalize (x - M) / "
-                    "S'), or fix them in the data block (mean = M  std = S) and train again\n",
+                    "them with --mean M --std S (the trainer prints them, to 4 decimals, as "
+                    "'normalize (x - M) / S'), or, to match the trainer exactly, set them in the "
+                    "data block (mean = M  std = S) and train again\n",
                     net->name);
         else
             fprintf(stderr, "netc: %s standardizes each of its %d input column%s by the mean and "
