@@ -9,7 +9,8 @@ typedef struct Emitter {
     FILE *out;
     int depth;            /* indentation, in steps of 4 spaces                     */
     bool f64;             /* double precision                                      */
-    bool libm;            /* netc export: @X is the C library's expf, no runtime   */
+    bool inference;       /* netc export: one sample's evaluation, no gradients, no
+                             runtime: @X is the C library's expf                    */
     const Source *src;
     const Net *net;
     const Ir *ir;

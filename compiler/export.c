@@ -560,7 +560,7 @@ int export_model(const Source *src, const Net *net, const Ir *ir, const ExportOp
         (opt->self_test && !read_cases(opt->self_test, inputs, ir->out_size, &cases, arena)))
         goto done;
 
-    Emitter e = {.libm = true, .src = src, .net = net, .ir = ir, .scratch = arena};
+    Emitter e = {.inference = true, .src = src, .net = net, .ir = ir, .scratch = arena};
     const char *input_text =
         !is_image_data(net) ? emit_text(&e, "%d value%s per sample, as the %s gives %s%s", inputs,
                                         inputs == 1 ? "" : "s",

@@ -197,10 +197,12 @@ static void gelu_helpers(Emitter *e, const Ir *ir)
         emit_function(e, "static inline @R gelu(@R z)");
         emit(e, "return 0.5@f * z * (1.0@f + erf@f(z * 0.70710678118654752@f));");
         emit_close(e, NULL);
-        emit_function(e, "static inline @R gelu_grad(@R z)");
-        emit(e, "return 0.5@f * (1.0@f + erf@f(z * 0.70710678118654752@f)) +");
-        emit(e, "       z * 0.39894228040143268@f * @X(-0.5@f * z * z);");
-        emit_close(e, NULL);
+        if (!e->inference) { /* an export has no backward pass */
+            emit_function(e, "static inline @R gelu_grad(@R z)");
+            emit(e, "return 0.5@f * (1.0@f + erf@f(z * 0.70710678118654752@f)) +");
+            emit(e, "       z * 0.39894228040143268@f * @X(-0.5@f * z * z);");
+            emit_close(e, NULL);
+        }
         emit_blank(e);
     }
     if (uses(ir, &op_gelu, true, 1)) {
@@ -210,11 +212,13 @@ static void gelu_helpers(Emitter *e, const Ir *ir)
         emit_function(e, "static inline @R gelu_tanh(@R z)");
         emit(e, "return 0.5@f * z * (1.0@f + tanh@f(0.79788456080286536@f * (z + 0.044715@f * z * z * z)));");
         emit_close(e, NULL);
-        emit_function(e, "static inline @R gelu_tanh_grad(@R z)");
-        emit(e, "@R t = tanh@f(0.79788456080286536@f * (z + 0.044715@f * z * z * z));");
-        emit(e, "return 0.5@f * (1.0@f + t) +");
-        emit(e, "       0.5@f * z * (1.0@f - t * t) * 0.79788456080286536@f * (1.0@f + 0.134145@f * z * z);");
-        emit_close(e, NULL);
+        if (!e->inference) {
+            emit_function(e, "static inline @R gelu_tanh_grad(@R z)");
+            emit(e, "@R t = tanh@f(0.79788456080286536@f * (z + 0.044715@f * z * z * z));");
+            emit(e, "return 0.5@f * (1.0@f + t) +");
+            emit(e, "       0.5@f * z * (1.0@f - t * t) * 0.79788456080286536@f * (1.0@f + 0.134145@f * z * z);");
+            emit_close(e, NULL);
+        }
         emit_blank(e);
     }
 }
@@ -230,10 +234,12 @@ static void silu_helpers(Emitter *e, const Ir *ir)
     emit_function(e, "static inline @R silu(@R z)");
     emit(e, "return z / (1.0@f + @X(-z));");
     emit_close(e, NULL);
-    emit_function(e, "static inline @R silu_grad(@R z)");
-    emit(e, "@R s = 1.0@f / (1.0@f + @X(-z));");
-    emit(e, "return s * (1.0@f + z * (1.0@f - s));");
-    emit_close(e, NULL);
+    if (!e->inference) {
+        emit_function(e, "static inline @R silu_grad(@R z)");
+        emit(e, "@R s = 1.0@f / (1.0@f + @X(-z));");
+        emit(e, "return s * (1.0@f + z * (1.0@f - s));");
+        emit_close(e, NULL);
+    }
     emit_blank(e);
 }
 
@@ -246,10 +252,12 @@ static void mish_helpers(Emitter *e, const Ir *ir)
     emit_function(e, "static inline @R mish(@R z)");
     emit(e, "return z * tanh@f(log1p@f(@X(z)));");
     emit_close(e, NULL);
-    emit_function(e, "static inline @R mish_grad(@R z)");
-    emit(e, "@R t = tanh@f(log1p@f(@X(z)));");
-    emit(e, "return t + z * (1.0@f - t * t) / (1.0@f + @X(-z));");
-    emit_close(e, NULL);
+    if (!e->inference) {
+        emit_function(e, "static inline @R mish_grad(@R z)");
+        emit(e, "@R t = tanh@f(log1p@f(@X(z)));");
+        emit(e, "return t + z * (1.0@f - t * t) / (1.0@f + @X(-z));");
+        emit_close(e, NULL);
+    }
     emit_blank(e);
 }
 

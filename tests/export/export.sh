@@ -28,6 +28,10 @@ $cc $flags -c net.c -o net.o 2>&1
 check "the export compiles: $flags" $?
 $cc $flags -I. "$here/compare.c" net.o -lm -o compare 2>&1
 check "it links with nothing but libm" $?
+if command -v clang >/dev/null; then # the suite's second compiler: its warnings differ
+  clang $flags -c net.c -o clang.o 2>&1
+  check "clang compiles it too: $flags" $?
+fi
 ./compare trainer.bin "$kind"
 check "it matches the trainer on every test sample" $?
 $cc $flags -DNETC_SELF_TEST net.c -lm -o self_test 2>&1 && ./self_test

@@ -21,6 +21,10 @@ check "the trainer's forward pass on made-up weights and inputs ($kind)" $?
 check "netc export" $?
 $cc $flags -c net.c -o net.o 2>&1 && $cc $flags -I. "$here/compare.c" net.o -lm -o compare 2>&1
 check "the export compiles ($flags) and links with -lm only" $?
+if command -v clang >/dev/null; then # the suite's second compiler: its warnings differ
+  clang $flags -c net.c -o clang.o 2>&1
+  check "clang compiles it too: $flags" $?
+fi
 ./compare trainer.bin "$kind"
 check "it matches the trainer" $?
 $cc $flags -DNETC_SELF_TEST net.c -lm -o self_test 2>&1 && ./self_test
