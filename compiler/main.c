@@ -1,7 +1,8 @@
 /* main.c: the netc command: check, gen, build, export.
  *
- * Exit status: 0 success, 1 an error in the .net file or the command line, 2 a failure outside
- * the user's file (cannot write the output, the C compiler failed). */
+ * Exit status: 0 success, 1 an error in the .net file, the command line or a file it names
+ * (export's weights and cases), 2 a failure outside the user's files (cannot write the output,
+ * the C compiler failed). */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "export.h"
 #include "ops/train.h"
