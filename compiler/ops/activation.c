@@ -329,7 +329,7 @@ void emit_infer_activation(Emitter *e, const IrOp *op, const char *i)
 {
     Activation a = activation(e, op->act);
     if (op->z[0] && strcmp(a.keep, "z")) {
-        emit(e, "float k = %s;", a.keep);
+        emit(e, "float k = %s; /* %s */", a.keep, a.keep_math);
         emit(e, "y[%s] = %s;", i, a.fwd_kept);
     } else {
         emit(e, "y[%s] = %s;", i, a.forward);

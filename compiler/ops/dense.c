@@ -296,10 +296,13 @@ static void dense_backward(Emitter *e, const IrOp *op)
 static void dense_infer(Emitter *e, const IrOp *op)
 {
     const char *n = op->name, *I = op->I_name, *O = op->O_name;
-    emit(e, "/* %s[%d] = %s_W[%d,%d] · x[%d] + %s_b[%d]%s%s, as torch.nn.Linear(%d, %d)",
-         op->act ? "z" : "y", op->O, n, op->O, op->I, op->I, n, op->O, op->act ? ",  y = " : "",
-         op->act ? activation(e, op->act).math_fwd : "", op->I, op->O);
-    emit(e, " * (row o of W holds the weights into output o) */");
+    emit(e, "/* %s[%d] = %s_W[%d,%d] · x[%d] + %s_b[%d], as torch.nn.Linear(%d, %d): row o of W",
+         op->act ? "z" : "y", op->O, n, op->O, op->I, op->I, n, op->O, op->I, op->O);
+    if (op->act)
+        emit(e, " * holds the weights into output o; then y = %s */",
+             activation(e, op->act).math_fwd);
+    else
+        emit(e, " * holds the weights into output o */");
     emit_function(e, "static void %s_forward(const float *x, float *y)", n);
     emit_open(e, "for (int o = 0; o < %s; o++)", O);
     emit(e, "float sum = 0.0f;");
