@@ -9,6 +9,8 @@ typedef struct Emitter {
     FILE *out;
     int depth;            /* indentation, in steps of 4 spaces                     */
     bool f64;             /* double precision                                      */
+    bool inference;       /* netc export: one sample's evaluation, no gradients, no
+                             runtime: @X is the C library's expf                    */
     const Source *src;
     const Net *net;
     const Ir *ir;
@@ -18,7 +20,7 @@ typedef struct Emitter {
 /* One line of C at the current depth. Besides printf's directives, the text may hold
  *   @R  the element type (float or double)      @f  the literal suffix ("f" or "")
  *   @G  the GEMM (netrt_sgemm, which has cblas_sgemm's arguments, or cblas_dgemm)
- *   @X  e^x (netrt_expf, which vectorizes, or exp)
+ *   @X  e^x (netrt_expf, which vectorizes, or exp; expf in an exported file)
  * so that one template writes both precisions. */
 __attribute__((format(printf, 2, 3)))
 void emit(Emitter *e, const char *fmt, ...);

@@ -1,8 +1,10 @@
-/* main.c: the netc command: check, gen, build.
+/* main.c: the netc command: check, gen, build, export, dot, layers, words (sweep: sweep.c).
  *
- * Exit status: 0 success, 1 an error in the .net file or the command line, 2 a failure outside
- * the user's file (cannot write the output, the C compiler failed). */
+ * Exit status: 0 success, 1 an error in the .net file, the command line or a file it names
+ * (export's weights and cases), 2 a failure outside the user's files (cannot write the output,
+ * the C compiler failed). */
 #define _GNU_SOURCE /* realpath, memrchr */
+#include "export.h"
 #include "ops/train.h"
 #include "outfile.h"
 #include "sweep.h"
@@ -31,6 +33,10 @@ static const char usage[] =
     "                                           and curves in DIR ('netc sweep --help')\n"
     "       netc dot   FILE.net [-o OUT.dot]    the network as a Graphviz graph, with shapes\n"
     "                                           (default: standard output)\n"
+    "       netc export FILE.net --weights W.safetensors [-o NAME.c]\n"
+    "                                           inference-only C99 (NAME.c and NAME.h, default\n"
+    "                                           NAME: the model's name) with the trained weights\n"
+    "                                           inside: NAME_predict(x, y); no runtime, only libm\n"
     "       netc layers                         every kind of layer, with its options\n"
     "       netc words                          every word the language accepts, by kind\n"
     "options:\n"
@@ -40,6 +46,13 @@ static const char usage[] =
     "  -D NAME=VALUE        replace the value of 'let NAME' in the file: any value a let\n"
     "                       takes (-D lr=1e-3, -D act=gelu, -D w_init=normal(0.01))\n"
     "  -v, --verbose        build: print the C compiler's command before running it\n"
+    "export:\n"
+    "  --weights FILE       the trained weights, as the trainer's --save wrote them\n"
+    "  --mean M --std S     the input normalization the trainer measured (normalize = true\n"
+    "                       without mean and std in the file); CSV or function data: one\n"
+    "                       value per input column, comma-separated\n"
+    "  --self-test CASES.csv  embed these cases (each a row: the inputs, then the trainer's\n"
+    "                       outputs) and a main() that checks them (cc -DNETC_SELF_TEST)\n"
     "  -h, --help           this text;  --version  the version\n"
     "environment (build): CC (default cc), CFLAGS (default -O3 -march=native -fno-math-errno)\n";
 
@@ -51,6 +64,8 @@ typedef struct {
     const char *defines[64]; /* NAME=VALUE, as given */
     int ndefines;
     bool verbose;            /* -v: build prints the C compiler's command */
+    ExportOptions exp;       /* export's own options */
+    const char *mean_text, *std_text;
 } Options;
 
 static int fail_usage(const char *fmt, const char *arg)
@@ -61,14 +76,38 @@ static int fail_usage(const char *fmt, const char *arg)
     return 1;
 }
 
+/* --mean/--std: finite numbers, comma-separated. */
+static bool parse_numbers(const char *option, const char *text, double *out, int *n)
+{
+    const char *p = text;
+    *n = 0;
+    for (;;) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !isfinite(v) || (*end && *end != ',')) {
+            fprintf(stderr, "netc: %s takes numbers separated by commas, got '%s'\n", option, text);
+            return false;
+        }
+        if (*n == EXPORT_MAX_STATS) {
+            fprintf(stderr, "netc: %s: more than %d values\n", option, EXPORT_MAX_STATS);
+            return false;
+        }
+        out[(*n)++] = v;
+        if (!*end)
+            return true;
+        p = end + 1;
+    }
+}
+
 static int parse_args(int argc, char **argv, Options *o)
 {
     if (argc < 2)
         return fail_usage("no command given%s", "");
     o->command = argv[1];
     if (strcmp(o->command, "check") && strcmp(o->command, "gen") && strcmp(o->command, "build") &&
-        strcmp(o->command, "dot")) {
-        static const char *const commands[] = {"check", "gen", "build", "dot", "sweep", NULL};
+        strcmp(o->command, "dot") && strcmp(o->command, "export")) {
+        static const char *const commands[] = {"check", "gen", "build", "dot", "export", "sweep",
+                                               NULL};
         const char *guess = suggest(o->command, commands);
         if (guess) {
             fprintf(stderr, "netc: unknown command '%s'; did you mean '%s'?\n", o->command, guess);
@@ -78,7 +117,23 @@ static int parse_args(int argc, char **argv, Options *o)
     }
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-o") || !strcmp(a, "--dtype") || !strcmp(a, "--batch-max")) {
+        bool export_option = !strcmp(a, "--weights") || !strcmp(a, "--self-test") ||
+                             !strcmp(a, "--mean") || !strcmp(a, "--std");
+        if (export_option && strcmp(o->command, "export"))
+            return fail_usage("%s is an option of netc export", a);
+        if (export_option) {
+            if (i + 1 >= argc)
+                return fail_usage("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--weights"))
+                o->exp.weights = v;
+            else if (!strcmp(a, "--self-test"))
+                o->exp.self_test = v;
+            else if (!strcmp(a, "--mean"))
+                o->mean_text = v;
+            else
+                o->std_text = v;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--dtype") || !strcmp(a, "--batch-max")) {
             if (i + 1 >= argc)
                 return fail_usage("%s needs a value", a);
             const char *v = argv[++i];
@@ -114,6 +169,17 @@ static int parse_args(int argc, char **argv, Options *o)
     }
     if (!o->input)
         return fail_usage("%s needs a .net file", o->command);
+    if (!strcmp(o->command, "export")) {
+        if (!o->exp.weights)
+            return fail_usage("export needs the trained weights: --weights FILE (the trainer's "
+                              "--save)%s", "");
+        if (o->emit.f64 || o->emit.batch_max)
+            return fail_usage("export writes float code for one sample at a time: --dtype and "
+                              "--batch-max do not apply%s", "");
+        if ((o->mean_text && !parse_numbers("--mean", o->mean_text, o->exp.mean, &o->exp.nmean)) ||
+            (o->std_text && !parse_numbers("--std", o->std_text, o->exp.std, &o->exp.nstd)))
+            return 1;
+    }
     return 0;
 }
 
@@ -175,6 +241,72 @@ static bool write_c(const char *path, const Source *src, const Net *net, const I
         return false;
     }
     return true;
+}
+
+/* An export's output (NAME.c or NAME.h) must be a file of its own: not one of its inputs (the
+ * model, the weights, the self-test cases), not a directory or a device. */
+static bool export_output_allowed(const Options *o, const char *out)
+{
+    const char *inputs[] = {o->input, o->exp.weights, o->exp.self_test};
+    const char *what[] = {"the model file", "the weights file", "the self-test file"};
+    for (int i = 0; i < 3; i++)
+        if (inputs[i] && netrt_same_file(inputs[i], out)) {
+            fprintf(stderr, "netc: %s is %s itself: writing it would lose it; name another "
+                    "output with -o\n", out, what[i]);
+            return false;
+        }
+    struct stat st;
+    if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "netc: %s exists and is not a regular file; the exported %s needs a file "
+                "of its own (-o NAME.c)\n", out, strrchr(out, '.') && !strcmp(strrchr(out, '.'), ".h")
+                ? "header" : "source");
+        return false;
+    }
+    return true;
+}
+
+/* netc export: NAME.c and NAME.h from the model and its weights (export.c). */
+static int run_export(Options *o, Arena *arena, const Source *src, const Net *net, const Ir *ir)
+{
+    const char *c_path = o->output ? o->output : concat(arena, net->name, ".c");
+    size_t len = strlen(c_path);
+    if (!strcmp(c_path, "-") || len < 3 || strcmp(c_path + len - 2, ".c") || c_path[len - 3] == '/') {
+        fprintf(stderr, "netc: export writes NAME.c and NAME.h beside it: -o takes a file name "
+                "ending in .c, got '%s'\n", c_path);
+        return 1;
+    }
+    char *base = base_name(arena, c_path);
+    bool identifier = !isdigit((unsigned char)base[0]);
+    for (const char *p = base; *p; p++)
+        identifier &= isalnum((unsigned char)*p) || *p == '_';
+    if (!identifier) {
+        fprintf(stderr, "netc: export: '%s' names the functions (%s_predict), so it must be a C "
+                "identifier: letters, digits and '_', not first a digit\n", base, base);
+        return 1;
+    }
+    char *h_path = arena_strndup(arena, c_path, len);
+    h_path[len - 1] = 'h';
+    const char *slash = strrchr(h_path, '/');
+    o->exp.c_path = c_path;
+    o->exp.h_path = h_path;
+    o->exp.h_include = slash ? slash + 1 : h_path;
+    o->exp.name = base;
+    if (!export_output_allowed(o, c_path) || !export_output_allowed(o, h_path))
+        return 1;
+    /* the command as the header comment records it */
+    char *command = "netc export";
+    for (int i = 0; i < o->ndefines; i++)
+        command = concat(arena, concat(arena, command, " -D "), o->defines[i]);
+    command = concat(arena, concat(arena, command, " "), o->input);
+    command = concat(arena, concat(arena, command, " --weights "), o->exp.weights);
+    if (o->mean_text)
+        command = concat(arena, concat(arena, command, " --mean "), o->mean_text);
+    if (o->std_text)
+        command = concat(arena, concat(arena, command, " --std "), o->std_text);
+    if (o->exp.self_test)
+        command = concat(arena, concat(arena, command, " --self-test "), o->exp.self_test);
+    o->exp.command = command;
+    return export_model(src, net, ir, &o->exp);
 }
 
 /* Split a string at spaces into argv entries (CC="ccache gcc", CFLAGS="-O2 -g"). */
@@ -614,6 +746,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(o.command, "dot")) {
         status = dot_command(&o, &src, &net);
+        goto done;
+    }
+    if (!strcmp(o.command, "export")) {
+        status = run_export(&o, arena, &src, &net, &ir);
         goto done;
     }
 

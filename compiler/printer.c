@@ -41,7 +41,7 @@ static char *expand(Emitter *e, const char *text)
         else if (p[0] == '@' && p[1] == 'f')
             word = e->f64 ? "" : "f";
         else if (p[0] == '@' && p[1] == 'X')
-            word = e->f64 ? "exp" : "netrt_expf";
+            word = e->f64 ? "exp" : e->inference ? "expf" : "netrt_expf";
         else if (p[0] == '@' && p[1] == 'G')
             word = e->f64 ? "cblas_dgemm" : "netrt_sgemm";
         if (word) {

@@ -197,10 +197,12 @@ static void gelu_helpers(Emitter *e, const Ir *ir)
         emit_function(e, "static inline @R gelu(@R z)");
         emit(e, "return 0.5@f * z * (1.0@f + erf@f(z * 0.70710678118654752@f));");
         emit_close(e, NULL);
-        emit_function(e, "static inline @R gelu_grad(@R z)");
-        emit(e, "return 0.5@f * (1.0@f + erf@f(z * 0.70710678118654752@f)) +");
-        emit(e, "       z * 0.39894228040143268@f * @X(-0.5@f * z * z);");
-        emit_close(e, NULL);
+        if (!e->inference) { /* an export has no backward pass */
+            emit_function(e, "static inline @R gelu_grad(@R z)");
+            emit(e, "return 0.5@f * (1.0@f + erf@f(z * 0.70710678118654752@f)) +");
+            emit(e, "       z * 0.39894228040143268@f * @X(-0.5@f * z * z);");
+            emit_close(e, NULL);
+        }
         emit_blank(e);
     }
     if (uses(ir, &op_gelu, true, 1)) {
@@ -210,11 +212,13 @@ static void gelu_helpers(Emitter *e, const Ir *ir)
         emit_function(e, "static inline @R gelu_tanh(@R z)");
         emit(e, "return 0.5@f * z * (1.0@f + tanh@f(0.79788456080286536@f * (z + 0.044715@f * z * z * z)));");
         emit_close(e, NULL);
-        emit_function(e, "static inline @R gelu_tanh_grad(@R z)");
-        emit(e, "@R t = tanh@f(0.79788456080286536@f * (z + 0.044715@f * z * z * z));");
-        emit(e, "return 0.5@f * (1.0@f + t) +");
-        emit(e, "       0.5@f * z * (1.0@f - t * t) * 0.79788456080286536@f * (1.0@f + 0.134145@f * z * z);");
-        emit_close(e, NULL);
+        if (!e->inference) {
+            emit_function(e, "static inline @R gelu_tanh_grad(@R z)");
+            emit(e, "@R t = tanh@f(0.79788456080286536@f * (z + 0.044715@f * z * z * z));");
+            emit(e, "return 0.5@f * (1.0@f + t) +");
+            emit(e, "       0.5@f * z * (1.0@f - t * t) * 0.79788456080286536@f * (1.0@f + 0.134145@f * z * z);");
+            emit_close(e, NULL);
+        }
         emit_blank(e);
     }
 }
@@ -230,10 +234,12 @@ static void silu_helpers(Emitter *e, const Ir *ir)
     emit_function(e, "static inline @R silu(@R z)");
     emit(e, "return z / (1.0@f + @X(-z));");
     emit_close(e, NULL);
-    emit_function(e, "static inline @R silu_grad(@R z)");
-    emit(e, "@R s = 1.0@f / (1.0@f + @X(-z));");
-    emit(e, "return s * (1.0@f + z * (1.0@f - s));");
-    emit_close(e, NULL);
+    if (!e->inference) {
+        emit_function(e, "static inline @R silu_grad(@R z)");
+        emit(e, "@R s = 1.0@f / (1.0@f + @X(-z));");
+        emit(e, "return s * (1.0@f + z * (1.0@f - s));");
+        emit_close(e, NULL);
+    }
     emit_blank(e);
 }
 
@@ -246,10 +252,12 @@ static void mish_helpers(Emitter *e, const Ir *ir)
     emit_function(e, "static inline @R mish(@R z)");
     emit(e, "return z * tanh@f(log1p@f(@X(z)));");
     emit_close(e, NULL);
-    emit_function(e, "static inline @R mish_grad(@R z)");
-    emit(e, "@R t = tanh@f(log1p@f(@X(z)));");
-    emit(e, "return t + z * (1.0@f - t * t) / (1.0@f + @X(-z));");
-    emit_close(e, NULL);
+    if (!e->inference) {
+        emit_function(e, "static inline @R mish_grad(@R z)");
+        emit(e, "@R t = tanh@f(log1p@f(@X(z)));");
+        emit(e, "return t + z * (1.0@f - t * t) / (1.0@f + @X(-z));");
+        emit_close(e, NULL);
+    }
     emit_blank(e);
 }
 
@@ -286,6 +294,18 @@ static void act_backward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
+static void act_infer(Emitter *e, const IrOp *op)
+{
+    Activation a = activation(e, op->layer);
+    emit(e, "/* y[i] = %s, z = x[i], elementwise over [%d] */", a.math_fwd, op->O);
+    emit_function(e, "static void %s_forward(const float *x, float *y)", op->name);
+    emit_open(e, "for (int i = 0; i < %s; i++)", op->O_name);
+    emit(e, "float z = x[i];");
+    emit(e, "y[i] = %s;", a.forward);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
 /* ---- fused into a dense or conv layer ---------------------------------------------------------- */
 
 void emit_activation_kept(Emitter *e, const IrOp *op, const char *i)
@@ -303,6 +323,19 @@ void emit_activation_kept(Emitter *e, const IrOp *op, const char *i)
     }
 }
 
+/* As the trainer's fused pass computes it (emit_activation_kept), so that both round alike:
+ * silu through the σ(z) it keeps. */
+void emit_infer_activation(Emitter *e, const IrOp *op, const char *i)
+{
+    Activation a = activation(e, op->act);
+    if (op->z[0] && strcmp(a.keep, "z")) {
+        emit(e, "float k = %s; /* %s */", a.keep, a.keep_math);
+        emit(e, "y[%s] = %s;", i, a.fwd_kept);
+    } else {
+        emit(e, "y[%s] = %s;", i, a.forward);
+    }
+}
+
 void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b)
 {
     const char *O = op->O_name;
@@ -317,7 +350,7 @@ void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b)
 
 /* ---- the descriptors ------------------------------------------------------------------------- */
 
-#define ACTIVATION .forward = act_forward, .backward = act_backward
+#define ACTIVATION .forward = act_forward, .backward = act_backward, .infer = act_infer
 
 const OpDesc op_relu = {"relu", NULL, "ReLU", .activation = relu, ACTIVATION};
 const OpDesc op_leaky_relu = {

@@ -126,6 +126,16 @@ static void dropout_backward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
+static void dropout_infer(Emitter *e, const IrOp *op)
+{
+    emit(e, "/* evaluation: the identity, y = x (the training pass scaled the kept values by 1/(1 - p),");
+    emit(e, " * so the expected value is already that of x) */");
+    emit_function(e, "static void %s_forward(const float *x, float *y)", op->name);
+    emit(e, "for (int i = 0; i < %s; i++)", op->O_name);
+    emit(e, "    y[i] = x[i];");
+    emit_close(e, NULL);
+}
+
 const OpDesc op_dropout = {
     "dropout", NULL, "Dropout", ARG_PROB, "a probability", "dropout 0.5",
     .uses_training = true,
@@ -135,6 +145,7 @@ const OpDesc op_dropout = {
     .arrays = dropout_arrays,
     .forward = dropout_forward,
     .backward = dropout_backward,
+    .infer = dropout_infer,
 };
 
 /* ---- softmax and log_softmax as layers, over a vector ---------------------------------------- */
@@ -187,6 +198,35 @@ static void softmax_forward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
+static void softmax_infer(Emitter *e, const IrOp *op)
+{
+    const char *S = op->O_name;
+    bool log = op->op->yields == YIELDS_LOG_PROBABILITIES;
+    if (log)
+        emit(e, "/* y[k] = x[k] - m - log Σ_j e^(x[j] - m), m = max_j x[j] */");
+    else
+        emit(e, "/* y[k] = e^(x[k] - m) / Σ_j e^(x[j] - m), m = max_j x[j] */");
+    emit_function(e, "static void %s_forward(const float *x, float *y)", op->name);
+    emit(e, "float m = x[0], sum = 0.0f;");
+    emit(e, "for (int k = 1; k < %s; k++)", S);
+    emit(e, "    m = x[k] > m ? x[k] : m;");
+    if (log) {
+        emit(e, "for (int k = 0; k < %s; k++)", S);
+        emit(e, "    sum += expf(x[k] - m);");
+        emit(e, "float log_sum = m + logf(sum);");
+        emit(e, "for (int k = 0; k < %s; k++)", S);
+        emit(e, "    y[k] = x[k] - log_sum;");
+    } else {
+        emit_open(e, "for (int k = 0; k < %s; k++)", S);
+        emit(e, "y[k] = expf(x[k] - m);");
+        emit(e, "sum += y[k];");
+        emit_close(e, NULL);
+        emit(e, "for (int k = 0; k < %s; k++)", S);
+        emit(e, "    y[k] /= sum;");
+    }
+    emit_close(e, NULL);
+}
+
 static void softmax_backward(Emitter *e, const IrOp *op)
 {
     const char *S = op->O_name;
@@ -224,9 +264,9 @@ static void softmax_backward(Emitter *e, const IrOp *op)
 
 const OpDesc op_softmax = {
     "softmax", NULL, "Softmax", .yields = YIELDS_PROBABILITIES, .shape = softmax_shape, .forward = softmax_forward,
-    .backward = softmax_backward,
+    .backward = softmax_backward, .infer = softmax_infer,
 };
 const OpDesc op_log_softmax = {
     "log_softmax", NULL, "LogSoftmax", .yields = YIELDS_LOG_PROBABILITIES, .shape = softmax_shape, .forward = softmax_forward,
-    .backward = softmax_backward,
+    .backward = softmax_backward, .infer = softmax_infer,
 };

@@ -291,6 +291,33 @@ static void dense_backward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
+/* ---- export: one sample, plain loops ------------------------------------------------------------ */
+
+static void dense_infer(Emitter *e, const IrOp *op)
+{
+    const char *n = op->name, *I = op->I_name, *O = op->O_name;
+    emit(e, "/* %s[%d] = %s_W[%d,%d] · x[%d] + %s_b[%d], as torch.nn.Linear(%d, %d): row o of W",
+         op->act ? "z" : "y", op->O, n, op->O, op->I, op->I, n, op->O, op->I, op->O);
+    if (op->act)
+        emit(e, " * holds the weights into output o; then y = %s */",
+             activation(e, op->act).math_fwd);
+    else
+        emit(e, " * holds the weights into output o */");
+    emit_function(e, "static void %s_forward(const float *x, float *y)", n);
+    emit_open(e, "for (int o = 0; o < %s; o++)", O);
+    emit(e, "float sum = 0.0f;");
+    emit(e, "for (int i = 0; i < %s; i++)", I);
+    emit(e, "    sum += %s_W[o * %s + i] * x[i];", n, I);
+    if (op->act) {
+        emit(e, "float z = sum + %s_b[o];", n);
+        emit_infer_activation(e, op, "o");
+    } else {
+        emit(e, "y[o] = sum + %s_b[o];", n);
+    }
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
 const OpDesc op_dense = {
     "dense", NULL, "Linear", ARG_SIZE, "a size", "dense 128",
     .options = {[DENSE_INIT] = {"init", OPT_INIT, .slot = 0, .default_text = "torch's U(±1/√fan_in)"},
@@ -306,4 +333,5 @@ const OpDesc op_dense = {
     .sizes = dense_sizes,
     .forward = dense_forward,
     .backward = dense_backward,
+    .infer = dense_infer,
 };

@@ -491,6 +491,82 @@ static void pool_backward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
+/* ---- export: one sample, plain loops ------------------------------------------------------------ */
+
+static void conv_infer(Emitter *e, const IrOp *op)
+{
+    ImageNames n = image_names(op);
+    const NetLayer *l = op->layer;
+    const char *nm = op->name;
+    emit(e, "/* %s[oc,oh,ow] = %s_b[oc] + Σ_{c,i,j} %s_W[oc,c,i,j] · x[c, oh·S - P + i, ow·S - P + j]",
+         op->act ? "z" : "y", nm, nm);
+    emit(e, " *   x [%d,%d,%d] → y [%d,%d,%d]; K = %d, S = %d, P = %d, as",
+         l->in_c, l->in_h, l->in_w, l->out_shape[0], l->out_shape[1], l->out_shape[2], l->kernel,
+         l->stride, l->padding);
+    emit(e, " *   torch.nn.Conv2d(%d, %d, %d, stride=%d, padding=%d)%s%s */", l->in_c,
+         l->out_shape[0], l->kernel, l->stride, l->padding, op->act ? "; y = " : "",
+         op->act ? activation(e, op->act).math_fwd : "");
+    emit_function(e, "static void %s_forward(const float *x, float *y)", nm);
+    emit_open(e, "for (int oc = 0; oc < %s; oc++)", n.OC);
+    emit_open(e, "for (int oh = 0; oh < %s; oh++)", n.OH);
+    emit_open(e, "for (int ow = 0; ow < %s; ow++)", n.OW);
+    emit(e, "float sum = 0.0f;");
+    emit_open(e, "for (int c = 0; c < %s; c++)", n.IC);
+    emit_open(e, "for (int i = 0; i < %s; i++)", n.K);
+    emit_open(e, "for (int j = 0; j < %s; j++)", n.K);
+    emit(e, "int h = oh * %s - %s + i, w = ow * %s - %s + j;", n.S, n.P, n.S, n.P);
+    if (l->padding)
+        emit(e, "if (h >= 0 && h < %s && w >= 0 && w < %s) /* else x is 0: the padding */", n.IH,
+             n.IW);
+    emit(e, "%ssum += %s_W[((oc * %s + c) * %s + i) * %s + j] * x[(c * %s + h) * %s + w];",
+         l->padding ? "    " : "", nm, n.IC, n.K, n.K, n.IH, n.IW);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit(e, "int p = (oc * %s + oh) * %s + ow;", n.OH, n.OW);
+    if (op->act) {
+        emit(e, "float z = sum + %s_b[oc];", nm);
+        emit_infer_activation(e, op, "p");
+    } else {
+        emit(e, "y[p] = sum + %s_b[oc];", nm);
+    }
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+static void pool_infer(Emitter *e, const IrOp *op)
+{
+    ImageNames n = image_names(op);
+    const NetLayer *l = op->layer;
+    bool max = op->op == &op_maxpool;
+    if (max)
+        emit(e, "/* y[c,oh,ow] = max_{i,j} x[c, oh·S + i, ow·S + j]: the maximum of each K×K window,");
+    else
+        emit(e, "/* y[c,oh,ow] = 1/K² Σ_{i,j} x[c, oh·S + i, ow·S + j]: the mean of each K×K window,");
+    emit(e, " *   x [%d,%d,%d] → y [%d,%d,%d]; K = %d, S = %d */", l->in_c, l->in_h, l->in_w,
+         l->out_shape[0], l->out_shape[1], l->out_shape[2], l->kernel, l->stride);
+    emit_function(e, "static void %s_forward(const float *x, float *y)", op->name);
+    emit_window_open(e, &n);
+    if (max) {
+        emit(e, "float best = x[first];");
+        emit(e, "for (int i = 0; i < %s; i++)", n.K);
+        emit(e, "    for (int j = 0; j < %s; j++)", n.K);
+        emit(e, "        best = x[first + i * %s + j] > best ? x[first + i * %s + j] : best;", n.IW,
+             n.IW);
+        emit(e, "y[o] = best;");
+    } else {
+        emit(e, "float sum = 0.0f;");
+        emit(e, "for (int i = 0; i < %s; i++)", n.K);
+        emit(e, "    for (int j = 0; j < %s; j++)", n.K);
+        emit(e, "        sum += x[first + i * %s + j];", n.IW);
+        emit(e, "y[o] = sum / (float)(%s * %s);", n.K, n.K);
+    }
+    emit_window_close(e);
+    emit_close(e, NULL);
+}
+
 /* ---- the descriptors ------------------------------------------------------------------------- */
 
 const OpDesc op_conv = {
@@ -513,6 +589,7 @@ const OpDesc op_conv = {
     .sizes = image_sizes,
     .forward = conv_forward,
     .backward = conv_backward,
+    .infer = conv_infer,
 };
 const OpDesc op_maxpool = {
     "maxpool", NULL, "MaxPool2d", ARG_KERNEL, "a window size", "maxpool 2",
@@ -525,6 +602,7 @@ const OpDesc op_maxpool = {
     .sizes = image_sizes,
     .forward = pool_forward,
     .backward = pool_backward,
+    .infer = pool_infer,
 };
 const OpDesc op_avgpool = {
     "avgpool", NULL, "AvgPool2d", ARG_KERNEL, "a window size", "maxpool 2",
@@ -536,4 +614,5 @@ const OpDesc op_avgpool = {
     .sizes = image_sizes,
     .forward = pool_forward,
     .backward = pool_backward,
+    .infer = pool_infer,
 };

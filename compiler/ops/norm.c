@@ -364,6 +364,68 @@ static void layernorm_backward(Emitter *e, const IrOp *op)
     emit_close(e, NULL);
 }
 
+/* ---- export: one sample ----------------------------------------------------------------------- */
+
+/* Evaluation applies the running statistics as the trainer's evaluation pass does, the same float
+ * operations in the same order (not folded into the layer before, which would round otherwise). */
+static void batchnorm_infer(Emitter *e, const IrOp *op)
+{
+    const NetLayer *l = op->layer;
+    const char *nm = op->name;
+    char C[48], HW[48], ep[40];
+    op_upper(C, sizeof C, nm, "_C");
+    op_upper(HW, sizeof HW, nm, "_HW");
+    bool image = l->in_h * l->in_w > 1;
+    emit(e, "/* for each channel c%s: y = %s(x - running_mean_c) / √(running_var_c + ε)%s,",
+         image ? " and each of its positions s" : "", affine(l) ? "γ_c·" : "", affine(l) ? " + β_c" : "");
+    emit(e, " *   the statistics batchnorm kept while training; ε = %g, as torch.nn.BatchNorm%dd(%d%s)",
+         eps(l), image ? 2 : 1, l->in_c, affine(l) ? "" : ", affine=False");
+    emit(e, " *   in eval() mode. x, y [%d%s] */", l->in_c,
+         image ? emit_text(e, ",%d", l->in_h * l->in_w) : "");
+    emit_function(e, "static void %s_forward(const float *x, float *y)", nm);
+    emit_open(e, "for (int c = 0; c < %s; c++)", C);
+    emit(e, "const float invstd = 1.0f / sqrtf(%s_running_var[c] + %s);", nm, lit(e, ep, eps(l)));
+    const char *gamma = affine(l) ? emit_text(e, "%s_gamma[c]", nm) : "1.0f";
+    const char *beta = affine(l) ? emit_text(e, "%s_beta[c]", nm) : "0.0f";
+    if (image) {
+        emit_open(e, "for (int s = 0; s < %s; s++)", HW);
+        emit(e, "const int i = c * %s + s;", HW);
+    } else {
+        emit(e, "const int i = c;");
+    }
+    emit(e, "const float xhat = (x[i] - %s_running_mean[c]) * invstd;", nm);
+    emit(e, "y[i] = %s * xhat + %s;", gamma, beta);
+    if (image)
+        emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+}
+
+static void layernorm_infer(Emitter *e, const IrOp *op)
+{
+    const NetLayer *l = op->layer;
+    char C[48], ep[40];
+    op_upper(C, sizeof C, op->name, "_C");
+    emit(e, "/* over the D = %d values x of the sample: μ = mean(x), σ² = mean((x - μ)²),", l->in_c);
+    emit(e, " *   y = %s(x - μ)/√(σ² + ε)%s; ε = %g, as torch.nn.LayerNorm(%d%s) */",
+         affine(l) ? "γ⊙" : "", affine(l) ? " + β" : "", eps(l), l->in_c,
+         affine(l) ? "" : ", elementwise_affine=False");
+    emit_function(e, "static void %s_forward(const float *x, float *y)", op->name);
+    emit(e, "double sum = 0.0, squares = 0.0;");
+    emit(e, "for (int d = 0; d < %s; d++)", C);
+    emit(e, "    sum += x[d];");
+    emit(e, "const float mean = (float)(sum / %s);", C);
+    emit(e, "for (int d = 0; d < %s; d++)", C);
+    emit(e, "    squares += (double)(x[d] - mean) * (x[d] - mean);");
+    emit(e, "const float invstd = 1.0f / sqrtf((float)(squares / %s) + %s);", C, lit(e, ep, eps(l)));
+    emit(e, "for (int d = 0; d < %s; d++)", C);
+    if (affine(l))
+        emit(e, "    y[d] = %s_gamma[d] * ((x[d] - mean) * invstd) + %s_beta[d];", op->name, op->name);
+    else
+        emit(e, "    y[d] = (x[d] - mean) * invstd;");
+    emit_close(e, NULL);
+}
+
 /* ---- the descriptors ------------------------------------------------------------------------- */
 
 const OpDesc op_batchnorm = {
@@ -380,6 +442,7 @@ const OpDesc op_batchnorm = {
     .arrays = norm_arrays,
     .forward = batchnorm_forward,
     .backward = batchnorm_backward,
+    .infer = batchnorm_infer,
 };
 
 const OpDesc op_layernorm = {
@@ -393,4 +456,5 @@ const OpDesc op_layernorm = {
     .arrays = norm_arrays,
     .forward = layernorm_forward,
     .backward = layernorm_backward,
+    .infer = layernorm_infer,
 };

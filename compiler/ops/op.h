@@ -165,6 +165,10 @@ struct OpDesc {
     void (*helpers)(Emitter *e, const Ir *ir);
     void (*forward)(Emitter *e, const IrOp *op);
     void (*backward)(Emitter *e, const IrOp *op);
+    /* `netc export` (export.c): the evaluation pass for one sample in plain loops,
+     * static void NAME_forward(const float *x, float *y), x the op's input (I values) and y its
+     * output (O); the weights are const arrays named as struct params' fields: dense1_W. */
+    void (*infer)(Emitter *e, const IrOp *op);
 };
 
 /* ---- ops.c ---------------------------------------------------------------------------------- */
@@ -209,5 +213,7 @@ void emit_activation_inputs(Emitter *e, const IrOp *op, const char *b);
 bool emit_no_input_gradient(Emitter *e, const IrOp *op);
 /* A comment "GEMM: LOOP" above a product's call: the loop it stands for. */
 void emit_gemm_loop(Emitter *e, const char *loop);
+/* Export: y[i] = f(z) of the activation fused into op, for the z already declared. */
+void emit_infer_activation(Emitter *e, const IrOp *op, const char *i);
 
 #endif
