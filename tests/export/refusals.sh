@@ -32,7 +32,7 @@ refuse() {
 net=$gc/bn_conv.net
 
 refuse "another network's weights" \
-  "dense.safetensors: tensor '0.weight' is F32 [6], the model's is F32 [1]" \
+  "dense.safetensors: no tensor '0.weight' (the first, of the model's 24); is it this network's file?" \
   export "$net" --weights dense.safetensors -o out.c
 refuse "a missing weights file" "netc: nothing.safetensors: No such file or directory" \
   export "$net" --weights nothing.safetensors -o out.c
