@@ -7,11 +7,12 @@
  *   activation.c  relu, leaky_relu, elu, sigmoid, tanh, gelu, silu, softplus, mish
  *   norm.c        batchnorm, layernorm
  * and ops.c lists them (losses, optimizers and schedules are described the same way: train.h).
- * A descriptor holds everything about its op: its word, its positional
- * argument and options (type, range, default: the table that also words the errors), its shape
- * rule, its tensors (parameters and buffers, with their init defaults and PyTorch names), its
- * FLOPs, the arrays it keeps for the backward pass, and its emitters. The checker, the IR, the
- * file's frame and `netc check`'s table walk the descriptors; no other file knows an op by name.
+ * A descriptor holds everything about its op: its word, its positional argument and options
+ * (type, range, default: the table that also words the errors and `netc layers`), its shape rule,
+ * its tensors (parameters and buffers, with their init defaults and PyTorch names), its FLOPs,
+ * the arrays it keeps for the backward pass, and its emitters (the trainer's forward and
+ * backward, and the inference pass of `netc export`). The checker, the IR, the frames (emit.c,
+ * export.c) and `netc check`'s table walk the descriptors; no other file knows an op by name.
  *
  * Adding an op: a descriptor in its family's file (or a new file, listed in CMakeLists.txt), one
  * line in ops.c, a gradient check in tests/gradcheck/, a paragraph in docs/language.md.
@@ -30,6 +31,8 @@ enum {
     OP_MAX_THREADS = 16,      /* the runtime's NETRT_MAX_THREADS: per-thread scratch arrays    */
 };
 #define MAX_PARAMS ((double)(1 << 28)) /* 1 GiB of float parameters */
+_Static_assert(sizeof ((NetLayer *)0)->opt / sizeof(double) >= OP_MAX_OPTIONS,
+               "NetLayer.opt holds every option an op may have");
 
 /* ---- what the checker offers an op's shape rule (check.c) ----------------------------------- */
 
@@ -147,7 +150,7 @@ struct OpDesc {
     Activation (*activation)(const Emitter *e, const NetLayer *l);
     /* The layer in `netc check`'s one-line description: "dense1 256". NULL: its name. */
     void (*describe)(const NetLayer *l, char *buf, size_t size);
-    /* Its tensors, parameters first; returns how many. NULL: none. */
+    /* Its tensors, parameters first, at most OP_MAX_TENSORS; returns how many. NULL: none. */
     int (*tensors)(const NetLayer *l, OpTensor *out);
     /* FLOPs per sample of its forward products (2 per multiply-add), or NULL: none counted.
      * The backward pass costs twice as much, once when the input is the data. */
@@ -155,7 +158,8 @@ struct OpDesc {
 
     /* Lowering: the names of its size constants (I_name, O_name, U, pre). NULL: NAME_SIZE. */
     void (*lower)(IrOp *op);
-    /* The arrays it keeps, for batches of up to batch_max; returns how many. NULL: none. */
+    /* The arrays it keeps, for batches of up to batch_max, at most OP_MAX_ARRAYS; returns how
+     * many. NULL: none. */
     int (*arrays)(const IrOp *op, int batch_max, OpArray *out);
 
     /* Emitters. sizes: its constants in the size enum (NULL: NAME_SIZE = I). helpers: functions
