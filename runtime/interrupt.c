@@ -22,7 +22,11 @@ void netrt_interrupt_install(void)
 {
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
+    /* each handler runs whole before the other signal's: two signals arriving together are then
+     * a first one recorded and a second one that exits, never two that each find nothing */
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
     sa.sa_flags = SA_RESTART; /* a write of the log or the checkpoint goes on */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
