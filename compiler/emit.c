@@ -535,6 +535,9 @@ static void emit_train_settings(Emitter *e)
     emit(e, ".epochs = %d, .batch = %d, .seed = %lld,", net->epochs, net->batch, net->seed);
     emit(e, ".lr = %s, .momentum = %s, .weight_decay = %s,", fmt_double(x1, net->lr),
          fmt_double(x2, net->momentum), fmt_double(x3, net->weight_decay));
+    if (net->clip_value || net->clip_norm)
+        emit(e, ".clip_value = %s, .clip_norm = %s,", fmt_double(x1, net->clip_value),
+             fmt_double(x2, net->clip_norm));
     if (net->max_steps || net->loss_below)
         emit(e, ".max_steps = %lld, .loss_below = %s,", net->max_steps,
              fmt_double(x1, net->loss_below));
@@ -615,6 +618,10 @@ static void emit_tables(Emitter *e)
          NETC_VERSION);
     emit(e, ".summary = \"%s\",", desc);
     emit(e, ".optimizer = \"%s\",", net->optimizer->word);
+    char detail[160];
+    net->optimizer->detail(net, detail, sizeof detail);
+    if (detail[0])
+        emit(e, ".optimizer_detail = \"%s\",", detail);
     emit(e, ".dtype = %s, .task = %s,", e->f64 ? "NETRT_F64" : "NETRT_F32",
          net->regression ? "NETRT_REGRESS" : "NETRT_CLASSIFY");
     emit(e, ".in_size = INPUT_SIZE, .in_c = %d, .in_h = %d, .in_w = %d,", c, h, w);

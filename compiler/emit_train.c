@@ -50,38 +50,40 @@ static int tensors(const Emitter *e, TrainTensor *out, int max)
     return n;
 }
 
+/* clip_gradients(): the clipping the run asks for (the file's clip_value or clip_norm, or the
+ * trainer's --clip-value or --clip-norm), one of the two at most; update() calls it only when
+ * one is on, so a run without clipping pays one branch per step. */
 static void emit_clipping(Emitter *e, const TrainTensor *t, int n)
 {
-    const Net *net = e->net;
-    char c[40];
-    if (net->clip_value) {
-        lit(e, c, net->clip_value);
-        emit(e, "/* clip every gradient value to [-%g, %g], as torch.nn.utils.clip_grad_value_ */",
-             net->clip_value, net->clip_value);
-        for (int i = 0; i < n; i++) {
-            emit(e, "for (int i = 0; i < %s; i++)", t[i].size);
-            emit(e, "    grad.%s[i] = grad.%s[i] > %s ? %s : grad.%s[i] < -%s ? -%s : grad.%s[i];",
-                 t[i].name, t[i].name, c, c, t[i].name, c, c, t[i].name);
-        }
+    emit(e, "/* Gradient clipping before the step, as torch.nn.utils clips: by value, c = h->clip_value,");
+    emit(e, " * every gradient value into [-c, c] (clip_grad_value_); or by norm, c = h->clip_norm, all");
+    emit(e, " * gradients scaled by c/(‖g‖ + 1e-6) when their global L2 norm ‖g‖ exceeds c");
+    emit(e, " * (clip_grad_norm_, which scales when ‖g‖ + 1e-6 > c). */");
+    emit_function(e, "static void clip_gradients(const NetrtHyper *h)");
+    emit_open(e, "if (h->clip_value > 0)");
+    emit(e, "const @R c = (@R)h->clip_value;");
+    for (int i = 0; i < n; i++) {
+        emit(e, "for (int i = 0; i < %s; i++)", t[i].size);
+        emit(e, "    grad.%s[i] = grad.%s[i] > c ? c : grad.%s[i] < -c ? -c : grad.%s[i];",
+             t[i].name, t[i].name, t[i].name, t[i].name);
     }
-    if (net->clip_norm) {
-        lit(e, c, net->clip_norm);
-        emit(e, "/* scale all gradients by c/(‖g‖ + 1e-6) when their global L2 norm ‖g‖ exceeds c = %g,",
-             net->clip_norm);
-        emit(e, " * as torch.nn.utils.clip_grad_norm_ (which scales when ‖g‖ + 1e-6 > c) */");
-        emit(e, "double norm2 = 0.0;");
-        for (int i = 0; i < n; i++) {
-            emit(e, "for (int i = 0; i < %s; i++)", t[i].size);
-            emit(e, "    norm2 += (double)grad.%s[i] * grad.%s[i];", t[i].name, t[i].name);
-        }
-        emit_open(e, "if (sqrt(norm2) + 1e-6 > %s)", c);
-        emit(e, "const @R s = (@R)(%s / (sqrt(norm2) + 1e-6));", c);
-        for (int i = 0; i < n; i++) {
-            emit(e, "for (int i = 0; i < %s; i++)", t[i].size);
-            emit(e, "    grad.%s[i] *= s;", t[i].name);
-        }
-        emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_open(e, "if (h->clip_norm > 0)");
+    emit(e, "const double c = h->clip_norm;");
+    emit(e, "double norm2 = 0.0;");
+    for (int i = 0; i < n; i++) {
+        emit(e, "for (int i = 0; i < %s; i++)", t[i].size);
+        emit(e, "    norm2 += (double)grad.%s[i] * grad.%s[i];", t[i].name, t[i].name);
     }
+    emit_open(e, "if (sqrt(norm2) + 1e-6 > c)");
+    emit(e, "const @R s = (@R)(c / (sqrt(norm2) + 1e-6));");
+    for (int i = 0; i < n; i++) {
+        emit(e, "for (int i = 0; i < %s; i++)", t[i].size);
+        emit(e, "    grad.%s[i] *= s;", t[i].name);
+    }
+    emit_close(e, NULL);
+    emit_close(e, NULL);
+    emit_close(e, NULL);
 }
 
 void emit_update(Emitter *e)
@@ -94,10 +96,13 @@ void emit_update(Emitter *e)
 
     TrainTensor t[256];
     int n = tensors(e, t, 256);
+    emit_clipping(e, t, n);
+    emit_blank(e);
     emit(e, "/* One step for every parameter tensor, with the learning rate of this step (the schedule");
     emit(e, " * is the runtime's), momentum and weight decay as the command line may have changed them. */");
     emit_function(e, "static void update(const NetrtHyper *h)");
-    emit_clipping(e, t, n);
+    emit(e, "if (h->clip_value > 0 || h->clip_norm > 0)");
+    emit(e, "    clip_gradients(h);");
     o->setup(e, t, n);
     /* a layer's own weight decay, named, in place of the optimizer's wd */
     for (int i = 0; i < e->ir->nops; i++) {

@@ -57,6 +57,10 @@ static const OptSpec specs[] = {
     {"--momentum", "X", OPT_FRACTION, FIELD(train.momentum), "momentum, in [0, 1)", NULL},
     {"--weight-decay", "X", OPT_NONNEG, FIELD(train.weight_decay), "L2 penalty coefficient",
      NULL},
+    {"--clip-value", "X", OPT_NONNEG, FIELD(train.clip_value),
+     "clip every gradient value to [-X, X] before each step; 0: off", "off"},
+    {"--clip-norm", "X", OPT_NONNEG, FIELD(train.clip_norm),
+     "scale the gradients to a global L2 norm of at most X before each step; 0: off", "off"},
     {"--seed", "N", OPT_SEED, FIELD(train.seed), "seed of initialisation and shuffling", NULL},
     {"--data-dir", "DIR", OPT_STRING, FIELD(data_dir), "look for the data files only in DIR",
      NULL},
@@ -361,6 +365,24 @@ static int check_run_options(const NetrtModel *model, NetrtOptions *opt, const i
     }
     if (!opt->schedule)
         opt->train.schedule.kind = NETRT_SCHED_CONSTANT;
+    /* one clipping at a time, as the file allows: an option that would add one to the file's
+     * other says how to replace it */
+    int value_given = given[spec_index(FIELD(train.clip_value))];
+    int norm_given = given[spec_index(FIELD(train.clip_norm))];
+    const NetrtTrain *t = &opt->train;
+    if (t->clip_value > 0 && t->clip_norm > 0) {
+        if (value_given && norm_given)
+            return netrt_err(err, "--clip-value and --clip-norm: clip by value or by norm, not "
+                             "both");
+        netrt_err(err, "%s %g: this trainer's model clips by %s already (%s = %g in %s): clip "
+                  "by value or by norm, not both", value_given ? "--clip-value" : "--clip-norm",
+                  value_given ? t->clip_value : t->clip_norm, value_given ? "norm" : "value",
+                  value_given ? "clip_norm" : "clip_value",
+                  value_given ? t->clip_norm : t->clip_value, source);
+        netrt_err_hint(err, "add %s 0 to turn the file's clipping off",
+                       value_given ? "--clip-norm" : "--clip-value");
+        return -1;
+    }
     if (given[spec_index(FIELD(train.monitor))] && model->task == NETRT_REGRESS &&
         opt->train.monitor == NETRT_MONITOR_VALID_ACC) {
         netrt_err(err, "--monitor: a regression model has no accuracy to watch");

@@ -691,7 +691,14 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
     printf("  lr %g", t->lr);
     if (has_momentum(model))
         printf("  momentum %g", t->momentum);
-    printf("  weight decay %g  seed %llu\n", t->weight_decay, (unsigned long long)t->seed);
+    if (model->optimizer_detail && model->optimizer_detail[0])
+        printf("  %s", model->optimizer_detail);
+    printf("  weight decay %g", t->weight_decay);
+    if (t->clip_value > 0)
+        printf("  clip value %g", t->clip_value);
+    if (t->clip_norm > 0)
+        printf("  clip norm %g", t->clip_norm);
+    printf("  seed %llu\n", (unsigned long long)t->seed);
     if (t->schedule.kind != NETRT_SCHED_CONSTANT)
         print_schedule(&t->schedule, t->lr, total_steps, run_epochs);
     else if (model->train.schedule.kind != NETRT_SCHED_CONSTANT)
@@ -1161,7 +1168,8 @@ static int start_training(Run *run, Loop *loop, NetrtErr *err)
     loop->every = print_every(run->run_epochs, tr->batch == 0);
     loop->watch = (tr->patience || tr->keep_best) && run->ds.valid.n;
     loop->higher_better = tr->monitor == NETRT_MONITOR_VALID_ACC;
-    loop->hyper = (NetrtHyper){tr->lr, tr->momentum, tr->weight_decay, 0};
+    loop->hyper = (NetrtHyper){tr->lr, tr->momentum, tr->weight_decay, 0, tr->clip_value,
+                               tr->clip_norm};
     loop->pg.on = !opt->quiet && isatty(fileno(stderr));
     /* curves need every epoch's point: without them a full-batch CSV had empty valid and test
      * cells on all but the printed epochs */

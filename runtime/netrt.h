@@ -222,6 +222,8 @@ typedef struct {
     int batch;           /* 0: the whole training set in one step ("full batch")            */
     uint64_t seed;
     double lr, momentum, weight_decay;
+    double clip_value;   /* clip every gradient value to [-clip_value, clip_value]; 0: off   */
+    double clip_norm;    /* scale the gradients to a global L2 norm of at most this; 0: off  */
     long max_steps;      /* stop after this many optimizer steps; 0: no limit               */
     double loss_below;   /* stop when an epoch's training loss is below this; 0: never      */
     int patience;        /* early stopping: epochs without improvement; 0: off              */
@@ -235,6 +237,7 @@ typedef struct {
 typedef struct {
     double lr, momentum, weight_decay;
     long step;           /* 1 for the first update: Adam's bias correction counts it         */
+    double clip_value, clip_norm; /* the gradient clipping of this run (NetrtTrain's); 0: off */
 } NetrtHyper;
 
 typedef struct {
@@ -244,6 +247,8 @@ typedef struct {
     const char *version;     /* netc's version that generated it; NULL: unknown            */
     const char *summary; /* the network as one line of arrows                              */
     const char *optimizer; /* "sgd", "adam", …: for the start-up summary                   */
+    const char *optimizer_detail; /* its own constants, e.g. "betas (0.9, 0.999)  eps 1e-08",
+                                     shown after it; NULL or "": none                        */
     NetrtDtype dtype;
     NetrtTask task;
     int in_size;         /* values per input sample (C·H·W)                                */

@@ -104,10 +104,20 @@ static void sgd_step_call(Emitter *e, const TrainTensor *t)
          t->name, t->name, t->size, t->wd, e->net->dampening ? ", h->step" : "");
 }
 
+/* the momentum is the runtime's to show; dampening and nesterov only when they act */
+static void sgd_detail(const Net *net, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (net->dampening)
+        snprintf(out, size, "dampening %g", net->dampening);
+    if (net->nesterov)
+        snprintf(out + strlen(out), size - strlen(out), "%snesterov", out[0] ? "  " : "");
+}
+
 #define SGD_FAMILY                                                                           \
     .torch = "SGD", .settings = sgd_settings, .needs_lr = true, .cycles = CYCLES_MOMENTUM,   \
     .state = sgd_state, .step_function = sgd_step_function, .setup = momentum_setup,         \
-    .step_call = sgd_step_call
+    .step_call = sgd_step_call, .detail = sgd_detail
 
 static const OptimDesc sgd = {.word = "sgd", SGD_FAMILY};
 static const OptimDesc momentum = {.word = "momentum", .defaults = momentum_defaults, SGD_FAMILY};
@@ -181,6 +191,14 @@ static void adagrad_step_call(Emitter *e, const TrainTensor *t)
          t->name, t->size, t->wd);
 }
 
+static void adagrad_detail(const Net *net, char *out, size_t size)
+{
+    int n = snprintf(out, size, "lr_decay %g  eps %g", net->lr_decay, net->eps);
+    if (net->initial_accumulator && n > 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, "  initial_accumulator_value %g",
+                 net->initial_accumulator);
+}
+
 static const OptimDesc adagrad = {
     .word = "adagrad",
     .torch = "Adagrad",
@@ -191,6 +209,7 @@ static const OptimDesc adagrad = {
     .step_function = adagrad_step_function,
     .setup = adagrad_setup,
     .step_call = adagrad_step_call,
+    .detail = adagrad_detail,
 };
 
 /* ---- rmsprop ------------------------------------------------------------------------------------ */
@@ -266,6 +285,12 @@ static void rmsprop_step_call(Emitter *e, const TrainTensor *t)
              x, x, x, x, t->size, t->wd);
 }
 
+static void rmsprop_detail(const Net *net, char *out, size_t size)
+{
+    snprintf(out, size, "alpha %g  eps %g%s", net->alpha, net->eps,
+             net->centered ? "  centered" : "");
+}
+
 static const OptimDesc rmsprop = {
     .word = "rmsprop",
     .torch = "RMSprop",
@@ -276,6 +301,7 @@ static const OptimDesc rmsprop = {
     .step_function = rmsprop_step_function,
     .setup = momentum_setup,
     .step_call = rmsprop_step_call,
+    .detail = rmsprop_detail,
 };
 
 /* ---- adam and adamw: one step function, the weight decay added to g or decoupled ----------- */
@@ -372,9 +398,14 @@ static void adam_step_call(Emitter *e, const TrainTensor *t)
          t->name, t->name, t->name, t->size, t->wd);
 }
 
+static void adam_detail(const Net *net, char *out, size_t size)
+{
+    snprintf(out, size, "betas (%g, %g)  eps %g", net->beta1, net->beta2, net->eps);
+}
+
 #define ADAM_FAMILY                                                                          \
     .settings = adam_settings, .cycles = CYCLES_BETA1, .state = adam_state,                  \
-    .setup = adam_setup, .step_call = adam_step_call
+    .setup = adam_setup, .step_call = adam_step_call, .detail = adam_detail
 
 static const OptimDesc adam = {.word = "adam", .torch = "Adam", .defaults = adam_defaults,
                                .step_function = adam_step_function, ADAM_FAMILY};

@@ -98,6 +98,9 @@ struct OptimDesc {
     void (*setup)(Emitter *e, const TrainTensor *t, int n);
     /* The call of the step function for one tensor. */
     void (*step_call)(Emitter *e, const TrainTensor *t);
+    /* Its own constants as the trainer's start-up block shows them after the lr and momentum
+     * (which the command line may change): "betas (0.9, 0.999)  eps 1e-08"; "" for none. */
+    void (*detail)(const Net *net, char *out, size_t size);
 };
 
 /* Every optimizer, in the order the docs list them; ends with NULL. */

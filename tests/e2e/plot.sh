@@ -41,7 +41,7 @@ check "--help shows the file's plot: $(grep -e --plot out)" grep -qF "(PNG, by g
 rm -f fit.png
 ./fit --dry-run >out 2>err
 check "--dry-run: exit $?" [ $? -eq 0 ]
-check "--dry-run: $(cat out)" grep -qF "settings  adam  epochs 3  batch 32  lr 0.01  weight decay 0  seed 1" out
+check "--dry-run: $(cat out)" grep -qF "settings  adam  epochs 3  batch 32  lr 0.01  betas (0.9, 0.999)  eps 1e-08  weight decay 0  seed 1" out
 check "--dry-run: Adam shown with a momentum: $(cat out)" bash -c '! grep -q momentum out'
 check "--dry-run: trained: $(cat out)" bash -c '! grep -q "^epoch\|^test:" out && [ ! -e fit.png ]'
 echo "plot.sh: $passed passed, $failed failed"

@@ -577,40 +577,66 @@ static void adam_step(float *theta, const float *grad, float *m, float *v, int n
     }
 }
 
+/* Gradient clipping before the step, as torch.nn.utils clips: by value, c = h->clip_value,
+ * every gradient value into [-c, c] (clip_grad_value_); or by norm, c = h->clip_norm, all
+ * gradients scaled by c/(‖g‖ + 1e-6) when their global L2 norm ‖g‖ exceeds c
+ * (clip_grad_norm_, which scales when ‖g‖ + 1e-6 > c). */
+static void clip_gradients(const NetrtHyper *h)
+{
+    if (h->clip_value > 0) {
+        const float c = (float)h->clip_value;
+        for (int i = 0; i < CONV1_OC * CONV1_IC * CONV1_K * CONV1_K; i++)
+            grad.conv1_W[i] = grad.conv1_W[i] > c ? c : grad.conv1_W[i] < -c ? -c : grad.conv1_W[i];
+        for (int i = 0; i < CONV1_OC; i++)
+            grad.conv1_b[i] = grad.conv1_b[i] > c ? c : grad.conv1_b[i] < -c ? -c : grad.conv1_b[i];
+        for (int i = 0; i < CONV2_OC * CONV2_IC * CONV2_K * CONV2_K; i++)
+            grad.conv2_W[i] = grad.conv2_W[i] > c ? c : grad.conv2_W[i] < -c ? -c : grad.conv2_W[i];
+        for (int i = 0; i < CONV2_OC; i++)
+            grad.conv2_b[i] = grad.conv2_b[i] > c ? c : grad.conv2_b[i] < -c ? -c : grad.conv2_b[i];
+        for (int i = 0; i < DENSE1_OUT * DENSE1_IN; i++)
+            grad.dense1_W[i] = grad.dense1_W[i] > c ? c : grad.dense1_W[i] < -c ? -c : grad.dense1_W[i];
+        for (int i = 0; i < DENSE1_OUT; i++)
+            grad.dense1_b[i] = grad.dense1_b[i] > c ? c : grad.dense1_b[i] < -c ? -c : grad.dense1_b[i];
+    }
+    if (h->clip_norm > 0) {
+        const double c = h->clip_norm;
+        double norm2 = 0.0;
+        for (int i = 0; i < CONV1_OC * CONV1_IC * CONV1_K * CONV1_K; i++)
+            norm2 += (double)grad.conv1_W[i] * grad.conv1_W[i];
+        for (int i = 0; i < CONV1_OC; i++)
+            norm2 += (double)grad.conv1_b[i] * grad.conv1_b[i];
+        for (int i = 0; i < CONV2_OC * CONV2_IC * CONV2_K * CONV2_K; i++)
+            norm2 += (double)grad.conv2_W[i] * grad.conv2_W[i];
+        for (int i = 0; i < CONV2_OC; i++)
+            norm2 += (double)grad.conv2_b[i] * grad.conv2_b[i];
+        for (int i = 0; i < DENSE1_OUT * DENSE1_IN; i++)
+            norm2 += (double)grad.dense1_W[i] * grad.dense1_W[i];
+        for (int i = 0; i < DENSE1_OUT; i++)
+            norm2 += (double)grad.dense1_b[i] * grad.dense1_b[i];
+        if (sqrt(norm2) + 1e-6 > c) {
+            const float s = (float)(c / (sqrt(norm2) + 1e-6));
+            for (int i = 0; i < CONV1_OC * CONV1_IC * CONV1_K * CONV1_K; i++)
+                grad.conv1_W[i] *= s;
+            for (int i = 0; i < CONV1_OC; i++)
+                grad.conv1_b[i] *= s;
+            for (int i = 0; i < CONV2_OC * CONV2_IC * CONV2_K * CONV2_K; i++)
+                grad.conv2_W[i] *= s;
+            for (int i = 0; i < CONV2_OC; i++)
+                grad.conv2_b[i] *= s;
+            for (int i = 0; i < DENSE1_OUT * DENSE1_IN; i++)
+                grad.dense1_W[i] *= s;
+            for (int i = 0; i < DENSE1_OUT; i++)
+                grad.dense1_b[i] *= s;
+        }
+    }
+}
+
 /* One step for every parameter tensor, with the learning rate of this step (the schedule
  * is the runtime's), momentum and weight decay as the command line may have changed them. */
 static void update(const NetrtHyper *h)
 {
-    /* scale all gradients by c/(‖g‖ + 1e-6) when their global L2 norm ‖g‖ exceeds c = 5,
-     * as torch.nn.utils.clip_grad_norm_ (which scales when ‖g‖ + 1e-6 > c) */
-    double norm2 = 0.0;
-    for (int i = 0; i < CONV1_OC * CONV1_IC * CONV1_K * CONV1_K; i++)
-        norm2 += (double)grad.conv1_W[i] * grad.conv1_W[i];
-    for (int i = 0; i < CONV1_OC; i++)
-        norm2 += (double)grad.conv1_b[i] * grad.conv1_b[i];
-    for (int i = 0; i < CONV2_OC * CONV2_IC * CONV2_K * CONV2_K; i++)
-        norm2 += (double)grad.conv2_W[i] * grad.conv2_W[i];
-    for (int i = 0; i < CONV2_OC; i++)
-        norm2 += (double)grad.conv2_b[i] * grad.conv2_b[i];
-    for (int i = 0; i < DENSE1_OUT * DENSE1_IN; i++)
-        norm2 += (double)grad.dense1_W[i] * grad.dense1_W[i];
-    for (int i = 0; i < DENSE1_OUT; i++)
-        norm2 += (double)grad.dense1_b[i] * grad.dense1_b[i];
-    if (sqrt(norm2) + 1e-6 > 5.0f) {
-        const float s = (float)(5.0f / (sqrt(norm2) + 1e-6));
-        for (int i = 0; i < CONV1_OC * CONV1_IC * CONV1_K * CONV1_K; i++)
-            grad.conv1_W[i] *= s;
-        for (int i = 0; i < CONV1_OC; i++)
-            grad.conv1_b[i] *= s;
-        for (int i = 0; i < CONV2_OC * CONV2_IC * CONV2_K * CONV2_K; i++)
-            grad.conv2_W[i] *= s;
-        for (int i = 0; i < CONV2_OC; i++)
-            grad.conv2_b[i] *= s;
-        for (int i = 0; i < DENSE1_OUT * DENSE1_IN; i++)
-            grad.dense1_W[i] *= s;
-        for (int i = 0; i < DENSE1_OUT; i++)
-            grad.dense1_b[i] *= s;
-    }
+    if (h->clip_value > 0 || h->clip_norm > 0)
+        clip_gradients(h);
     const float lr = (float)h->lr, wd = (float)h->weight_decay;
     const float c1 = (float)(1.0 - pow(0.9, (double)h->step));
     const float c2 = (float)(1.0 - pow(0.999, (double)h->step));
@@ -664,6 +690,7 @@ static const NetrtModel model = {
     .source_hash = "fnv1a64:ff5c5ca7f3a49390", .version = "0.1.0",
     .summary = "input 1x12x12 → conv1 4 3x3 → relu1 → maxpool1 2x2 → conv2 8 3x3 → gelu1 → avgpool1 2x2 → flatten1 → dropout1 → dense1 10 → cross_entropy",
     .optimizer = "adam",
+    .optimizer_detail = "betas (0.9, 0.999)  eps 1e-08",
     .dtype = NETRT_F32, .task = NETRT_CLASSIFY,
     .in_size = INPUT_SIZE, .in_c = 1, .in_h = 12, .in_w = 12,
     .out_size = CLASSES,
@@ -677,6 +704,7 @@ static const NetrtModel model = {
     .train = {
         .epochs = 10, .batch = 16, .seed = 7,
         .lr = 0.001, .momentum = 0, .weight_decay = 0,
+        .clip_value = 0, .clip_norm = 5,
         .schedule = {
             .kind = NETRT_SCHED_COSINE, .per_step = 0,
             .t_max = 10, .eta_min = 0,

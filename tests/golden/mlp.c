@@ -253,10 +253,66 @@ static void sgd_step(float *theta, const float *grad, float *v, int n, float lr,
     }
 }
 
+/* Gradient clipping before the step, as torch.nn.utils clips: by value, c = h->clip_value,
+ * every gradient value into [-c, c] (clip_grad_value_); or by norm, c = h->clip_norm, all
+ * gradients scaled by c/(‖g‖ + 1e-6) when their global L2 norm ‖g‖ exceeds c
+ * (clip_grad_norm_, which scales when ‖g‖ + 1e-6 > c). */
+static void clip_gradients(const NetrtHyper *h)
+{
+    if (h->clip_value > 0) {
+        const float c = (float)h->clip_value;
+        for (int i = 0; i < DENSE1_OUT * DENSE1_IN; i++)
+            grad.dense1_W[i] = grad.dense1_W[i] > c ? c : grad.dense1_W[i] < -c ? -c : grad.dense1_W[i];
+        for (int i = 0; i < DENSE1_OUT; i++)
+            grad.dense1_b[i] = grad.dense1_b[i] > c ? c : grad.dense1_b[i] < -c ? -c : grad.dense1_b[i];
+        for (int i = 0; i < DENSE2_OUT * DENSE2_IN; i++)
+            grad.dense2_W[i] = grad.dense2_W[i] > c ? c : grad.dense2_W[i] < -c ? -c : grad.dense2_W[i];
+        for (int i = 0; i < DENSE2_OUT; i++)
+            grad.dense2_b[i] = grad.dense2_b[i] > c ? c : grad.dense2_b[i] < -c ? -c : grad.dense2_b[i];
+        for (int i = 0; i < DENSE3_OUT * DENSE3_IN; i++)
+            grad.dense3_W[i] = grad.dense3_W[i] > c ? c : grad.dense3_W[i] < -c ? -c : grad.dense3_W[i];
+        for (int i = 0; i < DENSE3_OUT; i++)
+            grad.dense3_b[i] = grad.dense3_b[i] > c ? c : grad.dense3_b[i] < -c ? -c : grad.dense3_b[i];
+    }
+    if (h->clip_norm > 0) {
+        const double c = h->clip_norm;
+        double norm2 = 0.0;
+        for (int i = 0; i < DENSE1_OUT * DENSE1_IN; i++)
+            norm2 += (double)grad.dense1_W[i] * grad.dense1_W[i];
+        for (int i = 0; i < DENSE1_OUT; i++)
+            norm2 += (double)grad.dense1_b[i] * grad.dense1_b[i];
+        for (int i = 0; i < DENSE2_OUT * DENSE2_IN; i++)
+            norm2 += (double)grad.dense2_W[i] * grad.dense2_W[i];
+        for (int i = 0; i < DENSE2_OUT; i++)
+            norm2 += (double)grad.dense2_b[i] * grad.dense2_b[i];
+        for (int i = 0; i < DENSE3_OUT * DENSE3_IN; i++)
+            norm2 += (double)grad.dense3_W[i] * grad.dense3_W[i];
+        for (int i = 0; i < DENSE3_OUT; i++)
+            norm2 += (double)grad.dense3_b[i] * grad.dense3_b[i];
+        if (sqrt(norm2) + 1e-6 > c) {
+            const float s = (float)(c / (sqrt(norm2) + 1e-6));
+            for (int i = 0; i < DENSE1_OUT * DENSE1_IN; i++)
+                grad.dense1_W[i] *= s;
+            for (int i = 0; i < DENSE1_OUT; i++)
+                grad.dense1_b[i] *= s;
+            for (int i = 0; i < DENSE2_OUT * DENSE2_IN; i++)
+                grad.dense2_W[i] *= s;
+            for (int i = 0; i < DENSE2_OUT; i++)
+                grad.dense2_b[i] *= s;
+            for (int i = 0; i < DENSE3_OUT * DENSE3_IN; i++)
+                grad.dense3_W[i] *= s;
+            for (int i = 0; i < DENSE3_OUT; i++)
+                grad.dense3_b[i] *= s;
+        }
+    }
+}
+
 /* One step for every parameter tensor, with the learning rate of this step (the schedule
  * is the runtime's), momentum and weight decay as the command line may have changed them. */
 static void update(const NetrtHyper *h)
 {
+    if (h->clip_value > 0 || h->clip_norm > 0)
+        clip_gradients(h);
     const float lr = (float)h->lr, mu = (float)h->momentum, wd = (float)h->weight_decay;
     sgd_step(param.dense1_W, grad.dense1_W, momentum_buffer.dense1_W, DENSE1_OUT * DENSE1_IN, lr, mu, wd);
     sgd_step(param.dense1_b, grad.dense1_b, momentum_buffer.dense1_b, DENSE1_OUT, lr, mu, wd);

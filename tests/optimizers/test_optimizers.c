@@ -289,6 +289,8 @@ int main(int argc, char **argv)
         .lr = isnan(c.hyper_lr) ? model.train.lr : c.hyper_lr,
         .momentum = isnan(c.hyper_momentum) ? model.train.momentum : c.hyper_momentum,
         .weight_decay = isnan(c.hyper_weight_decay) ? model.train.weight_decay : c.hyper_weight_decay,
+        .clip_value = model.train.clip_value,
+        .clip_norm = model.train.clip_norm,
     };
     if ((!isnan(c.hyper_lr) && c.hyper_lr == c.lr) ||
         (!isnan(c.hyper_momentum) && c.hyper_momentum == c.momentum) ||

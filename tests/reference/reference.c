@@ -232,7 +232,7 @@ static RefWorst ref_train(const RefDump *d, double lr_scale)
     const NetrtSchedule *sched = &tr->schedule;
     int per_step = sched->per_step || sched->kind == NETRT_SCHED_ONE_CYCLE;
     long sched_total = per_step ? d->steps : d->epochs;
-    NetrtHyper hyper = {tr->lr, tr->momentum, tr->weight_decay, 0};
+    NetrtHyper hyper = {tr->lr, tr->momentum, tr->weight_decay, 0, tr->clip_value, tr->clip_norm};
     RefWorst worst = {0};
     float *input = model.input;
     int in_size = model.in_size, B = d->batch;
