@@ -5,6 +5,8 @@
  * error recovery leak-free without a %destructor per symbol. */
 #include "netc.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +56,26 @@ char *arena_strndup(Arena *a, const char *s, size_t n)
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
+}
+
+char *arena_vprintf(Arena *a, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *text = arena_alloc(a, (size_t)(n > 0 ? n : 0) + 1);
+    vsnprintf(text, (size_t)(n > 0 ? n : 0) + 1, fmt, again);
+    va_end(again);
+    return text;
+}
+
+char *arena_printf(Arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = arena_vprintf(a, fmt, ap);
+    va_end(ap);
+    return text;
 }
 
 Value *ast_new_value(Arena *a, ValueKind kind, Loc loc)

@@ -23,21 +23,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* printf into the arena. */
-__attribute__((format(printf, 2, 3)))
-static char *arena_printf(Arena *arena, const char *fmt, ...)
-{
-    va_list ap, again;
-    va_start(ap, fmt);
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    char *text = arena_alloc(arena, (size_t)(n > 0 ? n : 0) + 1);
-    vsnprintf(text, (size_t)n + 1, fmt, again);
-    va_end(again);
-    va_end(ap);
-    return text;
-}
-
 /* The values of every tensor of the model's state, read from the weights file. */
 typedef struct {
     OpTensor t[OP_MAX_TENSORS];

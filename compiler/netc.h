@@ -90,6 +90,10 @@ typedef struct Arena Arena;
 Arena *arena_new(void);
 void *arena_alloc(Arena *a, size_t size); /* zeroed; aborts with a message if memory runs out */
 char *arena_strndup(Arena *a, const char *s, size_t n);
+/* printf into the arena: text of any length, freed with the arena. */
+__attribute__((format(printf, 2, 3)))
+char *arena_printf(Arena *a, const char *fmt, ...);
+char *arena_vprintf(Arena *a, const char *fmt, va_list ap);
 void arena_free(Arena *a);
 
 typedef enum {

@@ -7,22 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *vformat(Emitter *e, const char *fmt, va_list ap)
-{
-    va_list again;
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    char *text = arena_alloc(e->scratch, (size_t)(n > 0 ? n : 0) + 1);
-    vsnprintf(text, (size_t)n + 1, fmt, again);
-    va_end(again);
-    return text;
-}
-
 char *emit_text(Emitter *e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *text = vformat(e, fmt, ap);
+    char *text = arena_vprintf(e->scratch, fmt, ap);
     va_end(ap);
     return text;
 }
@@ -57,7 +46,7 @@ static char *expand(Emitter *e, const char *text)
 
 static void vemit(Emitter *e, const char *fmt, va_list ap)
 {
-    const char *line = expand(e, vformat(e, fmt, ap));
+    const char *line = expand(e, arena_vprintf(e->scratch, fmt, ap));
     if (line[0] != '\0')
         for (int i = 0; i < e->depth; i++)
             fputs("    ", e->out);

@@ -153,20 +153,6 @@ static int fail_usage(const char *fmt, const char *arg)
     return 1;
 }
 
-static char *xprintf(Arena *arena, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static char *xprintf(Arena *arena, const char *fmt, ...)
-{
-    va_list ap, ap2;
-    va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = arena_alloc(arena, (size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    return s;
-}
-
 /* "relu,gelu" → relu, gelu; "normal(0.01),uniform(-0.1,0.1)" → two values: a comma inside
  * parentheses is part of a call. */
 static int split_values(Arena *arena, const char *list, SetOpt *set)
@@ -407,7 +393,7 @@ static char *command_text(Arena *arena, char **argv)
 {
     char *s = "";
     for (int i = 0; argv[i]; i++)
-        s = xprintf(arena, "%s%s%s", s, i ? " " : "", shell_word(arena, argv[i]));
+        s = arena_printf(arena, "%s%s%s", s, i ? " " : "", shell_word(arena, argv[i]));
     return s;
 }
 
@@ -507,7 +493,7 @@ static void run_jobs(Job *jobs, int n, int parallel, Arena *arena, JobDone *done
 static char *job_error(Arena *arena, const Job *j, const char *why_prefix)
 {
     if (j->status == -1)
-        return xprintf(arena, "cannot run %s: %s", j->argv[0], strerror(j->spawn_errno));
+        return arena_printf(arena, "cannot run %s: %s", j->argv[0], strerror(j->spawn_errno));
     if (WIFEXITED(j->status) && WEXITSTATUS(j->status) == 0)
         return NULL;
     char *text = read_all(j->log);
@@ -520,7 +506,7 @@ static char *job_error(Arena *arena, const Job *j, const char *why_prefix)
         snprintf(how, sizeof how, "exit %d", WEXITSTATUS(j->status));
     else
         snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(j->status));
-    return xprintf(arena, "%s%s%s", how, line ? ": " : "", line ? line : "");
+    return arena_printf(arena, "%s%s%s", how, line ? ": " : "", line ? line : "");
 }
 
 /* ---- the combinations: checked, and grouped by the trainer they need --------------------- */
@@ -560,7 +546,7 @@ static const char **combo_defines(Arena *arena, const SweepArgs *a, const Combo 
     int n = a->nsets - a->first_let;
     const char **d = arena_alloc(arena, sizeof *d * (size_t)(n + 1));
     for (int i = 0; i < n; i++)
-        d[i] = xprintf(arena, "%s=%s", a->sets[a->first_let + i].name,
+        d[i] = arena_printf(arena, "%s=%s", a->sets[a->first_let + i].name,
                        c->values[a->first_let + i]);
     return d;
 }
@@ -573,7 +559,7 @@ static void check_combo(const SweepArgs *a, Combo *c, const Flags *base, const c
     fflush(stderr);
     int saved = dup(2), fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (saved < 0 || fd < 0) {
-        c->error = xprintf(keep, "cannot write %s: %s", log, strerror(errno));
+        c->error = arena_printf(keep, "cannot write %s: %s", log, strerror(errno));
         if (saved >= 0)
             close(saved);
         return;
@@ -626,7 +612,7 @@ static void check_combo(const SweepArgs *a, Combo *c, const Flags *base, const c
         char *line = text ? find_line(keep, text, NULL, "error") : NULL;
         if (!line && text)
             line = last_line(keep, text);
-        c->error = line ? line : xprintf(keep, "the checker failed; see %s", log);
+        c->error = line ? line : arena_printf(keep, "the checker failed; see %s", log);
         free(text);
         free(c->text);
         c->text = NULL;
@@ -640,19 +626,19 @@ static int flag_args(Arena *arena, const Flags *run, const Flags *trainer, char 
     char buf[32];
     if (run->epochs != trainer->epochs) {
         argv[n++] = "--epochs";
-        argv[n++] = xprintf(arena, "%d", run->epochs);
+        argv[n++] = arena_printf(arena, "%d", run->epochs);
     }
     if (run->batch != trainer->batch) {
         argv[n++] = "--batch";
-        argv[n++] = run->batch ? xprintf(arena, "%d", run->batch) : "full";
+        argv[n++] = run->batch ? arena_printf(arena, "%d", run->batch) : "full";
     }
     if (run->seed != trainer->seed) {
         argv[n++] = "--seed";
-        argv[n++] = xprintf(arena, "%lld", run->seed);
+        argv[n++] = arena_printf(arena, "%lld", run->seed);
     }
     if (run->max_steps != trainer->max_steps) {
         argv[n++] = "--max-steps";
-        argv[n++] = xprintf(arena, "%lld", run->max_steps);
+        argv[n++] = arena_printf(arena, "%lld", run->max_steps);
     }
     const struct {
         const char *flag;
@@ -664,7 +650,7 @@ static int flag_args(Arena *arena, const Flags *run, const Flags *trainer, char 
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
         if (reals[i].r != reals[i].t) {
             argv[n++] = (char *)reals[i].flag;
-            argv[n++] = xprintf(arena, "%s", fmt_double(buf, reals[i].r));
+            argv[n++] = arena_printf(arena, "%s", fmt_double(buf, reals[i].r));
         }
     return n;
 }
@@ -673,13 +659,13 @@ static int flag_args(Arena *arena, const Flags *run, const Flags *trainer, char 
  * readable and unique (the index), kept to letters, digits and . , = + - _ */
 static char *combo_tag(Arena *arena, const SweepArgs *a, const Combo *c)
 {
-    char *s = xprintf(arena, "%d", c->index);
+    char *s = arena_printf(arena, "%d", c->index);
     if (a->first_let) { /* the file by its base name: e2_1l */
         const char *slash = strrchr(c->input, '/'), *base = slash ? slash + 1 : c->input;
-        s = xprintf(arena, "%s-%.*s", s, (int)strcspn(base, "."), base);
+        s = arena_printf(arena, "%s-%.*s", s, (int)strcspn(base, "."), base);
     }
     for (int i = a->first_let; i < a->nsets; i++)
-        s = xprintf(arena, "%s%s%s=%s", s, i ? "," : "-", a->sets[i].name, c->values[i]);
+        s = arena_printf(arena, "%s%s%s=%s", s, i ? "," : "-", a->sets[i].name, c->values[i]);
     for (char *p = s; *p; p++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,=+-_", *p))
             *p = '_';
@@ -1141,12 +1127,12 @@ static bool write_results_md(const Sweep *s, const char *path)
     for (int t = 0; t < s->ntrainers; t++) {
         const Trainer *tr = &s->trainers[t];
         fprintf(f, "| t%d |", t + 1);
-        md_cell(f, xprintf(arena, "`%s`%s%s", command_text(arena, tr->argv),
+        md_cell(f, arena_printf(arena, "`%s`%s%s", command_text(arena, tr->argv),
                            tr->error ? " failed: " : "", tr->error ? tr->error : ""));
         char *list = "";
         for (int i = 0; i < s->nruns; i++)
             if (s->combos[s->runs[i].combo].trainer == t)
-                list = xprintf(arena, "%s%s%d", list, *list ? ", " : "", i + 1);
+                list = arena_printf(arena, "%s%s%d", list, *list ? ", " : "", i + 1);
         fprintf(f, " %s |\n", list);
     }
     arena_free(arena);
@@ -1186,7 +1172,7 @@ static void gp_plot(FILE *gp, const Sweep *s, int col, bool key, Arena *arena)
         const Combo *c = &s->combos[r->combo];
         char *title = "";
         for (int v = 0; v < s->a->nsets; v++)
-            title = xprintf(arena, "%s%s%s=%s", title, v ? " " : "", s->a->sets[v].name,
+            title = arena_printf(arena, "%s%s%s=%s", title, v ? " " : "", s->a->sets[v].name,
                             c->values[v]);
         fprintf(gp, "%s$r%d using 1:%d with linespoints lc %d dt %d pt 7 ps 0.4 %s %s",
                 first ? "" : ", ", i + 1, col, c->index % 8 ? c->index % 8 : 8,
@@ -1211,7 +1197,7 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
     int fds[2];
     if (pipe(fds) != 0)
         return false;
-    const char *log = xprintf(arena, "%s/curves.log", dir);
+    const char *log = arena_printf(arena, "%s/curves.log", dir);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
@@ -1240,7 +1226,7 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
     }
     const char *split = any->split;
     fprintf(gp, "set terminal pngcairo size 1400,560 noenhanced font ',10'\n");
-    fprintf(gp, "set output %s\n", gp_string(arena, xprintf(arena, "%s/curves.png", dir)));
+    fprintf(gp, "set output %s\n", gp_string(arena, arena_printf(arena, "%s/curves.png", dir)));
     for (int i = 0; i < s->nruns; i++) {
         const Run *r = &s->runs[i];
         if (!r->ok || !r->npoints)
@@ -1269,7 +1255,7 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
     fprintf(gp, "set grid\nset xlabel 'epoch'\n");
     if (last <= 20) /* whole epochs, not 1.5 */
         fprintf(gp, "set xtics 1\n");
-    const char *title = gp_string(arena, xprintf(arena, "netc sweep %s: the %s split, epoch by "
+    const char *title = gp_string(arena, arena_printf(arena, "netc sweep %s: the %s split, epoch by "
                                                  "epoch", s->files, split));
     if (s->regression) {
         fprintf(gp, "set title %s\n%sset ylabel '%s mse'\n", title, scale, split);
@@ -1336,7 +1322,7 @@ static void run_done(Job *j, int ndone, int n, void *ctx)
     }
     if (r->ok && !r->has_final) {
         r->ok = false;
-        r->error = xprintf(p->arena, "no final line in %s", r->log);
+        r->error = arena_printf(p->arena, "no final line in %s", r->log);
     }
     if (!r->ok)
         printf("[run %d/%d] %s seed %lld: failed: %s\n", ndone, n, r->tag, r->seed, r->error);
@@ -1426,11 +1412,11 @@ static int sweep(int argc, char **argv, Arena *arena)
         model = model ? model : base.name;
     }
 
-    const char *dir = a.out ? a.out : xprintf(arena, "%s-sweep", model);
+    const char *dir = a.out ? a.out : arena_printf(arena, "%s-sweep", model);
     if (!make_out_dir(dir, a.force))
         return 1;
-    const char *runs_dir = xprintf(arena, "%s/runs", dir);
-    const char *tr_dir = xprintf(arena, "%s/trainers", dir);
+    const char *runs_dir = arena_printf(arena, "%s/runs", dir);
+    const char *tr_dir = arena_printf(arena, "%s/trainers", dir);
     if ((mkdir(runs_dir, 0777) != 0 && errno != EEXIST) ||
         (mkdir(tr_dir, 0777) != 0 && errno != EEXIST)) {
         fprintf(stderr, "netc sweep: cannot create %s: %s\n", runs_dir, strerror(errno));
@@ -1460,7 +1446,7 @@ static int sweep(int argc, char **argv, Arena *arena)
         }
         c->input = a.inputs[c->file];
         c->tag = combo_tag(arena, &a, c);
-        const char *log = xprintf(arena, "%s/%s.check.log", runs_dir, c->tag);
+        const char *log = arena_printf(arena, "%s/%s.check.log", runs_dir, c->tag);
         check_combo(&a, c, &base_flags[c->file], log, arena);
         struct stat st;
         if (!c->error && stat(log, &st) == 0 && st.st_size == 0)
@@ -1503,7 +1489,7 @@ static int sweep(int argc, char **argv, Arena *arena)
     for (int t = 0; t < s.ntrainers; t++) {
         Trainer *tr = &s.trainers[t];
         const Combo *c = &s.combos[tr->first];
-        tr->path = xprintf(arena, "%s/t%d", tr_dir, t + 1);
+        tr->path = arena_printf(arena, "%s/t%d", tr_dir, t + 1);
         char **v = arena_alloc(arena, sizeof *v * (size_t)(2 * a.nsets + 10));
         int n = 0;
         v[n++] = self;
@@ -1516,13 +1502,13 @@ static int sweep(int argc, char **argv, Arena *arena)
         }
         if (tr->batch_max != c->batch_max) {
             v[n++] = "--batch-max";
-            v[n++] = xprintf(arena, "%d", tr->batch_max);
+            v[n++] = arena_printf(arena, "%d", tr->batch_max);
         }
         v[n++] = "-o";
         v[n++] = tr->path;
         v[n] = NULL;
         tr->argv = v;
-        builds[t] = (Job){.id = t, .argv = v, .log = xprintf(arena, "%s/t%d.log", tr_dir, t + 1)};
+        builds[t] = (Job){.id = t, .argv = v, .log = arena_printf(arena, "%s/t%d.log", tr_dir, t + 1)};
     }
     struct sigaction sa = {.sa_handler = on_interrupt}; /* no SA_RESTART: wait4 returns */
     sigemptyset(&sa.sa_mask);
@@ -1544,9 +1530,9 @@ static int sweep(int argc, char **argv, Arena *arena)
         r->rep = i % a.repeat;
         Combo *c = &s.combos[r->combo];
         r->seed = (c->error ? base_flags[c->file].seed : c->flags.seed) + r->rep;
-        r->tag = a.repeat > 1 ? xprintf(arena, "%s,seed=%lld", c->tag, r->seed) : c->tag;
-        r->csv = xprintf(arena, "%s/%s.csv", runs_dir, r->tag);
-        r->log = xprintf(arena, "%s/%s.log", runs_dir, r->tag);
+        r->tag = a.repeat > 1 ? arena_printf(arena, "%s,seed=%lld", c->tag, r->seed) : c->tag;
+        r->csv = arena_printf(arena, "%s/%s.csv", runs_dir, r->tag);
+        r->log = arena_printf(arena, "%s/%s.log", runs_dir, r->tag);
         r->split = "valid";
         if (c->error) {
             r->error = c->error;
@@ -1554,7 +1540,7 @@ static int sweep(int argc, char **argv, Arena *arena)
         }
         Trainer *tr = &s.trainers[c->trainer];
         if (tr->error) {
-            r->error = xprintf(arena, "the build of t%d failed: %s", c->trainer + 1, tr->error);
+            r->error = arena_printf(arena, "the build of t%d failed: %s", c->trainer + 1, tr->error);
             continue;
         }
         Flags want = c->flags;
@@ -1567,7 +1553,7 @@ static int sweep(int argc, char **argv, Arena *arena)
         v[n++] = r->csv;
         if (!threads_given) {
             v[n++] = "--threads";
-            v[n++] = xprintf(arena, "%d", s.threads);
+            v[n++] = arena_printf(arena, "%d", s.threads);
         }
         for (int k = 0; k < a.nextra; k++)
             v[n++] = a.extra[k];
@@ -1590,20 +1576,20 @@ static int sweep(int argc, char **argv, Arena *arena)
         }
     char *cmd = "netc";
     for (int i = 1; i < argc; i++)
-        cmd = xprintf(arena, "%s %s", cmd, shell_word(arena, argv[i]));
+        cmd = arena_printf(arena, "%s %s", cmd, shell_word(arena, argv[i]));
     s.command = cmd;
     char *files = "";
     for (int i = 0; i < a.ninputs; i++)
-        files = xprintf(arena, "%s%s%s", files, i ? " " : "", a.inputs[i]);
+        files = arena_printf(arena, "%s%s%s", files, i ? " " : "", a.inputs[i]);
     s.files = files;
     s.curves = draw_curves(&s, dir, arena);
-    const char *png = xprintf(arena, "%s/curves.png", dir);
+    const char *png = arena_printf(arena, "%s/curves.png", dir);
     struct stat st;
     if (!s.curves && lstat(png, &st) == 0 && S_ISREG(st.st_mode))
         unlink(png); /* an earlier sweep's (--force): not this one's curves */
     s.seconds = seconds_since(&t0);
-    bool written = write_results_csv(&s, xprintf(arena, "%s/results.csv", dir)) &&
-                   write_results_md(&s, xprintf(arena, "%s/results.md", dir));
+    bool written = write_results_csv(&s, arena_printf(arena, "%s/results.csv", dir)) &&
+                   write_results_md(&s, arena_printf(arena, "%s/results.md", dir));
     int failed = 0;
     for (int i = 0; i < nruns; i++)
         failed += !s.runs[i].ok;
@@ -1619,7 +1605,7 @@ static int sweep(int argc, char **argv, Arena *arena)
            s.ntrainers == 1 ? "" : "s", nruns, nruns == 1 ? "" : "s", failed);
     if (written)
         printf("%s/results.md, %s/results.csv%s%s\n", dir, dir, s.curves ? ", " : "",
-               s.curves ? xprintf(arena, "%s/curves.png", dir) : "");
+               s.curves ? arena_printf(arena, "%s/curves.png", dir) : "");
     for (int i = 0; i < s.ncombos; i++)
         free(s.combos[i].text);
     for (int i = 0; i < nruns; i++) {
