@@ -162,6 +162,29 @@ static bool softmax_shape(LayerCheck *lc)
 }
 
 
+/* One row x[0..S) into y: softmax or log_softmax, e^ written as `exp` ("@X" in the trainer,
+ * which vectorizes; "expf" in an exported file, which has libm only). */
+static void emit_softmax_row(Emitter *e, const char *S, bool log, const char *exp)
+{
+    emit(e, "@R m = x[0], sum = 0.0@f;");
+    emit(e, "for (int k = 1; k < %s; k++)", S);
+    emit(e, "    m = x[k] > m ? x[k] : m;");
+    if (log) {
+        emit(e, "for (int k = 0; k < %s; k++)", S);
+        emit(e, "    sum += %s(x[k] - m);", exp);
+        emit(e, "@R log_sum = m + log@f(sum);");
+        emit(e, "for (int k = 0; k < %s; k++)", S);
+        emit(e, "    y[k] = x[k] - log_sum;");
+    } else {
+        emit_open(e, "for (int k = 0; k < %s; k++)", S);
+        emit(e, "y[k] = %s(x[k] - m);", exp);
+        emit(e, "sum += y[k];");
+        emit_close(e, NULL);
+        emit(e, "for (int k = 0; k < %s; k++)", S);
+        emit(e, "    y[k] /= sum;");
+    }
+}
+
 static void softmax_forward(Emitter *e, const IrOp *op)
 {
     const char *S = op->O_name;
@@ -177,23 +200,7 @@ static void softmax_forward(Emitter *e, const IrOp *op)
     emit_open(e, "for (int b = 0; b < B; b++)");
     emit(e, "const @R *x = &%s[b * %s];", op->in, S);
     emit(e, "@R *y = &%s[b * %s];", op->out, S);
-    emit(e, "@R m = x[0], sum = 0.0@f;");
-    emit(e, "for (int k = 1; k < %s; k++)", S);
-    emit(e, "    m = x[k] > m ? x[k] : m;");
-    if (log) {
-        emit(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "    sum += @X(x[k] - m);");
-        emit(e, "@R log_sum = m + log@f(sum);");
-        emit(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "    y[k] = x[k] - log_sum;");
-    } else {
-        emit_open(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "y[k] = @X(x[k] - m);");
-        emit(e, "sum += y[k];");
-        emit_close(e, NULL);
-        emit(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "    y[k] /= sum;");
-    }
+    emit_softmax_row(e, S, log, "@X");
     emit_close(e, NULL);
     emit_close(e, NULL);
 }
@@ -207,23 +214,7 @@ static void softmax_infer(Emitter *e, const IrOp *op)
     else
         emit(e, "/* y[k] = e^(x[k] - m) / Σ_j e^(x[j] - m), m = max_j x[j] */");
     emit_function(e, "static void %s_forward(const float *x, float *y)", op->name);
-    emit(e, "float m = x[0], sum = 0.0f;");
-    emit(e, "for (int k = 1; k < %s; k++)", S);
-    emit(e, "    m = x[k] > m ? x[k] : m;");
-    if (log) {
-        emit(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "    sum += expf(x[k] - m);");
-        emit(e, "float log_sum = m + logf(sum);");
-        emit(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "    y[k] = x[k] - log_sum;");
-    } else {
-        emit_open(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "y[k] = expf(x[k] - m);");
-        emit(e, "sum += y[k];");
-        emit_close(e, NULL);
-        emit(e, "for (int k = 0; k < %s; k++)", S);
-        emit(e, "    y[k] /= sum;");
-    }
+    emit_softmax_row(e, S, log, "expf");
     emit_close(e, NULL);
 }
 

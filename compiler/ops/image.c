@@ -418,6 +418,28 @@ static void emit_window_close(Emitter *e)
     emit_close(e, NULL);
 }
 
+/* One window's maximum (its index kept in arg[o] when keep_arg, for the backward pass) or mean,
+ * into y[o]: the body of a pooling pass, the trainer's and the exported file's alike. */
+static void emit_window_reduction(Emitter *e, const ImageNames *n, bool max, bool keep_arg)
+{
+    if (max) {
+        emit(e, "int best = first;");
+        emit(e, "for (int i = 0; i < %s; i++)", n->K);
+        emit(e, "    for (int j = 0; j < %s; j++)", n->K);
+        emit(e, "        best = x[first + i * %s + j] > x[best] ? first + i * %s + j : best;", n->IW,
+             n->IW);
+        emit(e, "y[o] = x[best];");
+        if (keep_arg)
+            emit(e, "arg[o] = best;");
+    } else {
+        emit(e, "@R sum = 0.0@f;");
+        emit(e, "for (int i = 0; i < %s; i++)", n->K);
+        emit(e, "    for (int j = 0; j < %s; j++)", n->K);
+        emit(e, "        sum += x[first + i * %s + j];", n->IW);
+        emit(e, "y[o] = sum / (@R)(%s * %s);", n->K, n->K);
+    }
+}
+
 static void pool_forward(Emitter *e, const IrOp *op)
 {
     ImageNames n = image_names(op);
@@ -437,21 +459,7 @@ static void pool_forward(Emitter *e, const IrOp *op)
     if (max)
         emit(e, "int32_t *arg = &%s_arg[b * %s];", op->name, op->O_name);
     emit_window_open(e, &n);
-    if (max) {
-        emit(e, "int best = first;");
-        emit(e, "for (int i = 0; i < %s; i++)", n.K);
-        emit(e, "    for (int j = 0; j < %s; j++)", n.K);
-        emit(e, "        best = x[first + i * %s + j] > x[best] ? first + i * %s + j : best;", n.IW,
-             n.IW);
-        emit(e, "y[o] = x[best];");
-        emit(e, "arg[o] = best;");
-    } else {
-        emit(e, "@R sum = 0.0@f;");
-        emit(e, "for (int i = 0; i < %s; i++)", n.K);
-        emit(e, "    for (int j = 0; j < %s; j++)", n.K);
-        emit(e, "        sum += x[first + i * %s + j];", n.IW);
-        emit(e, "y[o] = sum / (@R)(%s * %s);", n.K, n.K);
-    }
+    emit_window_reduction(e, &n, max, true);
     emit_window_close(e);
     emit_close(e, NULL);
     emit_samples_run(e, op, "forward");
@@ -549,20 +557,7 @@ static void pool_infer(Emitter *e, const IrOp *op)
          l->out_shape[0], l->out_shape[1], l->out_shape[2], l->kernel, l->stride);
     emit_function(e, "static void %s_forward(const float *x, float *y)", op->name);
     emit_window_open(e, &n);
-    if (max) {
-        emit(e, "float best = x[first];");
-        emit(e, "for (int i = 0; i < %s; i++)", n.K);
-        emit(e, "    for (int j = 0; j < %s; j++)", n.K);
-        emit(e, "        best = x[first + i * %s + j] > best ? x[first + i * %s + j] : best;", n.IW,
-             n.IW);
-        emit(e, "y[o] = best;");
-    } else {
-        emit(e, "float sum = 0.0f;");
-        emit(e, "for (int i = 0; i < %s; i++)", n.K);
-        emit(e, "    for (int j = 0; j < %s; j++)", n.K);
-        emit(e, "        sum += x[first + i * %s + j];", n.IW);
-        emit(e, "y[o] = sum / (float)(%s * %s);", n.K, n.K);
-    }
+    emit_window_reduction(e, &n, max, false);
     emit_window_close(e);
     emit_close(e, NULL);
 }
