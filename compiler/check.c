@@ -34,7 +34,27 @@ struct Checker {
     const Define *defines;
     int ndefines;
     int errors_before;    /* reported before the checker ran (a ',' between settings)     */
+    const Stmt *seen[STMT_KINDS]; /* each statement of the file, the first of its kind    */
+    bool model_whole;     /* every layer read and checked: the output shape is the model's  */
 };
+
+/* Statements and settings a syntax error took (netc.h, `broken`) were reported by the parser;
+ * the checker checks what is left, and says nothing that the lost part could change. */
+
+/* A statement of this kind is in the file, and whole. */
+static bool whole(const Checker *c, StmtKind kind)
+{
+    return c->seen[kind] && !c->seen[kind]->broken;
+}
+
+/* `key` is not among the settings, and no setting was lost where it may have been. */
+static bool missing(const Setting *settings, const char *key)
+{
+    for (const Setting *s = settings; s; s = s->next)
+        if (s->broken || !strcmp(s->key, key))
+            return false;
+    return true;
+}
 
 #define error(c, loc, ...) diag((c)->src, (loc), DIAG_ERROR, __VA_ARGS__)
 #define note(c, loc, ...) diag((c)->src, (loc), DIAG_NOTE, __VA_ARGS__)
@@ -188,6 +208,8 @@ static Value *number_at(Checker *c, double x, Loc loc)
  * its parts resolved. Returns NULL after reporting an error. */
 const Value *check_resolve(Checker *c, const Value *v)
 {
+    if (!v || v->broken) /* reported by the parser (a let whose value it lost: NULL) */
+        return NULL;
     switch (v->kind) {
     case VAL_NAME: {
         Let *let = find_let(c, v->str);
@@ -367,6 +389,8 @@ static void apply_settings(Checker *c, const char *block, const SettingSpec *spe
     keys[nkeys] = NULL;
 
     for (const Setting *s = settings; s; s = s->next) {
+        if (s->broken)
+            continue;
         const SettingSpec *spec = NULL;
         for (const SettingSpec *t = specs; t->key; t++)
             if (!strcmp(t->key, s->key))
@@ -1147,6 +1171,10 @@ static void check_model(Checker *c, const Stmt *s)
     for (int i = 0; i < n; i++) {
         const Layer *src = flat[i];
         NetLayer *l = &net->layers[net->nlayers];
+        if (src->broken) { /* the parser said why; no shape is known after it */
+            shapes_ok = false;
+            continue;
+        }
         if (!shapes_ok) { /* still say which words are unknown, but infer no more shapes */
             if (!op_find(src->kind) && !find_let(c, src->kind))
                 unknown_layer(c, src->loc, src->kind);
@@ -1159,10 +1187,11 @@ static void check_model(Checker *c, const Stmt *s)
         prev = l;
         net->nlayers++;
     }
+    c->model_whole = shapes_ok && !s->broken;
     bool trainable = false;
     for (int i = 0; i < net->nlayers; i++)
         trainable |= op_param_count(&net->layers[i]) > 0;
-    if (shapes_ok && !trainable)
+    if (c->model_whole && !trainable)
         error(c, s->name_loc, "model '%s' has nothing to train; add a layer with parameters, "
               "e.g. 'dense 10'", s->name);
 }
@@ -1201,9 +1230,9 @@ static void check_optimizer(Checker *c, const Stmt *opt)
     if (o->defaults)
         o->defaults(net);
     apply_settings(c, o->word, o->settings, opt->settings);
-    if (o->needs_lr && !check_find_setting(opt->settings, "lr"))
+    if (o->needs_lr && missing(opt->settings, "lr"))
         error(c, opt->value->loc, "'%s' needs a learning rate, e.g. '{ lr = 0.1 }'", o->word);
-    if (net->nesterov && (net->momentum == 0 || net->dampening != 0))
+    if (net->nesterov && (net->momentum == 0 || net->dampening != 0) && !opt->broken)
         error(c, opt->value->loc, "Nesterov momentum needs a momentum > 0 and no dampening");
     if (net->clip_value && net->clip_norm)
         error(c, check_find_setting(opt->settings, "clip_norm")->loc,
@@ -1239,9 +1268,9 @@ static void check_schedule(Checker *c, const Stmt *st)
     net->pct_start = 0.3, net->div_factor = 25, net->final_div_factor = 1e4;
     net->cycle_momentum = true, net->base_momentum = 0.85, net->max_momentum = 0.95;
     apply_settings(c, s->word, s->settings, st->settings);
-    if (s->cycles_momentum && net->cycle_momentum)
+    if (s->cycles_momentum && net->cycle_momentum && whole(c, STMT_OPTIMIZER) && !st->broken)
         check_cycled_momentum(c, st);
-    if (s->required && !check_find_setting(st->settings, s->required))
+    if (s->required && missing(st->settings, s->required))
         error(c, st->value->loc, "'%s' needs '%s', e.g. '{ %s }'", s->word, s->required,
               s->example);
     net->schedule_per_step |= s->per_batch;
@@ -1319,8 +1348,9 @@ static void check_loss(Checker *c, const Stmt *loss)
         l->defaults(net);
     apply_settings(c, words[k], l->settings, loss->settings);
 
-    if (net->nlayers < 2 || c->src->nerrors > c->errors_before)
-        return; /* no output to check against */
+    if (net->nlayers < 2 || c->src->nerrors > c->errors_before || !c->model_whole ||
+        !whole(c, STMT_DATA))
+        return; /* no output to check against, or no sure classes */
     const NetLayer *last = &net->layers[net->nlayers - 1];
     if (check_loss_output(c, loss, last) && l->check_output)
         l->check_output(c->src, loss->value->loc, words[k], last);
@@ -1366,9 +1396,9 @@ static void check_data(Checker *c, const Stmt *data)
         [DATA_FUNCTION] = {"y", "x"},
     };
     for (int i = 0; kind >= DATA_IDX && i < 2; i++)
-        if (required[kind][i] && !check_find_setting(data->settings, required[kind][i]))
+        if (required[kind][i] && missing(data->settings, required[kind][i]))
             error(c, at, "'data %s' needs '%s = …'", words[kind], required[kind][i]);
-    if (kind == DATA_FUNCTION && !net->n)
+    if (kind == DATA_FUNCTION && !net->n && missing(data->settings, "n"))
         error(c, at, "'data function' needs 'n = …', the number of points");
     /* the function must have a value everywhere x may fall: try 1001 points of the interval */
     const Setting *y = check_find_setting(data->settings, "y"), *x = check_find_setting(data->settings, "x");
@@ -1387,7 +1417,7 @@ static void check_data(Checker *c, const Stmt *data)
         (check_find_setting(data->settings, "valid") || check_find_setting(data->settings, "test")))
         error(c, check_find_setting(data->settings, "split")->loc,
               "'split' says what 'valid' and 'test' say: give one or the other");
-    if (!!net->test_images != !!net->test_labels)
+    if (!!net->test_images != !!net->test_labels && !data->broken)
         error(c, at, "'test_images' and 'test_labels' go together: give both or neither");
     if (kind <= DATA_MNIST && net->valid >= 60000)
         error(c, at, "'valid = %.16g' leaves no training samples (the training set has 60000)",
@@ -1400,7 +1430,7 @@ static void check_data(Checker *c, const Stmt *data)
                   "training", held, net->n);
     }
     if ((check_find_setting(data->settings, "mean") || check_find_setting(data->settings, "std")) &&
-        !net->normalize)
+        !net->normalize && !data->broken)
         warning(c, at, "'mean' and 'std' are used only with 'normalize = true'");
     net->regression = kind == DATA_FUNCTION || (kind == DATA_CSV && !net->classes);
     if ((net->flip || net->rotate || net->shift) && net->layers && net->nlayers &&
@@ -1557,37 +1587,41 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
     net->schedule = schedule_list[0];
     check_lets(&c, prog);
 
-    /* each statement at most once */
-    const Stmt *seen[STMT_KINDS] = {0};
+    /* each statement at most once (a lost one may not have been what it seemed: no message) */
+    const Stmt **seen = c.seen;
+    bool any_broken = false;
     for (const Stmt *s = prog; s; s = s->next) {
+        any_broken |= s->broken;
         if (s->kind == STMT_LET)
             continue;
-        if (seen[s->kind]) {
+        if (seen[s->kind] && !s->lost && !seen[s->kind]->lost) {
             error(&c, s->loc, "a second '%s'; a file has one", statement_words[s->kind]);
             note(&c, seen[s->kind]->loc, "the first one is here");
             continue;
         }
-        seen[s->kind] = s;
+        if (!seen[s->kind] || seen[s->kind]->lost)
+            seen[s->kind] = s;
     }
 
     /* model: required */
     static const Loc whole_file = {0, 0, 0, 0};
-    const Stmt *model = seen[STMT_MODEL];
+    const Stmt *model = seen[STMT_MODEL] && !seen[STMT_MODEL]->lost ? seen[STMT_MODEL] : NULL;
     if (model)
         check_model(&c, model);
-    else
+    else if (!seen[STMT_MODEL])
         error(&c, whole_file, "no model in this file; a file describes one, e.g. "
               "'model mlp { input 784  dense 10 }'");
 
     /* data: required, it decides the classes (or that the targets are values) */
-    if (seen[STMT_DATA])
+    if (seen[STMT_DATA] && !seen[STMT_DATA]->lost)
         check_data(&c, seen[STMT_DATA]);
-    else if (model)
+    else if (model && !seen[STMT_DATA])
         error(&c, model->loc, "model '%s' has no data; add e.g. 'data fashion_mnist'",
               model->name);
 
     /* the input must be what the data gives: 28x28 images, or the x of a function */
-    if (seen[STMT_DATA] && net->nlayers > 0 && src->nerrors == c.errors_before) {
+    if (seen[STMT_DATA] && !seen[STMT_DATA]->lost && net->nlayers > 0 &&
+        src->nerrors == c.errors_before) {
         const NetLayer *in = &net->layers[0];
         char shape[64];
         net_shape_text(in, shape, sizeof shape);
@@ -1603,38 +1637,40 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
     if (seen[STMT_TRAIN])
         apply_settings(&c, "train", train_settings, seen[STMT_TRAIN]->settings);
     /* early stopping and keep_best judge epochs by the validation split */
-    for (int i = 0; i < 2 && seen[STMT_TRAIN] && net->valid == 0; i++) {
+    for (int i = 0; i < 2 && seen[STMT_TRAIN] && net->valid == 0 &&
+                    !(seen[STMT_DATA] && seen[STMT_DATA]->broken); i++) {
         const Setting *s = check_find_setting(seen[STMT_TRAIN]->settings, i ? "keep_best" : "early_stop");
         if (s && (i ? net->keep_best : net->patience > 0))
             error(&c, s->loc, "'%s' watches the validation split, and the data holds none out; "
                   "add e.g. 'valid = %s' to the data block", s->key,
                   net->data <= DATA_IDX ? "10000" : "0.1");
     }
-    if (seen[STMT_TRAIN])
+    if (whole(&c, STMT_TRAIN))
         check_run_length(&c, seen[STMT_TRAIN]->settings);
-    if (net->monitor_acc && net->regression && seen[STMT_TRAIN])
+    if (net->monitor_acc && net->regression && seen[STMT_TRAIN] && whole(&c, STMT_DATA))
         error(&c, check_find_setting(seen[STMT_TRAIN]->settings, "monitor")->loc,
               "'valid_acc' is for classes; regression data has values, use 'valid_loss'");
 
     /* optimizer NAME { … }: required */
-    if (seen[STMT_OPTIMIZER])
+    if (seen[STMT_OPTIMIZER] && !seen[STMT_OPTIMIZER]->lost)
         check_optimizer(&c, seen[STMT_OPTIMIZER]);
-    else if (model)
+    else if (model && !seen[STMT_OPTIMIZER])
         error(&c, model->loc, "model '%s' has no optimizer; add e.g. 'optimizer sgd { lr = 0.1 }'",
               model->name);
 
     /* schedule NAME { … }: optional, constant without it */
-    if (seen[STMT_SCHEDULE])
+    if (seen[STMT_SCHEDULE] && !seen[STMT_SCHEDULE]->lost)
         check_schedule(&c, seen[STMT_SCHEDULE]);
 
     /* loss NAME { … }: required; it must fit the network's output */
-    if (seen[STMT_LOSS])
+    if (seen[STMT_LOSS] && !seen[STMT_LOSS]->lost)
         check_loss(&c, seen[STMT_LOSS]);
-    else if (model)
+    else if (model && !seen[STMT_LOSS])
         error(&c, model->loc, "model '%s' has no loss; add e.g. 'loss cross_entropy'",
               model->name);
 
-    for (int i = 0; i < c.nlets && src->nerrors == c.errors_before; i++)
+    /* (a let used only where a syntax error took the text is still used) */
+    for (int i = 0; i < c.nlets && src->nerrors == c.errors_before && !any_broken; i++)
         if (!c.lets[i].used)
             warning(&c, c.lets[i].loc, "'%s' is defined but not used", c.lets[i].name);
     return src->nerrors == 0;

@@ -723,10 +723,9 @@ int main(int argc, char **argv)
         return 1;
     }
     int status = 0;
-    /* after syntax errors that left the file's meaning whole (a ',' between settings) the
-     * checker still runs, so that one run shows every error */
-    bool ok = src.nerrors == src.nrepaired &&
-              check_program(&src, arena, prog, defines, o.ndefines, &net);
+    /* after syntax errors too the checker runs, over what parsed, so that one run shows every
+     * error (netc.h: what a syntax error took is marked, and the checker leaves it alone) */
+    bool ok = check_program(&src, arena, prog, defines, o.ndefines, &net);
     Ir ir = {0};
     if (ok) { /* the file means something; then its trainer's buffers must fit */
         ir = ir_lower(&net, arena);

@@ -38,8 +38,6 @@ typedef struct Source {
     int nwarnings;
     bool keep_going;  /* past DIAG_MAX_ERRORS: count errors silently rather than exit (the
                          fuzz harness, for which exit() is a crash); netc leaves it false */
-    int nrepaired;    /* syntax errors after which the AST is what was meant (`lr = 0.1,`):
-                         the checker still runs when every error is one of these */
     /* -D NAME=VALUE: a value parsed from the command line has locations with first_line
      * -(k+1), k its index in defines[]; the messages about it name the -D, not the file */
     const char *const *defines;
@@ -117,6 +115,8 @@ typedef struct Value {
     struct Value *args;   /* VAL_CALL, VAL_LIST, VAL_BINOP, VAL_NEG: operands, by next */
     struct Value *next;
     int depth;            /* levels of the tree this node heads: 1 for a leaf          */
+    bool broken;          /* stands for text already reported as wrong (12ab, 1e999, an
+                             unterminated string): the checker says nothing more of it */
 } Value;
 
 /* A value node of depth 1, located at loc; the parser sets the rest. */
@@ -133,6 +133,8 @@ typedef struct Setting {
                              or for a block                                          */
     bool is_block;        /* written `key { … }`, even an empty one                   */
     struct Setting *block;/* `augment { flip = horizontal }`: a nested block          */
+    bool broken;          /* a syntax error took it (key "", value NULL): whatever the
+                             block needs may have been here, so nothing is "missing" */
     struct Setting *next;
 } Setting;
 
@@ -145,6 +147,8 @@ struct Layer {
     Value *extra_args;    /* further positional arguments: each one is an error      */
     Setting *opts;
     Layer *body;          /* `repeat N { body }`: kind is "repeat", arg is N         */
+    bool broken;          /* a syntax error took it (kind ""): the shapes after it are
+                             unknown                                                 */
     Layer *next;
 };
 
@@ -171,6 +175,10 @@ typedef struct Stmt {
     Loc name_loc;
     Layer *layers;        /* STMT_MODEL                                             */
     Setting *settings;    /* the { } block                                         */
+    /* A syntax error took part of it (a layer, a setting, a layer written after the model's
+     * '}'), or all of it (`lost`: only kind and loc are set). The checker checks what is
+     * left, and nothing that the lost part could change. */
+    bool broken, lost;
     struct Stmt *next;
 } Stmt;
 

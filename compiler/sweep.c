@@ -1381,7 +1381,7 @@ static int sweep(int argc, char **argv, Arena *arena)
             return 1;
         Stmt *prog = parse_source(&src, arena);
         Net base;
-        if (src.nerrors || !check_program(&src, arena, prog, NULL, 0, &base)) {
+        if (!check_program(&src, arena, prog, NULL, 0, &base)) { /* after syntax errors too */
             fprintf(stderr, "netc: %d error%s in %s; nothing swept\n", src.nerrors,
                     src.nerrors == 1 ? "" : "s", src.path);
             source_free(&src);

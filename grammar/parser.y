@@ -29,6 +29,7 @@ typedef struct ParseState {
     int line, col;                /* the scanner's position: where the next token starts */
     char last_text[48];           /* the last token's text, for "before 'x'"            */
     int last_token_line;          /* the line the last token ended on                   */
+    int prev_token_line;          /* and the one before it                               */
     bool first_on_line;           /* the current token is the first of its line          */
     int unknown_line;             /* the line of the last unknown statement reported     */
     Loc model_end;                /* the '}' that closed the model, once seen            */
@@ -41,6 +42,8 @@ typedef struct ParseState {
         Loc loc;
     } open[16];                   /* blocks whose '{' is not yet closed, outermost first */
     int nopen;
+    Loc closing;                  /* the keyword before which the lexer closes blocks    */
+    int closed_early;             /* blocks it closed there, whose '}' may still come    */
     char inner_word[32];          /* inside a block, the last word: what a '{' belongs to */
     Loc inner_loc;
     struct {
@@ -49,20 +52,24 @@ typedef struct ParseState {
     } lets[64];                   /* the names `let` has defined so far, for the scanner */
     int nlets;
     bool too_deep;                /* "nested deeper than …" said for this statement       */
-    int nstmts;                   /* statements read whole so far                         */
+    int nstmts;                   /* statements read (not lost) so far                    */
     int nstmts_at_error;          /* nstmts when the last syntax error was reported, or -1 */
+    bool layer_outside;           /* a layer was written outside the model: its list lacks it */
 } ParseState;
 }
 
 %code provides {
 int yylex(YYSTYPE *yylval, YYLTYPE *yylloc, yyscan_t scanner);
+/* After yyparse (its status): mark what the syntax errors took beyond one statement. */
+void parse_finish(ParseState *ps, int status);
 }
 
 %code {
+#include <ctype.h>
 #include <string.h>
 
 static void yyerror(const Loc *loc, yyscan_t scanner, ParseState *ps, const char *msg);
-static void report_unknown_statement(ParseState *ps, const char *word, const Loc *loc);
+static int report_unknown_statement(ParseState *ps, const char *word, const Loc *loc);
 
 static Value *new_value(ParseState *ps, ValueKind kind, const Loc *loc)
 {
@@ -85,7 +92,9 @@ static Value *new_node(ParseState *ps, ValueKind kind, const Loc *loc, Value *ar
         diag(ps->src, *loc, DIAG_ERROR, "expression nested deeper than %d levels; split it "
              "with 'let'", VALUE_MAX_DEPTH);
     ps->too_deep = true;
-    return new_value(ps, VAL_NUMBER, loc);
+    Value *stand_in = new_value(ps, VAL_NUMBER, loc);
+    stand_in->broken = true;
+    return stand_in;
 }
 
 static Value *new_binop(ParseState *ps, const char *op, Value *a, Value *b, const Loc *loc)
@@ -120,33 +129,35 @@ static bool value_is_word(const ParseState *ps, const Value *v)
     return false;
 }
 
-/* `let NAME = value`: from here on the scanner reads NAME as LETNUM or LETWORD. A name that is
- * a layer kind, or the x, pi and e of expressions, would change what the file means. */
-static void define_let(ParseState *ps, const char *name, const Loc *loc, const Value *value)
+/* `let NAME = value`: from here on the scanner reads NAME as LETNUM or LETWORD (`is_word`). A
+ * name that is a layer kind, or the x, pi and e of expressions, would change what the file
+ * means: refused (false), and the let is left out of the program. */
+static bool define_let(ParseState *ps, const char *name, const Loc *loc, bool is_word)
 {
     static const char *const reserved[] = {"x", "pi", "e", "true", "false", "full", NULL};
     for (int i = 0; reserved[i]; i++)
         if (!strcmp(name, reserved[i])) {
             diag(ps->src, *loc, DIAG_ERROR, "'%s' is a built-in name; a let cannot define it",
                  name);
-            return;
+            return false;
         }
     if (check_is_layer(name)) {
         diag(ps->src, *loc, DIAG_ERROR, "'%s' is a layer kind; a let cannot define it", name);
-        return;
+        return false;
     }
     for (int i = 0; i < ps->nlets; i++)
         if (!strcmp(ps->lets[i].name, name))
-            return; /* defined twice: the checker says so, with both places */
+            return true; /* defined twice: the checker says so, with both places */
     int max = (int)(sizeof ps->lets / sizeof ps->lets[0]);
     if (ps->nlets == max || strlen(name) >= sizeof ps->lets[0].name) {
         diag(ps->src, *loc, DIAG_ERROR, "too many or too long let names (at most %d of %d "
              "characters)", max, (int)sizeof ps->lets[0].name - 1);
-        return;
+        return false;
     }
     snprintf(ps->lets[ps->nlets].name, sizeof ps->lets[0].name, "%s", name);
-    ps->lets[ps->nlets].is_word = value_is_word(ps, value);
+    ps->lets[ps->nlets].is_word = is_word;
     ps->nlets++;
+    return true;
 }
 
 /* Lists grow at their front while they are read, one step per item however long they get, and
@@ -180,6 +191,70 @@ static Stmt *new_stmt(ParseState *ps, StmtKind kind, const Loc *loc)
     Stmt *s = arena_alloc(ps->arena, sizeof *s);
     s->kind = kind;
     s->loc = *loc;
+    return s;
+}
+
+/* ---- what a syntax error took (netc.h: the `broken` marks), so that the checker can still
+ * check the rest and say nothing the lost part could change ---- */
+
+static bool settings_broken(const Setting *s)
+{
+    for (; s; s = s->next)
+        if (s->broken || (s->is_block && settings_broken(s->block)))
+            return true;
+    return false;
+}
+
+static bool layers_broken(const Layer *l)
+{
+    for (; l; l = l->next)
+        if (l->broken || layers_broken(l->body))
+            return true;
+    return false;
+}
+
+/* Where `loc` starts in the source text (its end, if past it). */
+static const char *text_at(const ParseState *ps, const Loc *loc)
+{
+    const char *p = ps->src->text, *end = ps->src->text + ps->src->len;
+    for (int line = 1; line < loc->first_line && p < end; p++)
+        line += *p == '\n';
+    for (int col = 1; col < loc->first_column && p < end && *p != '\n'; col++)
+        p++;
+    return p;
+}
+
+/* The word of the source at `loc`'s start, if it is a statement keyword: after `stmt: error`,
+ * Bison's location of the error token starts at the first symbol the recovery threw away, so a
+ * statement lost whole starts with its keyword there. -1 for anything else (a stray '}'). */
+static int keyword_at(const ParseState *ps, const Loc *loc)
+{
+    const char *p = text_at(ps, loc), *end = ps->src->text + ps->src->len;
+    for (int k = 0; p < end && statement_words[k]; k++) {
+        size_t n = strlen(statement_words[k]);
+        if ((size_t)(end - p) >= n && !strncmp(p, statement_words[k], n) &&
+            (p + n == end || !(isalnum((unsigned char)p[n]) || p[n] == '_')))
+            return k;
+    }
+    return -1;
+}
+
+/* Whether the broken value of a let, at `loc`, began as a word would (relu, normal(…)) rather
+ * than a number ((, -, a digit): so that its uses still read as meant, `dense width` as one
+ * layer and `act` as a layer of its own. */
+static bool value_looks_like_word(const ParseState *ps, const Loc *loc)
+{
+    const char *p = text_at(ps, loc), *end = ps->src->text + ps->src->len;
+    return p < end && (isalpha((unsigned char)*p) || *p == '_' || *p == '"');
+}
+
+/* A statement a syntax error took whole: it is there (not "missing"), with nothing to check. */
+static Stmt *lost_stmt(ParseState *ps, int kind, const Loc *loc)
+{
+    if (kind < 0 || kind == STMT_LET) /* a let without its name (`LET KEY error`: with it) */
+        return NULL;
+    Stmt *s = new_stmt(ps, (StmtKind)kind, loc);
+    s->broken = s->lost = true;
     return s;
 }
 }
@@ -240,7 +315,7 @@ program:
       if ($2) {
           *ps->tail = $2;
           ps->tail = &$2->next;
-          ps->nstmts++;
+          ps->nstmts += !$2->lost;
       }
       ps->too_deep = false;
   }
@@ -261,38 +336,56 @@ stmt:
       $$->name = $2;
       $$->name_loc = @2;
       $$->layers = reverse_layers($4);
+      $$->broken = layers_broken($$->layers);
       ps->model_end = @5;
   }
 | LOSS value opt_block {
       $$ = new_stmt(ps, STMT_LOSS, &@1);
       $$->value = $2;
       $$->settings = $3;
+      $$->broken = settings_broken($3);
   }
 | OPTIMIZER value opt_block {
       $$ = new_stmt(ps, STMT_OPTIMIZER, &@1);
       $$->value = $2;
       $$->settings = $3;
+      $$->broken = settings_broken($3);
   }
-| TRAIN block             { $$ = new_stmt(ps, STMT_TRAIN, &@1); $$->settings = $2; }
+| TRAIN block {
+      $$ = new_stmt(ps, STMT_TRAIN, &@1);
+      $$->settings = $2;
+      $$->broken = settings_broken($2);
+  }
 | DATA value opt_block {
       $$ = new_stmt(ps, STMT_DATA, &@1);
       $$->value = $2;
       $$->settings = $3;
+      $$->broken = settings_broken($3);
   }
 | SCHEDULE value opt_block {
       $$ = new_stmt(ps, STMT_SCHEDULE, &@1);
       $$->value = $2;
       $$->settings = $3;
+      $$->broken = settings_broken($3);
   }
 | LET KEY value {
       $$ = new_stmt(ps, STMT_LET, &@1);
       $$->name = $2;
       $$->name_loc = @2;
       $$->value = $3;
-      define_let(ps, $2, &@2, $3);
+      if (!define_let(ps, $2, &@2, value_is_word(ps, $3)))
+          $$ = NULL;
   }
-| unknown_stmt            { $$ = NULL; }
-| error                   { $$ = NULL; }
+| LET KEY error { /* the name is known, its value lost: uses of it say nothing more */
+      $$ = new_stmt(ps, STMT_LET, &@1);
+      $$->name = $2;
+      $$->name_loc = @2;
+      $$->broken = true;
+      if (!define_let(ps, $2, &@2, value_looks_like_word(ps, &@3)))
+          $$ = NULL;
+  }
+| unknown_stmt            { $$ = $1; }
+| error                   { $$ = lost_stmt(ps, keyword_at(ps, &@1), &@1); }
 ;
 
 /* unknown_stmt: WORD positional options ('{' anything '}')?
@@ -301,12 +394,13 @@ stmt:
  * words it meets are debris of that error, and they are not reported either. */
 unknown_stmt:
   IDENT positional options {
+      $$ = NULL;
       if (!YYRECOVERING() && @1.first_line != ps->unknown_line) {
-          report_unknown_statement(ps, $1, &@1);
+          $$ = lost_stmt(ps, report_unknown_statement(ps, $1, &@1), &@1);
           ps->unknown_line = @1.first_line;
       }
   }
-| unknown_stmt skipped_block
+| unknown_stmt skipped_block { $$ = $1; }
 ;
 
 skipped_block:
@@ -361,7 +455,12 @@ layer:
       }
       $$->body = reverse_layers($4);
   }
-| error                   { $$ = NULL; }
+| error {
+      $$ = arena_alloc(ps->arena, sizeof *$$);
+      $$->kind = "";
+      $$->loc = @1;
+      $$->broken = true;
+  }
 ;
 
 layer_kind:
@@ -424,7 +523,6 @@ settings:
       /* Python's habit, `epochs = 5, batch = 64`: an error, but the settings are what was
        * meant, so the checker still reads them and reports the file's other errors */
       diag(ps->src, @2, DIAG_ERROR, "settings are separated by spaces, not ','");
-      ps->src->nrepaired++;
       $$ = $1;
       if ($3) {
           $3->next = $1;
@@ -439,6 +537,7 @@ setting:
       $$->key = $1;
       $$->loc = @1;
       $$->value = $2;
+      $$->broken = $2->broken; /* an unterminated string may have taken more settings */
   }
 | IDENT block {
       $$ = arena_alloc(ps->arena, sizeof *$$);
@@ -448,20 +547,27 @@ setting:
       $$->block = $2;
   }
 | IDENT value {
-      /* the slip everyone makes once: `lr 0.1` */
+      /* the slip everyone makes once: `lr 0.1`, read as meant */
       diag(ps->src, @1, DIAG_ERROR, "expected '=' after '%s'", $1);
-      $$ = NULL;
+      $$ = arena_alloc(ps->arena, sizeof *$$);
+      $$->key = $1;
+      $$->loc = @1;
+      $$->value = $2;
   }
 | IDENT ':' value {
       /* and the Python or YAML habit: `lr: 0.1`, read as meant */
       diag(ps->src, @2, DIAG_ERROR, "expected '=' after '%s', got ':'", $1);
-      ps->src->nrepaired++;
       $$ = arena_alloc(ps->arena, sizeof *$$);
       $$->key = $1;
       $$->loc = @1;
       $$->value = $3;
   }
-| error                   { $$ = NULL; }
+| error {
+      $$ = arena_alloc(ps->arena, sizeof *$$);
+      $$->key = "";
+      $$->loc = @1;
+      $$->broken = true;
+  }
 ;
 
 /* value: expr | SIZE | STRING
@@ -513,8 +619,9 @@ args:
 
 %%
 
-/* A word where a statement should start: a layer outside its model, or a misspelt keyword. */
-static void report_unknown_statement(ParseState *ps, const char *word, const Loc *loc)
+/* A word where a statement should start: a layer outside its model, or a misspelt keyword.
+ * Returns the kind of statement the guess names (the statement is lost, not missing), or -1. */
+static int report_unknown_statement(ParseState *ps, const char *word, const Loc *loc)
 {
     if (check_is_layer(word)) {
         diag(ps->src, *loc, DIAG_ERROR, "layer '%s' outside a model; layers go inside "
@@ -523,16 +630,36 @@ static void report_unknown_statement(ParseState *ps, const char *word, const Loc
             diag(ps->src, ps->model_end, DIAG_NOTE, "the model ends here");
             ps->noted_model_end = true;
         }
-        return;
+        ps->layer_outside = true;
+        return -1;
     }
     const char *guess = suggest(word, statement_words);
     if (guess) {
         diag(ps->src, *loc, DIAG_ERROR, "unknown statement '%s'; did you mean '%s'?", word, guess);
+        for (int k = 0; statement_words[k]; k++)
+            if (statement_words[k] == guess)
+                return k;
     } else {
         char list[128];
         join_words(list, sizeof list, statement_words);
         diag(ps->src, *loc, DIAG_ERROR, "unknown statement '%s'; expected one of: %s", word,
              list);
+    }
+    return -1;
+}
+
+void parse_finish(ParseState *ps, int status)
+{
+    for (Stmt *s = ps->head; s && ps->layer_outside; s = s->next)
+        s->broken |= s->kind == STMT_MODEL; /* it lacks the layers written after its '}' */
+    /* the parser gave up (memory exhausted, or the end of the file while recovering): any
+     * statement may be in the rest, so none is missing */
+    for (int k = 0; status != 0 && k < STMT_KINDS; k++) {
+        Stmt *lost = lost_stmt(ps, k, &(Loc){ps->line, ps->col, ps->line, ps->col});
+        if (lost) {
+            *ps->tail = lost;
+            ps->tail = &lost->next;
+        }
     }
 }
 
@@ -583,18 +710,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     if (!strcmp(got_name, "'}'") && ps->nopen == 0 && ps->nstmts == ps->nstmts_at_error)
         return 0;
     ps->nstmts_at_error = ps->nstmts;
-
-    bool at_statement = got == YYSYMBOL_YYEOF || got == YYSYMBOL_MODEL || got == YYSYMBOL_LOSS ||
-                        got == YYSYMBOL_OPTIMIZER || got == YYSYMBOL_TRAIN ||
-                        got == YYSYMBOL_DATA || got == YYSYMBOL_SCHEDULE || got == YYSYMBOL_LET;
-    if (ps->nopen > 0 && at_statement) {
-        int i = ps->nopen - 1 < 16 ? ps->nopen - 1 : 15;
-        diag(ps->src, loc, DIAG_ERROR, "expected '}' before %s (to close '%s' at line %d)", before,
-             ps->open[i].word, ps->open[i].loc.first_line);
-        diag(ps->src, ps->open[i].loc, DIAG_NOTE, "'%s' opened here", ps->open[i].word);
-        ps->nopen = 0;
-        return 0;
-    }
 
     /* `lr = 0.1, momentum = 0.9`: a comma where the next setting may start */
     bool setting_may_start = false;
