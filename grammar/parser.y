@@ -34,6 +34,8 @@ typedef struct ParseState {
     int unknown_line;             /* the line of the last unknown statement reported     */
     Loc model_end;                /* the '}' that closed the model, once seen            */
     bool ate_rest_of_line;        /* an unterminated string took the rest of a line      */
+    bool at_eof;                  /* the scanner has met the end of the file              */
+    Stmt *last;                   /* the statement read last                              */
     bool noted_model_end;         /* "the model ends here" said once                     */
     char word[32];                /* the last statement word outside any block          */
     Loc word_loc;
@@ -42,7 +44,10 @@ typedef struct ParseState {
         Loc loc;
     } open[16];                   /* blocks whose '{' is not yet closed, outermost first */
     int nopen;
+    int depth;                    /* blocks the parser has open: nopen as the parser saw
+                                     it (error recovery may throw a brace away)          */
     Loc closing;                  /* the keyword before which the lexer closes blocks    */
+    int closing_depth;            /* nopen when it last put a '}' there                  */
     int closed_early;             /* blocks it closed there, whose '}' may still come    */
     char inner_word[32];          /* inside a block, the last word: what a '{' belongs to */
     Loc inner_loc;
@@ -52,7 +57,7 @@ typedef struct ParseState {
     } lets[64];                   /* the names `let` has defined so far, for the scanner */
     int nlets;
     bool too_deep;                /* "nested deeper than …" said for this statement       */
-    int nstmts;                   /* statements read (not lost) so far                    */
+    int nstmts;                   /* statements read whole so far                         */
     int nstmts_at_error;          /* nstmts when the last syntax error was reported, or -1 */
     bool layer_outside;           /* a layer was written outside the model: its list lacks it */
 } ParseState;
@@ -224,19 +229,30 @@ static const char *text_at(const ParseState *ps, const Loc *loc)
     return p;
 }
 
-/* The word of the source at `loc`'s start, if it is a statement keyword: after `stmt: error`,
- * Bison's location of the error token starts at the first symbol the recovery threw away, so a
- * statement lost whole starts with its keyword there. -1 for anything else (a stray '}'). */
-static int keyword_at(const ParseState *ps, const Loc *loc)
+/* What a statement that a syntax error took whole was, from the word it began with (after
+ * `stmt: error`, Bison's location of the error token starts at the first symbol the recovery
+ * threw away): a statement keyword names its kind; a layer's word was a layer outside the model;
+ * another word may be a misspelt keyword, so it may have been any statement (LOST_ANY); a stray
+ * '}' or number was none (LOST_NONE). */
+enum { LOST_NONE = -1, LOST_ANY = -2 };
+
+static int lost_kind(ParseState *ps, const Loc *loc)
 {
-    const char *p = text_at(ps, loc), *end = ps->src->text + ps->src->len;
-    for (int k = 0; p < end && statement_words[k]; k++) {
-        size_t n = strlen(statement_words[k]);
-        if ((size_t)(end - p) >= n && !strncmp(p, statement_words[k], n) &&
-            (p + n == end || !(isalnum((unsigned char)p[n]) || p[n] == '_')))
+    const char *p = text_at(ps, loc), *end = ps->src->text + ps->src->len, *w = p;
+    while (w < end && (isalnum((unsigned char)*w) || *w == '_'))
+        w++;
+    char word[32];
+    if (w == p || isdigit((unsigned char)*p) || w - p >= (long)sizeof word)
+        return LOST_NONE;
+    snprintf(word, sizeof word, "%.*s", (int)(w - p), p);
+    for (int k = 0; statement_words[k]; k++)
+        if (!strcmp(word, statement_words[k]))
             return k;
+    if (check_is_layer(word)) {
+        ps->layer_outside = true;
+        return LOST_NONE;
     }
-    return -1;
+    return LOST_ANY;
 }
 
 /* Whether the broken value of a let, at `loc`, began as a word would (relu, normal(…)) rather
@@ -248,14 +264,18 @@ static bool value_looks_like_word(const ParseState *ps, const Loc *loc)
     return p < end && (isalpha((unsigned char)*p) || *p == '_' || *p == '"');
 }
 
-/* A statement a syntax error took whole: it is there (not "missing"), with nothing to check. */
-static Stmt *lost_stmt(ParseState *ps, int kind, const Loc *loc)
+/* A statement a syntax error took whole, of this kind or of any (LOST_ANY): it goes into the
+ * program as there (not "missing"), with nothing to check. */
+static void lose(ParseState *ps, int kind, const Loc *loc)
 {
-    if (kind < 0 || kind == STMT_LET) /* a let without its name (`LET KEY error`: with it) */
-        return NULL;
-    Stmt *s = new_stmt(ps, (StmtKind)kind, loc);
-    s->broken = s->lost = true;
-    return s;
+    for (int k = 0; k < STMT_KINDS; k++) {
+        if ((k != kind && kind != LOST_ANY) || k == STMT_LET) /* a let with no name means nothing */
+            continue;
+        Stmt *s = new_stmt(ps, (StmtKind)k, loc);
+        s->broken = s->lost = true;
+        *ps->tail = s;
+        ps->tail = &s->next;
+    }
 }
 }
 
@@ -315,7 +335,8 @@ program:
       if ($2) {
           *ps->tail = $2;
           ps->tail = &$2->next;
-          ps->nstmts += !$2->lost;
+          ps->nstmts++;
+          ps->last = $2;
       }
       ps->too_deep = false;
   }
@@ -331,7 +352,7 @@ program:
  *     | WORD …          not a statement: a layer outside the model or a misspelt keyword,
  *                       reported here, once per line; its block, if any, is skipped unread */
 stmt:
-  MODEL IDENT '{' layers '}' {
+  MODEL IDENT open layers close {
       $$ = new_stmt(ps, STMT_MODEL, &@1);
       $$->name = $2;
       $$->name_loc = @2;
@@ -385,7 +406,15 @@ stmt:
           $$ = NULL;
   }
 | unknown_stmt            { $$ = $1; }
-| error                   { $$ = lost_stmt(ps, keyword_at(ps, &@1), &@1); }
+| error {
+      int kind = lost_kind(ps, &@1);
+      lose(ps, kind, &@1);
+      /* a stray '}' or number right after the model (`dense 1}0`): its '}' may be early */
+      if (kind == LOST_NONE && ps->last && ps->last->kind == STMT_MODEL)
+          ps->last->broken = true;
+      ps->last = NULL;
+      $$ = NULL;
+  }
 ;
 
 /* unknown_stmt: WORD positional options ('{' anything '}')?
@@ -394,17 +423,17 @@ stmt:
  * words it meets are debris of that error, and they are not reported either. */
 unknown_stmt:
   IDENT positional options {
-      $$ = NULL;
       if (!YYRECOVERING() && @1.first_line != ps->unknown_line) {
-          $$ = lost_stmt(ps, report_unknown_statement(ps, $1, &@1), &@1);
+          lose(ps, report_unknown_statement(ps, $1, &@1), &@1);
           ps->unknown_line = @1.first_line;
       }
+      $$ = NULL;
   }
-| unknown_stmt skipped_block { $$ = $1; }
+| unknown_stmt skipped_block { $$ = NULL; }
 ;
 
 skipped_block:
-  '{' skipped '}'
+  open skipped close
 ;
 
 skipped:
@@ -444,7 +473,7 @@ layer:
       }
       $$->opts = reverse_settings($3);
   }
-| REPEAT positional '{' layers '}' {
+| REPEAT positional open layers close {
       $$ = arena_alloc(ps->arena, sizeof *$$);
       $$->kind = "repeat";
       $$->loc = @1;
@@ -507,7 +536,16 @@ opt_block:
 
 /* block: '{' (KEY '=' value)* '}' */
 block:
-  '{' settings '}'        { $$ = reverse_settings($2); }
+  open settings close     { $$ = reverse_settings($2); }
+;
+
+/* the braces of a block, counted as the parser reads them (ParseState.depth) */
+open:
+  '{'                     { ps->depth++; }
+;
+
+close:
+  '}'                     { ps->depth--; }
 ;
 
 settings:
@@ -620,7 +658,7 @@ args:
 %%
 
 /* A word where a statement should start: a layer outside its model, or a misspelt keyword.
- * Returns the kind of statement the guess names (the statement is lost, not missing), or -1. */
+ * Returns what the statement was (lost_kind): the kind the guess names, else any. */
 static int report_unknown_statement(ParseState *ps, const char *word, const Loc *loc)
 {
     if (check_is_layer(word)) {
@@ -631,7 +669,7 @@ static int report_unknown_statement(ParseState *ps, const char *word, const Loc 
             ps->noted_model_end = true;
         }
         ps->layer_outside = true;
-        return -1;
+        return LOST_NONE;
     }
     const char *guess = suggest(word, statement_words);
     if (guess) {
@@ -645,7 +683,7 @@ static int report_unknown_statement(ParseState *ps, const char *word, const Loc 
         diag(ps->src, *loc, DIAG_ERROR, "unknown statement '%s'; expected one of: %s", word,
              list);
     }
-    return -1;
+    return LOST_ANY;
 }
 
 void parse_finish(ParseState *ps, int status)
@@ -654,13 +692,8 @@ void parse_finish(ParseState *ps, int status)
         s->broken |= s->kind == STMT_MODEL; /* it lacks the layers written after its '}' */
     /* the parser gave up (memory exhausted, or the end of the file while recovering): any
      * statement may be in the rest, so none is missing */
-    for (int k = 0; status != 0 && k < STMT_KINDS; k++) {
-        Stmt *lost = lost_stmt(ps, k, &(Loc){ps->line, ps->col, ps->line, ps->col});
-        if (lost) {
-            *ps->tail = lost;
-            ps->tail = &lost->next;
-        }
-    }
+    if (status != 0)
+        lose(ps, LOST_ANY, &(Loc){ps->line, ps->col, ps->line, ps->col});
 }
 
 /* Bison's own messages: with parse.error custom, only "memory exhausted", when its stack of
@@ -696,7 +729,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     Loc loc = *yypcontext_location(ctx);
 
     char before[80];
-    if (got == YYSYMBOL_YYEOF)
+    if (got == YYSYMBOL_YYEOF || ps->at_eof) /* (a '}' put in at the end: see lexer.l) */
         snprintf(before, sizeof before, "end of file");
     else
         snprintf(before, sizeof before, "'%s'", ps->last_text);
