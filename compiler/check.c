@@ -1454,16 +1454,15 @@ static long training_samples(const Net *net)
 }
 
 /* max_steps without epochs bounds the run by steps alone, as PyTorch Lightning does: the epochs
- * compiled in are then max_steps (every epoch takes at least one step, so the runtime's plan_run,
- * which runs min(epochs × steps per epoch, max_steps) steps, stops at max_steps), held to the
- * epochs' range. Settings that cannot all hold get a warning. */
+ * compiled in are then 0, "no epoch limit" (the runtime's plan_run runs max_steps steps; a
+ * trainer's --epochs bounds it again). Settings that cannot all hold get a warning. */
 static void check_run_length(Checker *c, const Setting *train)
 {
     Net *net = c->net;
     const Setting *epochs = check_find_setting(train, "epochs");
     const Setting *steps = check_find_setting(train, "max_steps");
     if (steps && !epochs && net->max_steps > 0)
-        net->epochs = net->max_steps < EPOCHS_MAX ? (int)net->max_steps : EPOCHS_MAX;
+        net->epochs = 0;
     if (!steps && !epochs && net->batch == 0)
         warning(c, check_find_setting(train, "batch")->loc, "'batch = full' takes one step an "
                 "epoch, so the default %d epochs are %d steps; set 'epochs' or 'max_steps'",

@@ -570,7 +570,10 @@ static void print_settings(const Net *net)
     char batch[16] = "full";
     if (net->batch)
         snprintf(batch, sizeof batch, "%d", net->batch);
-    printf("\ntrain: epochs %d, batch %s, seed %lld\n", net->epochs, batch, net->seed);
+    char epochs[48] = "no limit (max_steps bounds the run)";
+    if (net->epochs)
+        snprintf(epochs, sizeof epochs, "%d", net->epochs);
+    printf("\ntrain: epochs %s, batch %s, seed %lld\n", epochs, batch, net->seed);
     printf("stopping: ");
     const char *sep = "";
     if (net->max_steps)

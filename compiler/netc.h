@@ -270,7 +270,8 @@ typedef struct Net {
     double base_momentum, max_momentum;
     int milestones[16], nmilestones;
     /* train */
-    int epochs, batch;    /* batch 0: the whole training set                          */
+    int epochs, batch;    /* epochs 0: no limit, max_steps bounds the run; batch 0: the
+                             whole training set                                        */
     long long seed;
     long long max_steps;
     double loss_below;

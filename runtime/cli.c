@@ -44,7 +44,8 @@ typedef struct {
 #define NETRT_STR_(x) #x
 #define NETRT_STR(x) NETRT_STR_(x)
 static const OptSpec specs[] = {
-    {"--epochs", "N", OPT_COUNT, FIELD(train.epochs), "passes over the training set", NULL},
+    {"--epochs", "N", OPT_COUNT, FIELD(train.epochs), "passes over the training set",
+     "no limit: --max-steps bounds the run"},
     {"--batch", "N|full", OPT_BATCH, FIELD(train.batch),
      "samples per training step; full (or 0): the whole training split", "full"},
     {"--max-steps", "N", OPT_STEPS, FIELD(train.max_steps),
@@ -365,6 +366,13 @@ static int check_run_options(const NetrtModel *model, NetrtOptions *opt, const i
     }
     if (!opt->schedule)
         opt->train.schedule.kind = NETRT_SCHED_CONSTANT;
+    /* a file with max_steps and no epochs compiles "no epoch limit": some limit must stay */
+    if (opt->train.epochs == 0 && opt->train.max_steps == 0) {
+        netrt_err(err, "--max-steps 0: this trainer's run is bounded by steps alone (max_steps "
+                  "and no epochs in %s), so it would never end", source);
+        netrt_err_hint(err, "give --epochs N as well, or a --max-steps above 0");
+        return -1;
+    }
     /* one clipping at a time, as the file allows: an option that would add one to the file's
      * other says how to replace it */
     int value_given = given[spec_index(FIELD(train.clip_value))];

@@ -680,8 +680,14 @@ static void print_startup(const NetrtModel *model, const NetrtOptions *opt,
             printf(" shifted by up to ±%g%% of its size;", 100 * a->shift);
         printf("\n");
     }
-    printf("settings  %s  epochs %d  batch ", model->optimizer ? model->optimizer : "sgd",
-           t->epochs);
+    printf("settings  %s  epochs ", model->optimizer ? model->optimizer : "sgd");
+    if (t->epochs)
+        printf("%d", t->epochs);
+    else if (run_epochs) /* bounded by steps alone: the epochs they take */
+        printf("%d (no limit; the %ld steps take them)", run_epochs, total_steps);
+    else
+        printf("no limit (max_steps)");
+    printf("  batch ");
     if (t->batch == 0 && batch)
         printf("full (%d)", batch);
     else if (t->batch == 0)
@@ -1024,13 +1030,18 @@ static int plan_run(Run *run, NetrtErr *err)
     const NetrtDataset *ds = &run->ds;
     int n = ds->train.n, batch = tr->batch ? tr->batch : n;
     long steps_per_epoch = (n + batch - 1) / batch;
-    long total_steps = (long)tr->epochs * steps_per_epoch;
+    /* epochs 0: no epoch limit, the steps alone bound the run (cli.c: max_steps is then set) */
+    long total_steps = tr->epochs ? (long)tr->epochs * steps_per_epoch : tr->max_steps;
     if (tr->max_steps > 0 && tr->max_steps < total_steps)
         total_steps = tr->max_steps;
+    long run_epochs = (total_steps + steps_per_epoch - 1) / steps_per_epoch;
+    if (run_epochs > INT_MAX) /* (max_steps alone, 1e12 full-batch steps) */
+        return netrt_err(err, "a run of %ld epochs: more than this trainer counts (%d)",
+                         run_epochs, INT_MAX);
     run->n = n;
     run->batch = batch;
     run->total_steps = total_steps;
-    run->run_epochs = (int)((total_steps + steps_per_epoch - 1) / steps_per_epoch);
+    run->run_epochs = (int)run_epochs;
 
     int n_eval = ds->valid.n > ds->test.n ? ds->valid.n : ds->test.n;
     run->order = malloc(sizeof *run->order * n);

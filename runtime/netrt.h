@@ -218,7 +218,8 @@ typedef enum {
 
 /* Training settings: compiled-in defaults, each one overridable on the command line. */
 typedef struct {
-    int epochs;
+    int epochs;          /* 0: no epoch limit, max_steps bounds the run (Lightning's
+                            max_epochs = -1 with max_steps)                                 */
     int batch;           /* 0: the whole training set in one step ("full batch")            */
     uint64_t seed;
     double lr, momentum, weight_decay;
