@@ -52,6 +52,7 @@ static const char usage[] =
     "                      refused if it exists and is not empty, unless --force\n"
     "  --force             write into an existing DIR, replacing the results it holds\n"
     "  --jobs J            runs at a time (default: the number of CPUs)\n"
+    "  --dtype f32|f64     the trainers' precision, as netc build's --dtype (default f32)\n"
     "  -- FLAGS            passed to every trainer, e.g. -- --epochs 2 --max-steps 50\n";
 
 enum { MAX_SETS = 16, MAX_VALUES = 64, MAX_COMBOS = 4096 };
@@ -71,6 +72,7 @@ typedef struct {
     int first_let;        /* the first of sets that is a let: 1 with several files, else 0 */
     int repeat, jobs;
     bool force;
+    bool f64;             /* --dtype f64: the trainers in double precision, as netc build's */
     char **extra; /* after "--" */
     int nextra;
 } SweepArgs;
@@ -105,6 +107,37 @@ typedef struct {
     char *error;          /* the build's failure, or NULL                            */
 } Trainer;
 
+/* Points of a curve: x (epochs), the loss and the metric (acc % or mse). */
+typedef struct {
+    int n, cap;
+    double *x, *loss, *metric;
+} Curve;
+
+static void curve_add(Curve *c, double x, double loss, double metric)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 16;
+        c->x = realloc(c->x, sizeof *c->x * (size_t)c->cap);
+        c->loss = realloc(c->loss, sizeof *c->loss * (size_t)c->cap);
+        c->metric = realloc(c->metric, sizeof *c->metric * (size_t)c->cap);
+        if (!c->x || !c->loss || !c->metric) {
+            fprintf(stderr, "netc sweep: out of memory\n");
+            exit(2);
+        }
+    }
+    c->x[c->n] = x;
+    c->loss[c->n] = loss;
+    c->metric[c->n] = metric;
+    c->n++;
+}
+
+static void curve_free(Curve *c)
+{
+    free(c->x);
+    free(c->loss);
+    free(c->metric);
+}
+
 typedef struct {
     int combo, rep;
     long long seed;
@@ -122,8 +155,9 @@ typedef struct {
     double s_epoch, cpu_epoch;
     bool cpu_from_csv;
     double best, best_epoch; /* best metric (acc or mse) of the split, and its epoch    */
-    int npoints;
-    double *px, *ploss, *pmetric;
+    Curve curve;          /* the split's, one point per evaluated epoch               */
+    Curve steps;          /* with --log-every N: the training split's every N steps, at
+                             x = steps / steps per epoch                              */
     /* the final line: "test: loss 0.3770  accuracy 86.46%" */
     const char *final_split;
     double final_loss, final_metric;
@@ -209,11 +243,15 @@ static int parse_args(int argc, char **argv, Arena *arena, SweepArgs *a)
             continue;
         }
         if (!strcmp(s, "--set") || !strcmp(s, "--repeat") || !strcmp(s, "--out") ||
-            !strcmp(s, "--jobs")) {
+            !strcmp(s, "--jobs") || !strcmp(s, "--dtype")) {
             if (i + 1 >= argc)
                 return fail_usage("%s needs a value", s);
             const char *v = argv[++i];
-            if (!strcmp(s, "--out")) {
+            if (!strcmp(s, "--dtype")) {
+                if (strcmp(v, "f32") && strcmp(v, "f64"))
+                    return fail_usage("--dtype takes f32 or f64, got '%s'", v);
+                a->f64 = !strcmp(v, "f64");
+            } else if (!strcmp(s, "--out")) {
                 if (!*v)
                     return fail_usage("--out needs a directory's name%s", "");
                 a->out = v;
@@ -581,11 +619,11 @@ static void check_combo(const SweepArgs *a, Combo *c, const Flags *base, const c
         Stmt *prog = parse_source(&src, arena);
         ok = parse_defines(texts, n, "--set", arena, defines) &&
              src.nerrors == 0 && check_program(&src, arena, prog, defines, n, &net);
-        EmitOptions opt = {0};
+        EmitOptions opt = {.f64 = a->f64};
         if (ok) {
             Ir ir = ir_lower(&net, arena);
             c->batch_max = emit_batch_max(&net, &opt);
-            ok = ir_check_storage(&src, &ir, c->batch_max, 4);
+            ok = ir_check_storage(&src, &ir, c->batch_max, a->f64 ? 8 : 4);
         }
         if (ok) {
             c->flags = net_flags(&net);
@@ -709,7 +747,9 @@ static double cell(char **cells, int n, int col)
 }
 
 /* The trainer's --csv: epochs, seconds (and CPU seconds, once the trainer writes them: a
- * column named cpu…), the monitored split's curve and its best epoch. */
+ * column named cpu…), the monitored split's curve and its best epoch. With --log-every N the
+ * rows of each epoch's steps come before its own row, their seconds empty (runtime/driver.c's
+ * write_csv): they are the training split's curve every N steps, not epochs. */
 static void read_csv(Run *r)
 {
     char *text = read_all(r->csv);
@@ -727,25 +767,25 @@ static void read_csv(Run *r)
     r->regression = column(head, nh, "train_mse") >= 0;
     const char *metric = r->regression ? "mse" : "acc";
     int c_epoch = column(head, nh, "epoch"), c_sec = column(head, nh, "seconds"), c_cpu = -1;
+    int c_step = column(head, nh, "step");
     for (int i = 0; i < nh; i++)
         if (!strncmp(head[i], "cpu", 3) && c_cpu < 0)
             c_cpu = i;
-    int c_loss[2], c_metric[2];
-    const char *splits[2] = {"valid", "test"};
-    for (int s = 0; s < 2; s++) {
+    int c_loss[3], c_metric[3];
+    const char *splits[3] = {"valid", "test", "train"};
+    for (int s = 0; s < 3; s++) {
         char name[32];
         snprintf(name, sizeof name, "%s_loss", splits[s]);
         c_loss[s] = column(head, nh, name);
         snprintf(name, sizeof name, "%s_%s", splits[s], metric);
         c_metric[s] = column(head, nh, name);
     }
-    /* the rows, once to choose the split (valid if the run has one), once to read it */
+    double scale = r->regression ? 1 : 100; /* accuracy in percent, as the trainer prints it */
+    /* the rows, once to choose the split (valid if the run has one) and to count the steps of
+     * an epoch (the first epoch's), once to read them */
     char *rows = nl + 1;
     int split = 1;
-    size_t cap = 16;
-    r->px = malloc(cap * sizeof *r->px);
-    r->ploss = malloc(cap * sizeof *r->ploss);
-    r->pmetric = malloc(cap * sizeof *r->pmetric);
+    double steps_per_epoch = 0;
     double sec = 0, cpu = 0;
     r->last_test_loss = r->last_test_metric = NAN;
     for (int pass = 0; pass < 2; pass++) {
@@ -753,40 +793,35 @@ static void read_csv(Run *r)
         for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
             char *cells[MAXC];
             int n = csv_split(line, cells, MAXC);
+            bool epoch_row = c_sec < 0 || !isnan(cell(cells, n, c_sec));
+            double x = cell(cells, n, c_epoch);
             if (pass == 0) {
                 if (!isnan(cell(cells, n, c_metric[0])))
                     split = 0;
+                if (epoch_row && steps_per_epoch == 0)
+                    steps_per_epoch = cell(cells, n, c_step);
+                continue;
+            }
+            if (!epoch_row) {
+                double step = cell(cells, n, c_step), m = cell(cells, n, c_metric[2]);
+                if (!isnan(step) && steps_per_epoch > 0 && !isnan(m))
+                    curve_add(&r->steps, step / steps_per_epoch, cell(cells, n, c_loss[2]),
+                              m * scale);
                 continue;
             }
             r->epochs++;
             r->last_test_loss = cell(cells, n, c_loss[1]);
-            r->last_test_metric = cell(cells, n, c_metric[1]) * (r->regression ? 1 : 100);
+            r->last_test_metric = cell(cells, n, c_metric[1]) * scale;
             sec += isnan(cell(cells, n, c_sec)) ? 0 : cell(cells, n, c_sec);
             cpu += isnan(cell(cells, n, c_cpu)) ? 0 : cell(cells, n, c_cpu);
-            double x = cell(cells, n, c_epoch), m = cell(cells, n, c_metric[split]);
+            double m = cell(cells, n, c_metric[split]) * scale;
             if (isnan(x) || isnan(m))
                 continue;
-            if (!r->regression)
-                m *= 100; /* percent, as the trainer prints it */
-            if ((size_t)r->npoints == cap) {
-                cap *= 2;
-                r->px = realloc(r->px, cap * sizeof *r->px);
-                r->ploss = realloc(r->ploss, cap * sizeof *r->ploss);
-                r->pmetric = realloc(r->pmetric, cap * sizeof *r->pmetric);
-                if (!r->px || !r->ploss || !r->pmetric) {
-                    fprintf(stderr, "netc sweep: out of memory\n");
-                    exit(2);
-                }
-            }
-            r->px[r->npoints] = x;
-            r->ploss[r->npoints] = cell(cells, n, c_loss[split]);
-            r->pmetric[r->npoints] = m;
-            bool better = r->npoints == 0 || (r->regression ? m < r->best : m > r->best);
-            if (better) {
+            if (r->curve.n == 0 || (r->regression ? m < r->best : m > r->best)) {
                 r->best = m;
                 r->best_epoch = x;
             }
-            r->npoints++;
+            curve_add(&r->curve, x, cell(cells, n, c_loss[split]), m);
         }
         free(copy);
     }
@@ -841,8 +876,8 @@ static double field(const Run *r, Field f)
     case F_EPOCHS: return r->epochs ? r->epochs : NAN;
     case F_FINAL_LOSS: return r->has_final ? r->final_loss : NAN;
     case F_FINAL_METRIC: return r->has_final ? r->final_metric : NAN;
-    case F_BEST: return r->npoints ? r->best : NAN;
-    case F_BEST_EPOCH: return r->npoints ? r->best_epoch : NAN;
+    case F_BEST: return r->curve.n ? r->best : NAN;
+    case F_BEST_EPOCH: return r->curve.n ? r->best_epoch : NAN;
     case F_S_EPOCH: return r->epochs ? r->s_epoch : NAN;
     case F_CPU_EPOCH: return r->epochs ? r->cpu_epoch : NAN;
     case NFIELDS: break;
@@ -969,7 +1004,7 @@ static bool write_results_csv(const Sweep *s, const char *path)
         else
             fprintf(f, ",");
         fprintf(f, "%s,%s,%s,", r->ok ? "ok" : "failed",
-                r->ok && r->has_final ? r->final_split : "", r->ok && r->npoints ? r->split : "");
+                r->ok && r->has_final ? r->final_split : "", r->ok && r->curve.n ? r->split : "");
         for (int k = 0; k < NFIELDS; k++)
             fprintf(f, "%s,", num(buf, field(r, (Field)k), (Field)k, s->regression));
         fprintf(f, "%s,", r->ok ? (r->cpu_from_csv ? "csv" : "process") : "");
@@ -1030,7 +1065,7 @@ static void md_runs(const Sweep *s, FILE *f)
             if (order[k] == F_FINAL_METRIC && r->ok && r->has_final &&
                 strcmp(r->final_split, "test"))
                 fprintf(f, " (%s)", r->final_split);
-            if (order[k] == F_BEST && r->ok && r->npoints && strcmp(r->split, "valid"))
+            if (order[k] == F_BEST && r->ok && r->curve.n && strcmp(r->split, "valid"))
                 fprintf(f, " (%s)", r->split);
             if (order[k] == F_CPU_EPOCH && r->ok && r->epochs && !r->cpu_from_csv)
                 fprintf(f, "*");
@@ -1160,14 +1195,24 @@ static char *gp_string(Arena *arena, const char *s)
 }
 
 /* One panel: every run's column `col` (2: loss, 3: metric) against the epoch, one colour per
- * combination, its seeds alike and named once. */
+ * combination, its seeds alike and named once; under them, thin, the training split's every N
+ * steps where the runs logged it (--log-every N). */
 static void gp_plot(FILE *gp, const Sweep *s, int col, bool key, Arena *arena)
 {
     fprintf(gp, "plot ");
     bool first = true;
     for (int i = 0; i < s->nruns; i++) {
         const Run *r = &s->runs[i];
-        if (!r->ok || !r->npoints)
+        const Combo *c = &s->combos[r->combo];
+        if (r->ok && r->curve.n && r->steps.n) {
+            fprintf(gp, "%s$s%d using 1:%d with lines lw 0.6 lc %d dt 1 notitle", first ? "" : ", ",
+                    i + 1, col, c->index % 8 ? c->index % 8 : 8);
+            first = false;
+        }
+    }
+    for (int i = 0; i < s->nruns; i++) {
+        const Run *r = &s->runs[i];
+        if (!r->ok || !r->curve.n)
             continue;
         const Combo *c = &s->combos[r->combo];
         char *title = "";
@@ -1188,7 +1233,7 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
 {
     const Run *any = NULL;
     for (int i = 0; i < s->nruns && !any; i++)
-        if (s->runs[i].ok && s->runs[i].npoints)
+        if (s->runs[i].ok && s->runs[i].curve.n)
             any = &s->runs[i];
     if (!any) {
         printf("no curves.png: no run has a curve\n");
@@ -1227,27 +1272,28 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
     const char *split = any->split;
     fprintf(gp, "set terminal pngcairo size 1400,560 noenhanced font ',10'\n");
     fprintf(gp, "set output %s\n", gp_string(arena, arena_printf(arena, "%s/curves.png", dir)));
-    for (int i = 0; i < s->nruns; i++) {
-        const Run *r = &s->runs[i];
-        if (!r->ok || !r->npoints)
-            continue;
-        fprintf(gp, "$r%d << EOD\n", i + 1);
-        for (int p = 0; p < r->npoints; p++)
-            fprintf(gp, "%.9g %.9g %.9g\n", r->px[p], r->ploss[p], r->pmetric[p]);
-        fprintf(gp, "EOD\n");
-    }
+    bool steps = false;
     double last = 0, lo = INFINITY, hi = 0; /* the epochs; the range of the losses (or MSEs) */
     for (int i = 0; i < s->nruns; i++) {
         const Run *r = &s->runs[i];
-        if (!r->ok || !r->npoints)
+        if (!r->ok || !r->curve.n)
             continue;
-        last = fmax(last, r->px[r->npoints - 1]);
-        for (int p = 0; p < r->npoints; p++) {
-            double y = s->regression ? r->pmetric[p] : r->ploss[p];
-            if (y > 0) {
-                lo = fmin(lo, y);
-                hi = fmax(hi, y);
+        for (int k = 0; k < 2; k++) { /* $rN: the split's epochs; $sN: the training steps */
+            const Curve *cv = k ? &r->steps : &r->curve;
+            if (!cv->n)
+                continue;
+            fprintf(gp, "$%c%d << EOD\n", k ? 's' : 'r', i + 1);
+            for (int p = 0; p < cv->n; p++) {
+                fprintf(gp, "%.9g %.9g %.9g\n", cv->x[p], cv->loss[p], cv->metric[p]);
+                double y = s->regression ? cv->metric[p] : cv->loss[p];
+                if (y > 0) {
+                    lo = fmin(lo, y);
+                    hi = fmax(hi, y);
+                }
             }
+            fprintf(gp, "EOD\n");
+            last = fmax(last, cv->x[cv->n - 1]);
+            steps |= k;
         }
     }
     /* a log scale where the losses span more than a decade; a narrow range reads better linear */
@@ -1255,8 +1301,14 @@ static bool draw_curves(const Sweep *s, const char *dir, Arena *arena)
     fprintf(gp, "set grid\nset xlabel 'epoch'\n");
     if (last <= 20) /* whole epochs, not 1.5 */
         fprintf(gp, "set xtics 1\n");
+    const char *every = "N"; /* the runs' --log-every, as given after -- */
+    for (int i = 0; i + 1 < s->a->nextra; i++)
+        if (!strcmp(s->a->extra[i], "--log-every"))
+            every = s->a->extra[i + 1];
     const char *title = gp_string(arena, arena_printf(arena, "netc sweep %s: the %s split, epoch by "
-                                                 "epoch", s->files, split));
+                                                 "epoch%s%s%s", s->files, split, steps ?
+                                                 "; thin lines: the training split every " : "",
+                                                 steps ? every : "", steps ? " steps" : ""));
     if (s->regression) {
         fprintf(gp, "set title %s\n%sset ylabel '%s mse'\n", title, scale, split);
         fprintf(gp, "set key outside right top\n");
@@ -1490,7 +1542,7 @@ static int sweep(int argc, char **argv, Arena *arena)
         Trainer *tr = &s.trainers[t];
         const Combo *c = &s.combos[tr->first];
         tr->path = arena_printf(arena, "%s/t%d", tr_dir, t + 1);
-        char **v = arena_alloc(arena, sizeof *v * (size_t)(2 * a.nsets + 10));
+        char **v = arena_alloc(arena, sizeof *v * (size_t)(2 * a.nsets + 12));
         int n = 0;
         v[n++] = self;
         v[n++] = "build";
@@ -1503,6 +1555,10 @@ static int sweep(int argc, char **argv, Arena *arena)
         if (tr->batch_max != c->batch_max) {
             v[n++] = "--batch-max";
             v[n++] = arena_printf(arena, "%d", tr->batch_max);
+        }
+        if (a.f64) {
+            v[n++] = "--dtype";
+            v[n++] = "f64";
         }
         v[n++] = "-o";
         v[n++] = tr->path;
@@ -1609,9 +1665,8 @@ static int sweep(int argc, char **argv, Arena *arena)
     for (int i = 0; i < s.ncombos; i++)
         free(s.combos[i].text);
     for (int i = 0; i < nruns; i++) {
-        free(s.runs[i].px);
-        free(s.runs[i].ploss);
-        free(s.runs[i].pmetric);
+        curve_free(&s.runs[i].curve);
+        curve_free(&s.runs[i].steps);
     }
     return interrupted ? 130 : failed || !written ? 2 : 0;
 }

@@ -7,6 +7,10 @@
 #     errors, the others still run (exit 2);
 #   - --repeat 2: seeds 42 and 43, then mean and std rows that are those of the two runs;
 #   - two .net files are a dimension of the grid;
+#   - --dtype f64 builds double-precision trainers (a run equals the combination built alone with
+#     --dtype f64); with -- --log-every N the per-step CSV rows are no epochs in the table, and
+#     curves.png draws them (the script gnuplot reads has their points, at steps / steps per
+#     epoch);
 #   - a DIR that exists and is not empty is refused without --force, and a --set that names no
 #     let before anything runs; without gnuplot the sweep says so and draws nothing.
 set -u
@@ -123,7 +127,38 @@ files=$(awk -F, 'NR > 1 { printf "%s/%s/%s ", $2, $3, $5 }' files/results.csv)
 check "two files: 4 runs, file then rate, 2 trainers (got $files)" \
   $([ $status -eq 0 ] && [ "$files" = "fit.net/0.05/t1 fit.net/0.1/t1 fit_relu.net/0.05/t2 fit_relu.net/0.1/t2 " ] && echo 0 || echo 1)
 
-# 5. the output directory, and no gnuplot
+# 5. --dtype f64, and the per-step rows of -- --log-every 2 (160 training points in batches of 40:
+# 4 steps an epoch, so a step row every half epoch)
+real_gnuplot=$(command -v gnuplot)
+mkdir -p shim
+printf '#!/bin/sh\ntee "%s/curves.gp" | exec "%s" "$@"\n' "$PWD" "$real_gnuplot" >shim/gnuplot
+chmod +x shim/gnuplot
+PATH=$PWD/shim:$PATH "$netc" sweep fit.net --set width=8 --set rate=0.05,0.1 --dtype f64 \
+  --out f64 -- --epochs 20 --batch 40 --log-every 2 >f64.out 2>&1
+status=$?
+cat f64.out
+check "f64: exit 0 (got $status)" $status
+grep -q '^params .*, f64;' f64/runs/2-width=8,rate=0.1.log
+check "f64: the trainer is f64" $?
+"$netc" build --dtype f64 fit.net -D width=8 -D rate=0.1 -o alone64 >/dev/null
+./alone64 --threads 1 --epochs 20 --batch 40 >alone64.log 2>&1
+want=$(grep '^test: ' alone64.log) got=$(grep '^test: ' f64/runs/2-width=8,rate=0.1.log)
+check "f64: the run equals the combination built alone with --dtype f64 ('$got' vs '$want')" \
+  $([ -n "$want" ] && [ "$got" = "$want" ] && echo 0 || echo 1)
+steprows=$(awk -F, 'NR > 1 && $NF == ""' "f64/runs/1-width=8,rate=0.05.csv" | wc -l)
+epochs=$(col f64/results.csv 1 epochs)
+check "log-every: the CSV has step rows ($steprows), the table 20 epochs (got $epochs)" \
+  $([ "$steprows" -eq 40 ] && [ "$epochs" = 20 ] && echo 0 || echo 1)
+blocks=$(grep -c '^\$s[0-9]* << EOD' curves.gp 2>/dev/null)
+half=$(awk '/^\$s1 << EOD/ { on = 1; next } on && /^EOD/ { exit } on && $1 == 0.5 { n++ } END { print n + 0 }' curves.gp 2>/dev/null)
+check "log-every: curves.png draws both runs' steps ($blocks blocks), from half an epoch ($half)" \
+  $([ "$blocks" = 2 ] && [ "$half" = 1 ] && grep -q 'every 2 steps' curves.gp && echo 0 || echo 1)
+sig=$(od -An -tx1 -N8 f64/curves.png 2>/dev/null | tr -d ' \n')
+check "log-every: curves.png is a PNG" $([ "$sig" = 89504e470d0a1a0a ] && echo 0 || echo 1)
+"$netc" sweep fit.net --set width=8 --dtype f16 --out f16 >f16.out 2>&1
+check "--dtype f16 is refused" $([ $? -eq 1 ] && grep -q "takes f32 or f64, got 'f16'" f16.out && echo 0 || echo 1)
+
+# 6. the output directory, and no gnuplot
 "$netc" sweep fit.net --set width=4 --out grid >exists.out 2>&1
 status=$?
 check "an existing DIR is refused: exit 1 (got $status)" $([ $status -eq 1 ] && grep -q 'not empty.*--force' exists.out && echo 0 || echo 1)
