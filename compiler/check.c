@@ -33,7 +33,7 @@ struct Checker {
     int nlets;
     const Define *defines;
     int ndefines;
-    int errors_before;    /* reported before the checker ran (a ',' between settings)     */
+    int errors_before;    /* reported before the checker ran: syntax errors              */
     const Stmt *seen[STMT_KINDS]; /* each statement of the file, the first of its kind    */
     bool model_whole;     /* every layer read and checked: the output shape is the model's  */
 };

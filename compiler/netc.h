@@ -133,8 +133,9 @@ typedef struct Setting {
                              or for a block                                          */
     bool is_block;        /* written `key { … }`, even an empty one                   */
     struct Setting *block;/* `augment { flip = horizontal }`: a nested block          */
-    bool broken;          /* a syntax error took it (key "", value NULL): whatever the
-                             block needs may have been here, so nothing is "missing" */
+    bool broken;          /* a syntax error took it (key "", value NULL), or its value is
+                             broken: whatever the block needs may have been here, so
+                             nothing is "missing"                                    */
     struct Setting *next;
 } Setting;
 
