@@ -1644,8 +1644,8 @@ bool check_program(Source *src, Arena *arena, const Stmt *prog, const Define *de
                   "add e.g. 'valid = %s' to the data block", s->key,
                   net->data <= DATA_IDX ? "10000" : "0.1");
     }
-    if (whole(&c, STMT_TRAIN))
-        check_run_length(&c, seen[STMT_TRAIN]->settings);
+    if (whole(&c, STMT_TRAIN) && !(seen[STMT_DATA] && seen[STMT_DATA]->broken))
+        check_run_length(&c, seen[STMT_TRAIN]->settings); /* (it counts the data's samples) */
     if (net->monitor_acc && net->regression && seen[STMT_TRAIN] && whole(&c, STMT_DATA))
         error(&c, check_find_setting(seen[STMT_TRAIN]->settings, "monitor")->loc,
               "'valid_acc' is for classes; regression data has values, use 'valid_loss'");
