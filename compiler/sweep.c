@@ -1,7 +1,7 @@
 /* sweep.c: netc sweep — train one .net file over a grid of let values, and tabulate the runs.
  *
  *   netc sweep FILE.net --set NAME=V1,V2,… [--set …] [--repeat K] [--out DIR] [--jobs J]
- *              [--force] [-- TRAINER FLAGS]
+ *              [--force] [--dtype f32|f64] [-- TRAINER FLAGS]
  *
  * 1. Every combination of the --set values (the first --set varies slowest) is checked in
  *    process, its values read by main.c's parse_defines: a sweep takes what -D takes.
