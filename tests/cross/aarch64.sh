@@ -121,7 +121,9 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 fi
 cmake --build "$build" -j"$(nproc)" --target netc runtime_unit_tests >"$build/build.log" 2>&1 ||
     { tail -n 40 "$build/build.log"; exit 1; }
-echo "aarch64.sh: built $(file -b "$build/compiler/netc" | cut -d, -f1-2)"
+machine=$(readelf -h "$build/compiler/netc" | sed -n 's/^ *Machine: *//p')
+[ "$machine" = AArch64 ] || { echo "FAIL: the cross-built netc is for '$machine'"; exit 1; }
+echo "aarch64.sh: built for $machine: netc, libnetrt.a and the unit tests"
 took "cross build (netc, runtime, unit tests)"
 
 ctest --test-dir "$build" -L unit --output-on-failure -j"$(nproc)"
@@ -167,23 +169,23 @@ args=(--seed 1)
 [ -z "$steps" ] || args+=(--max-steps "$steps")
 took "$name built for aarch64 and for $(uname -m)"
 
+# bash's `time`: the wall clock and the CPU time (user + system) of a run, into $work/*.time;
+# the CPU time is the steadier figure on a busy machine
+TIMEFORMAT='%R s, CPU %U + %S s'
 echo "aarch64.sh: $name ${args[*]}, under qemu-aarch64:"
-t0=$(now_ms)
-qemu-aarch64 "$work/$name" "${args[@]}" >"$work/arm.log" 2>&1 || { cat "$work/arm.log"; exit 1; }
-t_arm=$(($(now_ms) - t0))
+{ time qemu-aarch64 "$work/$name" "${args[@]}" >"$work/arm.log" 2>&1; } 2>"$work/arm.time" ||
+    { cat "$work/arm.log"; exit 1; }
 grep -E '^(blas|products) ' "$work/arm.log"
 took "$name trained under qemu-aarch64"
-t0=$(now_ms)
-"$work/$name.native" "${args[@]}" --gemm openblas >"$work/native.log" 2>&1 ||
-    { cat "$work/native.log"; exit 1; }
-t_native=$(($(now_ms) - t0))
+{ time "$work/$name.native" "${args[@]}" --gemm openblas >"$work/native.log" 2>&1; } \
+    2>"$work/native.time" || { cat "$work/native.log"; exit 1; }
 took "$name trained natively"
 
 result() {
     grep -E '^test: ' "$1" || echo "no test line"
 }
-echo "aarch64.sh: $name, aarch64 under qemu: $(seconds "$t_arm") s: $(result "$work/arm.log")"
-echo "aarch64.sh: $name, $(uname -m) natively:  $(seconds "$t_native") s: $(result "$work/native.log")"
+echo "aarch64.sh: $name, aarch64 under qemu: $(cat "$work/arm.time"): $(result "$work/arm.log")"
+echo "aarch64.sh: $name, $(uname -m) natively:  $(cat "$work/native.time"): $(result "$work/native.log")"
 grep -q '^products  OpenBLAS' "$work/arm.log" ||
     { echo "FAIL: the aarch64 trainer's products are not on OpenBLAS"; exit 1; }
 mse=$(sed -n 's/^test: .*mse \([0-9.e+-]*\).*/\1/p' "$work/arm.log")
