@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
         --model) model=$(realpath "$2"); shift 2 ;;
         --steps) steps=$2; shift 2 ;;
         --max-mse) max_mse=$2; shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         -*) echo "aarch64.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) build=$(realpath -m "$1"); shift ;;
     esac
