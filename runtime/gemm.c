@@ -37,9 +37,9 @@
 
 #include "netrt_internal.h"
 
+#if HAVE_AVX512_KERNEL
 static int use_own = 0; /* netrt_gemm_use_own */
 
-#if HAVE_AVX512_KERNEL
 /* Every function of the kernel is compiled for AVX-512 whatever the flags of the build (the
  * CPU is checked at run time, in netrt_gemm_setup). A function attribute, not GCC's
  * `#pragma GCC target`, which Clang does not know. */
@@ -297,6 +297,13 @@ int netrt_gemm_setup(const char *choice, int threads, NetrtGemmStatus *st, Netrt
     memset(st, 0, sizeof *st);
     if (choice && strcmp(choice, "auto") && strcmp(choice, "netc") && strcmp(choice, "openblas"))
         return netrt_err(err, "--gemm %s: expected auto, netc or openblas", choice);
+#if !NETRT_X86
+    /* Off x86 netc has no kernel to offer: say so, rather than blame the CPU's extensions. */
+    if (choice && strcmp(choice, "auto") && strcmp(choice, "openblas"))
+        return netrt_err(err, "--gemm %s: netc's kernels are x86-64 code (the kernel needs "
+                         "AVX-512), and this trainer is built for %s: its products run on "
+                         "OpenBLAS (--gemm auto or openblas)", choice, NETRT_ARCH);
+#endif
     NetrtCpuFeatures f;
     netrt_cpu_features(&f);
     int can = HAVE_AVX512_KERNEL && f.avx512f;
@@ -316,7 +323,9 @@ int netrt_gemm_setup(const char *choice, int threads, NetrtGemmStatus *st, Netrt
     else
         snprintf(st->detail, sizeof st->detail, "OpenBLAS (%s)",
                  choice && !strcmp(choice, "openblas") ? "--gemm openblas"
-                                                       : "no AVX-512 on this CPU");
+                                                       : NETRT_X86 ? "no AVX-512 on this CPU"
+                                                       : "netc's kernels are x86-64 code; "
+                                                         "this is " NETRT_ARCH);
     netrt_gemm_use_own(st->own, st->threads);
     return 0;
 }

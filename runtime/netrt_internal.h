@@ -296,6 +296,32 @@ typedef struct {
 
 void netrt_cpu_features(NetrtCpuFeatures *f); /* all 0 off x86 */
 
+/* The CPU family the runtime is compiled for: on x86 netrt detects the CPU's extensions and
+ * chooses kernels (netc's own, OpenBLAS's core); elsewhere there is nothing to detect and the
+ * products run on OpenBLAS as it loaded. NETRT_ARCH names the family in messages. */
+#if defined(__x86_64__) || defined(__i386__)
+#define NETRT_X86 1
+#else
+#define NETRT_X86 0
+#endif
+#if defined(__x86_64__)
+#define NETRT_ARCH "x86-64"
+#elif defined(__i386__)
+#define NETRT_ARCH "32-bit x86"
+#elif defined(__aarch64__)
+#define NETRT_ARCH "aarch64"
+#elif defined(__arm__)
+#define NETRT_ARCH "32-bit ARM"
+#elif defined(__riscv)
+#define NETRT_ARCH "RISC-V"
+#elif defined(__powerpc64__)
+#define NETRT_ARCH "POWER"
+#elif defined(__s390x__)
+#define NETRT_ARCH "s390x"
+#else
+#define NETRT_ARCH "a CPU other than x86"
+#endif
+
 /* Where the core in force comes from: the startup line's parentheses. */
 typedef enum {
     NETRT_BLAS_DETECTED, /* OpenBLAS's own choice, kept                                   */

@@ -470,7 +470,9 @@ int netrt_safetensors_load(const char *path, NetrtTensor *t, int n, int flags, N
                       "file?", path, t[i].name, i ? "a later one" : "the first", n);
             goto done;
         }
-        int64_t want[8];
+        /* zeroed: the loop below reads only the first rank, which GCC 12 for aarch64 cannot
+         * prove (-Wmaybe-uninitialized) */
+        int64_t want[8] = {0};
         for (int d = 0; d < t[i].rank; d++)
             want[d] = t[i].shape[d];
         int same_shape = e->rank == t[i].rank;
