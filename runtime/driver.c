@@ -2201,7 +2201,7 @@ static int agree(Run *run, int ok, int argc, char **argv, NetrtErr *err)
     NetrtErr found = {{0}, {0}};
     for (int r = 0; r < comm->size && !status; r++)
         if (!all[r].ok) {
-            netrt_err(&found, "rank %d (on %s) failed to start (its message is above); every "
+            netrt_err(&found, "rank %d (on %s) failed to start (its own message says why); every "
                       "rank stops", r, all[r].host);
             status = -1;
         } else if (r > 0 && differs(&all[0], &all[r], r, &found) < 0) {
