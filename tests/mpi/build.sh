@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # build.sh NETC ROOT WORK: the trainers the MPI tests run (fixture mpi_build), each without and with
-# --mpi: smooth (tests/mpi/smooth.net, f32) and models/fmnist_mlp.net in f64 (relu).
+# --mpi: smooth (tests/mpi/smooth.net, f32), models/fmnist_mlp.net in f64 (relu) and augment
+# (tests/mpi/augment.net, f64).
 # Then: a trainer built without --mpi links no MPI library, one built with it does.
 set -u
 netc=$1 root=$2 work=$3
@@ -9,7 +10,9 @@ mkdir -p "$work" && cd "$work" || exit 1
 "$netc" build "$root/tests/mpi/smooth.net" -o smooth >/dev/null &&
     "$netc" build --mpi "$root/tests/mpi/smooth.net" -o smooth_mpi >/dev/null &&
     "$netc" build --dtype f64 "$root/models/fmnist_mlp.net" -o mlp64 >/dev/null &&
-    "$netc" build --mpi --dtype f64 "$root/models/fmnist_mlp.net" -o mlp64_mpi >/dev/null ||
+    "$netc" build --mpi --dtype f64 "$root/models/fmnist_mlp.net" -o mlp64_mpi >/dev/null &&
+    "$netc" build --dtype f64 "$root/tests/mpi/augment.net" -o augment64 >/dev/null &&
+    "$netc" build --mpi --dtype f64 "$root/tests/mpi/augment.net" -o augment64_mpi >/dev/null ||
     { echo "FAIL build"; exit 1; }
 check "without --mpi: no MPI library linked ($(ldd smooth | grep -c libmpi) in ldd)" \
     "$(ldd smooth | grep -q libmpi && echo 1 || echo 0)"

@@ -5,6 +5,9 @@
 #    of a single process within 1e-5 relative (each tensor's L2 norm; st_compare.c says why);
 #  - models/fmnist_mlp.net in f64 (ReLU), 20 steps at batch 61: 2 ranks within 1e-10, where only
 #    the order of the sums differs;
+#  - augment (tests/mpi/augment.net, f64): flipped, rotated and shifted images, 20 steps: 2 ranks
+#    within 1e-10 (each rank keeps its own samples' draws of the whole batch's; a rank that drew
+#    for its own samples alone, planted once, put the weights 0.27 apart);
 #  - rank 0 alone prints: one start-up block, one final line.
 set -u
 root=$1 work=$2 compare=$3
@@ -32,4 +35,11 @@ mpi -np 2 ./mlp64_mpi $run --batch 61 --save ranks64.st >ranks64.log 2>&1
 check "f64, 2 ranks: train" $?
 "$compare" ranks64.st one64.st 1e-10
 check "f64, 2 ranks: the single process's weights within 1e-10" $?
+
+./augment64 $run --save one_aug.st >one_aug.log 2>&1
+check "augmented alone: trains" $?
+mpi -np 2 ./augment64_mpi $run --save ranks_aug.st >ranks_aug.log 2>&1
+check "augmented, 2 ranks: train" $?
+"$compare" ranks_aug.st one_aug.st 1e-10
+check "augmented, 2 ranks: the single process's weights within 1e-10" $?
 finish
