@@ -37,9 +37,14 @@ finish_bg() {
     wait "$bg"
     return 124
 }
-# rank_pid N: the pid of rank N among mpirun $bg's children
+# rank_pid N: the pid of rank N among mpirun $bg's children (read from /proc: no procps needed)
 rank_pid() {
-    for p in $(pgrep -P "$bg"); do
+    local stat p
+    for stat in /proc/[0-9]*/stat; do
+        p=${stat#/proc/}
+        p=${p%/stat}
+        # field 4 is the parent's pid; field 2, the name in parentheses, has no spaces here
+        [ "$(cut -d' ' -f4 "$stat" 2>/dev/null)" = "$bg" ] || continue
         tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && echo "$p"
     done
 }
