@@ -17,7 +17,16 @@
  * print_every), and evaluates the test set only on those epochs and the valid set only on those
  * too, unless early stopping or keep_best needs it after every epoch. The CSV still has a row for
  * every epoch, with empty cells for a split that was not evaluated then: an honest gap rather than
- * a stale number. The final line always comes from an evaluation after the last epoch. */
+ * a stale number. The final line always comes from an evaluation after the last epoch.
+ *
+ * Data parallel (netrt_main_mpi, docs/distributed.md): every rank runs all of the above on the
+ * whole data, in the same order, and the run's NetrtComm (netrt_internal.h) joins them at a few
+ * points only: each step trains on the rank's share of the batch and sums the gradients, the
+ * step's metrics and the stop decision over the ranks (train_epoch); an evaluation passes over
+ * the rank's share of the split and sums (evaluate); start-up ends with the ranks agreeing on
+ * what they train (agree). Every decision is then taken on sums every rank has, so all take it
+ * together. Rank 0 alone prints and writes files (run->writer). Alone, the sums are no-ops and
+ * the run is what it was, to the bit. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, isatty, fileno */
 
 #include <errno.h>
@@ -1159,7 +1168,8 @@ static void print_eval(Run *run)
 {
     const NetrtDataset *ds = &run->ds;
     const NetrtSplit *split = ds->test.n ? &ds->test : ds->valid.n ? &ds->valid : &ds->train;
-    Metrics m = evaluate(run->model, run->comm, &run->map, split, split == &ds->train ? run->order : run->seq);
+    const int32_t *idx = split == &ds->train ? run->order : run->seq;
+    Metrics m = evaluate(run->model, run->comm, &run->map, split, idx);
     print_final(run->model, ds->test.n ? "test" : ds->valid.n ? "valid" : "train", &m);
 }
 
@@ -1568,9 +1578,8 @@ static int resume(Run *run, Loop *loop, NetrtErr *err)
 }
 
 /* Ctrl-C or SIGTERM (sig), seen after a step of `epoch` or after its evaluation (by any rank:
- * every rank stops at the same step): the CSV of the
- * finished epochs, the checkpoint when asked for, where the run stopped. Returns 128 + the
- * signal: 130 for SIGINT, 143 for SIGTERM. */
+ * every rank stops at the same step): the CSV of the finished epochs, the checkpoint when asked
+ * for, where the run stopped. Returns 128 + the signal: 130 for SIGINT, 143 for SIGTERM. */
 static int interrupted(Run *run, Loop *loop, int epoch, int sig, NetrtErr *err)
 {
     progress_clear(&loop->pg);
@@ -2156,7 +2165,7 @@ static void fingerprint(const Run *run, int ok, int argc, char **argv, Fingerpri
 /* What rank r's fingerprint has that rank 0's has not, as a message; 0 when nothing differs. */
 static int differs(const Fingerprint *r0, const Fingerprint *f, int r, NetrtErr *err)
 {
-    char who[128];
+    char who[256]; /* two host names of up to 63 characters */
     snprintf(who, sizeof who, "rank %d (on %s) differs from rank 0 (on %s):", r, f->host,
              r0->host);
     if (strcmp(f->source_hash, r0->source_hash))

@@ -1,5 +1,5 @@
 /* st_compare A.safetensors B.safetensors TOL: every tensor of A is in B with the same dtype and
- * size, and within TOL of it relatively: ‖a − b‖ ≤ TOL · ‖b‖, the L2 norms of the whole tensor
+ * size, and within TOL of it: ‖a − b‖ ≤ TOL · ‖b‖, the L2 norms of the tensor
  * (F32 and F64; I64 and I32 must be equal). Prints each tensor's relative difference, and the
  * largest of one value's, max|a − b| / max|b|, for information; exit 0 when all are within TOL,
  * 1 when one is not, 2 on a file it cannot read. The MPI tests compare the weights of a run on
