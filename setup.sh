@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh: install what netc needs, then build it into build/.
 #   Debian packages: a C compiler, CMake, Flex, Bison, OpenBLAS, zlib, libpng, Fashion-MNIST, npm,
-#   gnuplot-nox (the trainers' --plot and netc sweep's curves draw with it);
+#   gnuplot-nox (the trainers' --plot and netc sweep's curves draw with it), Open MPI (netc build
+#   --mpi, docs/distributed.md; its tests run mpirun);
 #   with --test (test.sh) also what only the tests use: clang and its runtime libraries (libFuzzer,
 #   the sanitizers), valgrind, graphviz (`netc dot`'s output is drawn by dot -Tsvg), and on amd64
 #   the aarch64 cross compiler, qemu-user and arm64 OpenBLAS, zlib and libpng (tests/cross/).
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(gcc make cmake flex bison libopenblas-dev zlib1g-dev libpng-dev dataset-fashion-mnist npm
-          gnuplot-nox)
+          gnuplot-nox openmpi-bin libopenmpi-dev)
 # libclang-rt-dev: libFuzzer and clang's sanitizer runtimes (libclang-rt-14-dev on Debian 12)
 [ "${1:-}" = --test ] && packages+=(clang libclang-rt-dev valgrind graphviz)
 missing=()

@@ -593,7 +593,7 @@ static void emit_data_settings(Emitter *e)
 }
 
 /* The tables, the model as the runtime sees it, and main(). */
-static void emit_tables(Emitter *e)
+static void emit_tables(Emitter *e, bool mpi)
 {
     const Net *net = e->net;
     const Ir *ir = e->ir;
@@ -648,7 +648,7 @@ static void emit_tables(Emitter *e)
     emit_blank(e);
     emit(e, "#ifndef NETC_NO_MAIN /* a test may include this file and drive the model itself */");
     emit_function(e, "int main(int argc, char **argv)");
-    emit(e, "return netrt_main(&model, argc, argv);");
+    emit(e, "return %s(&model, argc, argv);", mpi ? "netrt_main_mpi" : "netrt_main");
     emit_close(e, NULL);
     emit(e, "#endif");
 }
@@ -696,7 +696,7 @@ bool emit_c(FILE *out, const Source *src, const Net *net, const Ir *ir, const Em
     emit_update(&e);
     emit_blank(&e);
     emit_target_function(&e);
-    emit_tables(&e);
+    emit_tables(&e, opt->mpi);
     arena_free(e.scratch);
     return !ferror(out);
 }

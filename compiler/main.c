@@ -46,6 +46,8 @@ static const char usage[] =
     "  -D NAME=VALUE        replace the value of 'let NAME' in the file: any value a let\n"
     "                       takes (-D lr=1e-3, -D act=gelu, -D w_init=normal(0.01))\n"
     "  -v, --verbose        build: print the C compiler's command before running it\n"
+    "  --mpi                gen, build: a trainer that runs as the ranks of a data-parallel\n"
+    "                       run under mpirun, linked with MPI (docs/distributed.md)\n"
     "export:\n"
     "  --weights FILE       the trained weights, as the trainer's --save wrote them\n"
     "  --mean M --std S     the input normalization the trainer measured (normalize = true\n"
@@ -159,6 +161,8 @@ static int parse_args(int argc, char **argv, Options *o)
             o->defines[o->ndefines++] = d;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o->verbose = true;
+        } else if (!strcmp(a, "--mpi")) {
+            o->emit.mpi = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             return fail_usage("unknown option '%s'", a);
         } else if (o->input) {
@@ -173,9 +177,9 @@ static int parse_args(int argc, char **argv, Options *o)
         if (!o->exp.weights)
             return fail_usage("export needs the trained weights: --weights FILE (the trainer's "
                               "--save)%s", "");
-        if (o->emit.f64 || o->emit.batch_max)
-            return fail_usage("export writes float code for one sample at a time: --dtype and "
-                              "--batch-max do not apply%s", "");
+        if (o->emit.f64 || o->emit.batch_max || o->emit.mpi)
+            return fail_usage("export writes float code for one sample at a time: --dtype, "
+                              "--batch-max and --mpi do not apply%s", "");
         if ((o->mean_text && !parse_numbers("--mean", o->mean_text, o->exp.mean, &o->exp.nmean)) ||
             (o->std_text && !parse_numbers("--std", o->std_text, o->exp.std, &o->exp.nstd)))
             return 1;
@@ -322,6 +326,7 @@ static int split_words(char *s, char **argv, int max)
  * BIN/../include/netc/netrt.h, as `cmake --install` lays them out), else this build tree's. */
 typedef struct {
     char include[PATH_MAX], library[PATH_MAX];
+    char mpi_library[PATH_MAX]; /* libnetrt_mpi.a, for --mpi; "" when netc was built without MPI */
 } RuntimePaths;
 
 static RuntimePaths runtime_paths(void)
@@ -329,6 +334,7 @@ static RuntimePaths runtime_paths(void)
     RuntimePaths r;
     snprintf(r.include, sizeof r.include, "%s", NETRT_INCLUDE_DIR);
     snprintf(r.library, sizeof r.library, "%s", NETRT_LIBRARY);
+    snprintf(r.mpi_library, sizeof r.mpi_library, "%s", NETRT_MPI_LIBRARY);
     char bin[PATH_MAX], lib[PATH_MAX + 32], include[PATH_MAX + 32];
     ssize_t n = readlink("/proc/self/exe", bin, sizeof bin - 1);
     char *slash = n > 0 ? memrchr(bin, '/', (size_t)n) : NULL;
@@ -342,6 +348,10 @@ static RuntimePaths runtime_paths(void)
         *strrchr(real_include, '/') = '\0'; /* the header's folder */
         memcpy(r.library, real_lib, sizeof r.library);
         memcpy(r.include, real_include, sizeof r.include);
+        char mpi_lib[PATH_MAX + 32];
+        snprintf(mpi_lib, sizeof mpi_lib, "%s/../lib/netc/libnetrt_mpi.a", bin);
+        if (r.mpi_library[0] && !realpath(mpi_lib, r.mpi_library))
+            r.mpi_library[0] = '\0';
     }
     return r;
 }
@@ -364,7 +374,7 @@ static void print_command(FILE *f, char *const *argv)
     fputc('\n', f);
 }
 
-static int compile_trainer(const char *c_path, const char *exe, bool verbose)
+static int compile_trainer(const char *c_path, const char *exe, bool verbose, bool mpi)
 {
     enum { MAX_ARGS = 256 };
     char *argv[MAX_ARGS];
@@ -376,7 +386,8 @@ static int compile_trainer(const char *c_path, const char *exe, bool verbose)
      * scalar (to set errno), which made Adam's update a third of the epoch */
     char *flags_copy = strdup(cflags ? cflags : "-O3 -march=native -fno-math-errno");
     char *libs_copy = strdup(NETC_LINK_LIBS);
-    if (!cc_copy || !flags_copy || !libs_copy) {
+    char *mpi_libs_copy = strdup(NETC_MPI_LINK_LIBS);
+    if (!cc_copy || !flags_copy || !libs_copy || !mpi_libs_copy) {
         fprintf(stderr, "netc: out of memory\n");
         return 2;
     }
@@ -384,10 +395,16 @@ static int compile_trainer(const char *c_path, const char *exe, bool verbose)
     n += split_words(flags_copy, argv + n, MAX_ARGS - 32 - n);
     RuntimePaths runtime = runtime_paths();
     const char *fixed[] = {"-std=c11", "-I", runtime.include, "-I", NETC_CBLAS_INCLUDE_DIR,
-                           "-o", exe, c_path, runtime.library};
+                           "-o", exe, c_path};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         argv[n++] = (char *)fixed[i];
-    n += split_words(libs_copy, argv + n, MAX_ARGS - 1 - n);
+    /* --mpi: netrt_main_mpi's library before the runtime it calls, MPI's after the rest */
+    if (mpi)
+        argv[n++] = runtime.mpi_library;
+    argv[n++] = runtime.library;
+    n += split_words(libs_copy, argv + n, MAX_ARGS - 1 - 16 - n);
+    if (mpi)
+        n += split_words(mpi_libs_copy, argv + n, MAX_ARGS - 1 - n);
     argv[n] = NULL;
 
     if (verbose) {
@@ -415,6 +432,7 @@ static int compile_trainer(const char *c_path, const char *exe, bool verbose)
     free(cc_copy);
     free(flags_copy);
     free(libs_copy);
+    free(mpi_libs_copy);
     return rc != 0 ? 2 : 0;
 }
 
@@ -760,6 +778,8 @@ int main(int argc, char **argv)
     if (o.emit.batch_max)
         snprintf(batch_opt, sizeof batch_opt, " --batch-max %d", o.emit.batch_max);
     char *command = concat(arena, o.emit.f64 ? "netc gen --dtype f64" : "netc gen", batch_opt);
+    if (o.emit.mpi)
+        command = concat(arena, command, " --mpi");
     for (int i = 0; i < o.ndefines; i++)
         command = concat(arena, concat(arena, command, " -D "), o.defines[i]);
     o.emit.command = concat(arena, concat(arena, command, " "), o.input);
@@ -795,11 +815,17 @@ int main(int argc, char **argv)
         status = 1;
         goto done;
     }
+    if (o.emit.mpi && !runtime_paths().mpi_library[0]) {
+        fprintf(stderr, "netc: --mpi: this netc was built without MPI, so it has no libnetrt_mpi "
+                "to link (Debian: apt-get install libopenmpi-dev, then build netc again)\n");
+        status = 2;
+        goto done;
+    }
     if (!write_c(c_path, &src, &net, &ir, &o.emit)) {
         status = 2;
         goto done;
     }
-    status = compile_trainer(c_path, exe, o.verbose);
+    status = compile_trainer(c_path, exe, o.verbose, o.emit.mpi);
     if (status == 0)
         printf("%s%s\n", strchr(exe, '/') ? "" : "./", exe);
 

@@ -364,6 +364,7 @@ typedef struct {
     bool f64;                   /* double precision (for gradient checks)                     */
     int batch_max;              /* 0: max(train batch, 1024)                                  */
     const char *command;        /* the command line, for the header comment                   */
+    bool mpi;                   /* main() calls netrt_main_mpi: a rank under mpirun (--mpi)   */
 } EmitOptions;
 
 /* The rows of every buffer: the largest batch the trainer takes, in training or evaluation. */

@@ -138,3 +138,10 @@ void netrt_augment_image(const NetrtAugment *aug, NetrtRng *rng, const uint8_t *
     netrt_augment_draw(aug, rng, h, w, &t);
     netrt_augment_apply(src, dst, c, h, w, t.flip, t.angle, t.dx, t.dy);
 }
+
+void netrt_augment_skip(NetrtAugmenter *aug, int h, int w, int count)
+{
+    NetrtTransform t;
+    for (int i = 0; i < count; i++)
+        netrt_augment_draw(aug->settings, &aug->rng, h, w, &t);
+}

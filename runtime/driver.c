@@ -17,7 +17,16 @@
  * print_every), and evaluates the test set only on those epochs and the valid set only on those
  * too, unless early stopping or keep_best needs it after every epoch. The CSV still has a row for
  * every epoch, with empty cells for a split that was not evaluated then: an honest gap rather than
- * a stale number. The final line always comes from an evaluation after the last epoch. */
+ * a stale number. The final line always comes from an evaluation after the last epoch.
+ *
+ * Data parallel (netrt_main_mpi, docs/distributed.md): every rank runs all of the above on the
+ * whole data, in the same order, and the run's NetrtComm (netrt_internal.h) joins them at a few
+ * points only: each step trains on the rank's share of the batch and sums the gradients, the
+ * step's metrics and the stop decision over the ranks (train_epoch); an evaluation passes over
+ * the rank's share of the split and sums (evaluate); start-up ends with the ranks agreeing on
+ * what they train (agree). Every decision is then taken on sums every rank has, so all take it
+ * together. Rank 0 alone prints and writes files (run->writer). Alone, the sums are no-ops and
+ * the run is what it was, to the bit. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, isatty, fileno */
 
 #include <errno.h>
@@ -336,18 +345,50 @@ static void state_copy(const NetrtModel *model, unsigned char *snapshot, int sav
     }
 }
 
-/* Forward and loss over a whole split, in batches of batch_max; seq is 0, 1, 2, … */
-static Metrics evaluate(const NetrtModel *model, const NetrtPixelMap *map,
+/* Rank r's share of n items (a batch's rows, a split's samples) among size ranks: items
+ * [shard(n, r, size), shard(n, r + 1, size)). Shares differ by one at most, the first n % size
+ * ranks holding the larger ones, so that rank 0 has an item whenever there is one. Alone: all. */
+static int shard(int n, int r, int size)
+{
+    return r * (n / size) + (r < n % size ? r : n % size);
+}
+
+static void sums_add(Sums *to, const Sums *s)
+{
+    to->loss += s->loss;
+    to->correct += s->correct;
+    to->sq += s->sq;
+    to->abs += s->abs;
+    to->n += s->n;
+}
+
+/* A pass's sums over every rank's share, added up on every rank (nothing to do alone). */
+static void sums_reduce(NetrtComm *comm, Sums *s)
+{
+    if (comm->size == 1)
+        return;
+    double v[5] = {s->loss, (double)s->correct, s->sq, s->abs, (double)s->n};
+    comm->sum(comm, v, 5, NETRT_F64);
+    *s = (Sums){v[0], (long)v[1], v[2], v[3], (long)v[4]};
+}
+
+/* Forward and loss over a whole split, in batches of batch_max; seq is 0, 1, 2, … Each rank
+ * passes over its share of the split (shard), and the sums are added up: every rank gets the
+ * metrics of the whole split. */
+static Metrics evaluate(const NetrtModel *model, NetrtComm *comm, const NetrtPixelMap *map,
                         const NetrtSplit *split, const int32_t *seq)
 {
     Sums sums = {0};
-    for (int start = 0; start < split->n; start += model->batch_max) {
-        int B = split->n - start < model->batch_max ? split->n - start : model->batch_max;
+    int lo = shard(split->n, comm->rank, comm->size);
+    int hi = shard(split->n, comm->rank + 1, comm->size);
+    for (int start = lo; start < hi; start += model->batch_max) {
+        int B = hi - start < model->batch_max ? hi - start : model->batch_max;
         netrt_batch_fill(model, map, split, seq + start, B, NULL);
         model->forward(B, 0);
         sums_add_outputs(model, B, &sums);
         sums.loss += model->loss(B) * B;
     }
+    sums_reduce(comm, &sums);
     return sums_metrics(model, &sums);
 }
 
@@ -840,6 +881,17 @@ typedef struct {
     NetrtAugmenter aug;      /* scratch == NULL: no augmentation */
     StepLog *steps;          /* --log-every: room for every row of the run */
     int n_steps, max_step_rows;
+    /* The ranks of a data-parallel run (netrt_comm_single alone). Rank 0 alone writes files and
+     * prints (the others' standard output is /dev/null); every rank trains. */
+    NetrtComm *comm;
+    int opened;              /* comm->open has run: its collective operations may be called */
+    int writer;              /* rank 0 */
+    void *grads;             /* the gradients as one buffer for the sum: the parameters' own
+                                when they follow each other in memory, else a copy (packed) */
+    size_t n_grads;          /* values in it */
+    int grads_packed;
+    double sum_seconds;      /* in the gradients' sums so far, and how many */
+    long sums;
 } Run;
 
 /* The epoch loop's state: the schedule's clock, which epochs are printed, and how training goes. */
@@ -877,6 +929,8 @@ static void run_free(Run *run)
     free(run->aug.scratch);
     free(run->aug.draw);
     free(run->steps);
+    if (run->grads_packed)
+        free(run->grads);
     free(run);
 }
 
@@ -893,7 +947,8 @@ static int stdout_failed(NetrtErr *err)
 
 static int fail(Run *run, const NetrtErr *err, int status)
 {
-    netrt_err_print(err);
+    if (err->msg[0]) /* empty: another rank reported it (agree) */
+        netrt_err_print(err);
     if (run)
         run_free(run);
     return status;
@@ -962,17 +1017,31 @@ static int set_up(Run *run, int argc, char **argv, NetrtErr *err)
     const NetrtModel *model = run->model;
     NetrtOptions *opt = &run->opt;
     /* Before anything calls BLAS: this may run the program again with better kernels. */
-    if (netrt_blas_setup(argc, argv, NULL, &run->blas, err) < 0 ||
-        netrt_cli_parse(model, argc, argv, opt, err) < 0)
+    if (netrt_blas_setup(argc, argv, NULL, &run->blas, err) < 0)
+        return -1;
+    /* then the ranks (MPI_Init), once the program will not be run again */
+    NetrtComm *comm = run->comm;
+    if (comm->open && comm->open(comm, err) < 0)
+        return -1;
+    run->opened = 1;
+    run->writer = comm->rank == 0;
+    if (comm->size > 1)
+        netrt_err_set_rank(comm->rank);
+    /* rank 0 alone prints; the others' errors still reach stderr, with their rank */
+    if (!run->writer && !freopen("/dev/null", "w", stdout))
+        return netrt_err(err, "rank %d: /dev/null: %s", comm->rank, strerror(errno));
+    if (netrt_cli_parse(model, argc, argv, opt, err) < 0)
         return -1;
     if (opt->help)
         return 0;
-    if ((opt->save && netrt_check_output("--save", opt->save, err) < 0) ||
-        (opt->checkpoint && netrt_check_output("--checkpoint", opt->checkpoint, err) < 0) ||
-        (opt->csv && netrt_check_output("--csv", opt->csv, err) < 0) ||
-        (opt->weights_png && (netrt_check_output("--weights-png", opt->weights_png, err) < 0 ||
-                              draw_weights(model, opt->weights_png, 0, err) < 0)) ||
-        check_plot(opt, err) < 0)
+    /* the other ranks write no file */
+    if (run->writer &&
+        ((opt->save && netrt_check_output("--save", opt->save, err) < 0) ||
+         (opt->checkpoint && netrt_check_output("--checkpoint", opt->checkpoint, err) < 0) ||
+         (opt->csv && netrt_check_output("--csv", opt->csv, err) < 0) ||
+         (opt->weights_png && (netrt_check_output("--weights-png", opt->weights_png, err) < 0 ||
+                               draw_weights(model, opt->weights_png, 0, err) < 0)) ||
+         check_plot(opt, err) < 0))
         return -1;
     if (opt->threads)
         openblas_set_num_threads(opt->threads);
@@ -1023,6 +1092,33 @@ static int plan_step_log(Run *run)
     return run->steps ? 0 : -1;
 }
 
+/* With more than one rank: the one buffer the gradients are summed in. Generated code keeps
+ * them in one struct of arrays of one type, one after the other: then the buffer is the
+ * gradients themselves; otherwise room to pack them into, and unpack from, each step. 0, or -1
+ * when out of memory. */
+static int plan_gradients(Run *run)
+{
+    const NetrtModel *model = run->model;
+    if (run->comm->size == 1 || model->n_params == 0)
+        return 0;
+    size_t elem = model->dtype == NETRT_F32 ? sizeof(float) : sizeof(double), n = 0;
+    const char *first = model->params[0].grad;
+    int contiguous = 1;
+    for (int p = 0; p < model->n_params; p++) {
+        if ((const char *)model->params[p].grad != first + n * elem)
+            contiguous = 0;
+        n += model->params[p].size;
+    }
+    run->n_grads = n;
+    if (contiguous) {
+        run->grads = model->params[0].grad;
+        return 0;
+    }
+    run->grads_packed = 1;
+    run->grads = malloc(n * elem);
+    return run->grads ? 0 : -1;
+}
+
 /* The run's length, and what the loop needs, allocated before the first step. 0, or -1. */
 static int plan_run(Run *run, NetrtErr *err)
 {
@@ -1051,7 +1147,7 @@ static int plan_run(Run *run, NetrtErr *err)
     if (tr->keep_best)
         run->snapshot = malloc(snapshot ? snapshot : 1);
     if (!run->order || !run->seq || !run->log || (tr->keep_best && !run->snapshot) ||
-        plan_step_log(run) < 0)
+        plan_step_log(run) < 0 || plan_gradients(run) < 0)
         return netrt_err(err, "out of memory (for a run of %d epochs)", run->run_epochs);
     for (int i = 0; i < n; i++)
         run->order[i] = i;
@@ -1083,7 +1179,8 @@ static void print_eval(Run *run)
 {
     const NetrtDataset *ds = &run->ds;
     const NetrtSplit *split = ds->test.n ? &ds->test : ds->valid.n ? &ds->valid : &ds->train;
-    Metrics m = evaluate(run->model, &run->map, split, split == &ds->train ? run->order : run->seq);
+    const int32_t *idx = split == &ds->train ? run->order : run->seq;
+    Metrics m = evaluate(run->model, run->comm, &run->map, split, idx);
     print_final(run->model, ds->test.n ? "test" : ds->valid.n ? "valid" : "train", &m);
 }
 
@@ -1154,6 +1251,19 @@ static int predict(Run *run, NetrtErr *err)
     return netrt_predict(run->model, &run->map, split, idx, 1, stdout, err);
 }
 
+/* The model's own draws (dropout) on ranks other than 0: a stream of the rank's own, seeded from
+ * rank 0's state and the rank, so that the ranks' rows do not share their masks. Rank 0, and a
+ * run alone, keep the stream a single process has. */
+static void rank_stream(const Run *run)
+{
+    const NetrtModel *model = run->model;
+    if (!model->rng || run->comm->rank == 0)
+        return;
+    NetrtRng rng;
+    netrt_rng_seed(&rng, *model->rng ^ (0x9e3779b97f4a7c15u * (uint64_t)run->comm->rank));
+    *model->rng = netrt_rng_next(&rng);
+}
+
 /* The last of the set-up before training: streams of their own for the model's draws (dropout)
  * and the augmentation, the CSV's header, the loop's state, and the start-up block. 0, or -1. */
 static int start_training(Run *run, Loop *loop, NetrtErr *err)
@@ -1163,6 +1273,7 @@ static int start_training(Run *run, Loop *loop, NetrtErr *err)
     const NetrtTrain *tr = &opt->train;
     if (model->rng)
         *model->rng = netrt_rng_next(&run->init_rng);
+    rank_stream(run);
     if (netrt_augment_is_on(&model->data.augment) && opt->augment && run->ds.train.pixels) {
         run->aug.settings = &model->data.augment;
         netrt_rng_seed(&run->aug.rng, netrt_rng_next(&run->init_rng));
@@ -1181,13 +1292,14 @@ static int start_training(Run *run, Loop *loop, NetrtErr *err)
     loop->higher_better = tr->monitor == NETRT_MONITOR_VALID_ACC;
     loop->hyper = (NetrtHyper){tr->lr, tr->momentum, tr->weight_decay, 0, tr->clip_value,
                                tr->clip_norm};
-    loop->pg.on = !opt->quiet && isatty(fileno(stderr));
+    loop->pg.on = run->writer && !opt->quiet && isatty(fileno(stderr));
     /* curves need every epoch's point: without them a full-batch CSV had empty valid and test
      * cells on all but the printed epochs */
     loop->every_epoch = opt->csv || opt->plot;
     /* An unwritable CSV path should fail now, not after the first epoch. */
     loop->csv_pace = (CsvPace){now(), 0};
-    if (opt->csv && csv_log(&loop->csv_pace, 1, opt->csv, model, run->log, 0, NULL, 0, err) < 0)
+    if (opt->csv && run->writer &&
+        csv_log(&loop->csv_pace, 1, opt->csv, model, run->log, 0, NULL, 0, err) < 0)
         return -1;
     if (!opt->quiet)
         print_startup(model, opt, &run->ds, run->batch, run->run_epochs, run->total_steps,
@@ -1455,7 +1567,8 @@ static int resume(Run *run, Loop *loop, NetrtErr *err)
         if (run->aug.scratch)
             rng_unpack(x.rng_augment, &run->aug.rng);
         if (model->rng)
-            *model->rng = (uint64_t)x.rng_model;
+            *model->rng = (uint64_t)x.rng_model; /* rank 0's */
+        rank_stream(run);
         loop->epochs = (int)x.position[0], loop->step = x.position[1];
         loop->at = (int)x.position[2], loop->best_epoch = (int)x.position[3];
         loop->best = x.position_values[0];
@@ -1475,19 +1588,18 @@ static int resume(Run *run, Loop *loop, NetrtErr *err)
     return status;
 }
 
-/* Ctrl-C or SIGTERM, seen after a step of `epoch` or after its evaluation: the CSV of the
- * finished epochs, the checkpoint when asked for, where the run stopped. Returns 128 + the
- * signal: 130 for SIGINT, 143 for SIGTERM. */
-static int interrupted(Run *run, Loop *loop, int epoch, NetrtErr *err)
+/* Ctrl-C or SIGTERM (sig), seen after a step of `epoch` or after its evaluation (by any rank:
+ * every rank stops at the same step): the CSV of the finished epochs, the checkpoint when asked
+ * for, where the run stopped. Returns 128 + the signal: 130 for SIGINT, 143 for SIGTERM. */
+static int interrupted(Run *run, Loop *loop, int epoch, int sig, NetrtErr *err)
 {
-    int sig = netrt_interrupted();
     progress_clear(&loop->pg);
     NetrtErr csv_err;
-    if (run->opt.csv)
+    if (run->opt.csv && run->writer)
         write_csv(run->opt.csv, run->model, run->log, loop->epochs, run->steps, run->n_steps,
                   &csv_err);
     /* between epochs the checkpoint of the last one is already written */
-    if (run->opt.checkpoint && loop->at && write_checkpoint(run, loop, err) < 0)
+    if (run->opt.checkpoint && run->writer && loop->at && write_checkpoint(run, loop, err) < 0)
         return 1;
     printf("interrupted by %s: %d epochs and %d of %d samples of epoch %d done, step %ld",
            sig == SIGINT ? "SIGINT" : "SIGTERM", loop->epochs, loop->at, run->n, epoch,
@@ -1515,7 +1627,7 @@ static int diverged(const Run *run, Loop *loop, int epoch, int batch_no, double 
     netrt_err_hint(err, "the training diverged; try a lower learning rate (--lr, now %g)",
                    run->opt.train.lr);
     NetrtErr csv_err;
-    if (run->opt.csv)
+    if (run->opt.csv && run->writer)
         write_csv(run->opt.csv, run->model, run->log, epoch - 1, run->steps, run->n_steps,
                   &csv_err);
     return 3;
@@ -1539,6 +1651,110 @@ static void log_steps(Run *run, Loop *loop, int epoch, const Sums *sums, int las
     run->steps[run->n_steps++] = (StepLog){loop->step, epoch, loop->hyper.lr,
                                            sums_metrics(run->model, w)};
     *w = (Sums){0};
+}
+
+/* A step's sums (this rank's rows) added up over the ranks, *loss then the batch's mean loss,
+ * and with them whether a rank caught a signal: the signal every rank then stops on (SIGINT
+ * before SIGTERM), or 0. Alone: nothing to add up; the signal is looked at after the step. */
+static int step_reduce(Run *run, Sums *step, double *loss)
+{
+    NetrtComm *comm = run->comm;
+    if (comm->size == 1)
+        return 0;
+    int sig = netrt_interrupted();
+    double v[7] = {step->loss, (double)step->correct, step->sq, step->abs, (double)step->n,
+                   sig == SIGINT, sig == SIGTERM};
+    comm->sum(comm, v, 7, NETRT_F64);
+    *step = (Sums){v[0], (long)v[1], v[2], v[3], (long)v[4]};
+    *loss = step->loss / (double)step->n;
+    return v[5] > 0 ? SIGINT : v[6] > 0 ? SIGTERM : 0;
+}
+
+/* Between epochs: the signal a rank caught, the same on every rank (step_reduce). */
+static int stop_signal(Run *run)
+{
+    NetrtComm *comm = run->comm;
+    int sig = netrt_interrupted();
+    if (comm->size == 1)
+        return sig;
+    double v[2] = {sig == SIGINT, sig == SIGTERM};
+    comm->sum(comm, v, 2, NETRT_F64);
+    return v[0] > 0 ? SIGINT : v[1] > 0 ? SIGTERM : 0;
+}
+
+/* The batch's mean gradient, on every rank: each rank's gradients are the mean over its rows,
+ * so weighted by its share of the batch (rows / B) they add up to the mean over all B rows; the
+ * sum is one MPI_Allreduce over one buffer (plan_gradients). A rank without rows (a last batch
+ * smaller than the ranks) adds zeros. Alone: nothing to do, the gradients are the batch's. */
+static void sum_gradients(Run *run, int rows, int B)
+{
+    const NetrtModel *model = run->model;
+    NetrtComm *comm = run->comm;
+    if (comm->size == 1 || !run->grads)
+        return;
+    int f32 = model->dtype == NETRT_F32;
+    size_t elem = f32 ? sizeof(float) : sizeof(double);
+    double share = (double)rows / B;
+    unsigned char *packed = run->grads;
+    for (int p = 0; p < model->n_params; p++) {
+        const NetrtParam *param = &model->params[p];
+        for (size_t i = 0; i < param->size; i++)
+            if (f32)
+                ((float *)param->grad)[i] = rows ? (float)(((float *)param->grad)[i] * share) : 0;
+            else
+                ((double *)param->grad)[i] = rows ? ((double *)param->grad)[i] * share : 0;
+        if (run->grads_packed) {
+            memcpy(packed, param->grad, param->size * elem);
+            packed += param->size * elem;
+        }
+    }
+    double t0 = now();
+    comm->sum(comm, run->grads, run->n_grads, model->dtype);
+    run->sum_seconds += now() - t0;
+    run->sums++;
+    packed = run->grads;
+    for (int p = 0; run->grads_packed && p < model->n_params; p++) {
+        memcpy(model->params[p].grad, packed, model->params[p].size * elem);
+        packed += model->params[p].size * elem;
+    }
+}
+
+/* Buffers (batchnorm's running statistics) move with each rank's own rows in forward: after the
+ * step every rank takes their mean over the ranks that had rows (the first min(B, size): shard),
+ * so that all ranks keep the same buffers. The batch statistics themselves stay each rank's
+ * (as PyTorch's DistributedDataParallel without SyncBatchNorm; docs/distributed.md). */
+static void average_buffers(Run *run, int rows, int B)
+{
+    const NetrtModel *model = run->model;
+    NetrtComm *comm = run->comm;
+    if (comm->size == 1)
+        return;
+    double ranks = B < comm->size ? B : comm->size;
+    for (int k = 0; k < model->n_buffers; k++) {
+        const NetrtBuffer *buf = &model->buffers[k];
+        if (buf->is_count) { /* the same on every rank that had rows */
+            for (size_t i = 0; i < buf->size; i++) {
+                int64_t *count = &((int64_t *)buf->value)[i];
+                double v = rows ? (double)*count : 0;
+                comm->sum(comm, &v, 1, NETRT_F64);
+                *count = llround(v / ranks);
+            }
+        } else if (model->dtype == NETRT_F32) {
+            float *v = buf->value;
+            for (size_t i = 0; !rows && i < buf->size; i++)
+                v[i] = 0;
+            comm->sum(comm, v, buf->size, NETRT_F32);
+            for (size_t i = 0; i < buf->size; i++)
+                v[i] = (float)(v[i] / ranks);
+        } else {
+            double *v = buf->value;
+            for (size_t i = 0; !rows && i < buf->size; i++)
+                v[i] = 0;
+            comm->sum(comm, v, buf->size, NETRT_F64);
+            for (size_t i = 0; i < buf->size; i++)
+                v[i] /= ranks;
+        }
+    }
 }
 
 /* One pass over the training split, shuffled: a step per batch (forward, loss, backward, update)
@@ -1573,27 +1789,47 @@ static int train_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
             hyper->momentum = netrt_schedule_momentum(sched, tr->momentum, loop->step,
                                                       loop->sched_total);
         }
-        netrt_batch_fill(model, &run->map, &run->ds.train, run->order + start, B,
-                         run->aug.scratch ? &run->aug : NULL);
-        model->forward(B, 1);
-        sums_add_outputs(model, B, &sums);
-        double loss = model->loss(B);
+        /* this rank's rows of the batch (all of them alone), and their sums */
+        int lo = shard(B, run->comm->rank, run->comm->size);
+        int rows = shard(B, run->comm->rank + 1, run->comm->size) - lo;
+        Sums step = {0};
+        double loss = 0;
+        /* augmentation draws for every row of the batch, in order, on every rank, each keeping
+         * its own rows' draws: the images are those of a single process */
+        if (run->aug.scratch)
+            netrt_augment_skip(&run->aug, model->in_h, model->in_w, lo);
+        if (rows > 0) {
+            netrt_batch_fill(model, &run->map, &run->ds.train, run->order + start + lo, rows,
+                             run->aug.scratch ? &run->aug : NULL);
+            model->forward(rows, 1);
+            sums_add_outputs(model, rows, &step);
+            loss = model->loss(rows);
+            step.loss = loss * rows;
+        }
+        if (run->aug.scratch)
+            netrt_augment_skip(&run->aug, model->in_h, model->in_w, B - lo - rows);
+        int sig = step_reduce(run, &step, &loss);
         loop->step++;
         batch_no++;
         if (!isfinite(loss))
             return diverged(run, loop, epoch, batch_no, loss, err);
-        sums.loss += loss * B;
-        model->backward(B);
+        sums_add(&sums, &step);
+        if (rows > 0)
+            model->backward(rows);
+        sum_gradients(run, rows, B);
         hyper->step = loop->step;
         model->update(hyper);
+        average_buffers(run, rows, B);
         if (run->steps)
             log_steps(run, loop, epoch, &sums, 0);
         if (loop->pg.on)
             progress_show(&loop->pg, epoch, run->run_epochs, batch_no, batches, start + B, n,
                           sums.loss / sums.n);
-        if (netrt_interrupted()) {
+        if (run->comm->size == 1)
+            sig = netrt_interrupted();
+        if (sig) {
             loop->at = start + B, loop->partial = sums, loop->partial_seconds = now() - t0;
-            return interrupted(run, loop, epoch, err);
+            return interrupted(run, loop, epoch, sig, err);
         }
     }
     log->seconds = now() - t0;
@@ -1618,7 +1854,7 @@ static void judge_epoch(Run *run, Loop *loop, int epoch)
         loop->stop = STOP_LOSS_BELOW;
     if (!loop->watch)
         return;
-    log->valid = evaluate(run->model, &run->map, &run->ds.valid, run->seq);
+    log->valid = evaluate(run->model, run->comm, &run->map, &run->ds.valid, run->seq);
     log->has_valid = 1;
     int higher_better = loop->higher_better;
     double value = higher_better ? log->valid.acc : log->valid.loss, best = loop->best;
@@ -1649,18 +1885,19 @@ static int report_epoch(Run *run, Loop *loop, int epoch, NetrtErr *err)
     }
     if (printed || loop->every_epoch) {
         if (ds->valid.n && !log->has_valid) {
-            log->valid = evaluate(run->model, &run->map, &ds->valid, run->seq);
+            log->valid = evaluate(run->model, run->comm, &run->map, &ds->valid, run->seq);
             log->has_valid = 1;
         }
         if (ds->test.n) {
-            log->test = evaluate(run->model, &run->map, &ds->test, run->seq);
+            log->test = evaluate(run->model, run->comm, &run->map, &ds->test, run->seq);
             log->has_test = 1;
         }
     }
     if (printed && !opt->quiet)
         print_epoch(run->model, log, epoch, run->run_epochs, run->n, loop->show_lr);
-    if (opt->csv && csv_log(&loop->csv_pace, printed, opt->csv, run->model, run->log, epoch,
-                            run->steps, run->n_steps, err) < 0)
+    if (opt->csv && run->writer &&
+        csv_log(&loop->csv_pace, printed, opt->csv, run->model, run->log, epoch, run->steps,
+                run->n_steps, err) < 0)
         return -1;
     return 0;
 }
@@ -1678,15 +1915,26 @@ static int train(Run *run, Loop *loop, NetrtErr *err)
         if (report_epoch(run, loop, epoch, err) < 0)
             return 1;
         loop->epochs = epoch;
-        if (run->opt.checkpoint && write_checkpoint(run, loop, err) < 0)
+        if (run->opt.checkpoint && run->writer && write_checkpoint(run, loop, err) < 0)
             return 1;
-        if (netrt_interrupted()) /* caught while evaluating: the checkpoint is this epoch's */
-            return interrupted(run, loop, epoch + 1, err);
+        /* caught while evaluating: the checkpoint is this epoch's */
+        int sig = stop_signal(run);
+        if (sig)
+            return interrupted(run, loop, epoch + 1, sig, err);
     }
     return 0;
 }
 
 /* ---- the end --------------------------------------------------------------------------------- */
+
+/* The training time of the epochs run, evaluation excluded. */
+static double training_seconds(const Run *run, const Loop *loop)
+{
+    double t = 0;
+    for (int e = 0; e < loop->epochs; e++)
+        t += run->log[e].seconds;
+    return t;
+}
 
 static void print_stop(const Run *run, const Loop *loop)
 {
@@ -1705,6 +1953,17 @@ static void print_stop(const Run *run, const Loop *loop)
                loop->higher_better ? "valid acc" : "valid loss", tr->patience, loop->best_epoch);
         break;
     }
+}
+
+/* A run on more than one rank: what summing the gradients cost (docs/distributed.md's table). */
+static void print_ranks(const Run *run, const Loop *loop)
+{
+    size_t elem = run->model->dtype == NETRT_F32 ? sizeof(float) : sizeof(double);
+    double bytes = (double)run->n_grads * elem;
+    printf("ranks     %d: gradients summed %ld times, %.0f bytes each, %.3f ms a step (%.1f%% of "
+           "the training time)\n", run->comm->size, run->sums, bytes,
+           run->sums ? 1e3 * run->sum_seconds / run->sums : 0.0,
+           100 * run->sum_seconds / fmax(training_seconds(run, loop), 1e-9));
 }
 
 /* After the last epoch: why training stopped, the final line, and the files asked for. The final
@@ -1730,7 +1989,7 @@ static int finish(Run *run, const Loop *loop, NetrtErr *err)
         final_train = run->log[loop->best_epoch - 1].train;
         final_valid = run->log[loop->best_epoch - 1].valid;
         if (ds->test.n)
-            final_test = evaluate(model, &run->map, &ds->test, run->seq);
+            final_test = evaluate(model, run->comm, &run->map, &ds->test, run->seq);
     }
     if (ds->test.n)
         print_final(model, "test", &final_test);
@@ -1738,6 +1997,10 @@ static int finish(Run *run, const Loop *loop, NetrtErr *err)
         print_final(model, "valid", &final_valid);
     else
         print_final(model, "train", &final_train);
+    if (run->comm->size > 1)
+        print_ranks(run, loop);
+    if (!run->writer) /* the files are rank 0's */
+        return 0;
     if (opt->weights_png && draw_weights(model, opt->weights_png, 1, err) < 0)
         return -1;
     if (opt->save && save_state(model, opt->save, loop->epochs, loop->step, err) < 0)
@@ -1846,17 +2109,190 @@ static int succeed(Run *run, NetrtErr *err)
     return 0;
 }
 
+/* ---- the ranks of a run -------------------------------------------------------------------- */
+
+/* What the ranks of a data-parallel run must share: each rank's, gathered on every rank at
+ * start-up (agree). A rank of another model, precision, thread count, data or command line is
+ * found there, before a step is taken, rather than as weights that silently drift apart. */
+typedef struct {
+    int32_t ok;              /* its start-up went well (else its error is on its stderr) */
+    int32_t dtype, threads, blas_threads;
+    int32_t n[3];            /* train, valid and test samples */
+    uint64_t data;           /* a hash of every sample and label, and of the normalization */
+    uint64_t settings;       /* a hash of the command line */
+    char source_hash[32];    /* of the .net file the trainer was generated from */
+    char host[64];           /* for the messages */
+} Fingerprint;
+
+static uint64_t hash_bytes(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *b = data;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) { /* a word at a time: Fashion-MNIST's 47 MB in a few ms */
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0x100000001b3u;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3u;
+    return h;
+}
+
+static uint64_t hash_split(uint64_t h, const NetrtSplit *s)
+{
+    size_t n = (size_t)s->n;
+    if (s->pixels)
+        return hash_bytes(hash_bytes(h, s->pixels, n * s->size), s->labels, n);
+    if (s->x)
+        return hash_bytes(hash_bytes(h, s->x, n * s->size * sizeof(float)), s->y,
+                          n * s->y_size * sizeof(float));
+    return h;
+}
+
+static void fingerprint(const Run *run, int ok, int argc, char **argv, Fingerprint *f)
+{
+    const NetrtDataset *ds = &run->ds;
+    memset(f, 0, sizeof *f);
+    f->ok = ok;
+    f->dtype = run->model->dtype;
+    f->threads = netrt_threads();
+    f->blas_threads = openblas_get_num_threads();
+    f->n[0] = ds->train.n, f->n[1] = ds->valid.n, f->n[2] = ds->test.n;
+    uint64_t h = 0xcbf29ce484222325u;
+    h = hash_split(hash_split(hash_split(h, &ds->train), &ds->valid), &ds->test);
+    double norm[2] = {ds->mean, ds->std};
+    f->data = hash_bytes(h, norm, sizeof norm);
+    h = 0xcbf29ce484222325u;
+    for (int i = 1; i < argc; i++)
+        h = hash_bytes(h, argv[i], strlen(argv[i]) + 1);
+    f->settings = h;
+    snprintf(f->source_hash, sizeof f->source_hash, "%s",
+             run->model->source_hash ? run->model->source_hash : "");
+    if (gethostname(f->host, sizeof f->host - 1) != 0)
+        snprintf(f->host, sizeof f->host, "?");
+}
+
+/* What rank r's fingerprint has that rank 0's has not, as a message; 0 when nothing differs. */
+static int differs(const Fingerprint *r0, const Fingerprint *f, int r, NetrtErr *err)
+{
+    char who[256]; /* two host names of up to 63 characters */
+    snprintf(who, sizeof who, "rank %d (on %s) differs from rank 0 (on %s):", r, f->host,
+             r0->host);
+    if (strcmp(f->source_hash, r0->source_hash))
+        return netrt_err(err, "%s another model: a trainer of source_hash %s; rank 0's is %s",
+                         who, f->source_hash, r0->source_hash);
+    if (f->dtype != r0->dtype)
+        return netrt_err(err, "%s precision %s; rank 0's is %s", who,
+                         f->dtype == NETRT_F32 ? "f32" : "f64",
+                         r0->dtype == NETRT_F32 ? "f32" : "f64");
+    if (f->threads != r0->threads || f->blas_threads != r0->blas_threads)
+        return netrt_err(err, "%s %d threads (OpenBLAS: %d); rank 0 has %d (OpenBLAS: %d): give "
+                         "every rank the same --threads", who, f->threads, f->blas_threads,
+                         r0->threads, r0->blas_threads);
+    if (f->n[0] != r0->n[0] || f->n[1] != r0->n[1] || f->n[2] != r0->n[2] ||
+        f->data != r0->data)
+        return netrt_err(err, "%s another data set: %d train, %d valid, %d test samples, "
+                         "checksum %016llx; rank 0 has %d, %d, %d, checksum %016llx", who,
+                         f->n[0], f->n[1], f->n[2], (unsigned long long)f->data, r0->n[0],
+                         r0->n[1], r0->n[2], (unsigned long long)r0->data);
+    if (f->settings != r0->settings)
+        return netrt_err(err, "%s another command line (every rank must be given the same "
+                         "options)", who);
+    return 0;
+}
+
+/* Every rank's start-up, and what it trains, compared with rank 0's: 0 when all went well and
+ * agree, else -1 on every rank, together. Rank 0 names the first rank that failed or differs;
+ * a rank that failed has printed its own error, the others print nothing (an empty err). */
+static int agree(Run *run, int ok, int argc, char **argv, NetrtErr *err)
+{
+    NetrtComm *comm = run->comm;
+    if (comm->size == 1)
+        return ok ? 0 : -1;
+    Fingerprint mine, *all = calloc((size_t)comm->size, sizeof *all);
+    fingerprint(run, ok, argc, argv, &mine);
+    if (!all) { /* the others wait in the gather: this rank must end the job */
+        netrt_err(err, "out of memory");
+        return -2;
+    }
+    comm->gather(comm, &mine, all, sizeof mine);
+    int status = 0;
+    NetrtErr found = {{0}, {0}};
+    for (int r = 0; r < comm->size && !status; r++)
+        if (!all[r].ok) {
+            netrt_err(&found, "rank %d (on %s) failed to start (its own message says why); every "
+                      "rank stops", r, all[r].host);
+            status = -1;
+        } else if (r > 0 && differs(&all[0], &all[r], r, &found) < 0) {
+            status = -1;
+        }
+    free(all);
+    if (status == 0)
+        return 0;
+    if (ok) /* a failed rank keeps its own message */
+        *err = comm->rank == 0 ? found : (NetrtErr){{0}, {0}};
+    return -1;
+}
+
+/* Under the start-up block, on more than one rank: how a batch is shared. */
+static void print_sharding(const Run *run)
+{
+    int size = run->comm->size, batch = run->batch;
+    size_t elem = run->model->dtype == NETRT_F32 ? sizeof(float) : sizeof(double);
+    printf("ranks     %d (MPI): each batch of %d shared, %d to %d samples a rank; the gradients "
+           "(%zu bytes) summed over the ranks every step%s\n", size, batch, batch / size,
+           (batch + size - 1) / size, run->n_grads * elem,
+           run->grads_packed ? ", packed into one buffer" : "");
+    if (run->model->n_buffers > 0)
+        printf("          batchnorm's batch statistics are each rank's own; its running "
+               "statistics are averaged over the ranks every step\n");
+    if (run->model->rng)
+        printf("          dropout draws from a stream of each rank's own\n");
+    fflush(stdout);
+}
+
+/* A run alone: rank 0 of 1, whose operations have no one to wait for. */
+static void sum_alone(NetrtComm *c, void *values, size_t n, NetrtDtype dtype)
+{
+    (void)c, (void)values, (void)n, (void)dtype;
+}
+
+static void gather_alone(NetrtComm *c, const void *mine, void *all, size_t bytes)
+{
+    (void)c;
+    memcpy(all, mine, bytes);
+}
+
 int netrt_main(const NetrtModel *model, int argc, char **argv)
 {
+    NetrtComm alone = {.rank = 0, .size = 1, .sum = sum_alone, .gather = gather_alone};
+    int collective;
+    return netrt_run(model, argc, argv, &alone, &collective);
+}
+
+int netrt_run(const NetrtModel *model, int argc, char **argv, NetrtComm *comm, int *collective)
+{
     NetrtErr err;
+    *collective = 0; /* until the ranks have agreed */
     Run *run = calloc(1, sizeof *run);
     if (!run) {
         netrt_err(&err, "out of memory");
         return fail(NULL, &err, 1);
     }
     run->model = model;
-    if (set_up(run, argc, argv, &err) < 0)
+    run->comm = comm;
+    int ok = set_up(run, argc, argv, &err) == 0;
+    if (!run->opened) /* no ranks to agree with */
         return fail(run, &err, 1);
+    /* Each rank's start-up, then the agreement: a rank that failed alone, or differs, stops them
+     * all here, rather than leave them waiting in the first sum. */
+    int status = agree(run, ok, argc, argv, &err);
+    if (status < 0) {
+        *collective = status == -1;
+        return fail(run, &err, 1);
+    }
+    *collective = 1;
     if (run->opt.help) {
         netrt_cli_help(model, argv[0], stdout);
         return succeed(run, &err);
@@ -1866,28 +2302,46 @@ int netrt_main(const NetrtModel *model, int argc, char **argv)
                       &run->blas, &run->gemm);
         return succeed(run, &err);
     }
-    if (load_data(run, &err) < 0 || plan_run(run, &err) < 0 || init_state(run, &err) < 0)
+    ok = load_data(run, &err) == 0 && plan_run(run, &err) == 0 && init_state(run, &err) == 0;
+    if ((status = agree(run, ok, argc, argv, &err)) < 0) {
+        *collective = status == -1;
         return fail(run, &err, 1);
+    }
     if (run->opt.eval) {
         print_eval(run);
         return succeed(run, &err);
     }
-    if (run->opt.predict)
+    if (run->opt.predict) { /* rank 0's, on standard output */
+        if (!run->writer)
+            return succeed(run, &err);
+        *collective = 0;
         return predict(run, &err) < 0 ? fail(run, &err, 1) : succeed(run, &err);
+    }
     Loop loop;
-    if (start_training(run, &loop, &err) < 0 || (run->opt.resume && resume(run, &loop, &err) < 0))
+    ok = start_training(run, &loop, &err) == 0 &&
+         (!run->opt.resume || resume(run, &loop, &err) == 0);
+    if ((status = agree(run, ok, argc, argv, &err)) < 0) {
+        *collective = status == -1;
         return fail(run, &err, 1);
+    }
+    if (comm->size > 1)
+        print_sharding(run);
     netrt_interrupt_install();
-    int status = train(run, &loop, &err);
+    status = train(run, &loop, &err);
     if (status > 128) { /* interrupted: what was reached is printed already */
         run_free(run);
         return status;
     }
-    if (status != 0)
+    if (status != 0) {
+        /* divergence is seen by every rank at once; a file rank 0 could not write, by it alone */
+        *collective = status == 3;
         return fail(run, &err, status);
+    }
+    *collective = 0; /* what fails from here fails on rank 0 alone */
     if (finish(run, &loop, &err) < 0)
         return fail(run, &err, 1);
-    if (run->opt.plot && draw_plot(run, &loop, &err) < 0)
+    if (run->writer && run->opt.plot && draw_plot(run, &loop, &err) < 0)
         return fail(run, &err, 4);
+    *collective = 1;
     return succeed(run, &err);
 }

@@ -24,9 +24,19 @@ void netrt_err_hint(NetrtErr *err, const char *fmt, ...)
     va_end(ap);
 }
 
+static int err_rank = -1;
+
+void netrt_err_set_rank(int rank)
+{
+    err_rank = rank;
+}
+
 void netrt_err_print(const NetrtErr *err)
 {
-    fprintf(stderr, "netrt: %s\n", err->msg);
+    char who[32] = "netrt";
+    if (err_rank >= 0)
+        snprintf(who, sizeof who, "netrt[rank %d]", err_rank);
+    fprintf(stderr, "%s: %s\n", who, err->msg);
     if (err->hint[0])
-        fprintf(stderr, "netrt: hint: %s\n", err->hint);
+        fprintf(stderr, "%s: hint: %s\n", who, err->hint);
 }

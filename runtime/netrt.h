@@ -286,4 +286,9 @@ typedef struct {
  * Returns the process exit status: 0 on success, 1 on bad usage or bad data, 3 on divergence. */
 int netrt_main(const NetrtModel *model, int argc, char **argv);
 
+/* netrt_main as one rank of a data-parallel run under mpirun: what a trainer built by
+ * `netc build --mpi` calls (libnetrt_mpi, docs/distributed.md). Each rank trains on its share of
+ * every batch; the gradients are summed over the ranks; rank 0 alone prints and writes files. */
+int netrt_main_mpi(const NetrtModel *model, int argc, char **argv);
+
 #endif

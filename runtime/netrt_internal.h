@@ -26,8 +26,40 @@ typedef struct {
 /* Set err->msg (and clear the hint); returns -1 so a failing function can `return netrt_err(…)`. */
 int netrt_err(NetrtErr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void netrt_err_hint(NetrtErr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "netrt: msg" and, when there is one, "netrt: hint: hint", on stderr. */
+/* "netrt: msg" and, when there is one, "netrt: hint: hint", on stderr; under MPI with more
+ * than one rank, "netrt[rank R]: …", so that the rank that failed is named. */
 void netrt_err_print(const NetrtErr *err);
+/* The rank netrt_err_print names; -1 (the default): none, a single process. */
+void netrt_err_set_rank(int rank);
+
+/* ---- the communicator: the processes of a data-parallel run (mpi.c) ------------------------- */
+
+/* What the training loop needs of its fellow processes, and no more. netrt_main runs alone
+ * (netrt_comm_single: rank 0 of 1, every operation a no-op); netrt_main_mpi (mpi.c, in
+ * libnetrt_mpi) runs one rank of MPI_COMM_WORLD. Every rank calls the collective operations
+ * (sum, gather) in the same order with the same sizes: the driver's decisions that lead to one
+ * are taken on values already reduced, so they are the same on every rank. */
+typedef struct NetrtComm NetrtComm;
+struct NetrtComm {
+    int rank, size;
+    /* After OpenBLAS's set-up (which may run the program again) and before anything else. */
+    int (*open)(NetrtComm *c, NetrtErr *err);
+    /* values[0..n) ← their sum over the ranks, on every rank; dtype F32: float, F64: double. */
+    void (*sum)(NetrtComm *c, void *values, size_t n, NetrtDtype dtype);
+    /* all[r·bytes ..] ← rank r's `mine`, for every rank r, on every rank. */
+    void (*gather)(NetrtComm *c, const void *mine, void *all, size_t bytes);
+    /* The gradients' sums of the run so far, for the summary: seconds spent in them, how many,
+     * bytes summed (one rank's buffer). */
+    double sum_seconds;
+    long sums;
+    double sum_bytes;
+};
+
+/* Parse, load, train, report as netrt_main does, with comm's ranks. The exit status; *collective
+ * is 1 when every rank reached the same status together (a failure at start-up that they agreed
+ * on, divergence, an interrupt), 0 when this rank failed alone (its fellows may be waiting in a
+ * sum: the caller must abort the job). */
+int netrt_run(const NetrtModel *model, int argc, char **argv, NetrtComm *comm, int *collective);
 
 /* ---- idx.c: IDX files, raw or gzip-compressed --------------------------------------------- */
 
@@ -199,6 +231,8 @@ void netrt_augment_image(const NetrtAugment *aug, NetrtRng *rng, const uint8_t *
                          uint8_t *dst, int c, int h, int w);
 /* Its two halves: the draws (for an image h×w) and the transform they give. */
 void netrt_augment_draw(const NetrtAugment *aug, NetrtRng *rng, int h, int w, NetrtTransform *t);
+/* count draws of aug's stream passed over: the rows of a batch another rank takes (driver.c). */
+void netrt_augment_skip(NetrtAugmenter *aug, int h, int w, int count);
 /* The transform itself, as netrt_augment_image applies it after drawing: mirror left-right when
  * flip, rotate by angle_deg (counter-clockwise on screen) about the centre, move by (dx, dy)
  * pixels (right, down); one resampling, bilinear unless angle_deg is 0; outside pixels are 0. */
