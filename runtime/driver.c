@@ -885,6 +885,7 @@ typedef struct {
      * prints (the others' standard output is /dev/null); every rank trains. */
     NetrtComm *comm;
     int opened;              /* comm->open has run: its collective operations may be called */
+    int threads_given;       /* --threads was on the command line (else: the machine's share) */
     int writer;              /* rank 0 */
     void *grads;             /* the gradients as one buffer for the sum: the parameters' own
                                 when they follow each other in memory, else a copy (packed) */
@@ -1009,6 +1010,14 @@ static int check_plot(const NetrtOptions *opt, NetrtErr *err)
     return 0;
 }
 
+/* Whether mpirun bound this process to some of the machine's CPUs (it does by default for
+ * up to two ranks: one core each); then the binding already shares the cores out. */
+static int run_bound(void)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 && netrt_cpus_available() < online;
+}
+
 /* The settings in force, and the machine set up for them: OpenBLAS's core, the threads, who
  * computes the products. Output files that cannot be written fail now, not after the data is
  * loaded or the model trained. 0 (also for --help, which is then all there is to do), or -1. */
@@ -1043,6 +1052,12 @@ static int set_up(Run *run, int argc, char **argv, NetrtErr *err)
                                draw_weights(model, opt->weights_png, 0, err) < 0)) ||
          check_plot(opt, err) < 0))
         return -1;
+    /* Ranks sharing a machine share its cores: each takes its part unless --threads says */
+    run->threads_given = opt->threads > 0;
+    if (!opt->threads && comm->local_size > 1 && !run_bound()) {
+        int cpus = netrt_cpus_available() / comm->local_size;
+        opt->threads = cpus > 1 ? cpus : 1;
+    }
     if (opt->threads)
         openblas_set_num_threads(opt->threads);
     if (netrt_gemm_setup(opt->gemm, opt->threads, &run->gemm, err) < 0)
@@ -2244,6 +2259,16 @@ static void print_sharding(const Run *run)
            "(%zu bytes) summed over the ranks every step%s\n", size, batch, batch / size,
            (batch + size - 1) / size, run->n_grads * elem,
            run->grads_packed ? ", packed into one buffer" : "");
+    int threads = netrt_threads();
+    if (run->threads_given)
+        printf("          %d thread%s a rank (--threads)\n", threads, threads == 1 ? "" : "s");
+    else if (run_bound())
+        printf("          %d thread%s a rank: the rank is bound to %d of this machine's %ld CPUs "
+               "(mpirun's binding; --threads, or mpirun --bind-to none)\n", threads,
+               threads == 1 ? "" : "s", netrt_cpus_available(), sysconf(_SC_NPROCESSORS_ONLN));
+    else if (run->comm->local_size > 1)
+        printf("          %d thread%s a rank: %d ranks share this machine's %d CPUs (--threads)\n",
+               threads, threads == 1 ? "" : "s", run->comm->local_size, netrt_cpus_available());
     if (run->model->n_buffers > 0)
         printf("          batchnorm's batch statistics are each rank's own; its running "
                "statistics are averaged over the ranks every step\n");

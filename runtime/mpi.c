@@ -39,6 +39,14 @@ static int open_mpi(NetrtComm *c, NetrtErr *err)
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c->size);
+    /* the ranks sharing this machine's cores, which share them out (driver.c's set_up) */
+    MPI_Comm local;
+    c->local_size = 1;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, c->rank, MPI_INFO_NULL,
+                            &local) == MPI_SUCCESS) {
+        MPI_Comm_size(local, &c->local_size);
+        MPI_Comm_free(&local);
+    }
     return 0;
 }
 

@@ -42,6 +42,7 @@ void netrt_err_set_rank(int rank);
 typedef struct NetrtComm NetrtComm;
 struct NetrtComm {
     int rank, size;
+    int local_size; /* ranks on this machine (set by open; 0 or 1: this one alone) */
     /* After OpenBLAS's set-up (which may run the program again) and before anything else. */
     int (*open)(NetrtComm *c, NetrtErr *err);
     /* values[0..n) ← their sum over the ranks, on every rank; dtype F32: float, F64: double. */

@@ -29,6 +29,15 @@ check "2 ranks: rank 0 alone prints (one start-up block, one final line)" \
 check "2 ranks: the start-up block tells how a batch is shared" \
     "$(contains "$(cat ranks2.log)" "ranks     2 (MPI): each batch of 61 shared, 30 to 31 samples a rank")"
 
+# ranks that mpirun leaves unbound share the machine's CPUs rather than each taking them all
+cpus=$(nproc)
+share=$((cpus / 2 > 1 ? cpus / 2 : 1))
+mpi -np 2 --bind-to none ./smooth_mpi --max-steps 1 >unbound.log 2>&1
+check "2 unbound ranks: $share thread(s) each of $cpus CPUs" \
+    "$(contains "$(cat unbound.log)" "a rank: 2 ranks share this machine's $cpus CPUs")"
+check "2 unbound ranks: the products on $share thread(s)" \
+    "$(grep -q "^products .*, $share threads\? " unbound.log && echo 0 || echo 1)"
+
 ./mlp64 $run --batch 61 --save one64.st >one64.log 2>&1
 check "f64 alone: trains" $?
 mpi -np 2 ./mlp64_mpi $run --batch 61 --save ranks64.st >ranks64.log 2>&1
