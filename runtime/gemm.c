@@ -10,13 +10,15 @@
  *   for each unit, an NR-wide panel of C's columns over a span of its rows, taken by the
  *   next free thread:
  *     for each KC depths:
- *       pack what cannot be read in place, into the thread's own buffers: a transposed
- *       op(B)'s panel, and op(A)'s last MR rows when they are fewer than MR
+ *       pack what cannot be read in place into the thread's own buffer: a transposed op(B)'s
+ *       panel
  *       for each MR rows: C[MR×NR] (+)= A-panel · B-panel     the micro-kernel
  *
  * op(A) is read in place (its rows, or for Aᵀ its columns, are broadcast one value at a time),
- * and an untransposed op(B) too: on these sizes packing cost as much as the products. Partial
- * tiles are computed whole, with masked loads and stores at the edges of C and B.
+ * and an untransposed op(B) too: on these sizes packing cost as much as the products. A tile of
+ * fewer than MR rows (a product's last) is computed for its rows alone, by a copy of the
+ * micro-kernel for that many; fewer than NR columns, with masked loads and stores at the edges of
+ * C and B.
  *
  * Two micro-kernels share that driver (a Kernel: its MR, NR, tile and transpose functions):
  * AVX-512's 12×32 (24 zmm sums) and AVX2's 6×16 (12 ymm sums). Each is compiled for its
@@ -66,15 +68,15 @@ enum {
     NR_AVX512 = 32, /* columns: two zmm registers                                                 */
     MR_AVX2 = 6,    /* 6 × 2 accumulators + 2 loads of B + a broadcast: 15 of the 16 ymm registers */
     NR_AVX2 = 16,   /* two ymm registers                                                          */
-    MR_MAX = 12, NR_MAX = 32,
+    NR_MAX = 32,
     KC = 256, /* depth of a block: an A panel (12 KiB) and a B panel (32 KiB) stay in L1        */
     MC = 96,  /* rows of a span at least: they share one B panel (a multiple of both MRs)      */
 };
 
 /* A tile: C[mr×nr] = alpha·(A-panel · B-panel) + beta·C, mr ≤ MR, nr ≤ NR. Element (r, p) of
- * the A panel is at a[r·ars + p·aks]; row p of the B panel is the NR floats at b + p·bks (only
- * the first nr are read). One of ars and aks is 1: a kernel has one function for each (`a_step`
- * is the other), so that the other offsets are constants. */
+ * the A panel is at a[r·ars + p·aks] (only its mr rows are read); row p of the B panel is the NR
+ * floats at b + p·bks (only the first nr are read). One of ars and aks is 1: a kernel has one
+ * function for each (`a_step` is the other), so that the other offsets are constants. */
 typedef void TileFn(int kc, const float *a, size_t a_step, const float *b, size_t bks, float *c,
                     int ldc, int mr, int nr, float alpha, float beta);
 
@@ -82,13 +84,13 @@ typedef void TileFn(int kc, const float *a, size_t a_step, const float *b, size_
 typedef struct {
     NetrtGemmKernel id;
     int mr, nr;
-    /* The A panel with its MR values of a depth side by side: packed (a_step = MR), or op(A)
-     * = Aᵀ read in place (a_step = lda). */
+    /* The A panel with its values of a depth side by side: op(A) = Aᵀ read in place (a_step =
+     * lda). */
     TileFn *tile_by_depth;
     /* The A panel as MR rows of A read in place (a_step = lda), each along the depth. */
     TileFn *tile_by_row;
     /* dst[p][c] = the transpose of `valid` ≤ width rows of kc floats at src + c·ld (columns past
-     * `valid` zero), width = MR or NR. */
+     * `valid` zero), width = NR. */
     void (*transpose_rows)(const float *src, size_t ld, int valid, int width, int kc, float *dst);
 } Kernel;
 
@@ -144,23 +146,24 @@ static void transpose_rows16(const float *src, size_t ld, int valid, int width, 
     }
 }
 
+/* The micro-kernel for `rows` ≤ MR rows of A: a constant in each copy (tile16_rows), so that
+ * the sums stay in registers and no row is computed for nothing. */
 AVX512
 static inline __attribute__((always_inline)) void tile16(int kc, const float *a, size_t ars,
                                                          size_t aks, const float *b, size_t bks,
-                                                         float *c, int ldc, int mr, int nr,
+                                                         float *c, int ldc, int rows, int nr,
                                                          float alpha, float beta)
 {
-    enum { MR = MR_AVX512 };
     __mmask16 m0 = nr >= 16 ? 0xffff : (__mmask16)((1u << nr) - 1);
     __mmask16 m1 = nr >= 32 ? 0xffff : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
-    __m512 s[MR][2];
+    __m512 s[MR_AVX512][2];
 #pragma GCC unroll 12
-    for (int r = 0; r < MR; r++)
+    for (int r = 0; r < rows; r++)
         s[r][0] = s[r][1] = _mm512_setzero_ps();
     for (int p = 0; p < kc; p++, a += aks, b += bks) {
         __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
 #pragma GCC unroll 12
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < rows; r++) {
             __m512 x = _mm512_set1_ps(a[r * ars]);
             s[r][0] = _mm512_fmadd_ps(x, b0, s[r][0]);
             s[r][1] = _mm512_fmadd_ps(x, b1, s[r][1]);
@@ -168,7 +171,7 @@ static inline __attribute__((always_inline)) void tile16(int kc, const float *a,
     }
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 12
-    for (int r = 0; r < mr; r++, c += ldc) {
+    for (int r = 0; r < rows; r++, c += ldc) {
         __m512 c0 = _mm512_mul_ps(va, s[r][0]), c1 = _mm512_mul_ps(va, s[r][1]);
         if (beta != 0) {
             c0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c), c0);
@@ -179,18 +182,37 @@ static inline __attribute__((always_inline)) void tile16(int kc, const float *a,
     }
 }
 
+/* tile16 for mr rows: a copy of it for each number. */
+AVX512
+static inline __attribute__((always_inline)) void tile16_rows(int kc, const float *a, size_t ars,
+                                                              size_t aks, const float *b,
+                                                              size_t bks, float *c, int ldc,
+                                                              int mr, int nr, float alpha,
+                                                              float beta)
+{
+    switch (mr) {
+#define ROWS(R)                                                                                 \
+    case R:                                                                                     \
+        tile16(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha, beta);                            \
+        break;
+        ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6) ROWS(7) ROWS(8) ROWS(9) ROWS(10) ROWS(11)
+        ROWS(12)
+#undef ROWS
+    }
+}
+
 AVX512
 static void tile16_by_depth(int kc, const float *a, size_t aks, const float *b, size_t bks,
                             float *c, int ldc, int mr, int nr, float alpha, float beta)
 {
-    tile16(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha, beta);
+    tile16_rows(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha, beta);
 }
 
 AVX512
 static void tile16_by_row(int kc, const float *a, size_t ars, const float *b, size_t bks,
                           float *c, int ldc, int mr, int nr, float alpha, float beta)
 {
-    tile16(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha, beta);
+    tile16_rows(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha, beta);
 }
 
 static const Kernel kernel_avx512 = {NETRT_GEMM_AVX512, MR_AVX512, NR_AVX512, tile16_by_depth,
@@ -211,15 +233,21 @@ static inline __m256i first_lanes(int n)
 
 /* transpose16's 8×8 counterpart: `rows` ≤ 8 rows of `cols` ≤ 8 floats, column q stored at
  * dst + q·dst_ld under `keep`: pairs of rows interleaved (unpack), then groups of four
- * (shuffle), then the 128-bit lanes (permute2f128). */
+ * (shuffle), then the 128-bit lanes (permute2f128). A whole block (full: a constant, 8 rows of
+ * 8 read, 8 lanes kept) takes plain loads and stores: masked stores are slow on some CPUs (AMD's
+ * before Zen 4 take a dozen cycles each). */
 AVX2
-static void transpose8(const float *src, size_t ld, int rows, int cols, float *dst,
-                       size_t dst_ld, __m256i keep)
+static inline __attribute__((always_inline)) void transpose8(const float *src, size_t ld,
+                                                             int rows, int cols, float *dst,
+                                                             size_t dst_ld, __m256i keep,
+                                                             int full)
 {
     __m256i in = first_lanes(cols);
     __m256 r[8], t[8], u[8];
     for (int i = 0; i < 8; i++)
-        r[i] = i < rows ? _mm256_maskload_ps(src + i * ld, in) : _mm256_setzero_ps();
+        r[i] = full        ? _mm256_loadu_ps(src + i * ld)
+               : i < rows ? _mm256_maskload_ps(src + i * ld, in)
+                          : _mm256_setzero_ps();
     for (int i = 0; i < 8; i += 2) { /* t[i]: r[i][0], r[i+1][0], r[i][1], r[i+1][1] per lane */
         t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
         t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
@@ -230,12 +258,12 @@ static void transpose8(const float *src, size_t ld, int rows, int cols, float *d
         u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
         u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xee);
     }
-    for (int c = 0; c < 4; c++) {
-        if (c < cols)
-            _mm256_maskstore_ps(dst + c * dst_ld, keep, _mm256_permute2f128_ps(u[c], u[4 + c], 0x20));
-        if (4 + c < cols)
-            _mm256_maskstore_ps(dst + (4 + c) * dst_ld, keep,
-                                _mm256_permute2f128_ps(u[c], u[4 + c], 0x31));
+    for (int c = 0; c < 8; c++) {
+        __m256 col = _mm256_permute2f128_ps(u[c % 4], u[4 + c % 4], c < 4 ? 0x20 : 0x31);
+        if (full)
+            _mm256_storeu_ps(dst + c * dst_ld, col);
+        else if (c < cols)
+            _mm256_maskstore_ps(dst + c * dst_ld, keep, col);
     }
 }
 
@@ -246,32 +274,52 @@ static void transpose_rows8(const float *src, size_t ld, int valid, int width, i
     for (int c0 = 0; c0 < width; c0 += 8) {
         int rows = valid - c0 < 0 ? 0 : valid - c0 > 8 ? 8 : valid - c0;
         int lanes = width - c0 < 8 ? width - c0 : 8;
-        for (int p = 0; p < kc; p += 8)
-            transpose8(src + (size_t)c0 * ld + p, ld, rows, kc - p < 8 ? kc - p : 8,
-                       dst + (size_t)p * width + c0, (size_t)width, first_lanes(lanes));
+        for (int p = 0; p < kc; p += 8) {
+            const float *from = src + (size_t)c0 * ld + p;
+            float *to = dst + (size_t)p * width + c0;
+            if (rows == 8 && lanes == 8 && kc - p >= 8)
+                transpose8(from, ld, 8, 8, to, (size_t)width, first_lanes(8), 1);
+            else
+                transpose8(from, ld, rows, kc - p < 8 ? kc - p : 8, to, (size_t)width,
+                           first_lanes(lanes), 0);
+        }
     }
+}
+
+/* v's first n ≤ 8 lanes to c, the floats after them untouched: a plain store when n is 8, else
+ * through a buffer rather than a masked store (slow on some CPUs, above). */
+AVX2
+static inline void store_first(float *c, __m256 v, int n)
+{
+    if (n == 8) {
+        _mm256_storeu_ps(c, v);
+        return;
+    }
+    float part[8];
+    _mm256_storeu_ps(part, v);
+    for (int i = 0; i < n; i++)
+        c[i] = part[i];
 }
 
 /* tile16's counterpart. Where the panel is NR wide (every panel but a product's last) B is
  * read with plain loads: masked ones cost more on some CPUs (whole: a constant, so that each
- * caller gets its own loop). */
+ * copy gets its own loop). */
 AVX2
 static inline __attribute__((always_inline)) void tile8(int kc, const float *a, size_t ars,
                                                         size_t aks, const float *b, size_t bks,
-                                                        float *c, int ldc, int mr, int nr,
+                                                        float *c, int ldc, int rows, int nr,
                                                         float alpha, float beta, int whole)
 {
-    enum { MR = MR_AVX2 };
     __m256i m0 = first_lanes(nr >= 8 ? 8 : nr), m1 = first_lanes(nr <= 8 ? 0 : nr - 8);
-    __m256 s[MR][2];
+    __m256 s[MR_AVX2][2];
 #pragma GCC unroll 6
-    for (int r = 0; r < MR; r++)
+    for (int r = 0; r < rows; r++)
         s[r][0] = s[r][1] = _mm256_setzero_ps();
     for (int p = 0; p < kc; p++, a += aks, b += bks) {
         __m256 b0 = whole ? _mm256_loadu_ps(b) : _mm256_maskload_ps(b, m0);
         __m256 b1 = whole ? _mm256_loadu_ps(b + 8) : _mm256_maskload_ps(b + 8, m1);
 #pragma GCC unroll 6
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < rows; r++) {
             __m256 x = _mm256_broadcast_ss(a + r * ars);
             s[r][0] = _mm256_fmadd_ps(x, b0, s[r][0]);
             s[r][1] = _mm256_fmadd_ps(x, b1, s[r][1]);
@@ -279,7 +327,7 @@ static inline __attribute__((always_inline)) void tile8(int kc, const float *a, 
     }
     __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
 #pragma GCC unroll 6
-    for (int r = 0; r < mr; r++, c += ldc) {
+    for (int r = 0; r < rows; r++, c += ldc) {
         __m256 c0 = _mm256_mul_ps(va, s[r][0]), c1 = _mm256_mul_ps(va, s[r][1]);
         if (beta != 0) {
             c0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(c, m0), c0);
@@ -289,9 +337,31 @@ static inline __attribute__((always_inline)) void tile8(int kc, const float *a, 
             _mm256_storeu_ps(c, c0);
             _mm256_storeu_ps(c + 8, c1);
         } else {
-            _mm256_maskstore_ps(c, m0, c0);
-            _mm256_maskstore_ps(c + 8, m1, c1);
+            store_first(c, c0, nr >= 8 ? 8 : nr);
+            store_first(c + 8, c1, nr <= 8 ? 0 : nr - 8);
         }
+    }
+}
+
+/* tile8 for mr rows and either kind of panel: a copy of it for each. */
+AVX2
+static inline __attribute__((always_inline)) void tile8_rows(int kc, const float *a, size_t ars,
+                                                             size_t aks, const float *b,
+                                                             size_t bks, float *c, int ldc,
+                                                             int mr, int nr, float alpha,
+                                                             float beta)
+{
+    int whole = nr == NR_AVX2;
+    switch (mr) {
+#define ROWS(R)                                                                                 \
+    case R:                                                                                     \
+        if (whole)                                                                              \
+            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha, beta, 1);                      \
+        else                                                                                    \
+            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha, beta, 0);                      \
+        break;
+        ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
+#undef ROWS
     }
 }
 
@@ -299,20 +369,14 @@ AVX2
 static void tile8_by_depth(int kc, const float *a, size_t aks, const float *b, size_t bks,
                            float *c, int ldc, int mr, int nr, float alpha, float beta)
 {
-    if (nr == NR_AVX2)
-        tile8(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha, beta, 1);
-    else
-        tile8(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha, beta, 0);
+    tile8_rows(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha, beta);
 }
 
 AVX2
 static void tile8_by_row(int kc, const float *a, size_t ars, const float *b, size_t bks,
                          float *c, int ldc, int mr, int nr, float alpha, float beta)
 {
-    if (nr == NR_AVX2)
-        tile8(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha, beta, 1);
-    else
-        tile8(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha, beta, 0);
+    tile8_rows(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha, beta);
 }
 
 static const Kernel kernel_avx2 = {NETRT_GEMM_AVX2, MR_AVX2, NR_AVX2, tile8_by_depth,
@@ -327,16 +391,6 @@ static void copy_rows(const float *src, size_t ld, int valid, int width, int kc,
         memcpy(dst, src, (size_t)valid * sizeof *dst);
         memset(dst + valid, 0, (size_t)(width - valid) * sizeof *dst);
     }
-}
-
-/* ap[p][r] = op(A)[i0 + r][p0 + p] for the mr < MR rows of A's short last panel, zero after. */
-static void pack_a(const Kernel *kern, char ta, const float *a, int lda, int i0, int mr, int p0,
-                   int kc, float *ap)
-{
-    if (ta == 'T')
-        copy_rows(a + (size_t)p0 * lda + i0, (size_t)lda, mr, kern->mr, kc, ap);
-    else
-        kern->transpose_rows(a + (size_t)i0 * lda + p0, (size_t)lda, mr, kern->mr, kc, ap);
 }
 
 /* bp[p][c] = op(B)[p0 + p][j0 + c] for the nr ≤ NR columns of a panel, zero after. */
@@ -364,9 +418,8 @@ typedef struct {
     int spans, rows; /* spans of rows per column panel, and rows per span (MR·x) */
 } Product;
 
-/* Each thread's own packed panels: NR columns of op(B) and A's short last panel, KC deep. */
+/* Each thread's own packed panel: NR columns of op(B), KC deep. */
 static float my_b[NETRT_MAX_THREADS][KC * NR_MAX] __attribute__((aligned(64)));
-static float my_a[NETRT_MAX_THREADS][MR_MAX * KC] __attribute__((aligned(64)));
 
 /* Unit u of the product, on thread t. It packs what it reads of op(B) into its own thread's
  * buffer: no thread waits for another, and nothing packed moves between cores. Every element
@@ -393,11 +446,7 @@ static void product_unit(const NetrtJob *job, int u, int t)
         for (int ir = i0; ir < i1; ir += MR) {
             float *c = q->c + (size_t)ir * q->ldc + jr;
             int mr = i1 - ir < MR ? i1 - ir : MR;
-            if (mr < MR) { /* packed: read in place, it would run past A */
-                pack_a(kern, q->ta, q->a, q->lda, ir, mr, pc, kc, my_a[t]);
-                kern->tile_by_depth(kc, my_a[t], (size_t)MR, b, bks, c, q->ldc, mr, nr, q->alpha,
-                                    beta);
-            } else if (q->ta == 'T') {
+            if (q->ta == 'T') {
                 kern->tile_by_depth(kc, q->a + (size_t)pc * q->lda + ir, (size_t)q->lda, b, bks,
                                     c, q->ldc, mr, nr, q->alpha, beta);
             } else {
