@@ -17,8 +17,8 @@
  * op(A) is read in place (its rows, or for Aᵀ its columns, are broadcast one value at a time),
  * and an untransposed op(B) too: on these sizes packing cost as much as the products. A tile of
  * fewer than MR rows (a product's last) is computed for its rows alone, by a copy of the
- * micro-kernel for that many; fewer than NR columns, with masked loads and stores at the edges of
- * C and B.
+ * micro-kernel for that many; one of fewer than NR columns with masked loads and stores at the
+ * edges of C and B (AVX2: stores through a small buffer).
  *
  * Two micro-kernels share that driver (a Kernel: its MR, NR, tile and transpose functions):
  * AVX-512's 12×32 (24 zmm sums) and AVX2's 6×16 (12 ymm sums). Each is compiled for its
@@ -28,8 +28,9 @@
  * Threads (threads.c) take the units one by one. They share nothing they write but C, and
  * wait for each other only at the end of a product. Every element of C gets the same sums in
  * the same order whichever thread computes its tile, so results do not depend on the number of
- * threads, bit for bit (for a given kernel: the two kernels' tiles sum alike, but FMA rounding
- * makes no promise across them).
+ * threads, bit for bit. The two kernels compute each element alike too (one multiply-add per
+ * depth in order, KC depths at a time, then alpha and beta), so they give the same bits as each
+ * other (tests/runtime/test_gemm.c checks both).
  *
  * Double precision, CPUs without AVX2 and FMA, and other architectures go to OpenBLAS (--gemm
  * openblas forces it). */
@@ -234,8 +235,8 @@ static inline __m256i first_lanes(int n)
 /* transpose16's 8×8 counterpart: `rows` ≤ 8 rows of `cols` ≤ 8 floats, column q stored at
  * dst + q·dst_ld under `keep`: pairs of rows interleaved (unpack), then groups of four
  * (shuffle), then the 128-bit lanes (permute2f128). A whole block (full: a constant, 8 rows of
- * 8 read, 8 lanes kept) takes plain loads and stores: masked stores are slow on some CPUs (AMD's
- * before Zen 4 take a dozen cycles each). */
+ * 8 read, 8 lanes kept) takes plain loads and stores: masked stores are far slower than plain
+ * ones on some CPUs (AMD's microcode them; on this Zen 5 they measured 1.4 times as slow). */
 AVX2
 static inline __attribute__((always_inline)) void transpose8(const float *src, size_t ld,
                                                              int rows, int cols, float *dst,
