@@ -1,7 +1,8 @@
 /* gemm_shapes.c: netrt_sgemm on the products of the bench rows, on each path this CPU runs:
  * netc's AVX-512 and AVX2 kernels and OpenBLAS's cblas_sgemm (the core in force), on 2 threads
- * and on 1. GFLOP/s, best of 3; and the largest difference of netc's kernels from OpenBLAS,
- * relative to the largest value. For docs/performance.md:
+ * and on 1. GFLOP/s, the best of 3 rounds in which the paths take turns; and the largest
+ * difference of netc's kernels from OpenBLAS, relative to the largest value. For
+ * docs/performance.md:
  *
  *   cc -O2 -I runtime -o gemm_shapes bench/gemm_shapes.c build/runtime/libnetrt.a \
  *      -lopenblas -lpng -lz -lm -pthread && ./gemm_shapes [PATH...]
@@ -78,28 +79,31 @@ int main(int argc, char **argv)
         for (long i = 0; i < (long)k * n; i++)
             b[i] = (float)rand() / RAND_MAX - 0.5f;
         printf("| %c%c %d×%d×%d | %s |", ta, tb, m, n, k, shapes[s].what);
-        for (int t = 0; t < 2; t++)
-            for (int i = 0; i < n_paths; i++) {
-                netrt_gemm_use(paths[i], thread_counts[t]);
-                openblas_set_num_threads(thread_counts[t]);
-                int reps = (int)(2e9 / (2.0 * m * n * k)) + 1;
-                double best = 1e30;
-                for (int r = 0; r < 3; r++) {
+        /* The paths take turns, three rounds, each keeping its best: a machine whose speed
+         * drifts slows them alike. */
+        int reps = (int)(2e9 / (2.0 * m * n * k)) + 1;
+        for (int t = 0; t < 2; t++) {
+            double best[3] = {1e30, 1e30, 1e30};
+            for (int round = 0; round < 3; round++)
+                for (int i = 0; i < n_paths; i++) {
+                    netrt_gemm_use(paths[i], thread_counts[t]);
+                    openblas_set_num_threads(thread_counts[t]);
                     double t0 = now();
                     for (int q = 0; q < reps; q++)
                         netrt_sgemm(CblasRowMajor, ta == 'T' ? CblasTrans : CblasNoTrans,
                                     tb == 'T' ? CblasTrans : CblasNoTrans, m, n, k, 1, a, lda, b,
                                     ldb, 0, c[i], n);
                     double t1 = (now() - t0) / reps;
-                    best = t1 < best ? t1 : best;
+                    best[i] = t1 < best[i] ? t1 : best[i];
+                    /* OpenBLAS's idle threads spin (sched_yield) for a while after a call: let
+                     * them fall asleep before netc's threads run, or they share the cores. */
+                    if (paths[i] == NETRT_GEMM_OPENBLAS && thread_counts[t] > 1)
+                        nanosleep(&(struct timespec){0, 300000000}, NULL);
                 }
-                printf(" %.0f |", 2.0 * m * n * k / best / 1e9);
-                fflush(stdout);
-                /* OpenBLAS's idle threads spin (sched_yield) for a while after a call: let them
-                 * fall asleep before netc's threads run, or they share the cores. */
-                if (paths[i] == NETRT_GEMM_OPENBLAS)
-                    nanosleep(&(struct timespec){0, 300000000}, NULL);
-            }
+            for (int i = 0; i < n_paths; i++)
+                printf(" %.0f |", 2.0 * m * n * k / best[i] / 1e9);
+            fflush(stdout);
+        }
         double diff = 0, largest = 0;
         int blas = n_paths - 1; /* OpenBLAS, when it ran, is the last */
         for (int i = 0; i < n_paths && paths[blas] == NETRT_GEMM_OPENBLAS; i++)

@@ -259,13 +259,16 @@ static inline __attribute__((always_inline)) void transpose8(const float *src, s
         u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
         u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xee);
     }
-    for (int c = 0; c < 8; c++) {
-        __m256 col = _mm256_permute2f128_ps(u[c % 4], u[4 + c % 4], c < 4 ? 0x20 : 0x31);
-        if (full)
-            _mm256_storeu_ps(dst + c * dst_ld, col);
-        else if (c < cols)
-            _mm256_maskstore_ps(dst + c * dst_ld, keep, col);
+    __m256 col[8]; /* column c: the low lanes of u[c] and u[4 + c]; column 4 + c, the high */
+    for (int c = 0; c < 4; c++) {
+        col[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+        col[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
     }
+    for (int c = 0; c < 8; c++)
+        if (full)
+            _mm256_storeu_ps(dst + c * dst_ld, col[c]);
+        else if (c < cols)
+            _mm256_maskstore_ps(dst + c * dst_ld, keep, col[c]);
 }
 
 AVX2
