@@ -74,12 +74,15 @@ enum {
     MC = 96,  /* rows of a span at least: they share one B panel (a multiple of both MRs)      */
 };
 
-/* A tile: C[mr×nr] = alpha·(A-panel · B-panel) + beta·C, mr ≤ MR, nr ≤ NR. Element (r, p) of
+/* A tile: C[mr×nr] = alpha·(A-panel · B-panel) + beta·C, mr ≤ MR, nr ≤ NR, alpha and beta read
+ * from memory after the sums: a kernel that kept them in registers through its loop would have
+ * two registers fewer for the sums (GCC then moved one of AVX2's 12 sums to the stack, and the
+ * 6×16 tile ran at half speed). Element (r, p) of
  * the A panel is at a[r·ars + p·aks] (only its mr rows are read); row p of the B panel is the NR
  * floats at b + p·bks (only the first nr are read). One of ars and aks is 1: a kernel has one
  * function for each (`a_step` is the other), so that the other offsets are constants. */
 typedef void TileFn(int kc, const float *a, size_t a_step, const float *b, size_t bks, float *c,
-                    int ldc, int mr, int nr, float alpha, float beta);
+                    int ldc, int mr, int nr, const float *alpha_beta);
 
 /* A micro-kernel: what the driver below (units, spans, packing, product_unit) needs of it. */
 typedef struct {
@@ -153,7 +156,7 @@ AVX512
 static inline __attribute__((always_inline)) void tile16(int kc, const float *a, size_t ars,
                                                          size_t aks, const float *b, size_t bks,
                                                          float *c, int ldc, int rows, int nr,
-                                                         float alpha, float beta)
+                                                         const float *alpha_beta)
 {
     __mmask16 m0 = nr >= 16 ? 0xffff : (__mmask16)((1u << nr) - 1);
     __mmask16 m1 = nr >= 32 ? 0xffff : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
@@ -170,7 +173,8 @@ static inline __attribute__((always_inline)) void tile16(int kc, const float *a,
             s[r][1] = _mm512_fmadd_ps(x, b1, s[r][1]);
         }
     }
-    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    float beta = alpha_beta[1];
+    __m512 va = _mm512_set1_ps(alpha_beta[0]), vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 12
     for (int r = 0; r < rows; r++, c += ldc) {
         __m512 c0 = _mm512_mul_ps(va, s[r][0]), c1 = _mm512_mul_ps(va, s[r][1]);
@@ -188,13 +192,13 @@ AVX512
 static inline __attribute__((always_inline)) void tile16_rows(int kc, const float *a, size_t ars,
                                                               size_t aks, const float *b,
                                                               size_t bks, float *c, int ldc,
-                                                              int mr, int nr, float alpha,
-                                                              float beta)
+                                                              int mr, int nr,
+                                                              const float *alpha_beta)
 {
     switch (mr) {
 #define ROWS(R)                                                                                 \
     case R:                                                                                     \
-        tile16(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha, beta);                            \
+        tile16(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha_beta);                             \
         break;
         ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6) ROWS(7) ROWS(8) ROWS(9) ROWS(10) ROWS(11)
         ROWS(12)
@@ -204,16 +208,16 @@ static inline __attribute__((always_inline)) void tile16_rows(int kc, const floa
 
 AVX512
 static void tile16_by_depth(int kc, const float *a, size_t aks, const float *b, size_t bks,
-                            float *c, int ldc, int mr, int nr, float alpha, float beta)
+                            float *c, int ldc, int mr, int nr, const float *alpha_beta)
 {
-    tile16_rows(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha, beta);
+    tile16_rows(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha_beta);
 }
 
 AVX512
 static void tile16_by_row(int kc, const float *a, size_t ars, const float *b, size_t bks,
-                          float *c, int ldc, int mr, int nr, float alpha, float beta)
+                          float *c, int ldc, int mr, int nr, const float *alpha_beta)
 {
-    tile16_rows(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha, beta);
+    tile16_rows(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha_beta);
 }
 
 static const Kernel kernel_avx512 = {NETRT_GEMM_AVX512, MR_AVX512, NR_AVX512, tile16_by_depth,
@@ -312,7 +316,7 @@ AVX2
 static inline __attribute__((always_inline)) void tile8(int kc, const float *a, size_t ars,
                                                         size_t aks, const float *b, size_t bks,
                                                         float *c, int ldc, int rows, int nr,
-                                                        float alpha, float beta, int whole)
+                                                        const float *alpha_beta, int whole)
 {
     __m256i m0 = first_lanes(nr >= 8 ? 8 : nr), m1 = first_lanes(nr <= 8 ? 0 : nr - 8);
     __m256 s[MR_AVX2][2];
@@ -329,7 +333,8 @@ static inline __attribute__((always_inline)) void tile8(int kc, const float *a, 
             s[r][1] = _mm256_fmadd_ps(x, b1, s[r][1]);
         }
     }
-    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    float beta = alpha_beta[1];
+    __m256 va = _mm256_set1_ps(alpha_beta[0]), vb = _mm256_set1_ps(beta);
 #pragma GCC unroll 6
     for (int r = 0; r < rows; r++, c += ldc) {
         __m256 c0 = _mm256_mul_ps(va, s[r][0]), c1 = _mm256_mul_ps(va, s[r][1]);
@@ -352,17 +357,17 @@ AVX2
 static inline __attribute__((always_inline)) void tile8_rows(int kc, const float *a, size_t ars,
                                                              size_t aks, const float *b,
                                                              size_t bks, float *c, int ldc,
-                                                             int mr, int nr, float alpha,
-                                                             float beta)
+                                                             int mr, int nr,
+                                                             const float *alpha_beta)
 {
     int whole = nr == NR_AVX2;
     switch (mr) {
 #define ROWS(R)                                                                                 \
     case R:                                                                                     \
         if (whole)                                                                              \
-            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha, beta, 1);                      \
+            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha_beta, 1);                       \
         else                                                                                    \
-            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha, beta, 0);                      \
+            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha_beta, 0);                       \
         break;
         ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
 #undef ROWS
@@ -371,16 +376,16 @@ static inline __attribute__((always_inline)) void tile8_rows(int kc, const float
 
 AVX2
 static void tile8_by_depth(int kc, const float *a, size_t aks, const float *b, size_t bks,
-                           float *c, int ldc, int mr, int nr, float alpha, float beta)
+                           float *c, int ldc, int mr, int nr, const float *alpha_beta)
 {
-    tile8_rows(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha, beta);
+    tile8_rows(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha_beta);
 }
 
 AVX2
 static void tile8_by_row(int kc, const float *a, size_t ars, const float *b, size_t bks,
-                         float *c, int ldc, int mr, int nr, float alpha, float beta)
+                         float *c, int ldc, int mr, int nr, const float *alpha_beta)
 {
-    tile8_rows(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha, beta);
+    tile8_rows(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha_beta);
 }
 
 static const Kernel kernel_avx2 = {NETRT_GEMM_AVX2, MR_AVX2, NR_AVX2, tile8_by_depth,
@@ -439,7 +444,7 @@ static void product_unit(const NetrtJob *job, int u, int t)
     int i1 = q->m - i0 < q->rows ? q->m : i0 + q->rows;
     for (int pc = 0; pc < q->k; pc += KC) {
         int kc = q->k - pc < KC ? q->k - pc : KC;
-        float beta = pc == 0 ? q->beta : 1.0f;
+        float alpha_beta[2] = {q->alpha, pc == 0 ? q->beta : 1.0f};
         const float *b = q->b + (size_t)pc * q->ldb + jr;
         size_t bks = (size_t)q->ldb;
         if (q->pack_b) {
@@ -452,10 +457,10 @@ static void product_unit(const NetrtJob *job, int u, int t)
             int mr = i1 - ir < MR ? i1 - ir : MR;
             if (q->ta == 'T') {
                 kern->tile_by_depth(kc, q->a + (size_t)pc * q->lda + ir, (size_t)q->lda, b, bks,
-                                    c, q->ldc, mr, nr, q->alpha, beta);
+                                    c, q->ldc, mr, nr, alpha_beta);
             } else {
                 kern->tile_by_row(kc, q->a + (size_t)ir * q->lda + pc, (size_t)q->lda, b, bks, c,
-                                  q->ldc, mr, nr, q->alpha, beta);
+                                  q->ldc, mr, nr, alpha_beta);
             }
         }
     }
