@@ -79,10 +79,11 @@ enum {
  * two registers fewer for the sums (GCC then moved one of AVX2's 12 sums to the stack, and the
  * 6×16 tile ran at half speed). Element (r, p) of
  * the A panel is at a[r·ars + p·aks] (only its mr rows are read); row p of the B panel is the NR
- * floats at b + p·bks (only the first nr are read). One of ars and aks is 1: a kernel has one
+ * floats at b + p·bks (only the first nr are read, unless the panel is `packed`: then all NR
+ * are there, zero past nr). One of ars and aks is 1: a kernel has one
  * function for each (`a_step` is the other), so that the other offsets are constants. */
-typedef void TileFn(int kc, const float *a, size_t a_step, const float *b, size_t bks, float *c,
-                    int ldc, int mr, int nr, const float *alpha_beta);
+typedef void TileFn(int kc, const float *a, size_t a_step, const float *b, size_t bks, int packed,
+                    float *c, int ldc, int mr, int nr, const float *alpha_beta);
 
 /* A micro-kernel: what the driver below (units, spans, packing, product_unit) needs of it. */
 typedef struct {
@@ -208,15 +209,18 @@ static inline __attribute__((always_inline)) void tile16_rows(int kc, const floa
 
 AVX512
 static void tile16_by_depth(int kc, const float *a, size_t aks, const float *b, size_t bks,
-                            float *c, int ldc, int mr, int nr, const float *alpha_beta)
+                            int packed, float *c, int ldc, int mr, int nr,
+                            const float *alpha_beta)
 {
+    (void)packed; /* AVX-512's masked loads cost what plain ones do */
     tile16_rows(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha_beta);
 }
 
 AVX512
 static void tile16_by_row(int kc, const float *a, size_t ars, const float *b, size_t bks,
-                          float *c, int ldc, int mr, int nr, const float *alpha_beta)
+                          int packed, float *c, int ldc, int mr, int nr, const float *alpha_beta)
 {
+    (void)packed;
     tile16_rows(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha_beta);
 }
 
@@ -309,14 +313,15 @@ static inline void store_first(float *c, __m256 v, int n)
         c[i] = part[i];
 }
 
-/* tile16's counterpart. Where the panel is NR wide (every panel but a product's last) B is
- * read with plain loads: masked ones cost more on some CPUs (whole: a constant, so that each
- * copy gets its own loop). */
+/* tile16's counterpart. Where the panel is NR wide (every panel but a product's last), or packed
+ * (zero past nr), B is read with plain loads (plain_b): masked ones cost more on some CPUs; C is
+ * stored whole where the panel is NR wide (whole). Both are constants in each copy. */
 AVX2
 static inline __attribute__((always_inline)) void tile8(int kc, const float *a, size_t ars,
                                                         size_t aks, const float *b, size_t bks,
                                                         float *c, int ldc, int rows, int nr,
-                                                        const float *alpha_beta, int whole)
+                                                        const float *alpha_beta, int plain_b,
+                                                        int whole)
 {
     __m256i m0 = first_lanes(nr >= 8 ? 8 : nr), m1 = first_lanes(nr <= 8 ? 0 : nr - 8);
     __m256 s[MR_AVX2][2];
@@ -324,8 +329,8 @@ static inline __attribute__((always_inline)) void tile8(int kc, const float *a, 
     for (int r = 0; r < rows; r++)
         s[r][0] = s[r][1] = _mm256_setzero_ps();
     for (int p = 0; p < kc; p++, a += aks, b += bks) {
-        __m256 b0 = whole ? _mm256_loadu_ps(b) : _mm256_maskload_ps(b, m0);
-        __m256 b1 = whole ? _mm256_loadu_ps(b + 8) : _mm256_maskload_ps(b + 8, m1);
+        __m256 b0 = plain_b ? _mm256_loadu_ps(b) : _mm256_maskload_ps(b, m0);
+        __m256 b1 = plain_b ? _mm256_loadu_ps(b + 8) : _mm256_maskload_ps(b + 8, m1);
 #pragma GCC unroll 6
         for (int r = 0; r < rows; r++) {
             __m256 x = _mm256_broadcast_ss(a + r * ars);
@@ -352,12 +357,13 @@ static inline __attribute__((always_inline)) void tile8(int kc, const float *a, 
     }
 }
 
-/* tile8 for mr rows and either kind of panel: a copy of it for each. */
+/* tile8 for mr rows and each kind of panel (whole; packed and partial; partial, in place): a
+ * copy of it for each. */
 AVX2
 static inline __attribute__((always_inline)) void tile8_rows(int kc, const float *a, size_t ars,
                                                              size_t aks, const float *b,
-                                                             size_t bks, float *c, int ldc,
-                                                             int mr, int nr,
+                                                             size_t bks, int packed, float *c,
+                                                             int ldc, int mr, int nr,
                                                              const float *alpha_beta)
 {
     int whole = nr == NR_AVX2;
@@ -365,9 +371,11 @@ static inline __attribute__((always_inline)) void tile8_rows(int kc, const float
 #define ROWS(R)                                                                                 \
     case R:                                                                                     \
         if (whole)                                                                              \
-            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha_beta, 1);                       \
+            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha_beta, 1, 1);                    \
+        else if (packed)                                                                        \
+            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha_beta, 1, 0);                    \
         else                                                                                    \
-            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha_beta, 0);                       \
+            tile8(kc, a, ars, aks, b, bks, c, ldc, R, nr, alpha_beta, 0, 0);                    \
         break;
         ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
 #undef ROWS
@@ -376,16 +384,17 @@ static inline __attribute__((always_inline)) void tile8_rows(int kc, const float
 
 AVX2
 static void tile8_by_depth(int kc, const float *a, size_t aks, const float *b, size_t bks,
-                           float *c, int ldc, int mr, int nr, const float *alpha_beta)
+                           int packed, float *c, int ldc, int mr, int nr,
+                           const float *alpha_beta)
 {
-    tile8_rows(kc, a, 1, aks, b, bks, c, ldc, mr, nr, alpha_beta);
+    tile8_rows(kc, a, 1, aks, b, bks, packed, c, ldc, mr, nr, alpha_beta);
 }
 
 AVX2
 static void tile8_by_row(int kc, const float *a, size_t ars, const float *b, size_t bks,
-                         float *c, int ldc, int mr, int nr, const float *alpha_beta)
+                         int packed, float *c, int ldc, int mr, int nr, const float *alpha_beta)
 {
-    tile8_rows(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha_beta);
+    tile8_rows(kc, a, ars, 1, b, bks, packed, c, ldc, mr, nr, alpha_beta);
 }
 
 static const Kernel kernel_avx2 = {NETRT_GEMM_AVX2, MR_AVX2, NR_AVX2, tile8_by_depth,
@@ -457,10 +466,10 @@ static void product_unit(const NetrtJob *job, int u, int t)
             int mr = i1 - ir < MR ? i1 - ir : MR;
             if (q->ta == 'T') {
                 kern->tile_by_depth(kc, q->a + (size_t)pc * q->lda + ir, (size_t)q->lda, b, bks,
-                                    c, q->ldc, mr, nr, alpha_beta);
+                                    q->pack_b, c, q->ldc, mr, nr, alpha_beta);
             } else {
-                kern->tile_by_row(kc, q->a + (size_t)ir * q->lda + pc, (size_t)q->lda, b, bks, c,
-                                  q->ldc, mr, nr, alpha_beta);
+                kern->tile_by_row(kc, q->a + (size_t)ir * q->lda + pc, (size_t)q->lda, b, bks,
+                                  q->pack_b, c, q->ldc, mr, nr, alpha_beta);
             }
         }
     }
