@@ -70,24 +70,22 @@ enum {
     MR_AVX2 = 6,    /* 6 × 2 accumulators + 2 loads of B + a broadcast: 15 of the 16 ymm registers */
     NR_AVX2 = 16,   /* two ymm registers                                                          */
     NR_MAX = 32,
-    KC = 256, /* depth of a block: an A panel (12 KiB) and a B panel (32 KiB) stay in L1        */
+    KC = 256, /* depth of a block: MR rows of A (12 KiB) and a B panel (32 KiB) stay in L1      */
     MC = 96,  /* rows of a span at least: they share one B panel (a multiple of both MRs)      */
 };
 
-/* A tile: C[mr×nr] = alpha·(A-panel · B-panel) + beta·C, mr ≤ MR, nr ≤ NR, alpha and beta read
- * from memory after the sums: a kernel that kept them in registers through its loop would have
- * two registers fewer for the sums (GCC then moved one of AVX2's 12 sums to the stack, and the
- * 6×16 tile ran at half speed). Element (r, p) of
+/* A tile: C[mr×nr] = alpha·(A-panel · B-panel) + beta·C, mr ≤ MR, nr ≤ NR. Element (r, p) of
  * the A panel is at a[r·ars + p·aks] (only its mr rows are read); row p of the B panel is the NR
- * floats at b + p·bks (only the first nr are read, unless the panel is `packed`: then all NR
- * are there, zero past nr). One of ars and aks is 1: a kernel has one
- * function for each (`a_step` is the other), so that the other offsets are constants. */
+ * floats at b + p·bks (only the first nr are read, unless the panel is `packed`: then all NR are
+ * there, zero past nr). One of ars and aks is 1: a kernel has one function for each (`a_step` is
+ * the other), so that the other offsets are constants. alpha and beta are read from memory after
+ * the sums: kept in registers through the loop, they took two that AVX2's 12 sums need (GCC then
+ * moved one sum to the stack, and the 6×16 tile ran at half speed). */
 typedef void TileFn(int kc, const float *a, size_t a_step, const float *b, size_t bks, int packed,
                     float *c, int ldc, int mr, int nr, const float *alpha_beta);
 
 /* A micro-kernel: what the driver below (units, spans, packing, product_unit) needs of it. */
 typedef struct {
-    NetrtGemmKernel id;
     int mr, nr;
     /* The A panel with its values of a depth side by side: op(A) = Aᵀ read in place (a_step =
      * lda). */
@@ -224,8 +222,8 @@ static void tile16_by_row(int kc, const float *a, size_t ars, const float *b, si
     tile16_rows(kc, a, ars, 1, b, bks, c, ldc, mr, nr, alpha_beta);
 }
 
-static const Kernel kernel_avx512 = {NETRT_GEMM_AVX512, MR_AVX512, NR_AVX512, tile16_by_depth,
-                                     tile16_by_row, transpose_rows16};
+static const Kernel kernel_avx512 = {MR_AVX512, NR_AVX512, tile16_by_depth, tile16_by_row,
+                                     transpose_rows16};
 
 /* ---- AVX2 and FMA: 6×16 -------------------------------------------------------------------- */
 
@@ -397,8 +395,8 @@ static void tile8_by_row(int kc, const float *a, size_t ars, const float *b, siz
     tile8_rows(kc, a, ars, 1, b, bks, packed, c, ldc, mr, nr, alpha_beta);
 }
 
-static const Kernel kernel_avx2 = {NETRT_GEMM_AVX2, MR_AVX2, NR_AVX2, tile8_by_depth,
-                                   tile8_by_row, transpose_rows8};
+static const Kernel kernel_avx2 = {MR_AVX2, NR_AVX2, tile8_by_depth, tile8_by_row,
+                                   transpose_rows8};
 
 /* ---- the driver, for either kernel ---------------------------------------------------------- */
 
