@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """bench.py: netc's generated trainers against PyTorch, on the same data, in one run.
 
-    /usr/bin/python3 bench/bench.py [--rows A,B,C,D,E] [--epochs N]      (bench/run.sh calls this)
+    /usr/bin/python3 bench/bench.py [--rows A,B,C,D,E] [--epochs N] [--gemm PATH]
+                                                                        (bench/run.sh calls this)
 
 For each row of bench/rows/ it builds the netc trainer, trains it, then trains the same network
 in PyTorch in three settings: as installed (environment as found, 2 threads), 2 threads with
@@ -12,6 +13,9 @@ keeps its faster run: the shared machine's speed drifts over minutes. A probe me
 machine's SGEMM rate (2048³, 2 threads; the better of OpenBLAS with its core in force and
 netrt_sgemm) beside each netc run, so that netc's GEMM rate is a fraction of the peak measured
 in the same minute.
+
+--gemm PATH (auto, avx512, avx2 or openblas) is passed to netc's trainers and to the probe, whose
+netrt_sgemm then runs that path: each of netc's kernels can be measured on a CPU that runs it.
 
 Also `bench.py torch ROW EPOCHS` (one PyTorch run, printing JSON), used by the above.
 """
@@ -36,6 +40,7 @@ FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 
 SEEDS = (42, 43, 44, 45, 46)  # rows A-C: the accuracy compared is their mean; times: seed 42
 ROUNDS = 2  # timed runs of each side per row; each keeps its fastest
+GEMM = []  # --gemm PATH for netc's trainers and the probe; empty: their default (auto)
 
 # What each row trains, for PyTorch; the netc side is bench/rows/ROW.net.
 ROWS = {
@@ -185,7 +190,7 @@ def netc_run(row_name, epochs, seed=42):
     check = subprocess.run([NETC, "check", net], check=True, capture_output=True, text=True).stdout
     flops_sample = int(re.search(r"forward, ([\d,]+) per training step", check)[1].replace(",", ""))
     csv = exe + ".csv"
-    args = [exe, "--csv", csv, "--seed", str(seed)] + (
+    args = [exe, "--csv", csv, "--seed", str(seed)] + GEMM + (
         [] if row_name == "D" else ["--epochs", str(epochs)])
     out, rss = run(args)
     rows = [line.split(",") for line in open(csv).read().split("\n")[1:] if line]
@@ -213,7 +218,7 @@ def sgemm_probe():
                     "-lopenblas", "-lpng", "-lz", "-lm", "-pthread"], check=True)
 
     def measure():
-        out, _ = run([probe])
+        out, _ = run([probe] + GEMM[1:])
         blas, core, _, own, kernel, threads = out.split()
         return float(blas), core, float(own), kernel, int(threads)
     return measure
@@ -230,6 +235,8 @@ def main():
             rows = args[1].replace(",", "")
         elif args[0] == "--epochs":
             epochs = int(args[1])
+        elif args[0] == "--gemm":
+            GEMM[:] = ["--gemm", args[1]]
         else:
             raise SystemExit(__doc__)
         args = args[2:]

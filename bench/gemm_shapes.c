@@ -1,28 +1,34 @@
-/* gemm_shapes.c: netrt_sgemm (netc's AVX-512 kernel) against OpenBLAS's cblas_sgemm (the core in
- * force) on the products of the bench rows, GFLOP/s, best of 3, and the largest difference
- * between the two relative to the largest value. For docs/performance.md:
+/* gemm_shapes.c: netrt_sgemm on the products of the bench rows, on each path this CPU runs:
+ * netc's AVX-512 and AVX2 kernels and OpenBLAS's cblas_sgemm (the core in force), on 2 threads
+ * and on 1. GFLOP/s, the best of 3 rounds in which the paths take turns; and the largest
+ * difference of netc's kernels from OpenBLAS, relative to the largest value. On 2 threads the
+ * time is the wall clock's; on 1, the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID, which
+ * computes every product on 1 thread, on every path), which other processes on a shared machine
+ * do not inflate by taking the core away. For docs/performance.md:
  *
  *   cc -O2 -I runtime -o gemm_shapes bench/gemm_shapes.c build/runtime/libnetrt.a \
- *      -lopenblas -lpng -lz -lm -pthread && ./gemm_shapes [THREADS]
+ *      -lopenblas -lpng -lz -lm -pthread && ./gemm_shapes [PATH...]
+ *
+ * PATH: avx512, avx2 or openblas; default: every one this CPU runs.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "netrt_internal.h"
 
-static double now(void)
+static double now(clockid_t clock)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(clock, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 int main(int argc, char **argv)
 {
-    int threads = argc > 1 ? atoi(argv[1]) : 2;
     static const struct {
         char ta, tb;
         int m, n, k;
@@ -38,49 +44,83 @@ int main(int argc, char **argv)
         {'T', 'N', 64, 64, 1600, "D: hidden layer weight gradient"},
         {'N', 'N', 1600, 64, 64, "D: hidden layer input gradient"},
     };
-    printf("| product (m×n×k) | row | OpenBLAS %s | netrt_sgemm | difference |\n",
-           openblas_get_corename());
-    printf("|---|---|---|---|---|\n");
+    const NetrtGemmKernel all[] = {NETRT_GEMM_AVX512, NETRT_GEMM_AVX2, NETRT_GEMM_OPENBLAS};
+    NetrtGemmKernel paths[3];
+    int n_paths = 0;
+    char why[160];
+    for (int i = 0; i < 3; i++) {
+        int asked = argc == 1;
+        for (int j = 1; j < argc; j++)
+            asked |= !strcmp(argv[j], netrt_gemm_name(all[i]));
+        if (!asked)
+            continue;
+        if (netrt_gemm_available(all[i], why, sizeof why))
+            paths[n_paths++] = all[i];
+        else
+            fprintf(stderr, "gemm_shapes: %s left out: %s\n", netrt_gemm_name(all[i]), why);
+    }
+    static const int thread_counts[] = {2, 1};
+    printf("GFLOP/s; OpenBLAS's core: %s\n\n| product (m×n×k) | row |", openblas_get_corename());
+    for (int t = 0; t < 2; t++)
+        for (int i = 0; i < n_paths; i++)
+            printf(" %s %d thr%s |", netrt_gemm_name(paths[i]), thread_counts[t],
+                   thread_counts[t] == 1 ? " (CPU time)" : "");
+    printf(" difference |\n|---|---|");
+    for (int i = 0; i < 2 * n_paths + 1; i++)
+        printf("---|");
+    printf("\n");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
         char ta = shapes[s].ta, tb = shapes[s].tb;
         int lda = ta == 'N' ? k : m, ldb = tb == 'N' ? n : k;
         float *a = malloc(sizeof *a * m * k), *b = malloc(sizeof *b * k * n);
-        float *c[2] = {malloc(sizeof(float) * m * n), malloc(sizeof(float) * m * n)};
+        float *c[3];
+        for (int i = 0; i < n_paths; i++)
+            c[i] = malloc(sizeof(float) * m * n);
         for (long i = 0; i < (long)m * k; i++)
             a[i] = (float)rand() / RAND_MAX - 0.5f;
         for (long i = 0; i < (long)k * n; i++)
             b[i] = (float)rand() / RAND_MAX - 0.5f;
-        double rate[2];
-        for (int own = 0; own < 2; own++) {
-            netrt_gemm_use_own(own, threads);
-            int reps = (int)(2e9 / (2.0 * m * n * k)) + 1;
-            double best = 1e30;
-            for (int r = 0; r < 3; r++) {
-                double t0 = now();
-                for (int q = 0; q < reps; q++)
-                    netrt_sgemm(CblasRowMajor, ta == 'T' ? CblasTrans : CblasNoTrans,
-                                tb == 'T' ? CblasTrans : CblasNoTrans, m, n, k, 1, a, lda, b, ldb,
-                                0, c[own], n);
-                double t = (now() - t0) / reps;
-                best = t < best ? t : best;
-            }
-            rate[own] = 2.0 * m * n * k / best / 1e9;
-            /* OpenBLAS's idle threads spin (sched_yield) for a while after a call: let them
-             * fall asleep before netc's threads run, or they share the cores. */
-            nanosleep(&(struct timespec){0, 300000000}, NULL);
+        printf("| %c%c %d×%d×%d | %s |", ta, tb, m, n, k, shapes[s].what);
+        /* The paths take turns, three rounds, each keeping its best: a machine whose speed
+         * drifts slows them alike. */
+        int reps = (int)(2e9 / (2.0 * m * n * k)) + 1;
+        for (int t = 0; t < 2; t++) {
+            double best[3] = {1e30, 1e30, 1e30};
+            for (int round = 0; round < 3; round++)
+                for (int i = 0; i < n_paths; i++) {
+                    netrt_gemm_use(paths[i], thread_counts[t]);
+                    openblas_set_num_threads(thread_counts[t]);
+                    clockid_t clock = thread_counts[t] == 1 ? CLOCK_THREAD_CPUTIME_ID
+                                                            : CLOCK_MONOTONIC;
+                    double t0 = now(clock);
+                    for (int q = 0; q < reps; q++)
+                        netrt_sgemm(CblasRowMajor, ta == 'T' ? CblasTrans : CblasNoTrans,
+                                    tb == 'T' ? CblasTrans : CblasNoTrans, m, n, k, 1, a, lda, b,
+                                    ldb, 0, c[i], n);
+                    double t1 = (now(clock) - t0) / reps;
+                    best[i] = t1 < best[i] ? t1 : best[i];
+                    /* OpenBLAS's idle threads spin (sched_yield) for a while after a call: let
+                     * them fall asleep before netc's threads run, or they share the cores. */
+                    if (paths[i] == NETRT_GEMM_OPENBLAS && thread_counts[t] > 1)
+                        nanosleep(&(struct timespec){0, 300000000}, NULL);
+                }
+            for (int i = 0; i < n_paths; i++)
+                printf(" %.0f |", 2.0 * m * n * k / best[i] / 1e9);
+            fflush(stdout);
         }
         double diff = 0, largest = 0;
-        for (long i = 0; i < (long)m * n; i++) {
-            diff = fmax(diff, fabs(c[0][i] - c[1][i]));
-            largest = fmax(largest, fabs(c[0][i]));
-        }
-        printf("| %c%c %d×%d×%d | %s | %.0f | %.0f | %.1e |\n", ta, tb, m, n, k, shapes[s].what,
-               rate[0], rate[1], diff / largest);
+        int blas = n_paths - 1; /* OpenBLAS, when it ran, is the last */
+        for (int i = 0; i < n_paths && paths[blas] == NETRT_GEMM_OPENBLAS; i++)
+            for (long e = 0; e < (long)m * n; e++) {
+                diff = fmax(diff, fabs(c[i][e] - c[blas][e]));
+                largest = fmax(largest, fabs(c[blas][e]));
+            }
+        printf(" %.1e |\n", largest > 0 ? diff / largest : 0.0);
         free(a);
         free(b);
-        free(c[0]);
-        free(c[1]);
+        for (int i = 0; i < n_paths; i++)
+            free(c[i]);
     }
     return 0;
 }

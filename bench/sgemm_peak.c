@@ -1,11 +1,12 @@
 /* sgemm_peak.c: the machine's SGEMM rate, C = A·B at 2048³, best of 5 after a warm-up, twice:
  * with OpenBLAS's core in force on the threads OpenBLAS uses, and with what a trainer's
- * netrt_sgemm runs (netc's AVX-512 kernel where the CPU has it, on the CPUs available). The
+ * netrt_sgemm runs (netc's best kernel for the CPU, or the one named: sgemm_peak [PATH],
+ * PATH as a trainer's --gemm, on the CPUs available). The
  * kernel reads its operands in place, so rows exactly 2048 floats apart fall on the same cache
  * sets; its run leaves 16 floats of padding at the end of each row (LD), as a trainer's
  * buffers, whose rows are 784, 512 or 64 wide, never hit that.
- * Prints "openblas-GFLOP/s core threads netrt-GFLOP/s kernel threads", kernel "netc" or
- * "openblas". */
+ * Prints "openblas-GFLOP/s core threads netrt-GFLOP/s kernel threads", kernel "avx512", "avx2"
+ * or "openblas". */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +37,9 @@ static double rate(int through_netrt, const float *a, const float *b, float *c)
     return 2.0 * N * N * N / best / 1e9;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    const char *choice = argc > 1 ? argv[argc - 1] : NULL;
     float *a = malloc(sizeof(float) * N * LD), *b = malloc(sizeof(float) * N * LD),
           *c = malloc(sizeof(float) * N * LD);
     if (!a || !b || !c)
@@ -49,11 +51,13 @@ int main(void)
     double blas = rate(0, a, b, c);
     NetrtGemmStatus st;
     NetrtErr err;
-    if (netrt_gemm_setup(NULL, 0, &st, &err) < 0)
+    if (netrt_gemm_setup(choice, 0, &st, &err) < 0) {
+        netrt_err_print(&err);
         return 1;
+    }
     double own = rate(1, a, b, c);
     printf("%.1f %s %d %.1f %s %d\n", blas, openblas_get_corename(), openblas_get_num_threads(),
-           own, st.own ? "netc" : "openblas", st.threads);
+           own, netrt_gemm_name(st.kernel), st.threads);
     free(a);
     free(b);
     free(c);

@@ -71,7 +71,8 @@ static const OptSpec specs[] = {
      "threads of the products (GEMMs) and passes, 1 to " NETRT_STR(NETRT_MAX_THREADS),
      "the CPUs available, at most " NETRT_STR(NETRT_MAX_THREADS)},
     {"--gemm", "KERNEL", OPT_STRING, FIELD(gemm),
-     "who computes the products: auto, netc (AVX-512) or openblas", "auto"},
+     "who computes the products: auto (netc's best kernel for this CPU, else OpenBLAS), avx512, "
+     "avx2, openblas, or netc (netc's best kernel, refused where none runs)", "auto"},
     {"--blas-core", "NAME", OPT_STRING, FIELD(blas_core),
      "OpenBLAS kernels: auto (the best this CPU runs) or a core, e.g. Haswell", "auto"},
     {"--csv", "FILE", OPT_STRING, FIELD(csv), "write the metrics of every epoch to FILE", "none"},

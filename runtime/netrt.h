@@ -52,8 +52,8 @@ static inline float netrt_expf(float x)
 }
 
 /* C = alpha·op(A)·op(B) + beta·C in single precision, with cblas_sgemm's arguments (row-major
- * only): what generated trainers call for every product. It runs netc's own AVX-512 kernel
- * where the CPU has AVX-512, else OpenBLAS's cblas_sgemm (gemm.c; --gemm chooses). */
+ * only): what generated trainers call for every product. It runs netc's own kernel for the
+ * CPU (AVX-512, or AVX2 and FMA), else OpenBLAS's cblas_sgemm (gemm.c; --gemm chooses). */
 void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
                  int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                  float beta, float *c, int ldc);

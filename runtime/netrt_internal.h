@@ -442,19 +442,43 @@ int netrt_cpus_available(void);
 
 /* ---- gemm.c: the single-precision products -------------------------------------------------- */
 
+/* Who computes netrt_sgemm: OpenBLAS, or one of netc's kernels (x86-64 only). */
+typedef enum { NETRT_GEMM_OPENBLAS, NETRT_GEMM_AVX512, NETRT_GEMM_AVX2 } NetrtGemmKernel;
+
 /* What the startup block says about the products. */
 typedef struct {
-    int own;          /* 1: netc's AVX-512 kernel; 0: OpenBLAS                               */
-    int threads;      /* the kernel's threads                                                */
-    char detail[160]; /* "netc's AVX-512 kernel, 2 threads (the CPU has AVX-512; …)"          */
+    int own;                /* 1: one of netc's kernels; 0: OpenBLAS                          */
+    NetrtGemmKernel kernel;
+    int threads;            /* the kernel's threads                                           */
+    char detail[256];       /* "netc's AVX2 kernel, 2 threads (the CPU has AVX2 and FMA, …)"  */
 } NetrtGemmStatus;
 
-/* Choose who computes netrt_sgemm: choice "auto" (or NULL): netc's kernel where the CPU has
- * AVX-512, else OpenBLAS; "netc" (refused without AVX-512) or "openblas". threads: the
- * kernel's threads, 0 for the CPUs available. Returns 0, or -1 with err set. */
+/* Choose who computes netrt_sgemm: choice "auto" (or NULL): netc's AVX-512 kernel where the CPU
+ * and its OS offer AVX-512, else its AVX2 kernel where they offer AVX2 and FMA, else OpenBLAS;
+ * "avx512", "avx2" (each refused, naming what is missing, where it cannot run), "openblas", or
+ * "netc": the kernel auto takes, refused when that is OpenBLAS. threads: the kernel's threads,
+ * 0 for the CPUs available. Returns 0, or -1 with err set. */
 int netrt_gemm_setup(const char *choice, int threads, NetrtGemmStatus *st, NetrtErr *err);
 
-/* For tests: the own kernel on (1, where compiled) or off, with this many threads. */
+/* 1 if kernel runs on a CPU (and OS) with features f (OpenBLAS always does); else 0, with why
+ * it cannot, naming what is missing. */
+int netrt_gemm_runs(const NetrtCpuFeatures *f, NetrtGemmKernel kernel, char *why, size_t size);
+/* netrt_gemm_setup's decision, a pure function of f and choice: 0 with the kernel and the
+ * reason for the startup line ("--gemm avx2", "the CPU has AVX2 and FMA, not AVX-512; …"), or
+ * -1 with the error message. */
+int netrt_gemm_choose(const NetrtCpuFeatures *f, const char *choice, NetrtGemmKernel *kernel,
+                      char *msg, size_t size);
+/* netrt_gemm_runs on this CPU. */
+int netrt_gemm_available(NetrtGemmKernel kernel, char *why, size_t size);
+/* What auto takes: the first of AVX-512, AVX2 and OpenBLAS that is available. */
+NetrtGemmKernel netrt_gemm_best(void);
+/* Its --gemm name: "avx512", "avx2" or "openblas". */
+const char *netrt_gemm_name(NetrtGemmKernel kernel);
+
+/* For tests and benches: kernel computes netrt_sgemm with this many threads (the passes' too;
+ * OpenBLAS: the passes on one thread). Returns 0, or -1 (nothing changed) where it cannot run. */
+int netrt_gemm_use(NetrtGemmKernel kernel, int threads);
+/* The same with netrt_gemm_best() (on) or OpenBLAS (off). */
 void netrt_gemm_use_own(int on, int threads);
 
 /* ---- cli.c: the command line ----------------------------------------------------------------- */
@@ -475,7 +499,7 @@ typedef struct {
     const char *predict;     /* --predict: these parameters' predictions, as CSV on stdout */
     const char *input;       /* --input: --predict's samples (IDX images or CSV); NULL: test */
     const char *blas_core;   /* --blas-core: NULL for auto (blas.c acts on it before parsing) */
-    const char *gemm;        /* --gemm auto|netc|openblas; NULL: auto */
+    const char *gemm;        /* --gemm auto|avx512|avx2|openblas|netc; NULL: auto */
     int quiet;            /* only the final test line on stdout */
     int help;
     /* issue 17 */

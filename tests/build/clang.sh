@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # clang.sh SOURCE_DIR BUILD_DIR: netc and its runtime built by clang with -Wall -Wextra -Werror,
-# the AVX-512 kernel still AVX-512 in clang's object code, and two generated trainers (a dense
+# the AVX-512 and AVX2 kernels still AVX-512 and AVX2 in clang's object code, and two generated trainers (a dense
 # and a convolutional model) compiled by clang with -Werror and trained a few steps on
 # Fashion-MNIST. Exit 77: no clang.
 set -u
@@ -21,15 +21,18 @@ if ! cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Rel
 fi
 echo "ok: netc and libnetrt.a built by clang -Wall -Wextra -Werror"
 
-# The kernel's functions carry target("avx512f"): its multiply-adds must be on zmm registers.
+# The kernels' functions carry target("avx512f") and target("avx2,fma"): their multiply-adds
+# must be on zmm and ymm registers.
 gemm_o=$(find "$build/runtime" -name 'gemm.c.o' | head -n 1)
-n=$(objdump -d --no-show-raw-insn "$gemm_o" | grep -c -E 'vfmadd[0-9a-z]*ps +.*zmm')
-if [ "$n" -gt 0 ]; then
-    echo "ok: clang's gemm.c.o has $n AVX-512 multiply-adds (zmm)"
-else
-    echo "FAIL: clang's gemm.c.o has no AVX-512 multiply-add"
-    fail=1
-fi
+for reg in zmm:AVX-512 ymm:AVX2; do
+    n=$(objdump -d --no-show-raw-insn "$gemm_o" | grep -c -E "vfmadd[0-9a-z]*ps +.*${reg%%:*}")
+    if [ "$n" -gt 0 ]; then
+        echo "ok: clang's gemm.c.o has $n ${reg#*:} multiply-adds (${reg%%:*})"
+    else
+        echo "FAIL: clang's gemm.c.o has no ${reg#*:} multiply-add"
+        fail=1
+    fi
+done
 
 for model in models/fmnist_mlp.net examples/fmnist_cnn.net; do
     name=$(basename "$model" .net)

@@ -4,7 +4,8 @@
 # or indirect) fails the test, with valgrind's report. Exit 77: no valgrind.
 #
 # The trainer is compiled without -march=native: valgrind does not run AVX-512 code (on such a
-# CPU, netrt sees through valgrind's cpuid that the kernel cannot run, and takes OpenBLAS).
+# CPU, netrt sees through valgrind's cpuid that the AVX-512 kernel cannot run, and takes its AVX2
+# kernel, which memcheck then checks too).
 # --trace-children: netrt may run the trainer again with a better OpenBLAS core (runtime/blas.c);
 # that run stays under memcheck.
 set -u

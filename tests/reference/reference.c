@@ -338,7 +338,9 @@ int main(int argc, char **argv)
     RefWorst worst = ref_train(&dump, sabotage ? 1.01 : 1);
     printf("%s: %s, %d steps of %d samples, %s, products on %s\n", model.name, model.summary,
            dump.steps, dump.batch, model.optimizer,
-           gemm.own ? "netc's AVX-512 kernel" : "OpenBLAS");
+           gemm.kernel == NETRT_GEMM_AVX512 ? "netc's AVX-512 kernel"
+           : gemm.kernel == NETRT_GEMM_AVX2 ? "netc's AVX2 kernel"
+                                            : "OpenBLAS");
     printf("  learning rate: largest relative difference from torch's %.3g (tolerance %g)\n",
            worst.lr, REF_LR_TOL);
     printf("  momentum: largest difference from torch's %.3g (tolerance %g)\n", worst.momentum,

@@ -1,10 +1,15 @@
-/* test_gemm.c: netc's own AVX-512 sgemm (gemm.c) against a plain triple loop in double, on
- * every transposition, on sizes that leave partial tiles and blocks at each edge (MR 12 rows, NR 32
- * columns, KC 256 depths; B packed from 384 rows; spans of rows that end in a short panel), with
- * wider leading dimensions whose padding must stay untouched, alpha and beta; and that 1, 2 and 3
- * threads give the same bits. On a CPU without AVX-512 the kernel cannot run: the refusal of
- * --gemm netc is checked, and the test exits with SKIP_CODE, which ctest reports as skipped (its
- * SKIP_RETURN_CODE), never as passed. */
+/* test_gemm.c: netc's own sgemm kernels (gemm.c), AVX-512's 12×32 and AVX2's 6×16, each one this
+ * CPU runs, against a plain triple loop in double: on every transposition, on sizes that leave
+ * partial tiles and blocks at each edge of either kernel (MR 12 or 6 rows, NR 32 or 16 columns,
+ * KC 256 depths; m, n, k of 1; B packed from 384 rows; spans of rows that end in a short panel),
+ * with wider leading dimensions whose padding must stay untouched or none, alpha and beta, k = 0 and
+ * alpha = 0; and that 1, 2 and 3 threads give the same bits. The two kernels sum every element
+ * alike (the same products in the same order, the same rounding), so where both run their bits
+ * must agree too. --gemm's decision (netrt_gemm_choose) is checked on made-up CPUs: forcing a
+ * kernel the CPU lacks is refused, naming what is missing. On a CPU that runs none of netc's
+ * kernels (no AVX2 and FMA, or not x86-64) the test exits with SKIP_CODE, which ctest reports as
+ * skipped (its SKIP_RETURN_CODE), never as passed. `test_gemm --small` runs only the cases of at
+ * most 2e5 multiply-adds, for valgrind (tests/build/). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +35,16 @@ static const Case cases[] = {
     {'N', 'T', 1100, 40, 30, 1, 0},    {'T', 'N', 1040, 70, 9, 1, 1},
     {'N', 'N', 20, 2100, 40, 1, 0},    {'T', 'T', 12, 2049, 300, 2, 0},
     {'N', 'T', 1600, 64, 64, 1, 0},    {'T', 'N', 64, 64, 1600, 1, 1},
+    /* AVX2's edges: rows 5, 6, 7 (MR 6), columns 15, 16, 17 (NR 16), depths 255, 256, 257 */
+    {'N', 'N', 5, 15, 255, 1, 0},      {'N', 'T', 6, 16, 256, 1, 1},
+    {'T', 'N', 7, 17, 257, 2, 0.5f},   {'T', 'T', 7, 17, 257, 1, 0},
+    {'N', 'N', 17, 7, 3, 1, 1},        {'T', 'T', 1, 40, 9, 1, 0},
+    {'N', 'T', 40, 1, 9, 1, 0},        {'T', 'N', 1, 1, 300, 1, 0},
+    {'N', 'N', 6, 576, 25, 1, 0},      {'N', 'T', 16, 64, 150, 1, 0},
+    {'T', 'N', 150, 576, 16, 1, 0},    {'N', 'T', 200, 512, 784, 1, 0},
+    {'N', 'N', 400, 48, 20, 1, 1},     {'T', 'N', 390, 33, 70, 1, 0},
+    /* no products: C = beta·C */
+    {'N', 'N', 5, 7, 0, 1, 0.5f},      {'T', 'N', 9, 9, 9, 0, 2},
 };
 #define N_CASES (int)(sizeof cases / sizeof cases[0])
 
@@ -39,12 +54,20 @@ static float uniform(unsigned *state)
     return (float)(*state >> 8) / (float)(1u << 24) * 2 - 1;
 }
 
-/* Run one case with `threads`; C (with 3 padding columns) left in c. Returns the largest error
- * relative to the largest |value| of the reference, or a huge value when padding was written or
- * a beta-0 product kept the garbage in C. */
-static double run(const Case *cs, int threads, float *c)
+/* Columns of padding after each row of A, B and C: 3 in every other case (the kernel must leave
+ * C's untouched), none in the others, whose operands end where their last row does (a read or
+ * write past them is caught by valgrind, tests/build/, and for plain loads by ASan). */
+static int pad_of(const Case *cs)
 {
-    int pad = 3;
+    return (cs - cases) % 2 ? 3 : 0;
+}
+
+/* Run one case on kernel with `threads`; C (m rows of n + pad_of(cs)) left in c. Returns the
+ * largest error relative to the largest |value| of the reference, or a huge value when padding
+ * was written or a beta-0 product kept the garbage in C. */
+static double run(const Case *cs, NetrtGemmKernel kernel, int threads, float *c)
+{
+    int pad = pad_of(cs);
     int rows_a = cs->ta == 'N' ? cs->m : cs->k, cols_a = cs->ta == 'N' ? cs->k : cs->m;
     int rows_b = cs->tb == 'N' ? cs->k : cs->n, cols_b = cs->tb == 'N' ? cs->n : cs->k;
     int lda = cols_a + pad, ldb = cols_b + pad, ldc = cs->n + pad;
@@ -68,7 +91,8 @@ static double run(const Case *cs, int threads, float *c)
             ref[i * cs->n + j] = cs->alpha * s + (cs->beta == 0 ? 0 : cs->beta * c[i * ldc + j]);
             largest = fmax(largest, fabs(ref[i * cs->n + j]));
         }
-    netrt_gemm_use_own(1, threads);
+    largest = largest > 0 ? largest : 1;
+    CHECK(netrt_gemm_use(kernel, threads) == 0);
     netrt_sgemm(CblasRowMajor, cs->ta == 'T' ? CblasTrans : CblasNoTrans,
                 cs->tb == 'T' ? CblasTrans : CblasNoTrans, cs->m, cs->n, cs->k, cs->alpha, a,
                 lda, b, ldb, cs->beta, c, ldc);
@@ -88,27 +112,77 @@ static double run(const Case *cs, int threads, float *c)
     return worst;
 }
 
-static void test_cases(void)
+/* --small: only the cases of at most this many multiply-adds (under valgrind, CMakeLists.txt) */
+static double largest_case = 1e30;
+
+/* Every case on kernel, against the reference and on 1, 2 and 3 threads; C of each case left in
+ * results[case] (allocated here; NULL for a case left out) for the comparison of the kernels. */
+static void test_cases(NetrtGemmKernel kernel, float *results[N_CASES])
 {
     for (int i = 0; i < N_CASES; i++) {
         const Case *cs = &cases[i];
-        size_t size = (size_t)cs->m * (cs->n + 3);
+        results[i] = NULL;
+        if ((double)cs->m * cs->n * cs->k > largest_case)
+            continue;
+        size_t size = (size_t)cs->m * (cs->n + pad_of(cs));
         float *one = malloc(size * sizeof *one), *more = malloc(size * sizeof *more);
-        double err1 = run(cs, 1, one);
+        double err1 = run(cs, kernel, 1, one);
         /* float's 24 bits, summed over at most 1600 products with FMA: ~1e-6 in practice; a
          * dropped or doubled product or a misplaced row errs by 1e-2 or more */
         if (!(err1 < 1e-5))
-            fprintf(stderr, "case %d: %c%c %dx%dx%d: error %g\n", i, cs->ta, cs->tb, cs->m,
-                    cs->n, cs->k, err1);
+            fprintf(stderr, "%s, case %d: %c%c %dx%dx%d: error %g\n", netrt_gemm_name(kernel), i,
+                    cs->ta, cs->tb, cs->m, cs->n, cs->k, err1);
         CHECK(err1 < 1e-5);
         for (int threads = 2; threads <= 3; threads++) {
-            double err = run(cs, threads, more);
+            double err = run(cs, kernel, threads, more);
             CHECK(err == err1);
             CHECK(!memcmp(one, more, size * sizeof *one));
         }
-        free(one);
+        results[i] = one;
         free(more);
     }
+}
+
+/* --gemm on made-up CPUs: what each choice takes, or why it is refused. */
+static void test_choose(void)
+{
+    NetrtCpuFeatures none = {0}, avx2 = {0}, no_fma = {0}, avx512 = {0};
+    avx2.avx = avx2.avx2 = avx2.fma = 1;
+    no_fma.avx = no_fma.avx2 = 1;
+    avx512 = avx2;
+    avx512.avx512f = 1;
+    NetrtGemmKernel k;
+    char msg[256];
+    CHECK(netrt_gemm_choose(&avx512, "fastest", &k, msg, sizeof msg) == -1);
+    CHECK_CONTAINS(msg, "--gemm fastest: expected auto, avx512, avx2, openblas or netc");
+    CHECK(netrt_gemm_choose(&none, "openblas", &k, msg, sizeof msg) == 0 && k == NETRT_GEMM_OPENBLAS);
+    CHECK_CONTAINS(msg, "--gemm openblas");
+#if defined(__x86_64__)
+    CHECK(netrt_gemm_choose(&avx512, NULL, &k, msg, sizeof msg) == 0 && k == NETRT_GEMM_AVX512);
+    CHECK_CONTAINS(msg, "the CPU has AVX-512");
+    CHECK(netrt_gemm_choose(&avx512, "avx2", &k, msg, sizeof msg) == 0 && k == NETRT_GEMM_AVX2);
+    CHECK_CONTAINS(msg, "--gemm avx2");
+    CHECK(netrt_gemm_choose(&avx512, "netc", &k, msg, sizeof msg) == 0 && k == NETRT_GEMM_AVX512);
+    CHECK(netrt_gemm_choose(&avx2, "auto", &k, msg, sizeof msg) == 0 && k == NETRT_GEMM_AVX2);
+    CHECK_CONTAINS(msg, "the CPU has AVX2 and FMA, not AVX-512");
+    CHECK(netrt_gemm_choose(&avx2, "netc", &k, msg, sizeof msg) == 0 && k == NETRT_GEMM_AVX2);
+    CHECK(netrt_gemm_choose(&avx2, "avx512", &k, msg, sizeof msg) == -1);
+    CHECK_CONTAINS(msg, "--gemm avx512: the AVX-512 kernel needs AVX-512 (avx512f), which this "
+                        "CPU (or its OS) does not offer");
+    CHECK(netrt_gemm_choose(&no_fma, "auto", &k, msg, sizeof msg) == 0 && k == NETRT_GEMM_OPENBLAS);
+    CHECK_CONTAINS(msg, "no AVX2 and FMA on this CPU");
+    CHECK(netrt_gemm_choose(&no_fma, "avx2", &k, msg, sizeof msg) == -1);
+    CHECK_CONTAINS(msg, "--gemm avx2: the AVX2 kernel needs AVX2 and FMA, and this CPU (or its "
+                        "OS) does not offer FMA");
+    CHECK(netrt_gemm_choose(&none, "avx2", &k, msg, sizeof msg) == -1);
+    CHECK_CONTAINS(msg, "does not offer AVX2 and FMA");
+    CHECK(netrt_gemm_choose(&none, "netc", &k, msg, sizeof msg) == -1);
+    CHECK_CONTAINS(msg, "--gemm netc: no kernel of netc's runs here: the AVX2 kernel needs");
+#else
+    CHECK(netrt_gemm_choose(&avx512, "auto", &k, msg, sizeof msg) == 0 && k == NETRT_GEMM_OPENBLAS);
+    CHECK(netrt_gemm_choose(&avx512, "avx2", &k, msg, sizeof msg) == -1);
+    CHECK_CONTAINS(msg, "built for x86-64 only");
+#endif
 }
 
 /* The kernel as the start-up self-test's interface sees it. */
@@ -128,31 +202,65 @@ static void own_double(char ta, char tb, int m, int n, int k, double alpha, cons
                 ldc);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    NetrtCpuFeatures f;
-    netrt_cpu_features(&f);
+    if (argc > 1 && !strcmp(argv[1], "--small"))
+        largest_case = 2e5;
+    test_choose();
     NetrtGemmStatus st;
     NetrtErr err;
-    CHECK(netrt_gemm_setup("fastest", 0, &st, &err) == -1);
-    CHECK_CONTAINS(err.msg, "expected auto, netc or openblas");
     CHECK(netrt_gemm_setup("openblas", 2, &st, &err) == 0 && !st.own);
     CHECK_CONTAINS(st.detail, "OpenBLAS (--gemm openblas)");
-    if (!f.avx512f) {
-        CHECK(netrt_gemm_setup("netc", 0, &st, &err) == -1);
-        CHECK_CONTAINS(err.msg, "needs AVX-512");
-        CHECK(netrt_gemm_setup(NULL, 0, &st, &err) == 0 && !st.own);
-        if (test_failures)
-            return test_failures;
-        printf("SKIPPED: no AVX-512 on this CPU, so netc's kernel cannot run here\n");
+    CHECK(netrt_gemm_setup("nonsense", 2, &st, &err) == -1);
+    CHECK_CONTAINS(err.msg, "--gemm nonsense: expected auto");
+    static const NetrtGemmKernel kernels[] = {NETRT_GEMM_AVX512, NETRT_GEMM_AVX2};
+    static const char *const shown[] = {"netc's AVX-512 kernel, 3 threads (--gemm avx512)",
+                                        "netc's AVX2 kernel, 3 threads (--gemm avx2)"};
+    static float *results[2][N_CASES];
+    int ran[2] = {0, 0};
+    char why[256];
+    for (int i = 0; i < 2; i++) {
+        const char *name = netrt_gemm_name(kernels[i]);
+        if (!netrt_gemm_available(kernels[i], why, sizeof why)) {
+            CHECK(netrt_gemm_setup(name, 0, &st, &err) == -1);
+            CHECK_CONTAINS(err.msg, why);
+            CHECK(netrt_gemm_use(kernels[i], 2) == -1);
+            printf("%s: not run: %s\n", name, why);
+            continue;
+        }
+        CHECK(netrt_gemm_setup(name, 3, &st, &err) == 0 && st.own && st.kernel == kernels[i] &&
+              st.threads == 3);
+        CHECK_CONTAINS(st.detail, shown[i]);
+        test_cases(kernels[i], results[i]);
+        /* the start-up self-test's cases too (not with --small: some are large) */
+        CHECK(netrt_gemm_use(kernels[i], 2) == 0);
+        NetrtGemm gemm = {own, own_double};
+        if (largest_case == 1e30)
+            CHECK(netrt_blas_selftest(&gemm, why, sizeof why) == 0);
+        ran[i] = 1;
+        int checked = 0;
+        for (int c = 0; c < N_CASES; c++)
+            checked += results[i][c] != NULL;
+        printf("%s: %d cases checked\n", name, checked);
+    }
+    if (ran[0] && ran[1])
+        for (int c = 0; c < N_CASES; c++) {
+            size_t size = (size_t)cases[c].m * (cases[c].n + pad_of(&cases[c]));
+            if (!results[0][c])
+                continue;
+            if (memcmp(results[0][c], results[1][c], size * sizeof(float)))
+                fprintf(stderr, "case %d: AVX-512 and AVX2 differ\n", c);
+            CHECK(!memcmp(results[0][c], results[1][c], size * sizeof(float)));
+        }
+    for (int i = 0; i < 2; i++)
+        for (int c = 0; c < N_CASES && ran[i]; c++)
+            free(results[i][c]);
+    CHECK(netrt_gemm_setup(NULL, 0, &st, &err) == 0 && st.kernel == netrt_gemm_best());
+    if (test_failures)
+        return test_failures;
+    if (!ran[0] && !ran[1]) {
+        printf("SKIPPED: no kernel of netc's runs on this CPU\n");
         return SKIP_CODE;
     }
-    CHECK(netrt_gemm_setup(NULL, 3, &st, &err) == 0 && st.own && st.threads == 3);
-    CHECK_CONTAINS(st.detail, "netc's AVX-512 kernel, 3 threads");
-    test_cases();
-    netrt_gemm_use_own(1, 2);
-    NetrtGemm gemm = {own, own_double};
-    char why[256];
-    CHECK(netrt_blas_selftest(&gemm, why, sizeof why) == 0);
-    return test_failures;
+    return 0;
 }
