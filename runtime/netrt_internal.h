@@ -378,6 +378,9 @@ void netrt_set_threads(int threads);
 int netrt_threads(void);
 /* The CPUs this process may run on. */
 int netrt_cpus_available(void);
+/* seconds[n]: the wall time the jobs ran on n threads because other processes kept cores busy
+ * or on all of pool's (threads.c: "A busy machine"), since the start. */
+void netrt_busy_seconds(double seconds[NETRT_MAX_THREADS + 1]);
 
 /* ---- gemm.c: the single-precision products -------------------------------------------------- */
 
