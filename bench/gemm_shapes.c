@@ -1,6 +1,6 @@
 /* gemm_shapes.c: netrt_sgemm (netc's AVX-512 kernel) against OpenBLAS's cblas_sgemm (the core in
- * force) on the products of the bench rows, GFLOP/s, best of 3, and the largest difference
- * between the two relative to the largest value. For docs/performance.md:
+ * force) on the products of the bench rows (gemm_shapes.h), GFLOP/s, best of 3, and the largest
+ * difference between the two relative to the largest value. For docs/performance.md:
  *
  *   cc -O2 -I runtime -o gemm_shapes bench/gemm_shapes.c build/runtime/libnetrt.a \
  *      -lopenblas -lpng -lz -lm -pthread && ./gemm_shapes [THREADS]
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "gemm_shapes.h"
 #include "netrt_internal.h"
 
 static double now(void)
@@ -23,27 +24,12 @@ static double now(void)
 int main(int argc, char **argv)
 {
     int threads = argc > 1 ? atoi(argv[1]) : 2;
-    static const struct {
-        char ta, tb;
-        int m, n, k;
-        const char *what;
-    } shapes[] = {
-        {'N', 'T', 256, 256, 784, "A, C: first layer forward"},
-        {'T', 'N', 256, 784, 256, "A, C: first layer weight gradient"},
-        {'N', 'T', 256, 10, 256, "A: output layer forward"},
-        {'N', 'T', 200, 512, 784, "B: first layer forward"},
-        {'T', 'N', 512, 784, 200, "B: first layer weight gradient"},
-        {'N', 'N', 200, 512, 256, "B: second layer input gradient"},
-        {'N', 'T', 1600, 64, 64, "D: hidden layer forward"},
-        {'T', 'N', 64, 64, 1600, "D: hidden layer weight gradient"},
-        {'N', 'N', 1600, 64, 64, "D: hidden layer input gradient"},
-    };
     printf("| product (m×n×k) | row | OpenBLAS %s | netrt_sgemm | difference |\n",
            openblas_get_corename());
     printf("|---|---|---|---|---|\n");
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        int m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
-        char ta = shapes[s].ta, tb = shapes[s].tb;
+    for (int s = 0; s < GEMM_SHAPES; s++) {
+        int m = gemm_shapes[s].m, n = gemm_shapes[s].n, k = gemm_shapes[s].k;
+        char ta = gemm_shapes[s].ta, tb = gemm_shapes[s].tb;
         int lda = ta == 'N' ? k : m, ldb = tb == 'N' ? n : k;
         float *a = malloc(sizeof *a * m * k), *b = malloc(sizeof *b * k * n);
         float *c[2] = {malloc(sizeof(float) * m * n), malloc(sizeof(float) * m * n)};
@@ -75,8 +61,8 @@ int main(int argc, char **argv)
             diff = fmax(diff, fabs(c[0][i] - c[1][i]));
             largest = fmax(largest, fabs(c[0][i]));
         }
-        printf("| %c%c %d×%d×%d | %s | %.0f | %.0f | %.1e |\n", ta, tb, m, n, k, shapes[s].what,
-               rate[0], rate[1], diff / largest);
+        printf("| %c%c %d×%d×%d | %s | %.0f | %.0f | %.1e |\n", ta, tb, m, n, k,
+               gemm_shapes[s].what, rate[0], rate[1], diff / largest);
         free(a);
         free(b);
         free(c[0]);
