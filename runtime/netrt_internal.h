@@ -381,6 +381,9 @@ int netrt_cpus_available(void);
 /* seconds[n]: the wall time the jobs ran on n threads because other processes kept cores busy
  * or on all of pool's (threads.c: "A busy machine"), since the start. */
 void netrt_busy_seconds(double seconds[NETRT_MAX_THREADS + 1]);
+/* For measurements of the products alone (bench/gemm_libs.c): 0 keeps the threads as set, on
+ * a busy machine too; 1 (the default) adapts them. */
+void netrt_adapt_threads(int on);
 
 /* ---- gemm.c: the single-precision products -------------------------------------------------- */
 

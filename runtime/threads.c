@@ -10,7 +10,8 @@
  * unit on offer (during training the next job follows within microseconds), then sleeps.
  *
  * Which thread computes a unit never changes what the unit computes, so a job's result does
- * not depend on the number of threads. */
+ * not depend on the number of threads. On a busy machine the jobs take fewer threads for a
+ * while (below: "A busy machine"). */
 #define _GNU_SOURCE
 
 #include <fcntl.h>
@@ -38,6 +39,7 @@ static int pool_threads = 1; /* netrt_set_threads */
 static void adapt_reset(void);
 static void adapt(void);
 static int adapt_threads(void);
+static int adapting = 1; /* netrt_adapt_threads */
 static _Atomic int thread_ids[NETRT_MAX_THREADS]; /* each worker's kernel id, for its schedstat */
 static _Thread_local int this_thread; /* 0: the caller; a worker's number */
 static _Thread_local int in_job;      /* running a unit: a job started now runs here alone */
@@ -102,7 +104,7 @@ static void *worker(void *arg)
 
 void netrt_run_job(const NetrtJob *job, int threads)
 {
-    if (!in_job && pool_threads > 1)
+    if (!in_job && pool_threads > 1 && adapting)
         adapt();
     int nt = threads < adapt_threads() ? threads : adapt_threads();
     while (pool.started < nt - 1) {
@@ -296,6 +298,12 @@ static void adapt(void)
         busy.trying = 0;
     }
     busy.window_start = now;
+}
+
+void netrt_adapt_threads(int on)
+{
+    adapting = on;
+    adapt_reset();
 }
 
 void netrt_busy_seconds(double seconds[NETRT_MAX_THREADS + 1])
