@@ -11,7 +11,7 @@
  *
  *   bench/gemm_libs.sh [--gemm CHOICE]...        (default: netc where the CPU allows it)
  *
- * Each figure is the best of 5 timings of a loop of at least 50 ms. netc's threads stay as
+ * Each figure is the best of 40 timings of a loop of about 1 ms. netc's threads stay as
  * asked (netrt_adapt_threads(0)): this measures the libraries, not the machine's load. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -122,14 +122,16 @@ static void compute(int lib, const Product *p, int threads)
     }
 }
 
-/* GFLOP/s of one library on one product, best of 5 loops of at least 50 ms. */
+/* GFLOP/s of one library on one product: the best of 40 timings of a loop of about 1 ms. On a
+ * shared machine a longer loop averages over the times the threads wait for a core; the best
+ * of many short ones is the speed of the code. */
 static double rate(int lib, const Product *p, int threads)
 {
     double flop = 2.0 * p->m * p->n * p->k, t0 = now();
     compute(lib, p, threads); /* warm-up, and the loop's length */
-    int reps = (int)(0.05 / (now() - t0 + 1e-9)) + 1;
+    int reps = (int)(1e-3 / (now() - t0 + 1e-9)) + 1;
     double best = 1e30;
-    for (int r = 0; r < 5; r++) {
+    for (int r = 0; r < 40; r++) {
         t0 = now();
         for (int q = 0; q < reps; q++)
             compute(lib, p, threads);

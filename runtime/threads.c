@@ -172,16 +172,16 @@ int netrt_cpus_available(void)
  *
  * The kernel counts, for every thread, how long it was ready to run but waited for a core (the
  * second number of /proc/<thread>/schedstat, in ns). Our threads spin between jobs, so they
- * are always ready to run during training: the time they waited, over a window of WINDOW of
- * wall time, is the cores' worth they lost to other processes. From half a core on, the jobs
+ * are always ready to run during training: the time they waited over a window (WINDOW_MS of
+ * wall time) is the cores' worth they lost to other processes. From half a core on, the jobs
  * take one thread fewer per core lost (the spare workers fall asleep and leave their cores to
- * the other processes). After HOLD_FIRST, one thread more is tried for a window; if it loses a
- * core again, the next try waits twice as long, up to HOLD_MOST. On a quiet machine the
- * threads lose nothing and nothing changes.
+ * the other processes). After HOLD_FIRST_MS, one thread more is tried for a window; if it
+ * loses a core again, the next try waits twice as long, up to HOLD_MOST_MS. On a quiet machine
+ * the threads lose nothing and nothing changes.
  *
  * Which thread computes a unit never changes its result, so neither does this. */
 enum {
-    WINDOW_MS = 100,      /* wall time measured before each decision */
+    WINDOW_MS = 50,       /* wall time measured before each decision */
     HOLD_FIRST_MS = 1000, /* time on fewer threads before the first try of one more */
     HOLD_MOST_MS = 16000, /* the longest time between tries */
 };
