@@ -173,16 +173,16 @@ int netrt_cpus_available(void)
  * The kernel counts, for every thread, how long it was ready to run but waited for a core (the
  * second number of /proc/<thread>/schedstat, in ns). Our threads spin between jobs, so they
  * are always ready to run during training: the time they waited over a window (WINDOW_MS of
- * wall time) is the cores' worth they lost to other processes. From half a core on, the jobs
- * take one thread fewer per core lost (the spare workers fall asleep and leave their cores to
- * the other processes). After HOLD_FIRST_MS, one thread more is tried for a window; if it
+ * wall time) is the cores' worth they lost to other processes. From half a core on, in two
+ * windows in a row (one is a short burst), the jobs take one thread fewer per core lost (the
+ * spare workers fall asleep and leave their cores to the other processes). After HOLD_FIRST_MS, one thread more is tried for a window; if it
  * loses a core again, the next try waits twice as long, up to HOLD_MOST_MS. On a quiet machine
  * the threads lose nothing and nothing changes.
  *
  * Which thread computes a unit never changes its result, so neither does this. */
 enum {
     WINDOW_MS = 50,       /* wall time measured before each decision */
-    HOLD_FIRST_MS = 1000, /* time on fewer threads before the first try of one more */
+    HOLD_FIRST_MS = 500,  /* time on fewer threads before the first try of one more */
     HOLD_MOST_MS = 16000, /* the longest time between tries */
 };
 
@@ -194,6 +194,7 @@ static struct {
     long long delay[NETRT_MAX_THREADS]; /* each thread's time waited for a core, ns, so far */
     long long window_start, try_at, hold; /* ns; hold: before the next try */
     int trying;                      /* this window tries one thread more */
+    int lossy;                       /* windows in a row that lost half a core or more */
     double seconds[NETRT_MAX_THREADS + 1]; /* wall time spent with each number of threads */
 } busy;
 
@@ -209,6 +210,7 @@ static void adapt_reset(void)
     busy.nt = pool_threads;
     busy.window_start = 0;
     busy.trying = 0;
+    busy.lossy = 0;
     busy.hold = 0;
 }
 
@@ -283,7 +285,10 @@ static void adapt(void)
     double window = (double)(now - busy.window_start), cores_lost = lost / window;
     busy.seconds[busy.nt] += window * 1e-9;
     int fewer = (int)(cores_lost + 0.5);
-    if (fewer > 0 && busy.nt > 1) {
+    busy.lossy = fewer > 0 ? busy.lossy + 1 : 0;
+    /* a try that loses falls back at once; otherwise two windows in a row must lose, so that
+     * a short burst of another process does not cost a second on fewer threads */
+    if (fewer > 0 && busy.nt > 1 && (busy.trying || busy.lossy >= 2)) {
         busy.nt = busy.nt > fewer ? busy.nt - fewer : 1;
         /* a try that failed waits twice as long before the next */
         busy.hold = busy.trying && busy.hold ? 2 * busy.hold : HOLD_FIRST_MS * 1000000LL;

@@ -1,7 +1,7 @@
 /* test_busy.c: the threads on a busy machine (threads.c, "A busy machine"). The process is
  * pinned to one CPU, so its two threads take turns on one core: each waits for it about half
  * the time, a core's worth lost, as when another process keeps the second core busy. Within a
- * few windows the jobs must fall to one thread; about a second later one more thread is tried,
+ * few windows the jobs must fall to one thread; half a second later one more thread is tried,
  * which loses the core again and falls back; netrt_busy_seconds counts the time on one thread;
  * and netrt_set_threads starts afresh. With netc's kernel, products give the same bits while
  * the threads change. Without /proc/<thread>/schedstat nothing can be measured: the test says
@@ -97,13 +97,13 @@ int main(void)
     fprintf(stderr, "one thread after %.2f s, two tried after %.2f s, one again after %.2f s\n",
             fell, tried, fell_back);
     CHECK(fell >= 0 && fell < 0.5);      /* a window or two */
-    CHECK(tried >= fell + 0.9);          /* after holding on for about a second */
+    CHECK(tried >= fell + 0.4);          /* after holding on for half a second */
     CHECK(fell_back >= 0 && fell_back < tried + 0.5);
     CHECK(differ == 0);
     double seconds[NETRT_MAX_THREADS + 1];
     netrt_busy_seconds(seconds);
     fprintf(stderr, "seconds on 1 thread %.2f, on 2 %.2f\n", seconds[1], seconds[2]);
-    CHECK(seconds[1] >= 0.8 && seconds[2] > 0);
+    CHECK(seconds[1] >= 0.4 && seconds[2] > 0);
 
     netrt_set_threads(2); /* afresh: all the threads asked for */
     CHECK(netrt_threads() == 2);
