@@ -174,9 +174,10 @@ int netrt_cpus_available(void)
  * second number of /proc/<thread>/schedstat, in ns). Our threads spin between jobs, so they
  * are always ready to run during training: the time they waited over a window (WINDOW_MS of
  * wall time) is the cores' worth they lost to other processes. From half a core on, in two
- * windows in a row (one is a short burst), the jobs take one thread fewer per core lost (the
- * spare workers fall asleep and leave their cores to the other processes). After HOLD_FIRST_MS, one thread more is tried for a window; if it
- * loses a core again, the next try waits twice as long, up to HOLD_MOST_MS. On a quiet machine
+ * windows in a row (one alone may be a short burst), the jobs take one thread fewer per core
+ * lost (the spare workers fall asleep and leave their cores to the other processes). After
+ * HOLD_FIRST_MS, one thread more is tried for a window; if it loses a core again, it falls
+ * back at once and the next try waits twice as long, up to HOLD_MOST_MS. On a quiet machine
  * the threads lose nothing and nothing changes.
  *
  * Which thread computes a unit never changes its result, so neither does this. */
@@ -287,7 +288,7 @@ static void adapt(void)
     int fewer = (int)(cores_lost + 0.5);
     busy.lossy = fewer > 0 ? busy.lossy + 1 : 0;
     /* a try that loses falls back at once; otherwise two windows in a row must lose, so that
-     * a short burst of another process does not cost a second on fewer threads */
+     * a short burst of another process does not cost half a second on fewer threads */
     if (fewer > 0 && busy.nt > 1 && (busy.trying || busy.lossy >= 2)) {
         busy.nt = busy.nt > fewer ? busy.nt - fewer : 1;
         /* a try that failed waits twice as long before the next */
