@@ -1,6 +1,6 @@
-/* gemm_shapes.c: netrt_sgemm on the products of the bench rows, on each path this CPU runs:
- * netc's AVX-512 and AVX2 kernels and OpenBLAS's cblas_sgemm (the core in force), on 2 threads
- * and on 1. GFLOP/s, the best of 3 rounds in which the paths take turns; and the largest
+/* gemm_shapes.c: netrt_sgemm on the products of the bench rows (gemm_shapes.h), on each path
+ * this CPU runs: netc's AVX-512 and AVX2 kernels and OpenBLAS's cblas_sgemm (the core in force),
+ * on 2 threads and on 1. GFLOP/s, the best of 3 rounds in which the paths take turns; and the largest
  * difference of netc's kernels from OpenBLAS, relative to the largest value. On 2 threads the
  * time is the wall clock's; on 1, the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID, which
  * computes every product on 1 thread, on every path), which other processes on a shared machine
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gemm_shapes.h"
 #include "netrt_internal.h"
 
 static double now(clockid_t clock)
@@ -29,21 +30,6 @@ static double now(clockid_t clock)
 
 int main(int argc, char **argv)
 {
-    static const struct {
-        char ta, tb;
-        int m, n, k;
-        const char *what;
-    } shapes[] = {
-        {'N', 'T', 256, 256, 784, "A, C: first layer forward"},
-        {'T', 'N', 256, 784, 256, "A, C: first layer weight gradient"},
-        {'N', 'T', 256, 10, 256, "A: output layer forward"},
-        {'N', 'T', 200, 512, 784, "B: first layer forward"},
-        {'T', 'N', 512, 784, 200, "B: first layer weight gradient"},
-        {'N', 'N', 200, 512, 256, "B: second layer input gradient"},
-        {'N', 'T', 1600, 64, 64, "D: hidden layer forward"},
-        {'T', 'N', 64, 64, 1600, "D: hidden layer weight gradient"},
-        {'N', 'N', 1600, 64, 64, "D: hidden layer input gradient"},
-    };
     const NetrtGemmKernel all[] = {NETRT_GEMM_AVX512, NETRT_GEMM_AVX2, NETRT_GEMM_OPENBLAS};
     NetrtGemmKernel paths[3];
     int n_paths = 0;
@@ -59,6 +45,7 @@ int main(int argc, char **argv)
         else
             fprintf(stderr, "gemm_shapes: %s left out: %s\n", netrt_gemm_name(all[i]), why);
     }
+    netrt_adapt_threads(0); /* the kernels on the threads asked for, busy machine or not */
     static const int thread_counts[] = {2, 1};
     printf("GFLOP/s; OpenBLAS's core: %s\n\n| product (m×n×k) | row |", openblas_get_corename());
     for (int t = 0; t < 2; t++)
@@ -69,9 +56,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2 * n_paths + 1; i++)
         printf("---|");
     printf("\n");
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        int m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
-        char ta = shapes[s].ta, tb = shapes[s].tb;
+    for (int s = 0; s < GEMM_SHAPES; s++) {
+        int m = gemm_shapes[s].m, n = gemm_shapes[s].n, k = gemm_shapes[s].k;
+        char ta = gemm_shapes[s].ta, tb = gemm_shapes[s].tb;
         int lda = ta == 'N' ? k : m, ldb = tb == 'N' ? n : k;
         float *a = malloc(sizeof *a * m * k), *b = malloc(sizeof *b * k * n);
         float *c[3];
@@ -81,7 +68,7 @@ int main(int argc, char **argv)
             a[i] = (float)rand() / RAND_MAX - 0.5f;
         for (long i = 0; i < (long)k * n; i++)
             b[i] = (float)rand() / RAND_MAX - 0.5f;
-        printf("| %c%c %d×%d×%d | %s |", ta, tb, m, n, k, shapes[s].what);
+        printf("| %c%c %d×%d×%d | %s |", ta, tb, m, n, k, gemm_shapes[s].what);
         /* The paths take turns, three rounds, each keeping its best: a machine whose speed
          * drifts slows them alike. */
         int reps = (int)(2e9 / (2.0 * m * n * k)) + 1;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# bench/run.sh [--rows A,B,C,D,E] [--epochs N]: set up (./setup.sh, and PyTorch from Debian's
-# python3-torch), then compare netc's trainers with PyTorch in one run; see bench/README.md.
+# bench/run.sh [--rows A,B,C,D,E] [--epochs N] [--load]: set up (./setup.sh, and PyTorch from
+# Debian's python3-torch), then compare netc's trainers with PyTorch in one run (--load: beside
+# a competing busy process); see bench/README.md.
 set -eu
 cd "$(dirname "$0")/.."
 ./setup.sh

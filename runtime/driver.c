@@ -1981,6 +1981,25 @@ static void print_ranks(const Run *run, const Loop *loop)
            100 * run->sum_seconds / fmax(training_seconds(run, loop), 1e-9));
 }
 
+/* When other processes kept the cores busy, the jobs ran on fewer threads for a while
+ * (threads.c): how long on each number of threads. Nothing on a quiet machine. */
+static void print_busy(void)
+{
+    double seconds[NETRT_MAX_THREADS + 1];
+    netrt_busy_seconds(seconds);
+    int used = 0;
+    for (int n = 1; n <= NETRT_MAX_THREADS; n++)
+        used += seconds[n] > 0;
+    if (used < 2)
+        return;
+    const char *sep = "";
+    printf("threads   ");
+    for (int n = NETRT_MAX_THREADS; n >= 1; n--)
+        if (seconds[n] > 0)
+            printf("%s%d for %.1f s", sep, n, seconds[n]), sep = ", ";
+    printf(" (fewer while other processes kept the cores busy)\n");
+}
+
 /* After the last epoch: why training stopped, the final line, and the files asked for. The final
  * result is on the test set, or the best stand-in there is without one; with keep_best, of the
  * best epoch's parameters and buffers, evaluated again after restoring them. 0, or -1. */
@@ -1991,8 +2010,10 @@ static int finish(Run *run, const Loop *loop, NetrtErr *err)
     const NetrtTrain *tr = &opt->train;
     const NetrtDataset *ds = &run->ds;
     const EpochLog *last = &run->log[loop->epochs - 1];
-    if (!opt->quiet)
+    if (!opt->quiet) {
         print_stop(run, loop);
+        print_busy();
+    }
     Metrics final_train = last->train, final_valid = last->valid, final_test = last->test;
     if (tr->keep_best && loop->best_epoch) {
         state_copy(model, run->snapshot, 0);

@@ -434,11 +434,18 @@ struct NetrtJob {
  * more than 65535, and jobs started by a unit of another job, run here alone. */
 void netrt_run_job(const NetrtJob *job, int threads);
 /* The threads of jobs and of netrt_parallel (clamped to 1..NETRT_MAX_THREADS); 1 at start.
- * netrt_threads() is 1 inside a unit of a job, whose own jobs run on its thread alone. */
+ * netrt_threads() is 1 inside a unit of a job, whose own jobs run on its thread alone, and
+ * fewer than set while other processes keep the cores busy (threads.c, "A busy machine"). */
 void netrt_set_threads(int threads);
 int netrt_threads(void);
 /* The CPUs this process may run on. */
 int netrt_cpus_available(void);
+/* seconds[n]: the wall time the jobs have run on n threads since the start; fewer than set
+ * while other processes kept the cores busy (threads.c, "A busy machine"). */
+void netrt_busy_seconds(double seconds[NETRT_MAX_THREADS + 1]);
+/* For measurements of the products alone (bench/gemm_libs.c): 0 keeps the threads as set, on
+ * a busy machine too; 1 (the default) adapts them. */
+void netrt_adapt_threads(int on);
 
 /* ---- gemm.c: the single-precision products -------------------------------------------------- */
 
