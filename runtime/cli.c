@@ -538,7 +538,7 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
     for (int i = 0; i < N_SPECS; i++) {
         const OptSpec *spec = &specs[i];
         const void *field = (const char *)&def + spec->offset;
-        char left[40], value[128];
+        char left[64], value[128];
         snprintf(left, sizeof left, "%s %s", spec->name, spec->arg ? spec->arg : "");
         switch (spec->kind) {
         case OPT_COUNT:
@@ -588,7 +588,10 @@ void netrt_cli_help(const NetrtModel *model, const char *argv0, FILE *out)
                                                                              : "valid_loss");
             break;
         }
-        fprintf(out, "  %-20s%s%s\n", left, spec->doc, value);
+        /* an option wider than its column: its text on the next line, in the column */
+        int wide = strlen(left) >= 20;
+        fprintf(out, "  %-20s%s%*s%s%s\n", left, wide ? "\n" : "", wide ? 22 : 0, "", spec->doc,
+                value);
     }
     fprintf(out, "\n--batch can be at most %d, the size of this trainer's buffers; so can the "
                  "training split\nwith --batch full.\n", model->batch_max);

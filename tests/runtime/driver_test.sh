@@ -114,6 +114,8 @@ for line in "--lr X              learning rate [0.5]" \
     "--patience N        stop when the valid metric has not improved for N epochs; 0: never [off]"; do
     expect_in "$out" "$line" "--help"
 done
+# an option wider than its column has its text on the next line, in the column
+expect_in "$out" "$(printf '  --monitor valid_loss|valid_acc\n                      what --patience')" "--help"
 
 # Bad usage: exit status 1 and a precise message.
 train --lrr 0.1
