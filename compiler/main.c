@@ -20,6 +20,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The C compiler's flags when CFLAGS is not set. The trainer is built on the machine that runs
+ * it (-march=native), and its loops must vectorize:
+ * -fno-math-errno: the generated code never reads errno, and without it GCC keeps sqrtf scalar
+ *   (to set errno), which made Adam's update a third of the epoch;
+ * -fno-trapping-math: nor does it read floating-point exception flags, and without it GCC keeps
+ *   scalar, on AVX2 (no masked operations), every loop that computes on a clamped value, such as
+ *   netrt_expf's: sigmoid, tanh, SiLU, GELU, softmax, which made row D's step 1.8 times as long
+ *   on an AVX2 machine (docs/performance.md). */
+#define DEFAULT_CFLAGS "-O3 -march=native -fno-math-errno -fno-trapping-math"
+
 extern char **environ;
 
 static const char usage[] =
@@ -56,7 +66,7 @@ static const char usage[] =
     "  --self-test CASES.csv  embed these cases (each a row: the inputs, then the trainer's\n"
     "                       outputs) and a main() that checks them (cc -DNETC_SELF_TEST)\n"
     "  -h, --help           this text;  --version  the version\n"
-    "environment (build): CC (default cc), CFLAGS (default -O3 -march=native -fno-math-errno)\n";
+    "environment (build): CC (default cc), CFLAGS (default " DEFAULT_CFLAGS ")\n";
 
 typedef struct {
     const char *command; /* check, gen, build */
@@ -382,9 +392,7 @@ static int compile_trainer(const char *c_path, const char *exe, bool verbose, bo
     const char *cc = getenv("CC");
     const char *cflags = getenv("CFLAGS");
     char *cc_copy = strdup(cc && *cc ? cc : "cc");
-    /* -fno-math-errno: the generated code never reads errno, and without it GCC keeps sqrtf
-     * scalar (to set errno), which made Adam's update a third of the epoch */
-    char *flags_copy = strdup(cflags ? cflags : "-O3 -march=native -fno-math-errno");
+    char *flags_copy = strdup(cflags ? cflags : DEFAULT_CFLAGS);
     char *libs_copy = strdup(NETC_LINK_LIBS);
     char *mpi_libs_copy = strdup(NETC_MPI_LINK_LIBS);
     if (!cc_copy || !flags_copy || !libs_copy || !mpi_libs_copy) {
