@@ -646,8 +646,3 @@ int netrt_gemm_use(NetrtGemmKernel kernel, int threads)
     netrt_set_threads(kernel != NETRT_GEMM_OPENBLAS ? threads : 1);
     return 0;
 }
-
-void netrt_gemm_use_own(int on, int threads)
-{
-    netrt_gemm_use(on ? netrt_gemm_best() : NETRT_GEMM_OPENBLAS, threads);
-}

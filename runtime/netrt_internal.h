@@ -485,8 +485,6 @@ const char *netrt_gemm_name(NetrtGemmKernel kernel);
 /* For tests and benches: kernel computes netrt_sgemm with this many threads (the passes' too;
  * OpenBLAS: the passes on one thread). Returns 0, or -1 (nothing changed) where it cannot run. */
 int netrt_gemm_use(NetrtGemmKernel kernel, int threads);
-/* The same with netrt_gemm_best() (on) or OpenBLAS (off). */
-void netrt_gemm_use_own(int on, int threads);
 
 /* ---- cli.c: the command line ----------------------------------------------------------------- */
 

@@ -67,9 +67,9 @@ int main(void)
     for (int i = 0; i < N * K; i++)
         b[i] = (float)((state = state * 1664525u + 1013904223u) >> 8) / (1u << 24) - 0.5f;
     if (products) {
-        netrt_gemm_use_own(1, 1);
+        netrt_gemm_use(netrt_gemm_best(), 1);
         netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1, a, K, b, K, 0, want, N);
-        netrt_gemm_use_own(1, 2);
+        netrt_gemm_use(netrt_gemm_best(), 2);
     } else {
         netrt_set_threads(2);
     }
