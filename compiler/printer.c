@@ -33,6 +33,8 @@ static char *expand(Emitter *e, const char *text)
             word = e->f64 ? "exp" : e->inference ? "expf" : "netrt_expf";
         else if (p[0] == '@' && p[1] == 'G')
             word = e->f64 ? "cblas_dgemm" : "netrt_sgemm";
+        else if (p[0] == '@' && p[1] == 'T')
+            word = e->f64 ? "netrt_dgemm_then" : "netrt_sgemm_then";
         if (word) {
             o += sprintf(o, "%s", word);
             p++;

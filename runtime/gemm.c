@@ -432,6 +432,7 @@ typedef struct {
     int lda, ldb, ldc;
     int pack_b;      /* op(B) packed, panel by panel, rather than read in place */
     int spans, rows; /* spans of rows per column panel, and rows per span (MR·x) */
+    NetrtBlockFn *then; /* the pass on each unit's block of C once computed, or NULL */
 } Product;
 
 /* Each thread's own packed panel: NR columns of op(B), KC deep. */
@@ -471,11 +472,13 @@ static void product_unit(const NetrtJob *job, int u, int t)
             }
         }
     }
+    if (q->then)
+        q->then(i0, i1, jr, jr + nr);
 }
 
 static void own_sgemm(const Kernel *kern, char ta, char tb, int m, int n, int k, float alpha,
                       const float *a, int lda, const float *b, int ldb, float beta, float *c,
-                      int ldc)
+                      int ldc, NetrtBlockFn *then)
 {
     if (m == 0 || n == 0)
         return;
@@ -483,6 +486,8 @@ static void own_sgemm(const Kernel *kern, char ta, char tb, int m, int n, int k,
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
                 c[(size_t)i * ldc + j] = beta == 0 ? 0 : beta * c[(size_t)i * ldc + j];
+        if (then)
+            then(0, m, 0, n);
         return;
     }
     int MR = kern->mr, NR = kern->nr;
@@ -501,7 +506,7 @@ static void own_sgemm(const Kernel *kern, char ta, char tb, int m, int n, int k,
     int rows = ((m + spans - 1) / spans + MR - 1) / MR * MR; /* whole panels of MR rows */
     spans = (m + rows - 1) / rows;
     Product q = {{product_unit, panels * spans}, kern, ta, tb, m, n, k, alpha, beta, a, b, c,
-                 lda, ldb, ldc, pack, spans, rows};
+                 lda, ldb, ldc, pack, spans, rows, then};
     netrt_run_job(&q.job, nt);
 }
 
@@ -511,22 +516,63 @@ static const Kernel *kernel_of(NetrtGemmKernel id)
 }
 #endif /* HAVE_X86_KERNELS */
 
+/* The pass after a product computed by a library: ranges of C's rows, whole rows each, on the
+ * threads; about 8 of them, of at least 16 rows. */
+typedef struct {
+    NetrtJob job;
+    int m, n, rows;
+    NetrtBlockFn *then;
+} ThenRows;
+
+static void then_rows_unit(const NetrtJob *job, int u, int t)
+{
+    const ThenRows *r = (const ThenRows *)job;
+    (void)t;
+    int r0 = u * r->rows;
+    r->then(r0, r->m - r0 < r->rows ? r->m : r0 + r->rows, 0, r->n);
+}
+
+static void then_by_rows(int m, int n, NetrtBlockFn *then)
+{
+    if (!then || m <= 0 || n <= 0)
+        return;
+    int rows = (m + 7) / 8 < 16 ? 16 : (m + 7) / 8;
+    ThenRows r = {{then_rows_unit, (m + rows - 1) / rows}, m, n, rows, then};
+    netrt_run_job(&r.job, netrt_threads());
+}
+
 /* netrt_gemm_use: the kernel computing netrt_sgemm; OpenBLAS's when NETRT_GEMM_OPENBLAS */
 static NetrtGemmKernel in_use = NETRT_GEMM_OPENBLAS;
 
-void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
-                 int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
-                 float beta, float *c, int ldc)
+void netrt_sgemm_then(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
+                      int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                      float beta, float *c, int ldc, NetrtBlockFn *then)
 {
 #if HAVE_X86_KERNELS
     if (in_use != NETRT_GEMM_OPENBLAS) { /* generated code is row-major throughout */
         own_sgemm(kernel_of(in_use), trans_a == CblasTrans ? 'T' : 'N',
                   trans_b == CblasTrans ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c,
-                  ldc);
+                  ldc, then);
         return;
     }
 #endif
     cblas_sgemm(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    then_by_rows(m, n, then);
+}
+
+void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
+                 int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                 float beta, float *c, int ldc)
+{
+    netrt_sgemm_then(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL);
+}
+
+void netrt_dgemm_then(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
+                      int n, int k, double alpha, const double *a, int lda, const double *b,
+                      int ldb, double beta, double *c, int ldc, NetrtBlockFn *then)
+{
+    cblas_dgemm(order, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    then_by_rows(m, n, then);
 }
 
 int netrt_gemm_runs(const NetrtCpuFeatures *f, NetrtGemmKernel kernel, char *why, size_t size)

@@ -58,6 +58,20 @@ void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE tra
                  int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                  float beta, float *c, int ldc);
 
+/* A product, then an elementwise pass over C (a bias, an activation): then(r0, r1, c0, c1) on
+ * blocks of C, rows r0..r1 and columns c0..c1, that cover it once. On netc's kernels each block
+ * is a unit of the product, passed on the thread that computed it right after, while it is in
+ * that core's cache; on OpenBLAS, and in double precision, the pass follows the product over
+ * ranges of rows on the threads. The blocks' sizes and order depend on the kernel and the
+ * threads: a pass that is the same for every element of C gives the same bits on all. */
+typedef void NetrtBlockFn(int r0, int r1, int c0, int c1);
+void netrt_sgemm_then(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
+                      int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                      float beta, float *c, int ldc, NetrtBlockFn *then);
+void netrt_dgemm_then(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
+                      int n, int k, double alpha, const double *a, int lda, const double *b,
+                      int ldb, double beta, double *c, int ldc, NetrtBlockFn *then);
+
 /* body(lo, hi, arg) for the ranges [lo, hi) of [0, n), `chunk` long (the last one shorter),
  * shared among the trainer's threads: the passes of generated code over the columns or the
  * samples of a batch (arg its rows), each range independent of the others. Which thread runs

@@ -1,11 +1,14 @@
 /* dense.c: the fully connected layer, torch.nn.Linear, with the activation after it fused.
  *
  * forward:  out[B,O] = in[B,I] · Wᵀ[I,O] + b[O], then y = f(out) in the same pass as the bias.
+ *           The pass runs on each block of the product as the product hands it over
+ *           (netrt_sgemm_then): on the thread that computed it, while it is in that core's
+ *           cache, with no pass over the whole batch of its own.
  * backward: dz = dy ⊙ f'(…) and the bias gradient in one pass, then two GEMMs:
  *           grad W[O,I] = dzᵀ[O,B] · in[B,I],   d_in[B,I] = dz[B,O] · W[O,I].
- * Where O is wider than 16, the passes go over ranges of the O columns, for every row, shared
- * among the threads (netrt_parallel): a column's bias sum then adds its rows in order whatever
- * the threads. */
+ * Where O is wider than 16, the backward pass (and the forward one of a one-input layer) goes
+ * over ranges of the O columns, for every row, shared among the threads (netrt_parallel): a
+ * column's bias sum then adds its rows in order whatever the threads. */
 #include "op.h"
 
 /* ---- check and lower ------------------------------------------------------------------------- */
@@ -114,13 +117,16 @@ static void emit_columns_run(Emitter *e, const IrOp *op, const char *pass)
          op->O_name, column_chunk(op->O), op->name, pass, column_chunk(op->O));
 }
 
+/* The product, then NAME_forward_block on each block of it */
 static void dense_gemm_forward(Emitter *e, const IrOp *op)
 {
     const char *n = op->name, *I = op->I_name, *O = op->O_name;
-    emit_gemm_loop(e, emit_text(e, "for b, o: %s[b,o] = Σ_i %s[b,i] · %s_W[o,i]", op->out, op->in,
-                                n));
-    emit(e, "@G(CblasRowMajor, CblasNoTrans, CblasTrans, B, %s, %s,", O, I);
-    emit(e, "            1.0@f, %s, %s, param.%s_W, %s, 0.0@f, %s, %s);", op->in, I, n, I, op->out, O);
+    emit_gemm_loop(e, emit_text(e, "for b, o: %s[b,o] = Σ_i %s[b,i] · %s_W[o,i]; then the pass",
+                                op->out, op->in, n));
+    emit(e, "@T(CblasRowMajor, CblasNoTrans, CblasTrans, B, %s, %s,", O, I);
+    emit(e, "                 1.0@f, %s, %s, param.%s_W, %s, 0.0@f, %s, %s,", op->in, I, n, I,
+         op->out, O);
+    emit(e, "                 %s_forward_block);", n);
 }
 
 /* The comment above the forward pass: the product, the activation, and where each happens. */
@@ -142,20 +148,22 @@ static void dense_forward_comment(Emitter *e, const IrOp *op)
         emit(e, " * One input: %s[b,o] = %s[b]·%s_W[o] + %s_b[o], an outer product, in one pass. */",
              op->out, op->in, n, n);
     else if (op->act)
-        emit(e, " * The GEMM writes z into %s; one pass then adds the bias and applies %s in\n"
-             " * place%s%s%s. */", op->out, op->act->name, keep ? ", keeping " : "", keep ? keep : "",
-             keep ? " for the backward pass" : "");
+        emit(e, " * The GEMM writes z into %s; the pass, on each block of it, adds the bias and\n"
+             " * applies %s in place%s%s%s. */", op->out, op->act->name, keep ? ", keeping " : "",
+             keep ? keep : "", keep ? " for the backward pass" : "");
     else
-        emit(e, " * The GEMM writes into %s; one pass adds the bias. */", op->out);
+        emit(e, " * The GEMM writes into %s; the pass, on each block of it, adds the bias. */",
+             op->out);
 }
 
-/* The pass over columns lo … hi of every row: z = the product + bias (or, with one input, the
+/* The pass over rows r0 … r1, columns lo … hi: z = the product + bias (or, with one input, the
  * outer product itself), then the activation, if any. */
-static void dense_bias_pass(Emitter *e, const IrOp *op, const char *lo, const char *hi)
+static void dense_bias_pass(Emitter *e, const IrOp *op, const char *r0, const char *r1,
+                            const char *lo, const char *hi)
 {
     const char *n = op->name, *O = op->O_name;
     bool outer = op->I == 1;
-    emit_open(e, "for (int b = 0; b < B; b++)");
+    emit_open(e, "for (int b = %s; b < %s; b++)", r0, r1);
     emit(e, "@R *out = &%s[b * %s];", op->out, O);
     char z[200];
     if (outer)
@@ -179,21 +187,26 @@ static void dense_bias_pass(Emitter *e, const IrOp *op, const char *lo, const ch
     emit_close(e, NULL);
 }
 
-/* The product (a GEMM, unless one input makes it an outer product in the pass), then the
- * pass: inline, or over ranges of columns on the threads. */
+/* The product with the pass on each of its blocks; or, with one input, the outer product in
+ * the pass alone: inline, or over ranges of columns on the threads. */
 static void dense_forward(Emitter *e, const IrOp *op)
 {
-    const char *lo, *hi;
-    bool gemm = op->I > 1;
     dense_forward_comment(e, op);
-    bool shared = emit_columns_open(e, op, "forward", &lo, &hi);
-    if (!shared && gemm)
+    if (op->I > 1) {
+        emit_function(e, "static void %s_forward_block(int r0, int r1, int c0, int c1)", op->name);
+        dense_bias_pass(e, op, "r0", "r1", "c0", "c1");
+        emit_close(e, NULL);
+        emit_blank(e);
+        emit_function(e, "static void %s_forward(int B)", op->name);
         dense_gemm_forward(e, op);
-    dense_bias_pass(e, op, lo, hi);
+        emit_close(e, NULL);
+        return;
+    }
+    const char *lo, *hi;
+    bool shared = emit_columns_open(e, op, "forward", &lo, &hi);
+    dense_bias_pass(e, op, "0", "B", lo, hi);
     if (shared) {
         emit_columns_caller(e, op, "forward");
-        if (gemm)
-            dense_gemm_forward(e, op);
         emit_columns_run(e, op, "forward");
     }
     emit_close(e, NULL);

@@ -16,6 +16,10 @@
  *            C[M,N] = α·opA(A)[M,K]·opB(B)[K,N] + β·C, opX(X) = X or Xᵀ (CblasTrans),
  *            lda, ldb, ldc the length of a row of A, B, C in memory (row-major). The
  *            comment above each call gives the loop it stands for.
+ *            netrt_sgemm_then(…, C, ldc, pass) is the same product, then pass(r0, r1, c0, c1)
+ *            on blocks of C that cover it once: with netc's kernels, each block on the
+ *            thread that computed it, right after (still in that core's cache); with
+ *            OpenBLAS, ranges of C's rows after the product, shared among the threads.
  *   float    every tensor (single precision).
  */
 #include <math.h>
@@ -473,17 +477,22 @@ static void dropout1_backward(int B)
 
 /* ---- dense1 (cnn.net:11) --------------------------------------------------------------------- */
 /* forward:  dense1_out[B,10] = dropout1_out[B,32] · dense1_Wᵀ[32,10] + dense1_b[10]
- * The GEMM writes into dense1_out; one pass adds the bias. */
-static void dense1_forward(int B)
+ * The GEMM writes into dense1_out; the pass, on each block of it, adds the bias. */
+static void dense1_forward_block(int r0, int r1, int c0, int c1)
 {
-    /* GEMM: for b, o: dense1_out[b,o] = Σ_i dropout1_out[b,i] · dense1_W[o,i] */
-    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
-                1.0f, dropout1_out, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, dense1_out, DENSE1_OUT);
-    for (int b = 0; b < B; b++) {
+    for (int b = r0; b < r1; b++) {
         float *out = &dense1_out[b * DENSE1_OUT];
-        for (int o = 0; o < DENSE1_OUT; o++)
+        for (int o = c0; o < c1; o++)
             out[o] += param.dense1_b[o];
     }
+}
+
+static void dense1_forward(int B)
+{
+    /* GEMM: for b, o: dense1_out[b,o] = Σ_i dropout1_out[b,i] · dense1_W[o,i]; then the pass */
+    netrt_sgemm_then(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
+                     1.0f, dropout1_out, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, dense1_out, DENSE1_OUT,
+                     dense1_forward_block);
 }
 
 /* backward, given d_dense1_out[B,10] = ∂L/∂dense1_out:

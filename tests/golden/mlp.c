@@ -15,6 +15,10 @@
  *            C[M,N] = α·opA(A)[M,K]·opB(B)[K,N] + β·C, opX(X) = X or Xᵀ (CblasTrans),
  *            lda, ldb, ldc the length of a row of A, B, C in memory (row-major). The
  *            comment above each call gives the loop it stands for.
+ *            netrt_sgemm_then(…, C, ldc, pass) is the same product, then pass(r0, r1, c0, c1)
+ *            on blocks of C that cover it once: with netc's kernels, each block on the
+ *            thread that computed it, right after (still in that core's cache); with
+ *            OpenBLAS, ranges of C's rows after the product, shared among the threads.
  *   float    every tensor (single precision).
  */
 #include <math.h>
@@ -60,13 +64,13 @@ static float d_dense3_out[BATCH_MAX * DENSE3_OUT];   /* ∂L/∂dense3_out */
 /* ---- dense1 + relu1 (mlp.net:6-7) ------------------------------------------------------------ */
 /* forward:  z[B,32] = input[B,64] · dense1_Wᵀ[64,32] + dense1_b[32]
  *           relu1_out[B,32] = max(0, z)
- * The GEMM writes z into relu1_out; one pass then adds the bias and applies relu1 in
- * place. */
-static void dense1_forward_columns(int lo, int hi, int B)
+ * The GEMM writes z into relu1_out; the pass, on each block of it, adds the bias and
+ * applies relu1 in place. */
+static void dense1_forward_block(int r0, int r1, int c0, int c1)
 {
-    for (int b = 0; b < B; b++) {
+    for (int b = r0; b < r1; b++) {
         float *out = &relu1_out[b * DENSE1_OUT];
-        for (int o = lo; o < hi; o++) {
+        for (int o = c0; o < c1; o++) {
             float z = out[o] + param.dense1_b[o];
             out[o] = z > 0.0f ? z : 0.0f;
         }
@@ -75,10 +79,10 @@ static void dense1_forward_columns(int lo, int hi, int B)
 
 static void dense1_forward(int B)
 {
-    /* GEMM: for b, o: relu1_out[b,o] = Σ_i input[b,i] · dense1_W[o,i] */
-    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
-                1.0f, input, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, relu1_out, DENSE1_OUT);
-    netrt_parallel(DENSE1_OUT, 16, dense1_forward_columns, B); /* 16 columns at a time, on the threads */
+    /* GEMM: for b, o: relu1_out[b,o] = Σ_i input[b,i] · dense1_W[o,i]; then the pass */
+    netrt_sgemm_then(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
+                     1.0f, input, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0f, relu1_out, DENSE1_OUT,
+                     dense1_forward_block);
 }
 
 /* backward, given d_relu1_out[B,32] = ∂L/∂relu1_out:
@@ -111,20 +115,25 @@ static void dense1_backward(int B)
 /* ---- dense2 + tanh1 (mlp.net:8-9) ------------------------------------------------------------ */
 /* forward:  z[B,16] = relu1_out[B,32] · dense2_Wᵀ[32,16] + dense2_b[16]
  *           tanh1_out[B,16] = tanh(z)
- * The GEMM writes z into tanh1_out; one pass then adds the bias and applies tanh1 in
- * place. */
-static void dense2_forward(int B)
+ * The GEMM writes z into tanh1_out; the pass, on each block of it, adds the bias and
+ * applies tanh1 in place. */
+static void dense2_forward_block(int r0, int r1, int c0, int c1)
 {
-    /* GEMM: for b, o: tanh1_out[b,o] = Σ_i relu1_out[b,i] · dense2_W[o,i] */
-    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE2_OUT, DENSE2_IN,
-                1.0f, relu1_out, DENSE2_IN, param.dense2_W, DENSE2_IN, 0.0f, tanh1_out, DENSE2_OUT);
-    for (int b = 0; b < B; b++) {
+    for (int b = r0; b < r1; b++) {
         float *out = &tanh1_out[b * DENSE2_OUT];
-        for (int o = 0; o < DENSE2_OUT; o++) {
+        for (int o = c0; o < c1; o++) {
             float z = out[o] + param.dense2_b[o];
             out[o] = tanhf(z);
         }
     }
+}
+
+static void dense2_forward(int B)
+{
+    /* GEMM: for b, o: tanh1_out[b,o] = Σ_i relu1_out[b,i] · dense2_W[o,i]; then the pass */
+    netrt_sgemm_then(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE2_OUT, DENSE2_IN,
+                     1.0f, relu1_out, DENSE2_IN, param.dense2_W, DENSE2_IN, 0.0f, tanh1_out, DENSE2_OUT,
+                     dense2_forward_block);
 }
 
 /* backward, given d_tanh1_out[B,16] = ∂L/∂tanh1_out:
@@ -154,17 +163,22 @@ static void dense2_backward(int B)
 
 /* ---- dense3 (mlp.net:10) --------------------------------------------------------------------- */
 /* forward:  dense3_out[B,10] = tanh1_out[B,16] · dense3_Wᵀ[16,10] + dense3_b[10]
- * The GEMM writes into dense3_out; one pass adds the bias. */
-static void dense3_forward(int B)
+ * The GEMM writes into dense3_out; the pass, on each block of it, adds the bias. */
+static void dense3_forward_block(int r0, int r1, int c0, int c1)
 {
-    /* GEMM: for b, o: dense3_out[b,o] = Σ_i tanh1_out[b,i] · dense3_W[o,i] */
-    netrt_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE3_OUT, DENSE3_IN,
-                1.0f, tanh1_out, DENSE3_IN, param.dense3_W, DENSE3_IN, 0.0f, dense3_out, DENSE3_OUT);
-    for (int b = 0; b < B; b++) {
+    for (int b = r0; b < r1; b++) {
         float *out = &dense3_out[b * DENSE3_OUT];
-        for (int o = 0; o < DENSE3_OUT; o++)
+        for (int o = c0; o < c1; o++)
             out[o] += param.dense3_b[o];
     }
+}
+
+static void dense3_forward(int B)
+{
+    /* GEMM: for b, o: dense3_out[b,o] = Σ_i tanh1_out[b,i] · dense3_W[o,i]; then the pass */
+    netrt_sgemm_then(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE3_OUT, DENSE3_IN,
+                     1.0f, tanh1_out, DENSE3_IN, param.dense3_W, DENSE3_IN, 0.0f, dense3_out, DENSE3_OUT,
+                     dense3_forward_block);
 }
 
 /* backward, given d_dense3_out[B,10] = ∂L/∂dense3_out:

@@ -15,6 +15,8 @@
  *            C[M,N] = α·opA(A)[M,K]·opB(B)[K,N] + β·C, opX(X) = X or Xᵀ (CblasTrans),
  *            lda, ldb, ldc the length of a row of A, B, C in memory (row-major). The
  *            comment above each call gives the loop it stands for.
+ *            netrt_dgemm_then(…, C, ldc, pass) is the same product, then pass(r0, r1, c0, c1)
+ *            on ranges of C's rows (r0 … r1, every column), shared among the threads.
  *   double   every tensor (double precision, for gradient checks).
  */
 #include <math.h>
@@ -57,20 +59,25 @@ static double d_softmax1_out[BATCH_MAX * SOFTMAX1_SIZE]; /* ∂L/∂softmax1_out
 /* ---- dense1 + sigmoid1 (softmax_mse.net:4-5) ------------------------------------------------- */
 /* forward:  z[B,5] = input[B,6] · dense1_Wᵀ[6,5] + dense1_b[5]
  *           sigmoid1_out[B,5] = σ(z) = 1 / (1 + e^-z)
- * The GEMM writes z into sigmoid1_out; one pass then adds the bias and applies sigmoid1 in
- * place. */
-static void dense1_forward(int B)
+ * The GEMM writes z into sigmoid1_out; the pass, on each block of it, adds the bias and
+ * applies sigmoid1 in place. */
+static void dense1_forward_block(int r0, int r1, int c0, int c1)
 {
-    /* GEMM: for b, o: sigmoid1_out[b,o] = Σ_i input[b,i] · dense1_W[o,i] */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
-                1.0, input, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0, sigmoid1_out, DENSE1_OUT);
-    for (int b = 0; b < B; b++) {
+    for (int b = r0; b < r1; b++) {
         double *out = &sigmoid1_out[b * DENSE1_OUT];
-        for (int o = 0; o < DENSE1_OUT; o++) {
+        for (int o = c0; o < c1; o++) {
             double z = out[o] + param.dense1_b[o];
             out[o] = 1.0 / (1.0 + exp(-z));
         }
     }
+}
+
+static void dense1_forward(int B)
+{
+    /* GEMM: for b, o: sigmoid1_out[b,o] = Σ_i input[b,i] · dense1_W[o,i]; then the pass */
+    netrt_dgemm_then(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE1_OUT, DENSE1_IN,
+                     1.0, input, DENSE1_IN, param.dense1_W, DENSE1_IN, 0.0, sigmoid1_out, DENSE1_OUT,
+                     dense1_forward_block);
 }
 
 /* backward, given d_sigmoid1_out[B,5] = ∂L/∂sigmoid1_out:
@@ -97,17 +104,22 @@ static void dense1_backward(int B)
 
 /* ---- dense2 (softmax_mse.net:6) -------------------------------------------------------------- */
 /* forward:  dense2_out[B,10] = sigmoid1_out[B,5] · dense2_Wᵀ[5,10] + dense2_b[10]
- * The GEMM writes into dense2_out; one pass adds the bias. */
-static void dense2_forward(int B)
+ * The GEMM writes into dense2_out; the pass, on each block of it, adds the bias. */
+static void dense2_forward_block(int r0, int r1, int c0, int c1)
 {
-    /* GEMM: for b, o: dense2_out[b,o] = Σ_i sigmoid1_out[b,i] · dense2_W[o,i] */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE2_OUT, DENSE2_IN,
-                1.0, sigmoid1_out, DENSE2_IN, param.dense2_W, DENSE2_IN, 0.0, dense2_out, DENSE2_OUT);
-    for (int b = 0; b < B; b++) {
+    for (int b = r0; b < r1; b++) {
         double *out = &dense2_out[b * DENSE2_OUT];
-        for (int o = 0; o < DENSE2_OUT; o++)
+        for (int o = c0; o < c1; o++)
             out[o] += param.dense2_b[o];
     }
+}
+
+static void dense2_forward(int B)
+{
+    /* GEMM: for b, o: dense2_out[b,o] = Σ_i sigmoid1_out[b,i] · dense2_W[o,i]; then the pass */
+    netrt_dgemm_then(CblasRowMajor, CblasNoTrans, CblasTrans, B, DENSE2_OUT, DENSE2_IN,
+                     1.0, sigmoid1_out, DENSE2_IN, param.dense2_W, DENSE2_IN, 0.0, dense2_out, DENSE2_OUT,
+                     dense2_forward_block);
 }
 
 /* backward, given d_dense2_out[B,10] = ∂L/∂dense2_out:

@@ -5,7 +5,8 @@
  * with wider leading dimensions whose padding must stay untouched or none, alpha and beta, k = 0 and
  * alpha = 0; and that 1, 2 and 3 threads give the same bits. The two kernels sum every element
  * alike (the same products in the same order, the same rounding), so where both run their bits
- * must agree too. --gemm's decision (netrt_gemm_choose) is checked on made-up CPUs: forcing a
+ * must agree too. netrt_sgemm_then's pass (and netrt_dgemm_then's) must see every element of
+ * C once, after its last depths, on every path and thread count. --gemm's decision (netrt_gemm_choose) is checked on made-up CPUs: forcing a
  * kernel the CPU lacks is refused, naming what is missing. On a CPU that runs none of netc's
  * kernels (no AVX2 and FMA, or not x86-64) the test exits with SKIP_CODE, which ctest reports as
  * skipped (its SKIP_RETURN_CODE), never as passed. `test_gemm --small` runs only the cases of at
@@ -143,6 +144,125 @@ static void test_cases(NetrtGemmKernel kernel, float *results[N_CASES])
     }
 }
 
+/* netrt_sgemm_then and netrt_dgemm_then: the pass gets blocks inside C that cover it once, each
+ * already holding the product's final values (netrt_sgemm's bits: the pass must come after the
+ * last KC depths), and what it writes stays. The pass checks and doubles what it is given. */
+static struct {
+    int m, n, ldc;
+    const float *want; /* netrt_sgemm's C */
+    float *c;
+    const double *dwant;
+    double *dc;
+    int *seen;         /* per element of C: the pass's visits */
+    int wrong;         /* blocks out of C, or elements not yet the product's */
+} then;
+
+static int then_block_ok(int r0, int r1, int c0, int c1)
+{
+    if (0 <= r0 && r0 < r1 && r1 <= then.m && 0 <= c0 && c0 < c1 && c1 <= then.n)
+        return 1;
+    __atomic_add_fetch(&then.wrong, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static void then_pass(int r0, int r1, int c0, int c1)
+{
+    if (!then_block_ok(r0, r1, c0, c1))
+        return;
+    for (int i = r0; i < r1; i++)
+        for (int j = c0; j < c1; j++) {
+            size_t at = (size_t)i * then.ldc + j;
+            if (then.c[at] != then.want[at])
+                __atomic_add_fetch(&then.wrong, 1, __ATOMIC_RELAXED);
+            then.c[at] *= 2;
+            __atomic_add_fetch(&then.seen[i * then.n + j], 1, __ATOMIC_RELAXED);
+        }
+}
+
+static void then_pass_double(int r0, int r1, int c0, int c1)
+{
+    if (!then_block_ok(r0, r1, c0, c1))
+        return;
+    for (int i = r0; i < r1; i++)
+        for (int j = c0; j < c1; j++) {
+            size_t at = (size_t)i * then.ldc + j;
+            if (then.dc[at] != then.dwant[at])
+                __atomic_add_fetch(&then.wrong, 1, __ATOMIC_RELAXED);
+            then.dc[at] *= 2;
+            __atomic_add_fetch(&then.seen[i * then.n + j], 1, __ATOMIC_RELAXED);
+        }
+}
+
+/* Every element seen once, none wrong, and C the product doubled. */
+static void check_then(const char *what, const Case *cs, int threads, int twice_ok)
+{
+    int once = 1;
+    for (int i = 0; i < cs->m * cs->n; i++)
+        once &= then.seen[i] == 1;
+    if (!once || then.wrong || !twice_ok)
+        fprintf(stderr, "%s_then, %d threads: %c%c %dx%dx%d: %s%s%s\n", what, threads, cs->ta,
+                cs->tb, cs->m, cs->n, cs->k, once ? "" : "an element not passed once; ",
+                then.wrong ? "blocks out of C or before the product's end; " : "",
+                twice_ok ? "" : "C not the product doubled");
+    CHECK(once && !then.wrong && twice_ok);
+}
+
+static void test_then(NetrtGemmKernel kernel)
+{
+    static const Case then_cases[] = {
+        {'N', 'T', 1600, 64, 64, 1, 0}, {'T', 'N', 7, 17, 257, 2, 0.5f}, {'N', 'N', 17, 7, 3, 1, 1},
+        {'N', 'T', 1100, 40, 30, 1, 0}, {'N', 'N', 6, 576, 25, 1, 0},    {'T', 'T', 25, 47, 600, 1, 0},
+        {'N', 'N', 5, 7, 0, 1, 0.5f},
+    };
+    for (size_t i = 0; i < sizeof then_cases / sizeof then_cases[0]; i++) {
+        const Case *cs = &then_cases[i];
+        if ((double)cs->m * cs->n * cs->k > largest_case)
+            continue;
+        int lda = cs->ta == 'N' ? cs->k : cs->m, ldb = cs->tb == 'N' ? cs->n : cs->k;
+        size_t na = (size_t)cs->m * cs->k, nb = (size_t)cs->k * cs->n, nc = (size_t)cs->m * cs->n;
+        float *a = malloc(sizeof *a * (na + 1)), *b = malloc(sizeof *b * (nb + 1));
+        float *want = malloc(sizeof *want * nc), *c = malloc(sizeof *c * nc);
+        double *da = malloc(sizeof *da * (na + 1)), *db = malloc(sizeof *db * (nb + 1));
+        double *dwant = malloc(sizeof *dwant * nc), *dc = malloc(sizeof *dc * nc);
+        then.seen = malloc(sizeof *then.seen * nc);
+        unsigned state = (unsigned)i + 1;
+        for (size_t j = 0; j < na; j++)
+            da[j] = a[j] = uniform(&state);
+        for (size_t j = 0; j < nb; j++)
+            db[j] = b[j] = uniform(&state);
+        CBLAS_TRANSPOSE ta = cs->ta == 'T' ? CblasTrans : CblasNoTrans,
+                        tb = cs->tb == 'T' ? CblasTrans : CblasNoTrans;
+        for (int threads = 1; threads <= 3; threads++) {
+            CHECK(netrt_gemm_use(kernel, threads) == 0);
+            state = 7;
+            for (size_t j = 0; j < nc; j++)
+                dwant[j] = dc[j] = want[j] = c[j] = uniform(&state);
+            netrt_sgemm(CblasRowMajor, ta, tb, cs->m, cs->n, cs->k, cs->alpha, a, lda, b, ldb,
+                        cs->beta, want, cs->n);
+            then = (__typeof__(then)){cs->m, cs->n, cs->n, want, c, dwant, dc, then.seen, 0};
+            memset(then.seen, 0, sizeof *then.seen * nc);
+            netrt_sgemm_then(CblasRowMajor, ta, tb, cs->m, cs->n, cs->k, cs->alpha, a, lda, b,
+                             ldb, cs->beta, c, cs->n, then_pass);
+            int twice = 1;
+            for (size_t j = 0; j < nc; j++)
+                twice &= c[j] == 2 * want[j];
+            check_then(netrt_gemm_name(kernel), cs, threads, twice);
+            /* double precision: cblas_dgemm, then the pass over ranges of rows */
+            cblas_dgemm(CblasRowMajor, ta, tb, cs->m, cs->n, cs->k, cs->alpha, da, lda, db, ldb,
+                        cs->beta, dwant, cs->n);
+            memset(then.seen, 0, sizeof *then.seen * nc);
+            netrt_dgemm_then(CblasRowMajor, ta, tb, cs->m, cs->n, cs->k, cs->alpha, da, lda, db,
+                             ldb, cs->beta, dc, cs->n, then_pass_double);
+            twice = 1;
+            for (size_t j = 0; j < nc; j++)
+                twice &= dc[j] == 2 * dwant[j];
+            check_then("netrt_dgemm", cs, threads, twice);
+        }
+        free(a), free(b), free(want), free(c), free(da), free(db), free(dwant), free(dc);
+        free(then.seen);
+    }
+}
+
 /* --gemm on made-up CPUs: what each choice takes, or why it is refused. */
 static void test_choose(void)
 {
@@ -213,6 +333,7 @@ int main(int argc, char **argv)
     CHECK_CONTAINS(st.detail, "OpenBLAS (--gemm openblas)");
     CHECK(netrt_gemm_setup("nonsense", 2, &st, &err) == -1);
     CHECK_CONTAINS(err.msg, "--gemm nonsense: expected auto");
+    test_then(NETRT_GEMM_OPENBLAS);
     static const NetrtGemmKernel kernels[] = {NETRT_GEMM_AVX512, NETRT_GEMM_AVX2};
     static const char *const shown[] = {"netc's AVX-512 kernel, 3 threads (--gemm avx512)",
                                         "netc's AVX2 kernel, 3 threads (--gemm avx2)"};
@@ -232,6 +353,7 @@ int main(int argc, char **argv)
               st.threads == 3);
         CHECK_CONTAINS(st.detail, shown[i]);
         test_cases(kernels[i], results[i]);
+        test_then(kernels[i]);
         /* the start-up self-test's cases too (not with --small: some are large) */
         CHECK(netrt_gemm_use(kernels[i], 2) == 0);
         NetrtGemm gemm = {own, own_double};
