@@ -54,11 +54,11 @@ static void emit_header(Emitter *e, const EmitOptions *opt)
     emit(e, " *            %s(…, C, ldc, pass) is the same product, then pass(r0, r1, c0, c1)",
          e->f64 ? "netrt_dgemm_then" : "netrt_sgemm_then");
     if (e->f64)
-        emit(e, " *            on ranges of C's rows (r0 … r1, every column), shared among the threads.");
+        emit(e, " *            on ranges of C's rows (r0 … r1, every column), after the product.");
     else
         emit(e, " *            on blocks of C that cover it once: with netc's kernels, each block on the\n"
                 " *            thread that computed it, right after (still in that core's cache); with\n"
-                " *            OpenBLAS, ranges of C's rows after the product, shared among the threads.");
+                " *            OpenBLAS, ranges of C's rows after the whole product.");
     emit(e, " *   %s   every tensor (%s precision%s).", e->f64 ? "double" : "float ",
          e->f64 ? "double" : "single", e->f64 ? ", for gradient checks" : "");
     emit(e, " */");

@@ -516,8 +516,8 @@ static const Kernel *kernel_of(NetrtGemmKernel id)
 }
 #endif /* HAVE_X86_KERNELS */
 
-/* The pass after a product computed by a library: ranges of C's rows, whole rows each, on the
- * threads; about 8 of them, of at least 16 rows. */
+/* The pass after a product computed by a library: ranges of C's rows, whole rows each, on
+ * netc's threads; about 8 of them, of at least 16 rows. */
 typedef struct {
     NetrtJob job;
     int m, n, rows;

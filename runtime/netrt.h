@@ -62,8 +62,9 @@ void netrt_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE tra
  * blocks of C, rows r0..r1 and columns c0..c1, that cover it once. On netc's kernels each block
  * is a unit of the product, passed on the thread that computed it right after, while it is in
  * that core's cache; on OpenBLAS, and in double precision, the pass follows the product over
- * ranges of rows on the threads. The blocks' sizes and order depend on the kernel and the
- * threads: a pass that is the same for every element of C gives the same bits on all. */
+ * ranges of rows, on netc's threads (a trainer keeps one beside OpenBLAS's: driver.c). The
+ * blocks' sizes and order depend on the kernel and the threads: a pass that is the same for
+ * every element of C gives the same bits on all. */
 typedef void NetrtBlockFn(int r0, int r1, int c0, int c1);
 void netrt_sgemm_then(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b, int m,
                       int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,

@@ -18,7 +18,7 @@
  *            netrt_sgemm_then(…, C, ldc, pass) is the same product, then pass(r0, r1, c0, c1)
  *            on blocks of C that cover it once: with netc's kernels, each block on the
  *            thread that computed it, right after (still in that core's cache); with
- *            OpenBLAS, ranges of C's rows after the product, shared among the threads.
+ *            OpenBLAS, ranges of C's rows after the whole product.
  *   float    every tensor (single precision).
  */
 #include <math.h>

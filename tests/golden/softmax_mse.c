@@ -16,7 +16,7 @@
  *            lda, ldb, ldc the length of a row of A, B, C in memory (row-major). The
  *            comment above each call gives the loop it stands for.
  *            netrt_dgemm_then(…, C, ldc, pass) is the same product, then pass(r0, r1, c0, c1)
- *            on ranges of C's rows (r0 … r1, every column), shared among the threads.
+ *            on ranges of C's rows (r0 … r1, every column), after the product.
  *   double   every tensor (double precision, for gradient checks).
  */
 #include <math.h>
