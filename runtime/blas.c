@@ -207,6 +207,17 @@ static const char *needs_text(const Core *core, char *buf, size_t size)
     return buf;
 }
 
+void netrt_blas_detail(const NetrtBlasChoice *c, char *buf, size_t size)
+{
+    /* a preset's only reason is that OpenBLAS does not have it: it chose nothing, and the
+     * reason says who did */
+    const char *preset = c->reason[0] ? "" : "preset by OPENBLAS_CORETYPE";
+    const char *what = c->origin == NETRT_BLAS_PRESET ? preset
+                       : c->origin == NETRT_BLAS_USER ? "--blas-core"
+                                                      : "detected";
+    snprintf(buf, size, "%s%s%s", what, what[0] && c->reason[0] ? "; " : "", c->reason);
+}
+
 int netrt_blas_choose(const NetrtCpuFeatures *f, const char *current_core, const char *preset,
                       const char *user, NetrtBlasChoice *out)
 {
@@ -711,11 +722,7 @@ int netrt_blas_setup(int argc, char **argv, const char *blas_core_option,
     NetrtBlasChoice kept;
     netrt_blas_choose(&none, loaded, preset, NULL, &kept);
     st->origin = kept.origin;
-    snprintf(st->detail, sizeof st->detail, "%s",
-             kept.origin == NETRT_BLAS_PRESET ? "preset by OPENBLAS_CORETYPE" : "detected");
-    if (kept.origin == NETRT_BLAS_PRESET && kept.reason[0])
-        snprintf(st->detail + strlen(st->detail), sizeof st->detail - strlen(st->detail),
-                 "; %s", kept.reason);
+    netrt_blas_detail(&kept, st->detail, sizeof st->detail);
     return 0;
 #endif
 
@@ -772,11 +779,7 @@ int netrt_blas_setup(int argc, char **argv, const char *blas_core_option,
     }
 
     st->origin = choice.origin;
-    const char *what = choice.origin == NETRT_BLAS_PRESET ? "preset by OPENBLAS_CORETYPE"
-                       : choice.origin == NETRT_BLAS_USER ? "--blas-core"
-                                                          : "detected";
-    snprintf(st->detail, sizeof st->detail, "%s%s%s", what, choice.reason[0] ? "; " : "",
-             choice.reason);
+    netrt_blas_detail(&choice, st->detail, sizeof st->detail);
     copy(st->remark, sizeof st->remark, choice.remark);
     return 0;
 }

@@ -386,6 +386,11 @@ typedef struct {
 int netrt_blas_choose(const NetrtCpuFeatures *f, const char *current_core, const char *preset,
                       const char *user, NetrtBlasChoice *out);
 
+/* The startup line's account of a choice kept as it is (no run again): "preset by
+ * OPENBLAS_CORETYPE", "--blas-core" or "detected", then the reason if any; a preset OpenBLAS
+ * does not have gives the reason alone, since OpenBLAS chose its core itself. */
+void netrt_blas_detail(const NetrtBlasChoice *c, char *buf, size_t size);
+
 /* Row-major GEMMs, C = alpha·op(A)·op(B) + beta·C, op by 'N' or 'T': what the self-test calls. */
 typedef struct {
     void (*sgemm)(char trans_a, char trans_b, int m, int n, int k, float alpha, const float *a,

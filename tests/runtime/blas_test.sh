@@ -87,7 +87,8 @@ fi
 
 # ---- the startup line ----
 origins='(detected|upgraded from [A-Za-z0-9_]+: the CPU has [A-Za-z0-9 -]+'
-origins=$origins'|preset by OPENBLAS_CORETYPE|--blas-core)'
+origins=$origins'|preset by OPENBLAS_CORETYPE|--blas-core'
+origins=$origins'|OPENBLAS_CORETYPE=[A-Za-z0-9_]+ is not a core of this OpenBLAS)'
 line_re="^blas      OpenBLAS [A-Za-z0-9_]+ \\($origins[^)]*\\), [0-9]+ threads\$"
 
 # without a preset: OpenBLAS's choice, or an upgrade that passed its self-test

@@ -118,6 +118,9 @@ static void test_preset(void)
     /* nothing to remark */
     CHECK(netrt_blas_choose(&xeon, "SkylakeX", "SkylakeX", NULL, &c) == 0);
     CHECK(c.origin == NETRT_BLAS_PRESET && c.remark[0] == '\0' && c.reason[0] == '\0');
+    char kept[640];
+    netrt_blas_detail(&c, kept, sizeof kept);
+    CHECK(!strcmp(kept, "preset by OPENBLAS_CORETYPE"));
     NetrtCpuFeatures avx_only = {.avx = 1};
     CHECK(netrt_blas_choose(&avx_only, "Sandybridge", "Sandybridge", NULL, &c) == 0 &&
           c.remark[0] == '\0');
@@ -126,6 +129,11 @@ static void test_preset(void)
     CHECK(c.origin == NETRT_BLAS_PRESET && !c.reexec && !strcmp(c.core, "Prescott"));
     CHECK_CONTAINS(c.reason, "OPENBLAS_CORETYPE=Skylake is not a core of this OpenBLAS, which "
                              "chose Prescott itself");
+    /* and the startup line does not say the preset chose it */
+    char detail[640];
+    netrt_blas_detail(&c, detail, sizeof detail);
+    CHECK(!strcmp(detail, "OPENBLAS_CORETYPE=Skylake is not a core of this OpenBLAS, which chose "
+                          "Prescott itself"));
     CHECK_CONTAINS(c.remark, "--blas-core SkylakeX may be faster");
     /* a preset the CPU cannot run: OpenBLAS loads it all the same, and the kernels will fault */
     CHECK(netrt_blas_choose(&avx2, "SkylakeX", "SkylakeX", NULL, &c) == 0);

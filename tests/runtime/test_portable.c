@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cblas.h>
 
@@ -68,7 +69,12 @@ static void test_blas_core(void)
     const char *preset = getenv("OPENBLAS_CORETYPE");
     if (preset && preset[0]) {
         CHECK(st.origin == NETRT_BLAS_PRESET);
-        CHECK_CONTAINS(st.detail, "preset by OPENBLAS_CORETYPE");
+        /* an x86 core's name (a Haswell preset under qemu): OpenBLAS chose its own */
+        if (strcasecmp(preset, loaded))
+            CHECK(!strncmp(st.detail, "OPENBLAS_CORETYPE=", 18) &&
+                  strstr(st.detail, " is not a core of this OpenBLAS, which chose "));
+        else
+            CHECK(!strcmp(st.detail, "preset by OPENBLAS_CORETYPE"));
     } else {
         CHECK(st.origin == NETRT_BLAS_DETECTED);
         CHECK(!strcmp(st.detail, "detected"));
