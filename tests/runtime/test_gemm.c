@@ -147,7 +147,7 @@ static void test_cases(NetrtGemmKernel kernel, float *results[N_CASES])
 /* netrt_sgemm_then and netrt_dgemm_then: the pass gets blocks inside C that cover it once, each
  * already holding the product's final values (netrt_sgemm's bits: the pass must come after the
  * last KC depths), and what it writes stays. The pass checks and doubles what it is given. */
-static struct {
+typedef struct {
     int m, n, ldc;
     const float *want; /* netrt_sgemm's C */
     float *c;          /* NULL: the double-precision product's dwant and dc */
@@ -155,7 +155,8 @@ static struct {
     double *dc;
     int *seen;         /* per element of C: the pass's visits */
     int wrong;         /* blocks out of C, or elements not yet the product's */
-} then;
+} ThenCheck;
+static ThenCheck then;
 
 static int then_block_ok(int r0, int r1, int c0, int c1)
 {
@@ -228,7 +229,7 @@ static void test_then(NetrtGemmKernel kernel)
                 dwant[j] = dc[j] = want[j] = c[j] = uniform(&state);
             netrt_sgemm(CblasRowMajor, ta, tb, cs->m, cs->n, cs->k, cs->alpha, a, lda, b, ldb,
                         cs->beta, want, cs->n);
-            then = (__typeof__(then)){cs->m, cs->n, cs->n, want, c, dwant, dc, then.seen, 0};
+            then = (ThenCheck){cs->m, cs->n, cs->n, want, c, dwant, dc, then.seen, 0};
             memset(then.seen, 0, sizeof *then.seen * nc);
             netrt_sgemm_then(CblasRowMajor, ta, tb, cs->m, cs->n, cs->k, cs->alpha, a, lda, b,
                              ldb, cs->beta, c, cs->n, then_pass);
